@@ -1,0 +1,5 @@
+import sys
+
+from qfdesk.cli import main
+
+sys.exit(main())

@@ -1,0 +1,39 @@
+"""The ``qfdesk`` command: the desktop app by default, and its subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from qfdesk import __version__
+
+# Each subcommand lives in qfdesk.commands.<module> with configure(parser) and run(args) -> int.
+# Modules keep heavy imports inside run() so that building the parser stays cheap.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "replay": ("qfdesk.commands.replay", "run a captured performance log through the collector"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qfdesk", description="QuantumFlux Desk")
+    parser.add_argument("--version", action="version", version=f"qfdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        module = importlib.import_module(module_name)
+        module.configure(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        print("The desktop app is not built yet; try `qfdesk replay --help`.", file=sys.stderr)
+        return 2
+    module = importlib.import_module(SUBCOMMANDS[args.command][0])
+    return int(module.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""Immutable events decoded from the platform's WebSocket traffic.
+
+Times named ``time``/``start``/``*_ts`` are platform epoch seconds exactly as the platform
+sent them (its clock runs about +7200 s ahead of UTC); ``received`` is the local wall-clock
+time (UTC epoch seconds) at which Chrome logged the frame. Nothing here ever holds the
+session token of the ``auth`` frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Direction(str, Enum):
+    CALL = "call"
+    PUT = "put"
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    asset: str
+    time: float
+    price: float
+    received: float = field(default=0.0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Candle:
+    asset: str
+    timeframe: int
+    start: int
+    open: float
+    high: float
+    low: float
+    close: float
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryCandles:
+    """Platform history candles, always ascending by ``start``."""
+
+    asset: str
+    timeframe: int
+    candles: tuple[Candle, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryTicks:
+    asset: str
+    ticks: tuple[Tick, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AssetInfo:
+    id: int
+    symbol: str
+    name: str
+    type: str
+    payout: float
+    is_otc: bool
+    is_active: bool
+    expirations: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AssetTable:
+    assets: tuple[AssetInfo, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    balance: float
+    is_demo: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Deal:
+    id: str
+    asset: str
+    direction: Direction
+    amount: float
+    profit: float
+    percent_profit: float
+    open_price: float
+    close_price: float
+    open_ts: float
+    close_ts: float
+    is_demo: bool
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class DealsOpened:
+    """``updateOpenedDeals``: the full list of trades open now."""
+
+    deals: tuple[Deal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DealsClosed:
+    """``updateClosedDeals``: recently closed trades with their results."""
+
+    deals: tuple[Deal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderOpened:
+    """``successopenOrder``: the platform accepted an order."""
+
+    deal: Deal
+
+
+@dataclass(frozen=True, slots=True)
+class OrderClosed:
+    """``successcloseOrder``: trades that expired, with their total profit."""
+
+    profit: float
+    deals: tuple[Deal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFailed:
+    """``failopenOrder``: carries no request id; match it by asset and amount."""
+
+    error: str
+    amount: float
+    asset: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSettings:
+    chart_id: str
+    symbol: str
+    chart_period: int | None
+    deal_amount_demo: float | None
+    deal_amount_live: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Favourites:
+    symbols: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthAccepted:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AuthRejected:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SocketOpened:
+    socket_id: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class SocketClosed:
+    socket_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSent:
+    """The page authenticated; the token itself is dropped by the decoder."""
+
+    is_demo: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolChangeRequested:
+    asset: str
+    timeframe: int
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeRequested:
+    asset: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnsubscribeRequested:
+    asset: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequested:
+    asset: str
+    amount: float
+    direction: Direction
+    is_demo: bool
+    request_id: str
+    expiry: int
+
+
+@dataclass(frozen=True, slots=True)
+class CandleClosed:
+    """A candle is final. ``by`` says what closed it: ``tick`` (the first tick of a later
+    period), ``clock`` (the period ended while the stream was quiet) or ``history``
+    (it came closed from the platform's history)."""
+
+    candle: Candle
+    by: str
+
+
+Event = (
+    Tick
+    | HistoryCandles
+    | HistoryTicks
+    | AssetTable
+    | Balance
+    | DealsOpened
+    | DealsClosed
+    | OrderOpened
+    | OrderClosed
+    | OrderFailed
+    | ChartSettings
+    | Favourites
+    | AuthAccepted
+    | AuthRejected
+    | SocketOpened
+    | SocketClosed
+    | AuthSent
+    | SymbolChangeRequested
+    | SubscribeRequested
+    | UnsubscribeRequested
+    | OrderRequested
+    | CandleClosed
+)
