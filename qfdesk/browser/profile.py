@@ -1,0 +1,95 @@
+"""The persistent Chrome profile: where it lives, owner-only creation, and its lock."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+log = logging.getLogger(__name__)
+
+_CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
+PROFILE_DIRNAME = "Chrome_profile"
+
+
+def is_source_checkout(root: Path = _CHECKOUT_ROOT) -> bool:
+    return (root / "pyproject.toml").is_file() and (root / "qfdesk").is_dir()
+
+
+def default_profile_dir() -> Path:
+    """``Chrome_profile/`` next to the sources in a checkout, else the user data dir."""
+    if is_source_checkout():
+        return _CHECKOUT_ROOT / PROFILE_DIRNAME
+    return Path(platformdirs.user_data_dir("qfdesk")) / PROFILE_DIRNAME
+
+
+def ensure_profile_dir(path: Path) -> Path:
+    """Create the profile with owner-only permissions (it holds the trader's session)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if sys.platform != "win32":
+        os.chmod(path, 0o700)
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileState:
+    path: Path
+    exists: bool
+    mode: int | None
+    locked: bool
+    lock_owner: str | None
+
+    @property
+    def owner_only(self) -> bool:
+        return self.mode is not None and self.mode & 0o077 == 0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def lock_owner(path: Path) -> str | None:
+    """Who holds the profile (``host-pid``), or None when it is free or the lock is stale.
+
+    Chrome keeps a ``SingletonLock`` symlink to ``<hostname>-<pid>`` on POSIX and an open
+    ``lockfile`` on Windows. A lock left by a crashed Chrome on this host is stale.
+    """
+    if sys.platform == "win32":
+        lockfile = path / "lockfile"
+        if not lockfile.exists():
+            return None
+        try:
+            with open(lockfile, "a"):
+                return None
+        except PermissionError:
+            return "another Chrome"
+    link = path / "SingletonLock"
+    try:
+        target = os.readlink(link)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return "unknown" if link.exists() else None
+    host, _, pid_text = target.rpartition("-")
+    if host == socket.gethostname() and pid_text.isdigit() and not _pid_alive(int(pid_text)):
+        log.info("profile lock %s is stale (process %s is gone)", link, pid_text)
+        return None
+    return target
+
+
+def profile_state(path: Path) -> ProfileState:
+    if not path.is_dir():
+        return ProfileState(path, False, None, False, None)
+    owner = lock_owner(path)
+    return ProfileState(path, True, path.stat().st_mode & 0o777, owner is not None, owner)
