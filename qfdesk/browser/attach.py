@@ -98,6 +98,7 @@ def attach(
     performance_log: bool = False,
     chromedriver_path: str | None = None,
     page_load_timeout: float = 30.0,
+    command_timeout: float | None = None,
 ) -> webdriver.Chrome:
     """A new chromedriver session on the Chrome at ``address`` (``host:port``)."""
     host, _, port = address.rpartition(":")
@@ -133,6 +134,10 @@ def attach(
             ) from exc
         raise AttachError(f"Could not attach to Chrome on {address}: {message}") from exc
     driver.set_page_load_timeout(page_load_timeout)
+    if command_timeout is not None:
+        # Bounds each HTTP call to chromedriver, so a frozen Chrome cannot block the tail for
+        # the default two minutes. Selenium exposes this only through the client config.
+        driver.command_executor._client_config.timeout = command_timeout
     log.info("attached to %s (performance log %s)", address, "on" if performance_log else "off")
     return driver
 
@@ -143,5 +148,5 @@ def detach(driver: webdriver.Chrome | None) -> None:
         return
     try:
         driver.quit()
-    except Exception:  # noqa: BLE001 - the session may already be gone with Chrome
+    except Exception:
         log.debug("detach: session already gone", exc_info=True)

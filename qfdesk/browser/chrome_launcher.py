@@ -156,22 +156,18 @@ def launch_chrome(settings: BrowserSettings, start_timeout: float = 20.0) -> Chr
             f"The Chrome profile {profile} is in use by another Chrome ({owner}) that has no "
             f"debugging port {settings.port}. Close that Chrome window, then try again."
         )
-    stderr_file = tempfile.NamedTemporaryFile(prefix="qfdesk-chrome-", suffix=".log", delete=False)
     command = chrome_command(settings, chrome, profile)
     log.info("starting Chrome %s on port %d, profile %s", chrome, settings.port, profile)
-    popen_kwargs: dict = {
-        "stdout": subprocess.DEVNULL,
-        "stderr": stderr_file,
-        "stdin": subprocess.DEVNULL,
-    }
+    popen_kwargs: dict = {"stdout": subprocess.DEVNULL, "stdin": subprocess.DEVNULL}
     if sys.platform == "win32":
         popen_kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
     else:
         popen_kwargs["start_new_session"] = True
-    process = ChromeProcess(
-        subprocess.Popen(command, **popen_kwargs), profile, Path(stderr_file.name)
-    )
-    stderr_file.close()
+    with tempfile.NamedTemporaryFile(
+        prefix="qfdesk-chrome-", suffix=".log", delete=False
+    ) as stderr_file:
+        popen = subprocess.Popen(command, stderr=stderr_file, **popen_kwargs)
+    process = ChromeProcess(popen, profile, Path(stderr_file.name))
     deadline = time.monotonic() + start_timeout
     while time.monotonic() < deadline:
         info = probe_debugger("127.0.0.1", settings.port, timeout=0.5)
