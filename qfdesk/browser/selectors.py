@@ -1,0 +1,196 @@
+"""Page selectors as data: ordered fallbacks per element, overridable by the user.
+
+``resources/selectors.json`` holds the chains; a ``selectors.json`` in the qfdesk config dir
+replaces the chain (or flags) of the elements it names, so a trader can follow a markup change
+of the platform without a new release.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+
+log = logging.getLogger(__name__)
+
+SELECTORS_FILE = "selectors.json"
+
+
+def resources_dir() -> Path:
+    """``resources/`` of a checkout, or of a frozen app (PyInstaller's ``_MEIPASS``)."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def user_selectors_path() -> Path:
+    return Path(platformdirs.user_config_dir("qfdesk")) / SELECTORS_FILE
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    kind: str  # "css" or "xpath"
+    value: str
+
+    @property
+    def by(self) -> str:
+        return By.XPATH if self.kind == "xpath" else By.CSS_SELECTOR
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class ElementSpec:
+    name: str
+    critical: bool
+    description: str
+    chain: tuple[Selector, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """An element found, and which fallback of its chain found it (0 = the best)."""
+
+    name: str
+    element: WebElement
+    selector: Selector
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    name: str
+    critical: bool
+    selector: Selector | None
+    index: int | None
+    count: int
+
+    @property
+    def ok(self) -> bool:
+        return self.selector is not None
+
+
+class SelectorError(ValueError):
+    pass
+
+
+def _parse_chain(name: str, raw: list) -> tuple[Selector, ...]:
+    chain = []
+    for entry in raw:
+        if not isinstance(entry, dict) or len(entry) != 1:
+            raise SelectorError(f"{name}: each selector must be {{'css': ...}} or {{'xpath': ...}}")
+        ((kind, value),) = entry.items()
+        if kind not in ("css", "xpath") or not isinstance(value, str) or not value:
+            raise SelectorError(f"{name}: unknown selector {entry!r}; use 'css' or 'xpath'")
+        chain.append(Selector(kind, value))
+    if not chain:
+        raise SelectorError(f"{name}: no selectors")
+    return tuple(chain)
+
+
+def _parse(data: dict, base: dict[str, ElementSpec] | None = None) -> dict[str, ElementSpec]:
+    elements = dict(base or {})
+    raw = data.get("elements")
+    if not isinstance(raw, dict):
+        raise SelectorError("the file has no 'elements' object")
+    for name, spec in raw.items():
+        if not isinstance(spec, dict):
+            raise SelectorError(f"{name}: expected an object")
+        old = elements.get(name)
+        chain = _parse_chain(name, spec["selectors"]) if "selectors" in spec else old and old.chain
+        if not chain:
+            raise SelectorError(f"{name}: no selectors")
+        elements[name] = ElementSpec(
+            name=name,
+            critical=bool(spec.get("critical", old.critical if old else False)),
+            description=str(spec.get("description", old.description if old else "")),
+            chain=chain,
+        )
+    return elements
+
+
+class Selectors:
+    """The element chains, with lookups that try each fallback in order."""
+
+    def __init__(self, elements: dict[str, ElementSpec], sources: tuple[Path, ...] = ()) -> None:
+        self.elements = elements
+        self.sources = sources
+
+    @classmethod
+    def load(cls, path: Path | None = None, user_path: Path | None = None) -> Selectors:
+        """The built-in file merged with the user's (``user_path`` default: the config dir).
+
+        A broken user file is logged and ignored: the built-in selectors still work.
+        """
+        path = path or resources_dir() / SELECTORS_FILE
+        elements = _parse(json.loads(path.read_text(encoding="utf-8")))
+        sources = [path]
+        user_path = user_selectors_path() if user_path is None else user_path
+        if user_path.is_file():
+            try:
+                elements = _parse(json.loads(user_path.read_text(encoding="utf-8")), elements)
+                sources.append(user_path)
+            except (ValueError, KeyError, OSError) as exc:
+                log.error(
+                    "ignoring the user selectors file %s (%s); fix or delete it", user_path, exc
+                )
+        return cls(elements, tuple(sources))
+
+    def spec(self, name: str) -> ElementSpec:
+        try:
+            return self.elements[name]
+        except KeyError:
+            raise SelectorError(f"no selectors for element {name!r}") from None
+
+    def critical(self) -> list[str]:
+        return [name for name, spec in self.elements.items() if spec.critical]
+
+    def find_all(self, root: object, name: str) -> tuple[Selector | None, list[WebElement]]:
+        """All elements matched by the first fallback that matches any; ``root`` is a driver
+        or an element (relative lookups)."""
+        for selector in self.spec(name).chain:
+            try:
+                found = root.find_elements(selector.by, selector.value)
+            except WebDriverException as exc:
+                log.debug("selector %s for %s failed: %s", selector, name, exc.msg)
+                continue
+            if found:
+                return selector, found
+        return None, []
+
+    def find(self, root: object, name: str) -> Match | None:
+        for index, selector in enumerate(self.spec(name).chain):
+            try:
+                found = root.find_elements(selector.by, selector.value)
+            except WebDriverException as exc:
+                log.debug("selector %s for %s failed: %s", selector, name, exc.msg)
+                continue
+            if found:
+                return Match(name, found[0], selector, index)
+        return None
+
+    def resolve(self, root: object, names: list[str] | None = None) -> list[Resolution]:
+        """Which fallback of each element matches on the page now (for ``qfdesk doctor``)."""
+        report = []
+        for name in names or list(self.elements):
+            spec = self.spec(name)
+            resolution = Resolution(name, spec.critical, None, None, 0)
+            for index, selector in enumerate(spec.chain):
+                try:
+                    found = root.find_elements(selector.by, selector.value)
+                except WebDriverException:
+                    continue
+                if found:
+                    resolution = Resolution(name, spec.critical, selector, index, len(found))
+                    break
+            report.append(resolution)
+        return report

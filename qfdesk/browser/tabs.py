@@ -1,0 +1,104 @@
+"""Find the platform's tab among the trader's tabs and keep the action session on it.
+
+Tabs are listed through the debugging port's ``/json/list`` (no tab switching needed to read
+URLs); chromedriver's window handles are those same target ids. The tab is looked up again
+before every action, so a reload, an asset switch or the page reopened in another tab is
+followed without the trader doing anything.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.request
+from dataclasses import dataclass
+
+from selenium.common.exceptions import WebDriverException
+
+from qfdesk.browser.errors import PlatformTabNotFoundError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TabInfo:
+    target_id: str
+    url: str
+    title: str
+
+
+def list_tabs(address: str, timeout: float = 2.0) -> list[TabInfo]:
+    """The page targets of the Chrome at ``address`` (``host:port``), in Chrome's order."""
+    with urllib.request.urlopen(f"http://{address}/json/list", timeout=timeout) as response:
+        targets = json.loads(response.read().decode("utf-8"))
+    return [
+        TabInfo(t["id"], t.get("url", ""), t.get("title", ""))
+        for t in targets
+        if t.get("type") == "page"
+    ]
+
+
+def platform_tabs(address: str, url_mark: str) -> list[TabInfo]:
+    return [tab for tab in list_tabs(address) if url_mark in tab.url]
+
+
+class PlatformTab:
+    """Keeps a chromedriver session switched to the platform's tab."""
+
+    def __init__(self, driver: object, address: str, url_mark: str) -> None:
+        self.driver = driver
+        self.address = address
+        self.url_mark = url_mark
+
+    def ensure(self, timeout: float = 10.0) -> str:
+        """Switch to the platform tab (if not there already) and wait until it has loaded.
+
+        Returns the tab's target id; raises PlatformTabNotFoundError if no tab shows the
+        platform within ``timeout``.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            tabs = platform_tabs(self.address, self.url_mark)
+            if tabs:
+                handle = self._switch(tabs)
+                if handle is not None and self._loaded(deadline):
+                    return handle
+            if time.monotonic() >= deadline:
+                raise PlatformTabNotFoundError(
+                    f"No open tab shows the trading platform (URL containing {self.url_mark!r}). "
+                    "Open the platform's trading page in Chrome and try again."
+                )
+            time.sleep(0.2)
+
+    def _switch(self, tabs: list[TabInfo]) -> str | None:
+        ids = {tab.target_id for tab in tabs}
+        try:
+            current = self.driver.current_window_handle
+        except WebDriverException:
+            current = None
+        if current in ids:
+            return current
+        try:
+            handles = set(self.driver.window_handles)
+        except WebDriverException as exc:
+            log.debug("tabs: window list failed: %s", exc.msg)
+            return None
+        for tab in tabs:
+            if tab.target_id in handles:
+                self.driver.switch_to.window(tab.target_id)
+                log.info("tabs: platform tab %s (%s)", tab.target_id, tab.url)
+                return tab.target_id
+        return None
+
+    def _loaded(self, deadline: float) -> bool:
+        while True:
+            try:
+                state = self.driver.execute_script("return document.readyState")
+            except WebDriverException:
+                state = None
+            if state == "complete":
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
