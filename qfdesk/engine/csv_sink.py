@@ -1,0 +1,299 @@
+"""Closed candles and ticks written to CSV files, the collector's on-disk contract.
+
+Layout under a data root::
+
+    data_output/assets_data/realtime_stream/1M_candle_data/EURUSD_otc_1m_<session>_part000001.csv
+    data_output/assets_data/realtime_stream/5M_candle_data/...   (one folder per timeframe)
+    data_output/assets_data/realtime_stream/1M_tick_data/EURUSD_otc_ticks_<session>_part000001.csv
+
+``<session>`` is ``YYYYMMDDTHHMMSSZ-<pid>-<4 hex>``: the UTC wall-clock time the sink was
+created, the process id and a random suffix, so two sessions never share a file and, for one
+asset and timeframe, names sort by the time they were written (the zero-padded part number
+sorts the files of one session). Each file starts with a header; a file holds at most
+``candle_chunk`` / ``tick_chunk`` rows, then the next part starts. Every write batch opens,
+appends and closes, so no handle is held and a crash costs at most a torn last line.
+
+Timestamps are the platform's own epoch (its clock runs about +7200 s ahead of UTC). They are
+written exactly as sent, formatted as if they were UTC (``2025-10-23T01:44:00Z``) and never
+shifted; the history loader reads them back with the inverse conversion, so the numbers round
+trip exactly. Prices are written with ``repr`` (shortest exact form), so they round trip too.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+import os
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from qfdesk.engine.events import Candle, CandleClosed, Tick
+from qfdesk.engine.persist_settings import PersistSettings
+from qfdesk.engine.timeframes import folder_label, timeframe_label
+
+log = logging.getLogger(__name__)
+
+REALTIME_DIR = Path("data_output", "assets_data", "realtime_stream")
+TICK_FOLDER = "1M_tick_data"
+CANDLE_COLUMNS = ("timestamp", "asset", "timeframe", "open", "high", "low", "close")
+TICK_COLUMNS = ("timestamp", "asset", "price")
+TICKS_LABEL = "ticks"
+SESSION_STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+PART_DIGITS = 6
+
+_SESSION_RE = re.compile(r"[A-Za-z0-9.-]+")
+_UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9#._+-]")
+
+
+def candle_dir(data_root: Path, timeframe: int) -> Path:
+    """``<root>/data_output/assets_data/realtime_stream/1M_candle_data`` for 60 s."""
+    return data_root / REALTIME_DIR / f"{folder_label(timeframe)}_candle_data"
+
+
+def tick_dir(data_root: Path) -> Path:
+    return data_root / REALTIME_DIR / TICK_FOLDER
+
+
+def new_session_id(now: float | None = None) -> str:
+    """``20251023T014400Z-4242-a3f9``: UTC wall-clock start, pid, random suffix."""
+    stamp = time.strftime(SESSION_STAMP_FORMAT, time.gmtime(time.time() if now is None else now))
+    return f"{stamp}-{os.getpid()}-{secrets.token_hex(2)}"
+
+
+def safe_asset_name(asset: str) -> str:
+    """The asset as it appears in file names: characters unsafe there become ``-`` (the
+    asset column keeps the exact symbol)."""
+    return _UNSAFE_NAME_CHARS.sub("-", asset) or "-"
+
+
+def file_name(asset: str, label: str, session: str, part: int) -> str:
+    """``EURUSD_otc_1m_<session>_part000001.csv``."""
+    return f"{safe_asset_name(asset)}_{label}_{session}_part{part:0{PART_DIGITS}d}.csv"
+
+
+def format_candle_time(start: int) -> str:
+    """Platform epoch seconds -> ``2025-10-23T01:44:00Z`` (labelled UTC, never shifted)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start))
+
+
+def format_tick_time(seconds: float) -> str:
+    """Platform epoch seconds with ms -> ``2025-09-03T02:32:54.962Z``, rounded to the nearest
+    millisecond so float noise (``.96199999``) never shows."""
+    whole, millis = divmod(round(seconds * 1000), 1000)
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(whole))}.{millis:03d}Z"
+
+
+def _price(value: float) -> str:
+    return repr(float(value))
+
+
+def _valid_candle(candle: Candle) -> bool:
+    prices = (candle.open, candle.high, candle.low, candle.close)
+    return (
+        candle.timeframe > 0
+        and candle.start > 0
+        and candle.start % candle.timeframe == 0
+        and all(math.isfinite(p) and p > 0 for p in prices)
+        and candle.low <= min(candle.open, candle.close)
+        and max(candle.open, candle.close) <= candle.high
+    )
+
+
+def _valid_tick(tick: Tick) -> bool:
+    return (
+        math.isfinite(tick.time) and tick.time > 0 and math.isfinite(tick.price) and tick.price > 0
+    )
+
+
+@dataclass(frozen=True)
+class SinkStats:
+    """A snapshot of what a sink has done this session."""
+
+    candles_written: int
+    ticks_written: int
+    duplicate_candles: int
+    invalid_skipped: int
+    files_by_asset: dict[str, int]
+
+
+@dataclass
+class _Stream:
+    """The open part of one (kind, asset, timeframe) stream of files."""
+
+    part: int = 0
+    rows: int = 0
+    path: Path | None = None
+
+
+@dataclass
+class _Counters:
+    candles_written: int = 0
+    ticks_written: int = 0
+    duplicate_candles: int = 0
+    invalid_skipped: int = 0
+    files_by_asset: dict[str, int] = field(default_factory=dict)
+
+
+class CsvSink:
+    """Writes closed candles and ticks as the switches in ``settings`` allow.
+
+    A candle (asset, timeframe, start) is written at most once per sink; repeats are counted
+    in ``duplicate_candles``. Candles or ticks that could not be valid (non-positive or
+    non-finite prices, high below low, a start off the timeframe grid) are skipped, logged and
+    counted in ``invalid_skipped``. An OSError (disk full, permissions) propagates to the
+    caller; the rows of the failed file are not marked written and the next batch starts a new
+    part, so a torn line can only be the last line of a file.
+    """
+
+    def __init__(
+        self, data_root: Path, settings: PersistSettings, session: str | None = None
+    ) -> None:
+        if session is None:
+            session = new_session_id()
+        elif not _SESSION_RE.fullmatch(session):
+            raise ValueError(
+                f"session id {session!r} may only hold letters, digits, '.' and '-' "
+                "(it becomes part of file names)"
+            )
+        self.data_root = Path(data_root)
+        self.settings = settings
+        self.session = session
+        self.files: list[Path] = []
+        self._counts = _Counters()
+        self._streams: dict[tuple[str, str], _Stream] = {}
+        self._written: dict[tuple[str, int], set[int]] = {}
+        self._made_dirs: set[Path] = set()
+
+    @property
+    def candles_written(self) -> int:
+        return self._counts.candles_written
+
+    @property
+    def ticks_written(self) -> int:
+        return self._counts.ticks_written
+
+    @property
+    def stats(self) -> SinkStats:
+        c = self._counts
+        return SinkStats(
+            candles_written=c.candles_written,
+            ticks_written=c.ticks_written,
+            duplicate_candles=c.duplicate_candles,
+            invalid_skipped=c.invalid_skipped,
+            files_by_asset=dict(c.files_by_asset),
+        )
+
+    def write_candles(self, candles: Iterable[Candle | CandleClosed]) -> int:
+        """Append closed candles (or CandleClosed events); returns the rows written."""
+        if not self.settings.save_candles:
+            return 0
+        groups: dict[tuple[str, int], dict[int, Candle]] = {}
+        for item in candles:
+            candle = item.candle if isinstance(item, CandleClosed) else item
+            if not _valid_candle(candle):
+                self._counts.invalid_skipped += 1
+                log.warning("not writing an impossible candle: %r", candle)
+                continue
+            key = (candle.asset, candle.timeframe)
+            pending = groups.setdefault(key, {})
+            if candle.start in pending or candle.start in self._written.get(key, ()):
+                self._counts.duplicate_candles += 1
+                continue
+            pending[candle.start] = candle
+        before = self._counts.candles_written
+        for (asset, timeframe), pending in groups.items():
+            label = timeframe_label(timeframe)
+            rows = [
+                [
+                    format_candle_time(c.start),
+                    asset,
+                    label,
+                    _price(c.open),
+                    _price(c.high),
+                    _price(c.low),
+                    _price(c.close),
+                ]
+                for c in pending.values()
+            ]
+            mark = partial(self._mark_candles, (asset, timeframe), list(pending))
+            directory = candle_dir(self.data_root, timeframe)
+            chunk = self.settings.candle_chunk
+            self._append(asset, label, directory, CANDLE_COLUMNS, rows, chunk, mark)
+        return self._counts.candles_written - before
+
+    def write_ticks(self, ticks: Iterable[Tick]) -> int:
+        """Append ticks in the order given; returns the rows written."""
+        if not self.settings.save_ticks:
+            return 0
+        groups: dict[str, list[list[str]]] = {}
+        for tick in ticks:
+            if not _valid_tick(tick):
+                self._counts.invalid_skipped += 1
+                log.warning("not writing an impossible tick: %r", tick)
+                continue
+            groups.setdefault(tick.asset, []).append(
+                [format_tick_time(tick.time), tick.asset, _price(tick.price)]
+            )
+        before = self._counts.ticks_written
+        directory = tick_dir(self.data_root)
+        for asset, rows in groups.items():
+            chunk = self.settings.tick_chunk
+            self._append(asset, TICKS_LABEL, directory, TICK_COLUMNS, rows, chunk, self._mark_ticks)
+        return self._counts.ticks_written - before
+
+    def _mark_candles(self, key: tuple[str, int], starts: list[int], lo: int, hi: int) -> None:
+        self._written.setdefault(key, set()).update(starts[lo:hi])
+        self._counts.candles_written += hi - lo
+
+    def _mark_ticks(self, lo: int, hi: int) -> None:
+        self._counts.ticks_written += hi - lo
+
+    def _append(
+        self,
+        asset: str,
+        label: str,
+        directory: Path,
+        header: Sequence[str],
+        rows: list[list[str]],
+        chunk: int,
+        on_written: Callable[[int, int], None],
+    ) -> None:
+        """Write ``rows`` into the stream's current part, starting a new part every ``chunk``
+        rows; ``on_written(lo, hi)`` hears about each slice of rows that reached the disk."""
+        name_asset = safe_asset_name(asset)
+        stream = self._streams.setdefault((name_asset, label), _Stream())
+        if directory not in self._made_dirs:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(directory)
+        done = 0
+        while done < len(rows):
+            new_file = stream.path is None or stream.rows >= chunk
+            if new_file:
+                stream.part += 1
+                stream.rows = 0
+                stream.path = directory / file_name(asset, label, self.session, stream.part)
+            path = stream.path
+            take = min(chunk - stream.rows, len(rows) - done)
+            try:
+                # "x" for a new part: never append to a file this sink did not create.
+                with path.open("x" if new_file else "a", newline="", encoding="utf-8") as f:
+                    writer = csv.writer(f, lineterminator="\n")
+                    if new_file:
+                        writer.writerow(header)
+                    writer.writerows(rows[done : done + take])
+            except OSError:
+                stream.path = None  # the next batch starts a fresh part
+                raise
+            if new_file:
+                self.files.append(path)
+                by_asset = self._counts.files_by_asset
+                by_asset[asset] = by_asset.get(asset, 0) + 1
+            stream.rows += take
+            on_written(done, done + take)
+            done += take
