@@ -1,7 +1,9 @@
 """Columnar candle storage in numpy arrays that grow by doubling.
 
 Appending and updating the last candle are O(1) (amortised); the column properties are
-views of the filled part, so slicing never copies. 1 million candles take 40 MB.
+views of the filled part, so slicing never copies. 1 million candles take 40 MB (up to 80 MB
+of capacity right after a doubling). Inserting older candles (history paged backwards)
+costs O(n) and is rare.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ _INITIAL_CAPACITY = 256
 class CandleSeries:
     """Candles of one asset at one timeframe, ascending by start time, no start twice."""
 
-    __slots__ = ("asset", "timeframe", "_start", "_ohlc", "_len")
+    __slots__ = ("_len", "_ohlc", "_start", "asset", "timeframe")
 
     def __init__(self, asset: str, timeframe: int, capacity: int = _INITIAL_CAPACITY) -> None:
         self.asset = asset
@@ -79,6 +81,59 @@ class CandleSeries:
         ohlc[1, i] = high
         ohlc[2, i] = low
         ohlc[3, i] = close
+
+    def set_last(self, open_: float, high: float, low: float, close: float) -> None:
+        """Replace all four prices of the last candle (a forming candle merged with history)."""
+        i = self._len - 1
+        if i < 0:
+            raise IndexError("set_last on an empty series")
+        ohlc = self._ohlc
+        ohlc[0, i] = open_
+        ohlc[1, i] = high
+        ohlc[2, i] = low
+        ohlc[3, i] = close
+
+    def pop_last(self) -> None:
+        """Drop the last candle (a forming candle that turned out to be incomplete)."""
+        if not self._len:
+            raise IndexError("pop_last on an empty series")
+        self._len -= 1
+
+    def insert_many(self, start: np.ndarray, ohlc: np.ndarray) -> None:
+        """Merge candles whose starts are not held yet (ascending ``start``, ``ohlc`` of shape
+        (4, m)) into their places, e.g. older history pages or candles filling a gap."""
+        start = np.asarray(start, dtype=np.int64)
+        ohlc = np.asarray(ohlc, dtype=np.float64).reshape(4, -1)
+        m = start.shape[0]
+        if m == 0:
+            return
+        if ohlc.shape[1] != m:
+            raise ValueError(f"{m} starts but {ohlc.shape[1]} candles")
+        if m > 1 and not bool(np.all(start[1:] > start[:-1])):
+            raise ValueError("inserted candles must be strictly ascending")
+        n = self._len
+        held = self.start
+        pos = np.searchsorted(held, start)
+        if n and bool(np.any(held[np.minimum(pos, n - 1)] == start)):
+            raise ValueError("inserted candles must not repeat a held start")
+        while n + m > self._start.shape[0]:
+            self._grow()
+        if n and int(pos[0]) == n:
+            self._start[n : n + m] = start
+            self._ohlc[:, n : n + m] = ohlc
+        else:
+            merged_start = np.insert(self._start[:n], pos, start)
+            merged_ohlc = np.insert(self._ohlc[:, :n], pos, ohlc, axis=1)
+            self._start[: n + m] = merged_start
+            self._ohlc[:, : n + m] = merged_ohlc
+        self._len = n + m
+
+    def buffers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The full-capacity start/open/high/low/close arrays, for code that writes the last
+        candle in place on a hot path. Valid until the next append or insert, which may
+        reallocate them."""
+        ohlc = self._ohlc
+        return self._start, ohlc[0], ohlc[1], ohlc[2], ohlc[3]
 
     def find(self, start: int) -> int:
         """Index of the candle that starts at ``start``, or -1."""

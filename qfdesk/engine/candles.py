@@ -1,0 +1,573 @@
+"""Ticks and platform history -> one OHLC candle series per asset and timeframe.
+
+A candle starts at ``floor(time / period) * period`` in platform time (the platform's own
+clock, never rewritten). Each (asset, timeframe) has one :class:`CandleSeries` holding the
+closed candles and, as its last element, the forming one. Every closed candle is announced
+exactly once as a :class:`CandleClosed` event, so the writer can store it like any other.
+
+Closing:
+- ``by="tick"``: the first tick of a later period closes the forming candle.
+- ``by="clock"``: :meth:`CandleBook.on_clock` closes it once ``platform_now >= end +
+  CLOSE_GRACE`` (1 s, so ticks still in flight when the period ends get in).
+- ``by="history"``: the candle came closed from platform history, or history newer than it
+  arrived (including history ticks that run on past it).
+
+Live ticks: a tick older than the newest closed candle's end (at any timeframe of its asset)
+is *late*: it is counted and changes nothing, so a closed candle never reopens. A tick that
+repeats the newest one (same time and price) is counted as a duplicate. A tick older than
+the newest one but inside every forming candle is *out of order*: it may widen high/low and
+becomes the open if it is the earliest, but it never becomes the close. Every tick reaches
+every timeframe or none, so all timeframes of an asset always agree.
+
+History (``HistoryCandles`` at the platform's period, usually 60 s, and ``HistoryTicks``):
+- History candles are kept per asset in a history-only base series, each start once (a
+  repeat, e.g. after a page reload or the one-candle overlap of backward pages, is counted in
+  ``history_duplicates``). Every timeframe that is a multiple of the history period (1m, 3m,
+  5m, ... 4h from 1m) is built from that base; 5s/15s/30s come from ticks only.
+- A history-built candle for a period the series does not hold yet is inserted in order and
+  announced ``by="history"`` -- older pages paged backwards and gaps alike -- but only when
+  the data covers the whole period: its start (the base reaches back to the period start,
+  pages being contiguous) and its end (the base reaches the period end, which the platform
+  clock has passed). An incomplete one is held back (``partial_dropped``); a later, older page
+  completes it. A period already closed in the series keeps what it has (first one wins:
+  it has already been written).
+- History for the period forming now is merged into the forming candle: the earlier open
+  wins (history usually saw the period from its start, live ticks from the moment the app
+  attached), high/low are widened, and the live close stays (live ticks are newer). A forming
+  candle that holds no tick takes history's close.
+- History newer than what the series holds extends it; its newest candle stays forming while
+  its period has not ended (the platform's own running candle).
+- History ticks at or before the asset's newest tick are grouped into candles per timeframe
+  and merged by the same rules (a repeat of a tick already seen cannot change a candle:
+  max/min are idempotent and open/close follow tick times). Newer history ticks go through
+  the live-tick path; the candle they start at the batch's first, partly covered period
+  stays forming but is dropped rather than announced if nothing completes it before it
+  closes.
+
+"Now" for history is the latest platform time the book knows: the latest ``on_clock`` time,
+tick time or history time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from qfdesk.engine.events import Candle, CandleClosed, HistoryCandles, HistoryTicks, Tick
+from qfdesk.engine.series import CandleSeries
+from qfdesk.engine.timeframes import TIMEFRAMES
+
+log = logging.getLogger(__name__)
+
+CLOSE_GRACE = 1.0
+"""Seconds after a period's end before :meth:`CandleBook.on_clock` closes its candle."""
+
+_NEG_INF = float("-inf")
+_VALID_TIMEFRAMES = frozenset(TIMEFRAMES.values())
+
+
+@dataclass(slots=True)
+class CandleStats:
+    """Counters of what the book did with its input."""
+
+    ticks: int = 0
+    """Live ticks applied."""
+    duplicate_ticks: int = 0
+    """Live ticks repeating the newest one (same time and price): ignored."""
+    out_of_order_ticks: int = 0
+    """Live ticks older than the newest one but inside every forming candle: applied to
+    open/high/low, never to close."""
+    late_ticks: int = 0
+    """Live ticks older than the end of a closed candle: ignored, nothing reopens."""
+    history_candles: int = 0
+    """History candles new to the book."""
+    history_duplicates: int = 0
+    """History candles the book already held (page reload, overlapping pages)."""
+    history_ticks: int = 0
+    """History ticks received."""
+    history_ticks_newer: int = 0
+    """History ticks newer than every live tick, applied like live ticks."""
+    partial_dropped: int = 0
+    """History-built candles left out because history did not cover their whole period."""
+    closed_by_tick: int = 0
+    closed_by_clock: int = 0
+    closed_by_history: int = 0
+
+
+class _Builder:
+    """One asset at one timeframe: its series and the forming candle in plain floats.
+
+    ``mo``/``mh``/``ml``/``mc`` are memoryviews of the series' buffers (cheaper to write than
+    numpy indexing); they are refreshed whenever the series may have reallocated.
+    """
+
+    __slots__ = (
+        "c",
+        "end",
+        "first",
+        "forming",
+        "h",
+        "i",
+        "l",
+        "mc",
+        "mh",
+        "ml",
+        "mo",
+        "o",
+        "partial",
+        "series",
+        "start",
+        "tf",
+        "ticked",
+    )
+
+    def __init__(self, asset: str, tf: int) -> None:
+        self.tf = tf
+        self.series = CandleSeries(asset, tf)
+        self.forming = False
+        self.start = 0
+        self.end = _NEG_INF  # the forming candle's end; -inf when none forms
+        self.o = self.h = self.l = self.c = 0.0
+        self.first = 0.0  # time of the data that gave the open
+        self.partial = False  # history-built and its period's start not covered
+        self.ticked = False  # a tick opened the forming candle
+        self.i = -1
+        self.refresh()
+
+    def refresh(self) -> None:
+        _, o, h, l, c = self.series.buffers()
+        self.mo, self.mh, self.ml, self.mc = (
+            memoryview(o),
+            memoryview(h),
+            memoryview(l),
+            memoryview(c),
+        )
+        self.i = len(self.series) - 1
+
+    def frontier(self) -> float:
+        """Where new data may start: the forming candle's start, or the last candle's end."""
+        if self.forming:
+            return self.start
+        last = self.series.last_start
+        return _NEG_INF if last is None else last + self.tf
+
+    def begin(self, start: int, o: float, h: float, l: float, c: float) -> None:
+        """Append a forming candle."""
+        self.series.append(start, o, h, l, c)
+        self.refresh()
+        self.forming = True
+        self.start = start
+        self.end = start + self.tf
+        self.o, self.h, self.l, self.c = o, h, l, c
+
+    def write(self) -> None:
+        i = self.i
+        self.mo[i] = self.o
+        self.mh[i] = self.h
+        self.ml[i] = self.l
+        self.mc[i] = self.c
+
+    def candle(self) -> Candle:
+        return Candle(self.series.asset, self.tf, self.start, self.o, self.h, self.l, self.c)
+
+
+class _Asset:
+    __slots__ = ("builders", "by_tf", "floor", "history", "last_price", "last_time", "name")
+
+    def __init__(self, name: str, timeframes: tuple[int, ...]) -> None:
+        self.name = name
+        self.builders = tuple(_Builder(name, tf) for tf in timeframes)
+        self.by_tf = {b.tf: b for b in self.builders}
+        self.last_time = _NEG_INF  # newest tick applied
+        self.last_price = 0.0
+        self.floor = _NEG_INF  # ticks older than this are late (max frontier of all builders)
+        self.history: dict[int, CandleSeries] = {}  # history-only base series per period
+
+
+class CandleBook:
+    """All assets' candles at the given timeframes (seconds, from ``TIMEFRAMES``)."""
+
+    def __init__(self, timeframes: Iterable[int] = (60,)) -> None:
+        tfs = tuple(sorted({int(tf) for tf in timeframes}))
+        bad = [tf for tf in tfs if tf not in _VALID_TIMEFRAMES]
+        if bad or not tfs:
+            raise ValueError(
+                f"unsupported timeframes {bad or '(none)'}; use some of "
+                f"{sorted(_VALID_TIMEFRAMES)} seconds"
+            )
+        self.timeframes = tfs
+        self.stats = CandleStats()
+        self._assets: dict[str, _Asset] = {}
+        self._clock_now = _NEG_INF
+        self._history_now = _NEG_INF
+
+    # --- queries ---------------------------------------------------------------------------
+
+    def assets(self) -> list[str]:
+        return list(self._assets)
+
+    def series(self, asset: str, timeframe: int) -> CandleSeries:
+        """Closed candles plus the forming one (if any) as the last element. An asset not seen
+        yet gives an empty series that is not kept."""
+        st = self._assets.get(asset)
+        if st is None:
+            self._check_timeframe(timeframe)
+            return CandleSeries(asset, timeframe)
+        return self._builder(st, timeframe).series
+
+    def forming(self, asset: str, timeframe: int) -> Candle | None:
+        st = self._assets.get(asset)
+        if st is None:
+            self._check_timeframe(timeframe)
+            return None
+        b = self._builder(st, timeframe)
+        return b.candle() if b.forming else None
+
+    def closed_len(self, asset: str, timeframe: int) -> int:
+        st = self._assets.get(asset)
+        if st is None:
+            self._check_timeframe(timeframe)
+            return 0
+        b = self._builder(st, timeframe)
+        return len(b.series) - (1 if b.forming else 0)
+
+    # --- live ticks (the hot path) ---------------------------------------------------------
+
+    def on_tick(self, tick: Tick) -> list[CandleClosed]:
+        st = self._assets.get(tick.asset)
+        if st is None:
+            st = self._new_asset(tick.asset)
+        t = tick.time
+        p = tick.price
+        out: list[CandleClosed] = []
+        if t > st.last_time and t >= st.floor:
+            st.last_time = t
+            st.last_price = p
+            self.stats.ticks += 1
+            for b in st.builders:
+                if t < b.end:
+                    if p > b.h:
+                        b.h = p
+                        b.mh[b.i] = p
+                    elif p < b.l:
+                        b.l = p
+                        b.ml[b.i] = p
+                    b.c = p
+                    b.mc[b.i] = p
+                else:
+                    self._roll(st, b, t, p, out, "tick", False)
+            return out
+        self._older_tick(st, t, p)
+        return out
+
+    def _older_tick(self, st: _Asset, t: float, p: float) -> None:
+        """A live tick not newer than the newest one, or behind a closed candle."""
+        stats = self.stats
+        if t == st.last_time and p == st.last_price:
+            stats.duplicate_ticks += 1
+            return
+        if t < st.floor:
+            stats.late_ticks += 1
+            return
+        if t == st.last_time:  # same time, new price: the newest tick after all
+            st.last_price = p
+            stats.ticks += 1
+            for b in st.builders:
+                b.h = max(b.h, p)
+                b.l = min(b.l, p)
+                b.c = p
+                b.write()
+            return
+        stats.out_of_order_ticks += 1
+        for b in st.builders:
+            b.h = max(b.h, p)
+            b.l = min(b.l, p)
+            if t < b.first:
+                b.o = p
+                b.first = t
+            b.write()
+
+    def _roll(
+        self,
+        st: _Asset,
+        b: _Builder,
+        t: float,
+        p: float,
+        out: list[CandleClosed],
+        by: str,
+        partial: bool,
+    ) -> None:
+        """Close ``b``'s forming candle (if any) and start the one holding ``t``."""
+        if b.forming:
+            self._close(st, b, out, by)
+        tf = b.tf
+        start = int(t // tf) * tf
+        b.begin(start, p, p, p, p)
+        b.first = t
+        b.partial = partial
+        b.ticked = True
+        st.floor = max(st.floor, start)
+
+    def _close(self, st: _Asset, b: _Builder, out: list[CandleClosed], by: str) -> None:
+        b.forming = False
+        end = b.end
+        b.end = _NEG_INF
+        if b.partial:
+            b.series.pop_last()
+            b.refresh()
+            self.stats.partial_dropped += 1
+        else:
+            out.append(CandleClosed(b.candle(), by))
+            if by == "tick":
+                self.stats.closed_by_tick += 1
+            elif by == "clock":
+                self.stats.closed_by_clock += 1
+            else:
+                self.stats.closed_by_history += 1
+        st.floor = max(st.floor, end)
+
+    # --- clock -----------------------------------------------------------------------------
+
+    def on_clock(self, platform_now: float) -> list[CandleClosed]:
+        """Close every forming candle whose period ended at least CLOSE_GRACE ago."""
+        self._clock_now = max(self._clock_now, platform_now)
+        limit = platform_now - CLOSE_GRACE
+        out: list[CandleClosed] = []
+        for st in self._assets.values():
+            for b in st.builders:
+                if b.forming and b.end <= limit:
+                    self._close(st, b, out, "clock")
+        return out
+
+    # --- history ---------------------------------------------------------------------------
+
+    def on_history_candles(self, history: HistoryCandles) -> list[CandleClosed]:
+        out: list[CandleClosed] = []
+        period = int(history.timeframe)
+        candles = history.candles
+        if period <= 0 or not candles:
+            return out
+        st = self._assets.get(history.asset)
+        if st is None:
+            st = self._new_asset(history.asset)
+        base = st.history.get(period)
+        if base is None:
+            base = st.history[period] = CandleSeries(history.asset, period)
+        old_first = base.start[0] if len(base) else None
+        start = np.fromiter((c.start for c in candles), dtype=np.int64, count=len(candles))
+        ohlc = np.array([(c.open, c.high, c.low, c.close) for c in candles], dtype=np.float64).T
+        start = start - start % period  # a start off the period grid belongs to its period
+        order = np.argsort(start, kind="stable")
+        start, ohlc = start[order], ohlc[:, order]
+        keep = np.ones(len(start), dtype=bool)
+        keep[1:] = start[1:] != start[:-1]
+        if len(base):
+            pos = np.minimum(np.searchsorted(base.start, start), len(base) - 1)
+            keep &= base.start[pos] != start
+        self.stats.history_duplicates += int(len(start) - keep.sum())
+        start, ohlc = start[keep], ohlc[:, keep]
+        if not len(start):
+            return out
+        self.stats.history_candles += len(start)
+        base.insert_many(start, ohlc)
+        self._history_now = max(self._history_now, float(base.start[-1]))
+        now = self._now()
+        for b in st.builders:
+            if b.tf % period:
+                continue
+            periods = np.unique(start - start % b.tf)
+            if old_first is not None:
+                periods = np.union1d(periods, [old_first - old_first % b.tf])
+            self._merge_history(st, b, _aggregate_base(base, periods, b.tf, now), out)
+        return out
+
+    def on_history_ticks(self, history: HistoryTicks) -> list[CandleClosed]:
+        out: list[CandleClosed] = []
+        ticks = history.ticks
+        if not ticks:
+            return out
+        st = self._assets.get(history.asset)
+        if st is None:
+            st = self._new_asset(history.asset)
+        self.stats.history_ticks += len(ticks)
+        times = np.fromiter((tk.time for tk in ticks), dtype=np.float64, count=len(ticks))
+        prices = np.fromiter((tk.price for tk in ticks), dtype=np.float64, count=len(ticks))
+        order = np.argsort(times, kind="stable")
+        times, prices = times[order], prices[order]
+        first, last = float(times[0]), float(times[-1])
+        self._history_now = max(self._history_now, last)
+        split = int(np.searchsorted(times, st.last_time, side="right"))
+        if split:
+            for b in st.builders:
+                self._merge_history(
+                    st, b, _aggregate_ticks(times[:split], prices[:split], b.tf, first, last), out
+                )
+        newer = len(times) - split
+        self.stats.history_ticks_newer += newer
+        for t, p in zip(times[split:].tolist(), prices[split:].tolist(), strict=True):
+            if t < st.floor:
+                continue
+            st.last_time = t
+            st.last_price = p
+            for b in st.builders:
+                if t < b.end:
+                    b.h = max(b.h, p)
+                    b.l = min(b.l, p)
+                    b.c = p
+                    b.write()
+                else:
+                    self._roll(st, b, t, p, out, "history", first > int(t // b.tf) * b.tf)
+        return out
+
+    def _merge_history(
+        self, st: _Asset, b: _Builder, agg: _Aggregate, out: list[CandleClosed]
+    ) -> None:
+        """Merge history-built candles (ascending) into ``b`` by the rules in the module doc."""
+        series = b.series
+        inserts: list[int] = []
+        for k in range(len(agg.start)):
+            p_start = int(agg.start[k])
+            o, h, l, c = agg.o[k], agg.h[k], agg.l[k], agg.c[k]
+            whole_start, whole_end = bool(agg.whole_start[k]), bool(agg.whole_end[k])
+            if b.forming and p_start == b.start:
+                if agg.first[k] < b.first:
+                    b.o = o
+                    b.first = float(agg.first[k])
+                if whole_start:
+                    b.partial = False
+                b.h = max(b.h, h)
+                b.l = min(b.l, l)
+                if not b.ticked and st.last_time < b.start:
+                    b.c = c
+                b.write()
+                continue
+            if p_start < b.frontier():
+                if series.find(p_start) < 0:
+                    if whole_start and whole_end:
+                        inserts.append(k)
+                    else:
+                        self.stats.partial_dropped += 1
+                continue
+            if b.forming:
+                self._close(st, b, out, "history")
+            if whole_start and whole_end:
+                series.append(p_start, o, h, l, c)
+                b.refresh()
+                out.append(CandleClosed(Candle(series.asset, b.tf, p_start, o, h, l, c), "history"))
+                self.stats.closed_by_history += 1
+            elif whole_end:
+                self.stats.partial_dropped += 1
+                continue
+            else:
+                b.begin(p_start, o, h, l, c)
+                b.first = float(agg.first[k])
+                b.partial = not whole_start
+                b.ticked = False
+            frontier = b.frontier()
+            st.floor = max(st.floor, frontier)
+        if inserts:
+            asset, tf = series.asset, b.tf
+            rows = [
+                Candle(asset, tf, agg.start[k], agg.o[k], agg.h[k], agg.l[k], agg.c[k])
+                for k in inserts
+            ]
+            series.insert_many(
+                np.array([r.start for r in rows], dtype=np.int64),
+                np.array([(r.open, r.high, r.low, r.close) for r in rows], dtype=np.float64).T,
+            )
+            b.refresh()
+            out.extend(CandleClosed(candle, "history") for candle in rows)
+            self.stats.closed_by_history += len(inserts)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _now(self) -> float:
+        latest = max((st.last_time for st in self._assets.values()), default=_NEG_INF)
+        return max(self._clock_now, self._history_now, latest)
+
+    def _new_asset(self, asset: str) -> _Asset:
+        st = self._assets[asset] = _Asset(asset, self.timeframes)
+        return st
+
+    def _builder(self, st: _Asset, timeframe: int) -> _Builder:
+        b = st.by_tf.get(timeframe)
+        if b is None:
+            raise KeyError(f"timeframe {timeframe} s is not built here; built: {self.timeframes}")
+        return b
+
+    def _check_timeframe(self, timeframe: int) -> None:
+        if timeframe not in self.timeframes:
+            raise KeyError(f"timeframe {timeframe} s is not built here; built: {self.timeframes}")
+
+
+@dataclass(slots=True)
+class _Aggregate:
+    """History-built candles of one timeframe, ascending, with how well history covers
+    each period: ``whole_start`` (from its start) and ``whole_end`` (to its end)."""
+
+    start: list[int]
+    o: list[float]
+    h: list[float]
+    l: list[float]
+    c: list[float]
+    first: list[float]
+    whole_start: list[bool]
+    whole_end: list[bool]
+
+
+def _aggregate_ticks(
+    times: np.ndarray, prices: np.ndarray, tf: int, batch_first: float, batch_last: float
+) -> _Aggregate:
+    """Candles of ``tf`` from ascending ticks that belong to a batch spanning
+    [batch_first, batch_last]."""
+    start = (times // tf).astype(np.int64) * tf
+    bounds = np.flatnonzero(start[1:] != start[:-1]) + 1
+    first_idx = np.concatenate(([0], bounds))
+    last_idx = np.concatenate((bounds - 1, [len(times) - 1]))
+    starts = start[first_idx]
+    return _Aggregate(
+        start=starts.tolist(),
+        o=prices[first_idx].tolist(),
+        h=np.maximum.reduceat(prices, first_idx).tolist(),
+        l=np.minimum.reduceat(prices, first_idx).tolist(),
+        c=prices[last_idx].tolist(),
+        first=times[first_idx].tolist(),
+        whole_start=(batch_first <= starts).tolist(),
+        whole_end=(batch_last >= starts + tf).tolist(),
+    )
+
+
+def _aggregate_base(base: CandleSeries, periods: np.ndarray, tf: int, now: float) -> _Aggregate:
+    """Candles of ``tf`` for ``periods`` (ascending starts) from the history base series.
+
+    Backward pages are contiguous, so the base covers a period's start once its first candle
+    is at or before it; it covers the end once its last candle reaches the period's end and
+    the platform clock has passed that end."""
+    held = base.start
+    periods = np.asarray(periods, dtype=np.int64)
+    lo = np.searchsorted(held, periods, side="left")
+    hi = np.searchsorted(held, periods + tf, side="left")
+    present = hi > lo
+    periods, lo, hi = periods[present], lo[present], hi[present]
+    base_first = int(held[0])
+    covered_end = int(held[-1]) + base.timeframe
+    high, low = base.high, base.low
+    if tf == base.timeframe:
+        highs, lows = high[lo], low[lo]
+    else:
+        highs = np.array([high[a:z].max() for a, z in zip(lo, hi, strict=True)])
+        lows = np.array([low[a:z].min() for a, z in zip(lo, hi, strict=True)])
+    ends = periods + tf
+    return _Aggregate(
+        start=periods.tolist(),
+        o=base.open[lo].tolist(),
+        h=highs.tolist(),
+        l=lows.tolist(),
+        c=base.close[hi - 1].tolist(),
+        first=held[lo].astype(np.float64).tolist(),
+        whole_start=(periods >= base_first).tolist(),
+        whole_end=((ends <= covered_end) & (ends <= now)).tolist(),
+    )
