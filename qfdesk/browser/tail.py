@@ -65,7 +65,7 @@ class TailWorker(threading.Thread):
         *,
         on_state: Callable[[TailState], None] | None = None,
         decode_errors: Callable[[], int] | None = None,
-        timing: TailTiming = TailTiming(),
+        timing: TailTiming | None = None,
         name: str = "qfdesk-tail",
     ) -> None:
         super().__init__(name=name, daemon=True)
@@ -73,7 +73,7 @@ class TailWorker(threading.Thread):
         self._on_entries = on_entries
         self._on_state = on_state
         self._decode_errors = decode_errors
-        self._timing = timing
+        self._timing = timing or TailTiming()
         self._stop_event = threading.Event()
         self._lock = threading.Lock()
         self._driver: object | None = None
