@@ -1,0 +1,139 @@
+"""Find strategies by name: the built-ins, presets and a trader's own from Python files.
+
+The strategies file (JSON, in the config dir; its path is passed in) looks like::
+
+    {
+      "files": ["my_strategies.py"],
+      "strategies": {
+        "sma-cross": {"fast": 8, "slow": 21},
+        "quick-sma": {"base": "sma-cross", "fast": 3, "slow": 9, "expiry": 120}
+      }
+    }
+
+An entry named like a strategy sets its default parameters; an entry with ``base`` is a
+preset: a new name for a strategy with its own parameters. ``files`` are Python files (paths
+relative to the strategies file) defining subclasses of ``Strategy`` with a ``name``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from qfdesk.engine.strategies.base import Strategy, StrategyError
+from qfdesk.engine.strategies.confluence import Confluence
+from qfdesk.engine.strategies.crossovers import MacdCross, RsiReversal, SmaCross
+
+log = logging.getLogger(__name__)
+
+BUILTINS: tuple[type[Strategy], ...] = (SmaCross, RsiReversal, MacdCross, Confluence)
+
+
+class StrategyRegistry:
+    def __init__(self) -> None:
+        self._classes: dict[str, type[Strategy]] = {cls.name: cls for cls in BUILTINS}
+        self._presets: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def names(self) -> list[str]:
+        return sorted({*self._classes, *self._presets})
+
+    def register(self, cls: type[Strategy]) -> None:
+        if not cls.name:
+            raise StrategyError(f"strategy class {cls.__name__} has no name")
+        self._classes[cls.name] = cls
+
+    def create(self, name: str, params: Mapping[str, Any] | None = None) -> Strategy:
+        """A new strategy; ``params`` override the configured ones. Raises StrategyError."""
+        base, preset = self._presets.get(name, (name, {}))
+        cls = self._classes.get(base)
+        if cls is None:
+            raise StrategyError(
+                f"unknown strategy {name!r}; known strategies: {', '.join(self.names())}"
+            )
+        strategy = cls(**{**preset, **(params or {})})
+        if base != name:
+            strategy.name = name
+        return strategy
+
+    def load_file(self, path: Path) -> list[str]:
+        """Import a trader's strategy file and register the strategies it defines."""
+        path = Path(path).expanduser()
+        if not path.is_file():
+            raise StrategyError(f"strategy file {path} does not exist")
+        digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+        spec = importlib.util.spec_from_file_location(f"qfdesk_user_strategy_{digest}", path)
+        if spec is None or spec.loader is None:
+            raise StrategyError(f"strategy file {path} is not a Python file")
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            raise StrategyError(
+                f"strategy file {path} failed to load: {type(exc).__name__}: {exc}"
+            ) from exc
+        found = [
+            obj
+            for obj in vars(module).values()
+            if inspect.isclass(obj)
+            and issubclass(obj, Strategy)
+            and obj.__module__ == module.__name__
+            and obj.name
+        ]
+        if not found:
+            raise StrategyError(f"strategy file {path} defines no Strategy subclass with a name")
+        for cls in found:
+            self.register(cls)
+        log.info("loaded strategies %s from %s", [cls.name for cls in found], path)
+        return [cls.name for cls in found]
+
+    def load_config(self, path: Path) -> list[str]:
+        """Apply a strategies file. Returns the problems found (each entry that could not be
+        used is skipped and named); a missing file is no problem."""
+        path = Path(path)
+        if not path.exists():
+            return []
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return [f"strategies file {path} could not be read: {exc}"]
+        if not isinstance(data, dict):
+            return [f"strategies file {path} must hold a JSON object"]
+        problems: list[str] = []
+        for entry in data.get("files", []):
+            try:
+                self.load_file(path.parent / str(entry))
+            except StrategyError as exc:
+                problems.append(str(exc))
+        strategies = data.get("strategies", {})
+        if not isinstance(strategies, dict):
+            return [*problems, f'{path}: "strategies" must be an object of name -> params']
+        for name, params in strategies.items():
+            problem = self._configure(str(name), params)
+            if problem:
+                problems.append(f"{path}: {problem}")
+        for problem in problems:
+            log.warning("%s", problem)
+        return problems
+
+    def _configure(self, name: str, params: Any) -> str | None:
+        if not isinstance(params, dict):
+            return f"{name}: parameters must be an object"
+        params = dict(params)
+        base = str(params.pop("base", name))
+        if base in self._presets:
+            base, inherited = self._presets[base]
+            params = {**inherited, **params}
+        if base not in self._classes:
+            return f"{name}: unknown strategy {base!r}"
+        try:
+            self._classes[base](**params)
+        except StrategyError as exc:
+            return str(exc)
+        self._presets[name] = (base, params)
+        return None
