@@ -67,7 +67,8 @@ def merge_bars(series: CandleSeries, lo: int, hi: int, k: int) -> VisibleBars:
     )
 
 
-def _wick_path(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> QtGui.QPainterPath:
+def segment_path(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> QtGui.QPainterPath:
+    """Vertical segments from ``low`` to ``high`` at each ``x``, as one path."""
     xs = np.repeat(x, 2)
     ys = np.empty(xs.shape[0])
     ys[0::2] = low
@@ -75,7 +76,10 @@ def _wick_path(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> QtGui.QPaint
     return pg.functions.arrayToQPath(xs, ys, connect="pairs", finiteCheck=False)
 
 
-def _body_path(x: np.ndarray, top: np.ndarray, bottom: np.ndarray, half: float):
+def rect_path(
+    x: np.ndarray, top: np.ndarray, bottom: np.ndarray, half: float
+) -> QtGui.QPainterPath:
+    """Rectangles ``2 * half`` wide centred on each ``x``, as one path of closed polygons."""
     n = x.shape[0]
     if n == 0:
         return QtGui.QPainterPath()
@@ -183,14 +187,14 @@ class CandleItem(pg.GraphicsObject):
         half = BODY_WIDTH * k / 2.0
         self._draw_bodies = BODY_WIDTH * k / max(bars_per_pixel, 1e-12) >= _MIN_BODY_PIXELS
         paths = [
-            _wick_path(bars.x[up], bars.low[up], bars.high[up]),
-            _wick_path(bars.x[down], bars.low[down], bars.high[down]),
+            segment_path(bars.x[up], bars.low[up], bars.high[up]),
+            segment_path(bars.x[down], bars.low[down], bars.high[down]),
         ]
         if self._draw_bodies:
             top = np.maximum(bars.open, bars.close)
             bottom = np.minimum(bars.open, bars.close)
-            paths.append(_body_path(bars.x[up], top[up], bottom[up], half))
-            paths.append(_body_path(bars.x[down], top[down], bottom[down], half))
+            paths.append(rect_path(bars.x[up], top[up], bottom[up], half))
+            paths.append(rect_path(bars.x[down], top[down], bottom[down], half))
         self._paths = tuple(paths)
         self._built = bars
         self.path_builds += 1

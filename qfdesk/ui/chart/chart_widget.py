@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from qfdesk.engine.series import CandleSeries
 from qfdesk.ui.chart import theme
 from qfdesk.ui.chart.candle_item import CandleItem
+from qfdesk.ui.chart.chart_indicators import ChartIndicators
 from qfdesk.ui.chart.crosshair import Crosshair
 from qfdesk.ui.chart.forming_item import FormingCandleItem
 from qfdesk.ui.chart.markers import MarkerLayer, SignalMarker, TradeMarker
@@ -101,6 +102,7 @@ class ChartWidget(QtWidgets.QWidget):
         self._panes: list[pg.PlotItem] = []
         self._crosshair = Crosshair(self._graphics.scene(), self._crosshair_moved)
         self._crosshair.attach(self.price_plot)
+        self.indicators = ChartIndicators(self.price_plot, self.add_pane, self.remove_pane)
         self.price_plot.vb.sigXRangeChanged.connect(self._x_range_changed)
         self._update_bottom_axes()
         self._show_readout(None)
@@ -191,6 +193,7 @@ class ChartWidget(QtWidgets.QWidget):
         self._closed = n if closed_len is None else max(0, min(closed_len, n))
         self._shown_len = n
         self._candles.set_series(series, self._closed)
+        self.indicators.reset(series, self._closed)
         self._extremes.reset()
         self._refresh_axis_source()
         self._set_limits()
@@ -222,6 +225,7 @@ class ChartWidget(QtWidgets.QWidget):
         n = len(series)
         if self._candles.count != self._closed:
             self._candles.set_count(self._closed)
+            self.indicators.extend(self._closed)
         if n != self._shown_len:
             grown = n - self._shown_len
             self._shown_len = n
@@ -232,9 +236,7 @@ class ChartWidget(QtWidgets.QWidget):
                 self._set_x_range(x0 + grown, x1 + grown)
         if self._closed < n:
             i = n - 1
-            self._forming.set_bar(
-                i, series.open[i], series.high[i], series.low[i], series.close[i]
-            )
+            self._forming.set_bar(i, series.open[i], series.high[i], series.low[i], series.close[i])
         else:
             self._forming.clear()
         self._fit_y()
@@ -252,7 +254,8 @@ class ChartWidget(QtWidgets.QWidget):
     def _set_limits(self) -> None:
         n = self._shown_len
         self.price_plot.vb.setLimits(
-            xMin=-RIGHT_MARGIN_BARS, xMax=max(n, 1) + 10 * RIGHT_MARGIN_BARS,
+            xMin=-RIGHT_MARGIN_BARS,
+            xMax=max(n, 1) + 10 * RIGHT_MARGIN_BARS,
             minXRange=MIN_VISIBLE_BARS,
         )
 
@@ -328,6 +331,9 @@ class ChartWidget(QtWidgets.QWidget):
         if hi > closed_hi:
             ymin = min(ymin, float(series.low[closed_hi:hi].min()))
             ymax = max(ymax, float(series.high[closed_hi:hi].max()))
+        overlay_min, overlay_max = self.indicators.overlay_extremes(lo, closed_hi)
+        ymin, ymax = min(ymin, overlay_min), max(ymax, overlay_max)
+        self.indicators.fit_panes(lo, hi)
         if not (math.isfinite(ymin) and math.isfinite(ymax)):
             return
         if ymax <= ymin:
@@ -386,6 +392,7 @@ class ChartWidget(QtWidgets.QWidget):
             f"H {series.high[index]:.{d}f}",
             f"L {series.low[index]:.{d}f}",
             f"C {series.close[index]:.{d}f}",
+            *self.indicators.readout(index, d),
         ]
         return "  ".join(parts)
 
@@ -393,6 +400,37 @@ class ChartWidget(QtWidgets.QWidget):
         if index is None:
             index = self._shown_len - 1
         self._readout.setText(self.readout_text(index) or " ")
+
+    # ----- indicators -----------------------------------------------------------------------
+
+    def add_indicator(self, spec: dict[str, Any]) -> str:
+        """Add an indicator from a spec dict (see indicator_spec); returns its id."""
+        spec_id = self.indicators.add(spec)
+        self._indicators_changed()
+        return spec_id
+
+    def remove_indicator(self, spec_id: str) -> None:
+        self.indicators.remove(spec_id)
+        self._indicators_changed()
+
+    def configure_indicator(self, spec_id: str, spec: dict[str, Any]) -> None:
+        self.indicators.configure(spec_id, spec)
+        self._indicators_changed()
+
+    def indicator_specs(self) -> list[dict[str, Any]]:
+        """Every indicator as a plain dict, in order (what QSettings should store)."""
+        return [spec.to_dict() for spec in self.indicators.specs()]
+
+    def set_indicator_specs(self, specs: list[dict[str, Any]]) -> list[str]:
+        """Replace all indicators; invalid specs are skipped and described in the result."""
+        problems = self.indicators.set_specs(specs)
+        self._indicators_changed()
+        return problems
+
+    def _indicators_changed(self) -> None:
+        self._fit_y()
+        self._show_readout(self._hovered)
+        self.indicatorsChanged.emit()
 
     # ----- markers --------------------------------------------------------------------------
 

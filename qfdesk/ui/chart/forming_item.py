@@ -62,6 +62,4 @@ class FormingCandleItem(pg.GraphicsObject):
         painter.drawLine(QtCore.QPointF(x, low), QtCore.QPointF(x, high))
         painter.setBrush(self._up_brush if up else self._down_brush)
         half = BODY_WIDTH / 2.0
-        painter.drawRect(
-            QtCore.QRectF(x - half, min(open_, close), 2 * half, abs(close - open_))
-        )
+        painter.drawRect(QtCore.QRectF(x - half, min(open_, close), 2 * half, abs(close - open_)))

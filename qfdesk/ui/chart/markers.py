@@ -11,12 +11,26 @@ from enum import Enum
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
 
 from qfdesk.engine.events import Direction
 from qfdesk.ui.chart import theme
 from qfdesk.ui.chart.bar_index import time_to_x
 
-MARKER_SIZE = 14
+MARKER_SIZE = 16
+
+
+def _arrow(up: bool) -> QtGui.QPainterPath:
+    """A solid arrow in the unit box, pointing up or down (symbol y grows downwards)."""
+    points = [(0, 0.5), (0.5, 0), (0.18, 0), (0.18, -0.5), (-0.18, -0.5), (-0.18, 0), (-0.5, 0)]
+    path = QtGui.QPainterPath()
+    path.addPolygon(QtGui.QPolygonF([QtCore.QPointF(x, -y if up else y) for x, y in points]))
+    path.closeSubpath()
+    return path
+
+
+ARROW_UP = _arrow(up=True)
+ARROW_DOWN = _arrow(up=False)
 
 
 class TradeResult(str, Enum):
@@ -117,9 +131,9 @@ class MarkerLayer:
             spots.append(
                 {
                     "pos": (x0, trade.entry_price),
-                    "symbol": "arrow_up" if up else "arrow_down",
+                    "symbol": ARROW_UP if up else ARROW_DOWN,
                     "brush": pg.mkBrush(theme.RESULT_COLORS[trade.result.value]),
-                    "pen": None,
+                    "pen": pg.mkPen(theme.MARKER_OUTLINE, width=1),
                     "data": trade.id,
                 }
             )

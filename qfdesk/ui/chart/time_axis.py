@@ -6,7 +6,7 @@ ahead of UTC), shown in the local timezone (or a given one).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 import numpy as np
 import pyqtgraph as pg
@@ -16,7 +16,7 @@ from qfdesk.ui.chart.bar_index import index_to_time
 
 def local_time(platform_seconds: float, platform_offset: float, tz: tzinfo | None) -> datetime:
     """The moment ``platform_seconds`` as an aware datetime in ``tz`` (None: local zone)."""
-    utc = datetime.fromtimestamp(platform_seconds - platform_offset, tz=timezone.utc)
+    utc = datetime.fromtimestamp(platform_seconds - platform_offset, tz=UTC)
     return utc.astimezone(tz)
 
 

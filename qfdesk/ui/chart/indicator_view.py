@@ -1,0 +1,67 @@
+"""The items that draw one indicator: lines (and a histogram) on the price plot or a pane."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from qfdesk.ui.chart import theme
+from qfdesk.ui.chart.histogram_item import HistogramItem
+from qfdesk.ui.chart.indicator_spec import IndicatorSpec
+from qfdesk.ui.chart.indicator_values import IndicatorValues
+
+
+def _line(color: str, dashed: bool = False) -> pg.PlotDataItem:
+    style = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine
+    item = pg.PlotDataItem(pen=pg.mkPen(color, width=1, style=style), antialias=False)
+    item.setClipToView(True)
+    item.setDownsampling(auto=True, method="peak")
+    return item
+
+
+class IndicatorView:
+    """Lines for each output of ``spec`` in ``plot`` (one line per output, histogram apart)."""
+
+    def __init__(self, spec: IndicatorSpec, plot: pg.PlotItem) -> None:
+        self.spec = spec
+        self.plot = plot
+        info = spec.info
+        self.lines: dict[str, pg.PlotDataItem] = {}
+        self.histogram: HistogramItem | None = None
+        for i, name in enumerate(info.outputs):
+            if name == info.histogram:
+                self.histogram = HistogramItem()
+                plot.addItem(self.histogram)
+                continue
+            primary = i == 0 or spec.kind == "bollinger"
+            color = spec.color if primary else theme.SECONDARY_LINE
+            line = _line(color, dashed=spec.kind == "bollinger" and name == "middle")
+            plot.addItem(line)
+            self.lines[name] = line
+        self.levels = []
+        for level in info.levels:
+            guide = pg.InfiniteLine(
+                pos=level,
+                angle=0,
+                movable=False,
+                pen=pg.mkPen(theme.LEVEL_LINE, width=0, style=QtCore.Qt.PenStyle.DotLine),
+            )
+            plot.addItem(guide, ignoreBounds=True)
+            self.levels.append(guide)
+        if info.y_range is not None:
+            plot.vb.setYRange(*info.y_range, padding=0.02)
+
+    def show(self, values: IndicatorValues, x: np.ndarray) -> None:
+        """Draw ``values`` at bar indices ``x`` (as long as the values)."""
+        for name, line in self.lines.items():
+            line.setData(x, values.output(name))
+        if self.histogram is not None:
+            self.histogram.set_values(values.output(self.spec.info.histogram))
+
+    def remove(self) -> None:
+        items = [*self.lines.values(), *self.levels]
+        if self.histogram is not None:
+            items.append(self.histogram)
+        for item in items:
+            self.plot.removeItem(item)
