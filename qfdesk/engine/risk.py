@@ -1,0 +1,268 @@
+"""The one risk manager every trade passes, manual or automatic.
+
+Pure: the caller passes the clock (``now``, epoch seconds) and the account state, so every
+limit is testable. Each decision carries a reason in words and a ``code`` naming the rule,
+and is logged. Days are UTC days of ``now``.
+
+A refund (profit 0) is neither a win nor a loss: it does not extend or break a losing streak.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+from qfdesk.engine.events import Direction
+
+log = logging.getLogger(__name__)
+
+DAY = 86_400
+
+# Codes of decisions after which no trade passes until the limit's time is over: an
+# auto-trader stops itself on these.
+HALTING_CODES = frozenset({"daily_loss_limit", "losing_streak_pause", "session_target"})
+
+
+@dataclass(frozen=True, slots=True)
+class RiskLimits:
+    """``None`` switches a limit off. Money is in the account currency, payout in percent."""
+
+    stake: float = 1.0
+    stake_percent: float | None = None
+    min_stake: float = 1.0
+    max_stake: float = 100.0
+    min_payout: float = 80.0
+    min_confidence: float = 0.0
+    max_open_trades: int | None = 1
+    max_trades_per_hour: int | None = 20
+    daily_loss_limit: float | None = None
+    max_consecutive_losses: int | None = None
+    pause_minutes: float = 30.0
+    asset_cooldown_seconds: float = 0.0
+    session_profit_target: float | None = None
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.min_stake <= 0 or self.max_stake < self.min_stake:
+            found.append("stakes need 0 < min_stake <= max_stake")
+        if self.stake_percent is None and not self.min_stake <= self.stake <= self.max_stake:
+            found.append("the fixed stake must lie between min_stake and max_stake")
+        if self.stake_percent is not None and not 0 < self.stake_percent <= 100:
+            found.append("stake_percent must be above 0 and at most 100")
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class TradeIntent:
+    """A wish to trade. ``stake`` is the amount a trader typed (manual trades); None lets
+    the risk manager size it."""
+
+    asset: str
+    direction: Direction
+    payout: float
+    confidence: float = 1.0
+    expiry: int = 60
+    source: str = "manual"
+    stake: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    balance: float
+    is_demo: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RiskDecision:
+    allowed: bool
+    reason: str
+    stake: float = 0.0
+    code: str = "ok"
+
+    @property
+    def halts(self) -> bool:
+        return self.code in HALTING_CODES
+
+
+@dataclass(slots=True)
+class _OpenTrade:
+    asset: str
+    stake: float
+    opened: float
+
+
+@dataclass(slots=True)
+class _State:
+    session_profit: float = 0.0
+    day: int = -1
+    day_profit: float = 0.0
+    losing_streak: int = 0
+    paused_until: float = -math.inf
+    opened_times: deque[float] = field(default_factory=deque)
+    last_open_by_asset: dict[str, float] = field(default_factory=dict)
+    open_trades: dict[str, _OpenTrade] = field(default_factory=dict)
+
+
+class RiskManager:
+    def __init__(self, limits: RiskLimits) -> None:
+        problems = limits.problems()
+        if problems:
+            raise ValueError("risk limits make no sense: " + "; ".join(problems))
+        self.limits = limits
+        self._s = _State()
+
+    @property
+    def open_trades(self) -> int:
+        return len(self._s.open_trades)
+
+    @property
+    def session_profit(self) -> float:
+        return self._s.session_profit
+
+    @property
+    def losing_streak(self) -> int:
+        return self._s.losing_streak
+
+    def day_profit(self, now: float) -> float:
+        self._roll_day(now)
+        return self._s.day_profit
+
+    def check(self, intent: TradeIntent, account: AccountState, now: float) -> RiskDecision:
+        decision = self._decide(intent, account, now)
+        log.info(
+            "risk %s %s %s (%s, conf %.2f, payout %g%%): %s - %s",
+            "ALLOW" if decision.allowed else "DENY",
+            intent.asset,
+            intent.direction.value,
+            intent.source,
+            intent.confidence,
+            intent.payout,
+            decision.code,
+            decision.reason,
+        )
+        return decision
+
+    def _decide(self, intent: TradeIntent, account: AccountState, now: float) -> RiskDecision:
+        lim, s = self.limits, self._s
+        self._roll_day(now)
+        if lim.daily_loss_limit is not None and s.day_profit <= -lim.daily_loss_limit:
+            return _deny(
+                "daily_loss_limit",
+                f"daily loss limit reached: {s.day_profit:.2f} today (limit "
+                f"{lim.daily_loss_limit:g}); trading stops until the next UTC day",
+            )
+        if now < s.paused_until:
+            return _deny(
+                "losing_streak_pause",
+                f"paused after {lim.max_consecutive_losses} losses in a row until "
+                f"{s.paused_until - now:.0f} s from now",
+            )
+        if lim.session_profit_target is not None and s.session_profit >= lim.session_profit_target:
+            return _deny(
+                "session_target",
+                f"session profit target reached: {s.session_profit:.2f} >= "
+                f"{lim.session_profit_target:g}",
+            )
+        if intent.payout < lim.min_payout:
+            return _deny(
+                "min_payout", f"payout {intent.payout:g}% is below the minimum {lim.min_payout:g}%"
+            )
+        if intent.confidence < lim.min_confidence:
+            return _deny(
+                "min_confidence",
+                f"confidence {intent.confidence:.2f} is below the minimum {lim.min_confidence:.2f}",
+            )
+        if lim.max_open_trades is not None and len(s.open_trades) >= lim.max_open_trades:
+            return _deny(
+                "max_open_trades",
+                f"{len(s.open_trades)} trades open, the maximum is {lim.max_open_trades}",
+            )
+        while s.opened_times and s.opened_times[0] <= now - 3600:
+            s.opened_times.popleft()
+        if lim.max_trades_per_hour is not None and len(s.opened_times) >= lim.max_trades_per_hour:
+            return _deny(
+                "max_trades_per_hour",
+                f"{len(s.opened_times)} trades in the last hour, the maximum is "
+                f"{lim.max_trades_per_hour}",
+            )
+        last = s.last_open_by_asset.get(intent.asset)
+        if last is not None and now - last < lim.asset_cooldown_seconds:
+            return _deny(
+                "asset_cooldown",
+                f"{intent.asset} traded {now - last:.0f} s ago; cooldown is "
+                f"{lim.asset_cooldown_seconds:g} s",
+            )
+        return self._sized(intent, account)
+
+    def _sized(self, intent: TradeIntent, account: AccountState) -> RiskDecision:
+        lim = self.limits
+        if intent.stake is not None:
+            stake = float(intent.stake)
+            if not lim.min_stake <= stake <= lim.max_stake:
+                return _deny(
+                    "stake_out_of_range",
+                    f"stake {stake:g} is outside {lim.min_stake:g} to {lim.max_stake:g}",
+                )
+            how = "as asked"
+        elif lim.stake_percent is not None:
+            raw = account.balance * lim.stake_percent / 100.0
+            stake = min(lim.max_stake, max(lim.min_stake, round(raw, 2)))
+            how = f"{lim.stake_percent:g}% of balance {account.balance:.2f}, within limits"
+        else:
+            stake = lim.stake
+            how = "fixed"
+        if stake > account.balance:
+            return _deny(
+                "insufficient_balance",
+                f"stake {stake:g} is more than the balance {account.balance:.2f}",
+            )
+        return RiskDecision(True, f"allowed: stake {stake:g} ({how})", stake, "ok")
+
+    def record_open(self, trade_id: str, asset: str, stake: float, now: float) -> None:
+        """A trade the risk manager allowed has been placed."""
+        s = self._s
+        s.open_trades[trade_id] = _OpenTrade(asset, stake, now)
+        s.opened_times.append(now)
+        s.last_open_by_asset[asset] = now
+        log.info("risk: trade %s opened on %s, stake %g", trade_id, asset, stake)
+
+    def record_result(self, trade_id: str, profit: float, now: float) -> None:
+        """A trade closed with ``profit`` (negative for a loss, 0 for a refund)."""
+        lim, s = self.limits, self._s
+        s.open_trades.pop(trade_id, None)
+        self._roll_day(now)
+        s.day_profit += profit
+        s.session_profit += profit
+        if profit < 0:
+            s.losing_streak += 1
+            if lim.max_consecutive_losses is not None and (
+                s.losing_streak >= lim.max_consecutive_losses
+            ):
+                s.paused_until = now + lim.pause_minutes * 60.0
+                s.losing_streak = 0
+                log.warning(
+                    "risk: %d losses in a row; pausing for %g minutes",
+                    lim.max_consecutive_losses,
+                    lim.pause_minutes,
+                )
+        elif profit > 0:
+            s.losing_streak = 0
+        log.info(
+            "risk: trade %s closed %+.2f; today %+.2f, session %+.2f",
+            trade_id,
+            profit,
+            s.day_profit,
+            s.session_profit,
+        )
+
+    def _roll_day(self, now: float) -> None:
+        day = int(now // DAY)
+        if day != self._s.day:
+            self._s.day = day
+            self._s.day_profit = 0.0
+
+
+def _deny(code: str, reason: str) -> RiskDecision:
+    return RiskDecision(False, reason, 0.0, code)
