@@ -40,8 +40,8 @@ class Gap:
 
 @dataclass(frozen=True, slots=True)
 class TailTiming:
-    busy_interval: float = 0.02
-    idle_interval: float = 0.05
+    busy_interval: float = 0.015
+    idle_interval: float = 0.035
     liveness_interval: float = 0.5
     backoff_min: float = 0.5
     backoff_max: float = 10.0
