@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -12,6 +13,7 @@ from qfdesk import __version__
 # Each subcommand lives in qfdesk.commands.<module> with configure(parser) and run(args) -> int.
 # Modules keep heavy imports inside run() so that building the parser stays cheap.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "collect": ("qfdesk.commands.collect", "collect live market data from the trader's Chrome"),
     "doctor": ("qfdesk.commands.doctor", "check Chrome, chromedriver, profile and page selectors"),
     "replay": ("qfdesk.commands.replay", "run a captured performance log through the collector"),
 }
@@ -20,6 +22,13 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qfdesk", description="QuantumFlux Desk")
     parser.add_argument("--version", action="version", version=f"qfdesk {__version__}")
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        type=str.upper,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="how much to log (default INFO)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         module = importlib.import_module(module_name)
@@ -29,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.command is None:
         print("The desktop app is not built yet; try `qfdesk replay --help`.", file=sys.stderr)
         return 2

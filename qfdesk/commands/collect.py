@@ -1,0 +1,112 @@
+"""``qfdesk collect``: the headless collector on the trader's Chrome."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from qfdesk.commands.collector_options import (
+    add_collector_arguments,
+    build_pipeline,
+    format_summary,
+)
+
+if TYPE_CHECKING:
+    from qfdesk.browser.live import LiveSource
+    from qfdesk.browser.settings import BrowserSettings
+    from qfdesk.engine.pipeline import Pipeline
+
+STATUS_EVERY = 10.0
+CLOCK_EVERY = 0.5
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--launch",
+        action="store_true",
+        help="start Chrome on the platform (or attach if one already listens on --port)",
+    )
+    source.add_argument(
+        "--attach",
+        metavar="HOST:PORT",
+        help="attach to a Chrome started with --remote-debugging-port (default 127.0.0.1:9222)",
+    )
+    parser.add_argument("--port", type=int, default=None, help="debugging port for --launch")
+    parser.add_argument("--url", default=None, help="platform page to open with --launch")
+    parser.add_argument("--chrome", default=None, help="path of the Chrome/Chromium binary")
+    parser.add_argument("--headless", action="store_true", help="run a launched Chrome headless")
+    parser.add_argument(
+        "--duration", type=float, default=None, metavar="S", help="stop after S seconds"
+    )
+    add_collector_arguments(parser)
+
+
+def _browser_settings(args: argparse.Namespace) -> BrowserSettings:
+    from qfdesk.browser.live import parse_address
+    from qfdesk.browser.settings import BrowserSettings
+
+    host, port = parse_address(args.attach or f"127.0.0.1:{args.port or 9222}")
+    overrides = {"url": args.url} if args.url else {}
+    return BrowserSettings(
+        chrome_path=args.chrome, host=host, port=port, headless=args.headless, **overrides
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from qfdesk.browser.errors import ChromeError
+    from qfdesk.browser.live import LiveSource
+
+    try:
+        pipeline = build_pipeline(args)
+        settings = _browser_settings(args)
+    except ValueError as error:
+        print(f"qfdesk collect: {error}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    source = LiveSource(
+        settings,
+        pipeline.feed,
+        launch=args.launch,
+        on_state=lambda state: print(f"state: {state.value}", flush=True),
+        decode_errors=lambda: pipeline.decoder.stats.malformed_total,
+    )
+    try:
+        source.start()
+    except ChromeError as error:
+        print(f"qfdesk collect: {error}", file=sys.stderr)
+        return 2
+    print(f"collecting from Chrome at {settings.address}; Ctrl-C to stop", flush=True)
+    started = time.monotonic()
+    next_status = started + STATUS_EVERY
+    try:
+        while not stop.wait(CLOCK_EVERY):
+            pipeline.on_wall_clock()
+            now = time.monotonic()
+            if now >= next_status:
+                next_status = now + STATUS_EVERY
+                print(_status_line(pipeline, source), flush=True)
+            if args.duration is not None and now - started >= args.duration:
+                break
+    finally:
+        source.stop(close_chrome=args.launch)
+        pipeline.on_wall_clock()
+    print(format_summary(pipeline.finish(), args.timeframes))
+    for gap in source.gaps:
+        print(f"gap: {gap.seconds if gap.seconds is not None else 'open'} s from {gap.start:.3f}")
+    return 0
+
+
+def _status_line(pipeline: Pipeline, source: LiveSource) -> str:
+    summary = pipeline.summary()
+    ticks = ", ".join(f"{asset} {n}" for asset, n in sorted(summary.ticks_by_asset.items()))
+    return (
+        f"[{source.state.value}] frames {summary.frames}; ticks {ticks or 'none yet'}; "
+        f"candles written {summary.candles_written}; ticks written {summary.ticks_written}"
+    )
