@@ -172,6 +172,7 @@ class SimulatedPlatform:
         with state.lock:
             return list(state.received)
 
+    @property
     def assets(self) -> list[dict[str, Any]]:
         """The catalogue: symbol, name, payout, active, id."""
         state = self._require()

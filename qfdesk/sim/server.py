@@ -588,7 +588,11 @@ class SimState:
     def state(self) -> dict[str, Any]:
         return {
             "account": self.page_account,
-            "balance": {"demo": self.accounts[True].balance, "real": self.accounts[False].balance},
+            "balance": round(self.accounts[self.page_account == "demo"].balance, 2),
+            "balances": {
+                "demo": round(self.accounts[True].balance, 2),
+                "real": round(self.accounts[False].balance, 2),
+            },
             "trading_sockets": sum(1 for s in self.trading if s.alive),
             "chat_sockets": sum(1 for s in self.chat if s.alive),
             "streamed": self.streamed_assets(),
