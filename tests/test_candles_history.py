@@ -1,0 +1,223 @@
+"""CandleBook with platform history: one series with live ticks, repeats, backward pages."""
+
+from __future__ import annotations
+
+from qfdesk.engine.candles import CandleBook
+from qfdesk.engine.events import Candle, CandleClosed, HistoryCandles, HistoryTicks, Tick
+
+A = "EURUSD_otc"
+
+
+def tick(t: float, p: float, asset: str = A) -> Tick:
+    return Tick(asset, t, p)
+
+
+def history(rows: list[tuple[int, float, float, float, float]], tf: int = 60) -> HistoryCandles:
+    candles = tuple(Candle(A, tf, s, o, h, lo, c) for s, o, h, lo, c in rows)
+    return HistoryCandles(A, tf, candles, "updateHistoryNewFast")
+
+
+def minute_rows(
+    first: int, count: int, tf: int = 60
+) -> list[tuple[int, float, float, float, float]]:
+    """Candles whose prices encode their start, distinct and easy to aggregate by hand."""
+    rows = []
+    for k in range(count):
+        s = first + k * tf
+        base = 1.0 + s / 100_000
+        rows.append(
+            (s, base, base + 0.002 + (k % 3) / 1000, base - 0.001 - (k % 2) / 1000, base + 0.001)
+        )
+    return rows
+
+
+def ohlc(book: CandleBook, tf: int, asset: str = A) -> list[tuple[int, float, float, float, float]]:
+    s = book.series(asset, tf)
+    cols = (s.start, s.open, s.high, s.low, s.close)
+    return list(zip(*(c.tolist() for c in cols), strict=True))
+
+
+def aggregate(rows: list[tuple[int, float, float, float, float]], start: int, tf: int) -> tuple:
+    part = [r for r in rows if start <= r[0] < start + tf]
+    return (start, part[0][1], max(r[2] for r in part), min(r[3] for r in part), part[-1][4])
+
+
+def test_history_then_live_make_one_series() -> None:
+    book = CandleBook((60, 300))
+    rows = minute_rows(0, 10)
+    closed = book.on_history_candles(history(rows))
+    # the newest history candle may be the platform's running one: it stays forming
+    assert [(c.candle.timeframe, c.candle.start, c.by) for c in closed] == [
+        *((60, s, "history") for s in range(0, 540, 60)),
+        (300, 0, "history"),
+    ]
+    assert closed[0].candle == Candle(A, 60, *rows[0])
+    assert closed[-1].candle == Candle(A, 300, *aggregate(rows, 0, 300))
+    assert book.forming(A, 60) == Candle(A, 60, *rows[9])
+    closed = book.on_tick(tick(600.5, 2.0))
+    assert [(c.candle.timeframe, c.candle.start, c.by) for c in closed] == [
+        (60, 540, "tick"),
+        (300, 300, "tick"),
+    ]
+    assert closed[1].candle == Candle(A, 300, *aggregate(rows, 300, 300))
+    assert book.series(A, 60).start.tolist() == list(range(0, 660, 60))
+    assert ohlc(book, 60)[:10] == rows
+    assert ohlc(book, 60)[10] == (600, 2.0, 2.0, 2.0, 2.0)
+    assert book.series(A, 300).start.tolist() == [0, 300, 600]
+
+
+def test_history_whose_period_has_ended_comes_closed() -> None:
+    book = CandleBook((60,))
+    book.on_clock(10_000.0)
+    closed = book.on_history_candles(history(minute_rows(0, 10)))
+    assert [c.candle.start for c in closed] == list(range(0, 600, 60))
+    assert book.forming(A, 60) is None
+
+
+def test_the_same_history_again_is_not_announced_again() -> None:
+    book = CandleBook((60, 300))
+    book.on_clock(10_000.0)
+    rows = minute_rows(0, 10)
+    first = book.on_history_candles(history(rows))
+    assert len(first) == 12
+    assert book.on_history_candles(history(rows)) == []
+    assert book.on_history_candles(history(rows[3:7])) == []
+    assert book.stats.history_duplicates == 14
+    assert book.stats.history_candles == 10
+    assert ohlc(book, 60) == rows
+
+
+def test_backward_pages_are_inserted_in_order() -> None:
+    book = CandleBook((60, 300))
+    book.on_clock(100_000.0)
+    newer = minute_rows(1560, 25)  # 26:00 .. 50:00; the 5m period at 25:00 is only partly held
+    older = minute_rows(600, 17)  # 10:00 .. 26:00, overlapping the newer page by one candle
+    closed = book.on_history_candles(history(newer))
+    assert [c.candle.start for c in closed if c.candle.timeframe == 300] == list(
+        range(1800, 3000, 300)
+    )
+    assert book.stats.partial_dropped == 1
+    closed = book.on_history_candles(history(older))
+    assert [c.candle.start for c in closed if c.candle.timeframe == 60] == list(
+        range(600, 1560, 60)
+    )
+    assert [c.candle.start for c in closed if c.candle.timeframe == 300] == [600, 900, 1200, 1500]
+    assert book.stats.history_duplicates == 1
+    assert book.series(A, 60).start.tolist() == list(range(600, 3060, 60))
+    # the 5m period at 50:00 holds one history minute: it forms, as the platform's newest
+    assert book.series(A, 300).start.tolist() == list(range(600, 3300, 300))
+    assert book.closed_len(A, 300) == 8
+    every = older[:-1] + newer
+    assert ohlc(book, 60) == every
+    assert ohlc(book, 300)[3] == aggregate(every, 1500, 300)
+
+
+def test_history_for_the_forming_period_is_merged_into_it() -> None:
+    book = CandleBook((60,))
+    book.on_tick(tick(630.5, 1.0))
+    book.on_tick(tick(640.0, 1.2))
+    closed = book.on_history_candles(
+        history([(540, 1.0, 1.1, 0.9, 1.0), (600, 0.9, 1.5, 0.8, 1.1)])
+    )
+    assert [(c.candle.start, c.by) for c in closed] == [(540, "history")]
+    # history saw the period from its start (open, extremes); the live close is newer
+    assert book.forming(A, 60) == Candle(A, 60, 600, 0.9, 1.5, 0.8, 1.2)
+    closed = book.on_tick(tick(660.1, 1.3))
+    assert closed == [CandleClosed(Candle(A, 60, 600, 0.9, 1.5, 0.8, 1.2), "tick")]
+    assert book.series(A, 60).start.tolist() == [540, 600, 660]
+
+
+def test_history_newer_than_live_closes_the_forming_candle() -> None:
+    book = CandleBook((60,))
+    book.on_tick(tick(610.0, 1.0))
+    rows = [(600, 0.95, 1.3, 0.9, 1.2), (660, 1.2, 1.4, 1.1, 1.3), (720, 1.3, 1.35, 1.25, 1.3)]
+    closed = book.on_history_candles(history(rows))
+    assert closed == [
+        CandleClosed(Candle(A, 60, 600, 0.95, 1.3, 0.9, 1.0), "history"),
+        CandleClosed(Candle(A, 60, *rows[1]), "history"),
+    ]
+    assert book.forming(A, 60) == Candle(A, 60, *rows[2])
+    assert book.on_tick(tick(700.0, 9.0)) == []
+    assert book.stats.late_ticks == 1
+    book.on_tick(tick(730.0, 1.28))
+    assert book.forming(A, 60) == Candle(A, 60, 720, 1.3, 1.35, 1.25, 1.28)
+
+
+def test_history_fills_a_gap_between_live_candles() -> None:
+    book = CandleBook((60,))
+    book.on_tick(tick(61.0, 1.0))
+    book.on_tick(tick(601.0, 2.0))
+    rows = minute_rows(120, 8)
+    closed = book.on_history_candles(history(rows))
+    assert [c.candle for c in closed] == [Candle(A, 60, *r) for r in rows]
+    assert book.series(A, 60).start.tolist() == list(range(60, 660, 60))
+    assert book.forming(A, 60) == Candle(A, 60, 600, 2.0, 2.0, 2.0, 2.0)
+    assert book.closed_len(A, 60) == 9
+
+
+def test_history_ticks_alone_build_candles_like_live_ticks() -> None:
+    ticks = [tick(61.0 + k * 0.5, 1.0 + (k % 7) / 100) for k in range(400)]  # 61.0 .. 260.5
+    live = CandleBook((5, 60))
+    for t in ticks:
+        live.on_tick(t)
+    book = CandleBook((5, 60))
+    closed = book.on_history_ticks(HistoryTicks(A, tuple(ticks)))
+    # the first period of each timeframe starts before the history does: it is left out
+    assert {c.by for c in closed} == {"history"}
+    assert [c.candle.start for c in closed if c.candle.timeframe == 60] == [120, 180]
+    assert ohlc(book, 60) == ohlc(live, 60)[1:]
+    assert ohlc(book, 5) == ohlc(live, 5)[1:]
+    assert book.stats.partial_dropped == 2
+    assert book.forming(A, 60) == live.forming(A, 60)
+    # the same history again changes nothing
+    assert book.on_history_ticks(HistoryTicks(A, tuple(ticks))) == []
+    assert ohlc(book, 60) == ohlc(live, 60)[1:]
+
+
+def test_history_ticks_merge_with_live_ticks_already_seen() -> None:
+    ticks = [tick(1.0 + k * 0.5, 1.0 + ((k * 37) % 11) / 100) for k in range(600)]  # 1 .. 300.5
+    reference = CandleBook((5, 60))
+    for t in ticks:
+        reference.on_tick(t)
+    book = CandleBook((5, 60))
+    for t in ticks[561:565]:  # live ticks start mid-minute, mid-5s (281.5 .. 283.0)
+        book.on_tick(t)
+    book.on_history_ticks(HistoryTicks(A, tuple(ticks[:575])))  # overlaps the live ticks
+    for t in ticks[565:]:  # the stream repeats ticks the history already held
+        book.on_tick(t)
+    assert ohlc(book, 60) == ohlc(reference, 60)[1:]
+    assert ohlc(book, 5) == ohlc(reference, 5)[1:]
+    assert book.stats.late_ticks + book.stats.duplicate_ticks + book.stats.out_of_order_ticks == 10
+
+
+def test_history_candles_and_ticks_together_in_either_order() -> None:
+    ticks = [tick(530.2 + k * 0.5, 1.0 + ((k * 13) % 17) / 100) for k in range(500)]
+    rows = minute_rows(0, 9)  # 0 .. 480, ending before the ticks start
+    results = []
+    for order in ("candles first", "ticks first"):
+        book = CandleBook((60, 300))
+        book.on_tick(ticks[-1])
+        if order == "candles first":
+            book.on_history_candles(history(rows))
+            book.on_history_ticks(HistoryTicks(A, tuple(ticks)))
+        else:
+            book.on_history_ticks(HistoryTicks(A, tuple(ticks)))
+            book.on_history_candles(history(rows))
+        results.append((ohlc(book, 60), ohlc(book, 300)))
+    assert results[0] == results[1]
+    minutes = [r[0] for r in results[0][0]]
+    # history candles up to 8:00, then minutes built from history ticks up to the forming 12:00
+    assert minutes == list(range(0, 780, 60))
+
+
+def test_a_candle_already_closed_keeps_what_was_announced() -> None:
+    book = CandleBook((60,))
+    book.on_tick(tick(630.0, 1.0))
+    closed_live = book.on_tick(tick(661.0, 1.1))
+    assert [c.candle.start for c in closed_live] == [600]
+    closed = book.on_history_candles(
+        history([(600, 0.5, 1.5, 0.4, 1.0), (660, 1.1, 1.1, 1.1, 1.1)])
+    )
+    assert closed == []  # written once already: first one wins, nothing is announced twice
+    assert ohlc(book, 60)[0] == (600, 1.0, 1.0, 1.0, 1.0)
+    assert book.stats.history_candles == 2
