@@ -8,6 +8,7 @@ Chrome's whole process group is killed on exit, whatever happened.
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import threading
@@ -84,6 +85,10 @@ class ChromeRig:
         self.states: list[tuple[float, TailState]] = []
         self.tail: TailWorker | None = None
         self.driver = None
+        self.token: str | None = None
+        self._feed = DecodingFeed(
+            self.decoder, self.hub, forward=lambda ev: self.collected.add(0, ev)
+        )
 
     @property
     def address(self) -> str:
@@ -93,10 +98,15 @@ class ChromeRig:
         self.endpoint = launch_chrome(self.settings)
         return self
 
+    def _on_entries(self, entries: list[dict]) -> None:
+        self._feed(entries)
+        if self.token is None:
+            self.token = find_token(entries)
+
     def start_tail(self) -> TailWorker:
         self.tail = TailWorker(
             lambda: attach(self.address, performance_log=True, command_timeout=5.0),
-            DecodingFeed(self.decoder, self.hub, forward=lambda ev: self.collected.add(0, ev)),
+            self._on_entries,
             on_state=lambda s: self.states.append((time.time(), s)),
             decode_errors=lambda: self.decoder.stats.malformed_total,
         )
@@ -132,6 +142,18 @@ class ChromeRig:
         detach(self.driver)
         if self.endpoint is not None and self.endpoint.process is not None:
             self.endpoint.process.kill()
+
+
+def find_token(entries: list[dict]) -> str | None:
+    """The session token of the page's ``auth`` frame, so tests can prove it leaks nowhere."""
+    for entry in entries:
+        message = entry.get("message", "")
+        if "webSocketFrameSent" not in message or "auth" not in message:
+            continue
+        payload = json.loads(message)["message"]["params"]["response"]["payloadData"]
+        if payload.startswith('42["auth"'):
+            return json.loads(payload[2:])[1]["session"]
+    return None
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.05) -> bool:

@@ -28,6 +28,11 @@ from qfdesk.browser.errors import (
 
 log = logging.getLogger(__name__)
 
+# Selenium logs every chromedriver response at DEBUG, and the performance log's responses
+# carry the page's ``auth`` frame with the session token: keep that logger above DEBUG even
+# when the app logs everything else at DEBUG.
+logging.getLogger("selenium.webdriver.remote.remote_connection").setLevel(logging.INFO)
+
 _SYSTEM_DRIVERS = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
 
 

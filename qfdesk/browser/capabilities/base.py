@@ -44,10 +44,15 @@ class Context:
         return self.settings.get(name, default)
 
     def ensure_tab(self) -> None:
+        """Switch to the platform tab and close the first-visit tutorial if it shows."""
         if self.address:
             PlatformTab(self.driver, self.address, self.url_mark).ensure(
                 float(self.setting("tab_timeout", 10.0))
             )
+        tutorial = self.selectors.find(self.driver, "tutorial_close")
+        if tutorial is not None and tutorial.element.is_displayed():
+            tutorial.element.click()
+            log.info("closed the platform's tutorial overlay")
 
     def artifact_path(self, stem: str, suffix: str) -> Path:
         self.artifacts_dir.mkdir(parents=True, exist_ok=True)
