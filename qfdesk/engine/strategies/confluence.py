@@ -4,7 +4,7 @@ A component's latest signal stays in force for ``window`` candles (the candle it
 included). On a candle where some component fires, the score is the sum over components in
 force of weight * (+1 CALL / -1 PUT) * that signal's confidence; the confidence is
 |score| / sum of weights. A signal is given when that reaches ``threshold`` and a component
-firing on this candle points the same way as the score.
+firing on this candle points the same way as the score. A component weighted 0 is not run.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class Confluence(Strategy):
         self._parts = [
             (key, cls(**{inner: self.params[outer] for outer, inner in names.items()}))
             for key, cls, names in _COMPONENTS
+            if self.params[f"weight_{key}"] > 0
         ]
 
     def _total_weight(self) -> float:
@@ -86,7 +87,7 @@ class Confluence(Strategy):
         window = int(self.params["window"])
         score = 0.0
         in_force: list[str] = []
-        for key, _, _ in _COMPONENTS:
+        for key, _ in self._parts:
             latest = self._latest.get(key)
             if latest is not None and i - latest[0] < window:
                 sign = 1.0 if latest[1].direction is Direction.CALL else -1.0
