@@ -16,6 +16,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "collect": ("qfdesk.commands.collect", "collect live market data from the trader's Chrome"),
     "doctor": ("qfdesk.commands.doctor", "check Chrome, chromedriver, profile and page selectors"),
     "replay": ("qfdesk.commands.replay", "run a captured performance log through the collector"),
+    "simulate": ("qfdesk.commands.simulate", "serve the built-in simulated trading platform"),
 }
 
 
