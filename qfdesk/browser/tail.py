@@ -179,24 +179,27 @@ class TailWorker(threading.Thread):
         self.meter.reset_rhythm()
 
     def _reconnect(self) -> None:
+        """Attach, retrying with a capped exponential backoff. After a loss the state stays
+        DISCONNECTED for the first backoff pause, then RECONNECTING while retrying."""
         delay = self._timing.backoff_min
-        first = not self._gaps and self.reconnects == 0 and self.meter.drains == 0
+        lost = bool(self._gaps) and self._gaps[-1].end is None
+        if lost:
+            self._stop_event.wait(delay)
         while not self._stop_event.is_set():
-            if not first:
+            if lost:
                 self._set_state(TailState.RECONNECTING)
             try:
                 driver = self._connect()
             except Exception as exc:  # noqa: BLE001 - keep trying whatever the cause
                 log.info("tail: attach failed (%s); next try in %.1f s", exc, delay)
-                if first:
+                if not lost:
                     self._set_state(TailState.DISCONNECTED)
-                    first = False
                 self._stop_event.wait(delay)
                 delay = min(delay * 2, self._timing.backoff_max)
                 continue
             self._driver = driver
             with self._lock:
-                if self._gaps and self._gaps[-1].end is None:
+                if lost:
                     self._gaps[-1] = Gap(self._gaps[-1].start, time.time())
                     self.reconnects += 1
             self._set_state(TailState.CONNECTED)
