@@ -130,8 +130,9 @@ class _Rows:
         )
 
     def per_row(self, value: Callable[[_FileInfo], object], dtype: type) -> np.ndarray:
-        per_file = np.array([value(info) for info in self.files] or [None], dtype=dtype)
-        return per_file[self.file_index]
+        if not self.files:
+            return np.empty(0, dtype=dtype)
+        return np.array([value(info) for info in self.files], dtype=dtype)[self.file_index]
 
     def assets(self) -> np.ndarray:
         """The asset column where the file has one, else the asset from the file name."""
