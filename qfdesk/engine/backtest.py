@@ -1,0 +1,215 @@
+"""Backtests of a strategy on closed candles, with binary-option outcomes.
+
+A signal on the candle that starts at ``t`` (timeframe ``p``) enters at that candle's close
+(time ``t + p``) and exits at the close of the candle that ends ``expiry`` seconds later, the
+one starting at ``t + expiry``. CALL wins if exit > entry, PUT if exit < entry; equal is a
+refund. A win pays stake * payout / 100, a loss costs the stake. A signal whose exit candle is
+missing is skipped and counted. Without a risk manager every signal with an outcome is a
+trade; with one, signals are replayed in time order through it (results are recorded when
+their exit time has passed), and the stake is the one it sizes.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qfdesk.engine.backtest_stats import LOSS, WIN, BacktestStats, compute_stats
+from qfdesk.engine.events import Direction
+from qfdesk.engine.risk import AccountState, RiskManager, TradeIntent
+from qfdesk.engine.strategies.base import CALL, PUT, CandleArrays, SignalArrays, Strategy
+
+
+class BacktestError(ValueError):
+    """The backtest cannot run: bad settings, or the strategy failed."""
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestConfig:
+    expiry: int
+    payout: float
+    stake: float = 1.0
+    start_balance: float = 1000.0
+
+    def check(self, timeframe: int) -> None:
+        if self.expiry <= 0 or self.expiry % timeframe:
+            raise BacktestError(
+                f"expiry {self.expiry} s must be a positive multiple of the timeframe "
+                f"{timeframe} s, so that a candle closes when the trade does"
+            )
+        if not 0 < self.payout <= 1000:
+            raise BacktestError(f"payout {self.payout:g}% must be above 0")
+        if self.stake <= 0:
+            raise BacktestError(f"stake {self.stake:g} must be above 0")
+
+
+@dataclass(frozen=True)
+class Trades:
+    """One row per trade, as columns. ``outcome`` is +1 win, -1 loss, 0 refund."""
+
+    signal_index: np.ndarray
+    exit_index: np.ndarray
+    entry_time: np.ndarray
+    exit_time: np.ndarray
+    direction: np.ndarray
+    confidence: np.ndarray
+    entry_price: np.ndarray
+    exit_price: np.ndarray
+    stake: np.ndarray
+    outcome: np.ndarray
+    profit: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.signal_index.shape[0])
+
+    def take(self, rows: np.ndarray) -> Trades:
+        return Trades(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    strategy: str
+    asset: str
+    timeframe: int
+    config: BacktestConfig
+    trades: Trades
+    stats: BacktestStats
+    denied_reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def equity(self) -> np.ndarray:
+        """Balance after each trade."""
+        return self.config.start_balance + np.cumsum(self.trades.profit)
+
+
+def payoff(outcome: np.ndarray, stake: np.ndarray | float, payout: float) -> np.ndarray:
+    """Profit of each trade: stake * payout% for a win, -stake for a loss, 0 for a refund."""
+    stake = np.asarray(stake, dtype=np.float64)
+    return np.where(outcome == WIN, stake * payout / 100.0, np.where(outcome == LOSS, -stake, 0.0))
+
+
+def _checked_signals(strategy: Strategy, candles: CandleArrays, n: int) -> SignalArrays:
+    try:
+        found = strategy.signals(candles)
+    except Exception as exc:
+        raise BacktestError(
+            f"strategy {strategy.name} failed: {type(exc).__name__}: {exc}"
+        ) from exc
+    index = np.asarray(found.index, dtype=np.int64)
+    direction = np.asarray(found.direction, dtype=np.int8)
+    confidence = np.asarray(found.confidence, dtype=np.float64)
+    if not (index.shape == direction.shape == confidence.shape):
+        raise BacktestError(f"strategy {strategy.name} gave signal arrays of unequal lengths")
+    if index.size and (index[0] < 0 or index[-1] >= n or np.any(np.diff(index) <= 0)):
+        raise BacktestError(f"strategy {strategy.name} gave signal indices out of order or range")
+    if not np.all((direction == CALL) | (direction == PUT)):
+        raise BacktestError(f"strategy {strategy.name} gave a direction other than CALL or PUT")
+    if not np.all((confidence >= 0.0) & (confidence <= 1.0)):
+        raise BacktestError(f"strategy {strategy.name} gave a confidence outside 0 to 1")
+    return SignalArrays(index, direction, confidence)
+
+
+def resolve_outcomes(
+    candles: CandleArrays, timeframe: int, signals: SignalArrays, config: BacktestConfig
+) -> tuple[Trades, int]:
+    """Every signal's trade at ``config.stake`` (no risk filter), and how many were skipped."""
+    start = np.asarray(candles.start, dtype=np.int64)
+    close = np.asarray(candles.close, dtype=np.float64)
+    n = start.shape[0]
+    idx = signals.index
+    target = start[idx] + config.expiry
+    exit_idx = np.searchsorted(start, target)
+    found = exit_idx < n
+    found[found] = start[exit_idx[found]] == target[found]
+    idx, exit_idx = idx[found], exit_idx[found]
+    direction = signals.direction[found]
+    entry = close[idx]
+    exit_ = close[exit_idx]
+    outcome = (np.sign(exit_ - entry) * direction).astype(np.int8)
+    stake = np.full(idx.shape, float(config.stake))
+    profit = payoff(outcome, stake, config.payout)
+    trades = Trades(
+        signal_index=idx,
+        exit_index=exit_idx,
+        entry_time=start[idx] + timeframe,
+        exit_time=start[exit_idx] + timeframe,
+        direction=direction,
+        confidence=signals.confidence[found],
+        entry_price=entry,
+        exit_price=exit_,
+        stake=stake,
+        outcome=outcome,
+        profit=profit,
+    )
+    return trades, int(np.count_nonzero(~found))
+
+
+def _through_risk(
+    trades: Trades, risk: RiskManager, config: BacktestConfig, asset: str, source: str
+) -> tuple[Trades, dict[str, int]]:
+    """Replay the trades in time order through the risk manager; keep those it allows."""
+    balance = config.start_balance
+    pending: list[tuple[int, int, float]] = []
+    kept: list[int] = []
+    stakes: list[float] = []
+    denied: dict[str, int] = {}
+    entry_times = trades.entry_time.tolist()
+    for row, now in enumerate(entry_times):
+        while pending and pending[0][0] <= now:
+            exit_time, done, profit = heapq.heappop(pending)
+            risk.record_result(str(done), profit, exit_time)
+            balance += profit
+        intent = TradeIntent(
+            asset=asset,
+            direction=Direction.CALL if trades.direction[row] == CALL else Direction.PUT,
+            payout=config.payout,
+            confidence=float(trades.confidence[row]),
+            expiry=config.expiry,
+            source=source,
+        )
+        decision = risk.check(intent, AccountState(balance), now)
+        if not decision.allowed:
+            denied[decision.code] = denied.get(decision.code, 0) + 1
+            continue
+        risk.record_open(str(row), asset, decision.stake, now)
+        profit = float(payoff(trades.outcome[row], decision.stake, config.payout))
+        heapq.heappush(pending, (int(trades.exit_time[row]), row, profit))
+        kept.append(row)
+        stakes.append(decision.stake)
+    for exit_time, done, profit in sorted(pending):
+        risk.record_result(str(done), profit, exit_time)
+    rows = np.array(kept, dtype=np.int64)
+    chosen = trades.take(rows)
+    stake = np.array(stakes, dtype=np.float64)
+    profit = payoff(chosen.outcome, stake, config.payout)
+    fields = {name: getattr(chosen, name) for name in chosen.__dataclass_fields__}
+    return Trades(**{**fields, "stake": stake, "profit": profit}), denied
+
+
+def run_backtest(
+    candles: CandleArrays,
+    timeframe: int,
+    strategy: Strategy,
+    config: BacktestConfig,
+    *,
+    asset: str = "",
+    risk: RiskManager | None = None,
+) -> BacktestResult:
+    config.check(timeframe)
+    n = int(np.asarray(candles.start).shape[0])
+    signals = _checked_signals(strategy, candles, n)
+    trades, skipped = resolve_outcomes(candles, timeframe, signals, config)
+    denied: dict[str, int] = {}
+    if risk is not None:
+        trades, denied = _through_risk(trades, risk, config, asset, strategy.name)
+    stats = compute_stats(
+        trades.outcome,
+        trades.profit,
+        skipped=skipped,
+        start_balance=config.start_balance,
+        signals=int(signals.index.size),
+        denied=sum(denied.values()),
+    )
+    return BacktestResult(strategy.name, asset, timeframe, config, trades, stats, denied)
