@@ -160,6 +160,10 @@ class SimulatedPlatform:
         with state.lock:
             return list(state.sent)
 
+    def sent_times(self) -> dict[tuple[str, float], float]:
+        """Local wall-clock send time of every tick, keyed by (asset, platform time)."""
+        return {(t.asset, t.time): t.sent_at for t in self.sent_ticks()}
+
     def orders(self) -> list[OrderRecord]:
         """Every ``openOrder`` received, with its current status and outcome."""
         state = self._require()

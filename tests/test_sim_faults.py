@@ -1,0 +1,220 @@
+"""Simulator misbehaviour on demand, order rejections, high tick rates and the chat socket."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+from test_sim_protocol import AUTH, Client, connect, order, run
+
+from qfdesk.sim import SimulatedPlatform
+
+
+@pytest.fixture()
+def sim() -> Iterator[SimulatedPlatform]:
+    with SimulatedPlatform(seed=11, assets=4) as platform:
+        yield platform
+
+
+async def ready(http: aiohttp.ClientSession, sim: SimulatedPlatform, **kwargs: Any) -> Client:
+    client = await connect(http, sim.socket_url, **kwargs)
+    await client.wait_for("successfavorite/change")
+    return client
+
+
+async def raw_frames(client: Client, seconds: float) -> list[tuple[str, Any]]:
+    """Every frame for ``seconds``, without pairing (faults break the pairing on purpose)."""
+    frames: list[tuple[str, Any]] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            msg = await client.ws.receive(timeout=max(deadline - time.monotonic(), 0.01))
+        except TimeoutError:
+            break
+        if msg.type == aiohttp.WSMsgType.TEXT:
+            frames.append(("text", msg.data))
+        elif msg.type == aiohttp.WSMsgType.BINARY:
+            frames.append(("binary", msg.data))
+        else:
+            frames.append(("closed", msg.type))
+            break
+    return frames
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("bad_json", [("text", '42["updateStream",[["EURUSD_otc",1,')]),
+        ("header_without_attachment", [("text", '451-["updateStream",')]),
+        ("attachment_without_header", [("binary", b'[["BROKEN"')]),
+        ("bad_attachment", [("text", "451-"), ("binary", b'[["EURUSD_otc",1756866774.9,')]),
+        ("unknown_packet", [("text", "7garbage")]),
+    ],
+)
+def test_malformed_frames_are_sent_as_asked(
+    sim: SimulatedPlatform, kind: str, expected: list[tuple[str, Any]]
+) -> None:
+    sim.control("pause_stream")
+
+    async def scenario() -> list[tuple[str, Any]]:
+        async with aiohttp.ClientSession() as http:
+            client = await ready(http, sim)
+            sim.control("malformed", kind=kind)
+            return await raw_frames(client, 0.5)
+
+    frames = [f for f in run(scenario()) if f != ("text", "2")]
+    assert len(frames) == len(expected)
+    for (got_type, got), (want_type, prefix) in zip(frames, expected, strict=True):
+        assert got_type == want_type and got.startswith(prefix)
+
+
+def test_dropped_socket_and_socketio_disconnect(sim: SimulatedPlatform) -> None:
+    async def scenario() -> tuple[list[Any], list[Any]]:
+        async with aiohttp.ClientSession() as http:
+            first = await ready(http, sim)
+            sim.control("drop_socket", socket="trading")
+            dropped = await raw_frames(first, 2.0)
+            second = await ready(http, sim)
+            sim.control("drop_socket", socket="trading", how="disconnect")
+            return dropped, await raw_frames(second, 2.0)
+
+    dropped, disconnected = run(scenario())
+    assert dropped[-1][0] == "closed"
+    assert ("text", "41") in disconnected and disconnected[-1][0] == "closed"
+
+
+def test_rejections(sim: SimulatedPlatform) -> None:
+    closed = next(a["symbol"] for a in sim.assets if not a["active"])
+
+    async def scenario() -> list[Any]:
+        async with aiohttp.ClientSession() as http:
+            client = await ready(http, sim)
+            answers = []
+            sim.control("reject_next", error="Trading is temporarily unavailable")
+            await client.send(order(5))
+            answers.append(await client.wait_for("failopenOrder"))
+            await client.send(order(60000))
+            answers.append(await client.wait_for("failopenOrder"))
+            await client.send(order(5, asset=closed))
+            answers.append(await client.wait_for("failopenOrder"))
+            await client.send(order(5, expiry=60))  # the fault was used up: accepted
+            answers.append(await client.wait_for("successopenOrder"))
+            return answers
+
+    temporary, money, shut, accepted = run(scenario())
+    assert temporary == {"error": "Trading is temporarily unavailable", "amount": 5,
+                         "asset": "EURUSD_otc"}  # fmt: skip
+    assert money["amount"] == 60000 and "money" in money["error"]
+    assert shut["asset"] == closed and "closed" in shut["error"]
+    assert accepted["amount"] == 5
+    statuses = [o.status for o in sim.orders()]
+    assert statuses == ["rejected", "rejected", "rejected", "open"]
+    assert sim.state()["balance"] == 50000 - 5
+
+
+def test_late_and_missing_confirmations(sim: SimulatedPlatform) -> None:
+    sim.control("delay_confirm", seconds=1.5)
+
+    async def scenario() -> tuple[float, list[tuple[str, Any]]]:
+        async with aiohttp.ClientSession() as http:
+            client = await ready(http, sim)
+            sent = time.monotonic()
+            await client.send(order(7, expiry=30))
+            await client.wait_for("successopenOrder")
+            late = time.monotonic() - sent
+            sim.control("never_confirm")
+            await client.send(order(8, expiry=30))
+            sim.control("pause_stream")
+            return late, await raw_frames(client, 1.5)
+
+    late, after = run(scenario())
+    assert late >= 1.4
+    assert not any("successopenOrder" in str(data) for _, data in after)
+    first, second = sim.orders()
+    assert first.status == "open" and first.confirmed_at - first.received_at >= 1.4
+    assert second.status == "unconfirmed" and second.deal_id == ""
+
+
+def test_close_orders_now_and_the_closed_list(sim: SimulatedPlatform) -> None:
+    async def scenario() -> dict[str, Any]:
+        async with aiohttp.ClientSession() as http:
+            client = await ready(http, sim)
+            await client.send(order(3, expiry=600))
+            await client.wait_for("successopenOrder")
+            sim.control("force_outcome", outcome="win")
+            sim.control("close_orders_now")
+            return await client.wait_for("successcloseOrder")
+
+    closed = run(scenario())
+    assert closed["profit"] == pytest.approx(3 * 0.92)
+    assert sim.orders()[0].status == "closed"
+
+
+@pytest.mark.parametrize("rate", [20, 400])
+def test_ticks_received_equal_ticks_sent(rate: int) -> None:
+    with SimulatedPlatform(seed=5, assets=3, tick_rate=rate) as sim:
+
+        async def scenario() -> list[tuple[str, float, float]]:
+            async with aiohttp.ClientSession() as http:
+                client = await ready(http, sim)
+                started = time.monotonic()
+                while time.monotonic() - started < 2.0:
+                    await client.next_event()
+                sim.control("pause_stream")
+                try:
+                    while True:
+                        await client.next_event(timeout=0.3)
+                except TimeoutError:
+                    pass
+                return [
+                    (s, t, p)
+                    for event, payload in client.events
+                    if event == "updateStream"
+                    for s, t, p in payload
+                ]
+
+        received = run(scenario())
+        sent = [(t.asset, t.time, t.price) for t in sim.sent_ticks()]
+    assert rate * 2 * 0.8 <= len(sent) <= rate * 2.5
+    assert received == sent
+    by_asset: dict[str, list[float]] = {}
+    for asset, when, _ in sent:
+        by_asset.setdefault(asset, []).append(when)
+    assert set(by_asset) == {"EURUSD_otc", "AUDCAD_otc", "EURGBP_otc"}
+    for times in by_asset.values():
+        assert all(b > a for a, b in itertools.pairwise(times))
+
+
+def test_chat_socket_interleaves_its_own_binary_events(sim: SimulatedPlatform) -> None:
+    async def scenario() -> list[tuple[str, Any]]:
+        async with aiohttp.ClientSession() as http:
+            client = await connect(http, sim.chat_socket_url, auth=None)
+            events = []
+            while len(events) < 4:
+                events.append(await client.next_event(timeout=5))
+            return events
+
+    events = run(scenario())
+    names = {name for name, _ in events}
+    assert names <= {"auth/success", "signals/update", "chat/message"}
+    assert "signals/update" in names or "chat/message" in names
+    signals = [p for name, p in events if name == "signals/update"]
+    for payload in signals:
+        assert {"signals", "times"} <= set(payload)
+
+
+def test_auth_token_is_not_recorded(sim: SimulatedPlatform) -> None:
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            await ready(http, sim)
+
+    run(scenario())
+    (auth,) = [e for e in sim.received_events() if e.event == "auth"]
+    assert auth.payload == {"isDemo": 1, "uid": 1, "platform": 2}
+    assert "test-token" not in json.dumps([e.payload for e in sim.received_events()])
+    assert "test-token" in AUTH
