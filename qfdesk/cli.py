@@ -13,6 +13,7 @@ from qfdesk import __version__
 # Each subcommand lives in qfdesk.commands.<module> with configure(parser) and run(args) -> int.
 # Modules keep heavy imports inside run() so that building the parser stays cheap.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "backtest": ("qfdesk.commands.backtest", "run a strategy over history CSVs, print statistics"),
     "collect": ("qfdesk.commands.collect", "collect live market data from the trader's Chrome"),
     "doctor": ("qfdesk.commands.doctor", "check Chrome, chromedriver, profile and page selectors"),
     "replay": ("qfdesk.commands.replay", "run a captured performance log through the collector"),
