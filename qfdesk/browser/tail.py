@@ -54,8 +54,8 @@ class TailWorker(threading.Thread):
     ``lambda: attach(address, performance_log=True)``); it is called at start and after every
     disconnection. While data flows the drains are ``busy_interval`` apart (sleep adjusted for
     the time the drain and the callback took), at most ``idle_interval`` when quiet. Every
-    ``liveness_interval`` without data it asks for the window list, which notices a dead
-    Chrome and makes chromedriver pick up tabs opened since.
+    ``liveness_interval`` it also asks for the window list, which notices a dead Chrome and
+    makes chromedriver pick up tabs opened since.
     """
 
     def __init__(
@@ -156,14 +156,12 @@ class TailWorker(threading.Thread):
             started = time.monotonic()
             try:
                 entries = self._driver.get_log("performance")
-                if not entries and started - last_alive_check >= timing.liveness_interval:
+                if started - last_alive_check >= timing.liveness_interval:
                     self._driver.window_handles  # noqa: B018 - a cheap round trip to Chrome
                     last_alive_check = started
             except Exception as exc:  # noqa: BLE001 - any failure here means Chrome is gone
                 self._lost(exc)
                 return
-            if entries:
-                last_alive_check = started
             self._deliver(entries)
             interval = timing.busy_interval if entries else timing.idle_interval
             self._stop_event.wait(max(0.0, interval - (time.monotonic() - started)))
