@@ -55,8 +55,8 @@ def sim() -> Iterator[SimulatedPlatform]:
         yield platform
 
 
-@pytest.fixture(scope="module")
-def driver(sim: SimulatedPlatform) -> Iterator[Any]:
+def new_driver() -> Any:
+    """Headless Chromium with the performance log on."""
     if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
         pytest.skip("Chromium or chromedriver is not installed")
     from selenium import webdriver
@@ -76,7 +76,12 @@ def driver(sim: SimulatedPlatform) -> Iterator[Any]:
     ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    chrome = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    return webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+
+
+@pytest.fixture(scope="module")
+def driver(sim: SimulatedPlatform) -> Iterator[Any]:
+    chrome = new_driver()
     try:
         yield chrome
     finally:
@@ -291,6 +296,25 @@ def test_choosing_a_favourite_changes_symbol(
     assert css(driver, ".block--payout .value__val-start").text == "+86%"
 
 
+def test_scrolling_the_chart_back_pages_history(
+    driver: Any, sim: SimulatedPlatform, page: PerfLog
+) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
+
+    page.drain(driver)
+    canvas = css(driver, "#sim-chart")
+    ActionChains(driver).scroll_from_origin(ScrollOrigin.from_element(canvas), 0, -300).perform()
+    batch = wait_until(
+        lambda: page.drain(driver).received_events("loadHistoryPeriodFast"), what="a history page"
+    )[-1]
+    request = page.sent_events("loadHistoryPeriod")[-1]
+    assert set(request) == {"asset", "index", "time", "offset", "period"}
+    assert batch["asset"] == request["asset"] and batch["index"] == request["index"]
+    assert len(batch["data"]) == 150
+    assert batch["data"][-1]["time"] + request["period"] == request["time"]
+
+
 def test_the_page_reconnects_after_a_drop(
     driver: Any, sim: SimulatedPlatform, page: PerfLog
 ) -> None:
@@ -318,3 +342,27 @@ def test_switching_to_a_real_looking_account(
     sim.control("account", kind="demo")
     wait_until(lambda: "demo-quick-high-low" in driver.current_url, what="back to demo")
     wait_until(lambda: css_all(driver, ".is-chart-demo"))
+
+
+def test_the_decoder_gets_every_tick_sent_through_chromium() -> None:
+    """The whole data path offline: simulator -> Chromium's perf log -> engine decoder."""
+    from qfdesk.engine.decoder import FrameDecoder
+    from qfdesk.engine.events import Tick
+
+    with SimulatedPlatform(seed=9, assets=3, tick_rate=60) as sim:
+        chrome = new_driver()
+        try:
+            chrome.get(sim.url)
+            wait_until(lambda: len(sim.sent_ticks()) > 150, what="ticks")
+            sim.control("pause_stream")
+            time.sleep(0.5)
+            entries = chrome.get_log("performance")
+        finally:
+            chrome.quit()
+        sent = [(t.asset, t.time, t.price) for t in sim.sent_ticks()]
+    decoder = FrameDecoder()
+    events = decoder.feed_many(entries)
+    decoder.flush()
+    ticks = [(e.asset, e.time, e.price) for e in events if isinstance(e, Tick)]
+    assert ticks == sent
+    assert decoder.stats.malformed_total == 0
