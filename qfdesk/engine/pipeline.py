@@ -82,18 +82,24 @@ class Pipeline:
             ticks: list[Tick] = []
             book, clock, counts = self.book, self.clock, self.ticks_by_asset
             newest = self._last_received
+            best_sample, best_received = float("-inf"), 0.0
             for event in events:
                 kind = type(event)
                 if kind is Tick:
                     ticks.append(event)
                     counts[event.asset] += 1
-                    clock.observe(event.time, event.received)
-                    newest = max(newest, event.received)
+                    received = event.received
+                    newest = max(newest, received)
+                    if event.time - received > best_sample:
+                        best_sample, best_received = event.time - received, received
                     closed += book.on_tick(event)
                 elif kind is HistoryCandles:
                     closed += book.on_history_candles(event)
                 elif kind is HistoryTicks:
                     closed += book.on_history_ticks(event)
+            if best_received:
+                # The clock keeps the least delayed sample anyway: one per batch is enough.
+                clock.observe(best_sample + best_received, best_received)
             self._last_received = newest
             now = clock.platform_now(newest) if newest else None
             if now is not None:
