@@ -4,6 +4,7 @@ explicit loop, the risk filter, the statistics and the A/B test."""
 from __future__ import annotations
 
 import csv
+import json
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
@@ -281,3 +282,99 @@ def test_real_candles_match_the_explicit_loop(real_candles, fast, slow, expiry):
 def test_real_candles_have_gaps_that_skip_signals(real_candles):
     expected = expected_by_hand(real_candles, 2, 5, 300, 92)
     assert expected["skipped"] > 0  # the exit candle falls in a gap of the stream
+
+
+# ---- the command line ----
+
+
+def run_cli(*argv: str) -> int:
+    from qfdesk.cli import main
+
+    return main(["backtest", *argv])
+
+
+def test_cli_on_real_candles_matches_the_explicit_loop(
+    quflx_csv_dir, real_candles, tmp_path, capsys
+):
+    out = tmp_path / "stats.json"
+    code = run_cli(
+        "--data", str(quflx_csv_dir / "realtime_stream"), "--asset", "ZARUSD_otc",
+        "--timeframe", "1m", "--strategy", "sma-cross", "--param", "fast=3", "--param", "slow=8",
+        "--expiry", "60", "--payout", "92", "--stake", "1", "--json", str(out),
+    )  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "win rate" in printed and "profit factor" in printed
+    report = json.loads(out.read_text())
+    expected = expected_by_hand(real_candles, 3, 8, 60, 92)
+    for key in ("trades", "wins", "losses", "refunds", "skipped", "win_rate", "net_profit",
+                "max_drawdown", "profit_factor"):  # fmt: skip
+        assert report[key] == pytest.approx(expected[key], rel=1e-12, abs=1e-9), key
+    assert report["longest_losing_streak"] == expected["longest_losing_streak"]
+    assert report["candles"] == len(real_candles)
+    assert report["params"]["fast"] == 3 and report["strategy"] == "sma-cross"
+    assert f"{expected['trades']}  wins {expected['wins']}" in printed
+
+
+def test_cli_risk_limits_and_a_b_comparison(quflx_csv_dir, tmp_path, capsys):
+    limits = tmp_path / "limits.json"
+    limits.write_text(json.dumps({"max_open_trades": 1, "asset_cooldown_seconds": 300,
+                                  "min_payout": 80}))  # fmt: skip
+    out = tmp_path / "ab.json"
+    code = run_cli(
+        "--data", str(quflx_csv_dir / "realtime_stream"), "--asset", "zarusd_otc",
+        "--strategy", "sma-cross", "--param", "fast=2", "--param", "slow=5", "--payout", "92",
+        "--risk-limits", str(limits), "--compare", "rsi-reversal", "--compare-param", "period=5",
+        "--json", str(out),
+    )  # fmt: skip
+    assert code == 0
+    report = json.loads(out.read_text())
+    assert report["risk"] is True
+    assert report["denied"] > 0 and report["denied_by"]["asset_cooldown"] > 0
+    assert report["trades"] + report["denied"] + report["skipped"] == report["signals"]
+    assert report["compare"]["strategy"] == "rsi-reversal"
+    assert 0.0 <= report["compare"]["p_value"] <= 1.0
+    assert "A/B: win rate" in capsys.readouterr().out
+
+
+def test_cli_strategies_file_preset(quflx_csv_dir, tmp_path):
+    strategies = tmp_path / "strategies.json"
+    strategies.write_text(json.dumps({"strategies": {"quick": {"base": "sma-cross", "fast": 2,
+                                                                "slow": 4, "expiry": 120}}}))  # fmt: skip
+    out = tmp_path / "q.json"
+    code = run_cli(
+        "--data", str(quflx_csv_dir / "realtime_stream"), "--asset", "ZARUSD_otc",
+        "--strategy", "quick", "--strategies", str(strategies), "--payout", "90",
+        "--json", str(out),
+    )  # fmt: skip
+    assert code == 0
+    report = json.loads(out.read_text())
+    assert (report["strategy"], report["expiry"], report["params"]["slow"]) == ("quick", 120, 4)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"--asset": "NOPE_otc"}, "no 1m candles for NOPE_otc"),
+        ({"--timeframe": "30m"}, "ZARUSD_otc has 1m candles there"),
+        ({"--timeframe": "2m"}, "unknown timeframe '2m'"),
+        ({"--strategy": "magic"}, "unknown strategy 'magic'"),
+        ({"--param": "fast=x"}, "fast must be a number"),
+        ({"--param": "fast"}, "must look like name=value"),
+        ({"--param": "speed=3"}, "unknown parameter speed"),
+        ({"--expiry": "90"}, "multiple of the timeframe"),
+        ({"--payout": "-5"}, "payout -5% must be above 0"),
+        ({"--data": "/no/such/folder"}, "does not exist"),
+        ({"--strategies": "/no/such.json"}, "strategies file /no/such.json does not exist"),
+    ],
+)
+def test_cli_bad_input_exits_2_with_a_clear_message(quflx_csv_dir, capsys, change, message):
+    args = {
+        "--data": str(quflx_csv_dir / "realtime_stream"),
+        "--asset": "ZARUSD_otc",
+        "--strategy": "sma-cross",
+        "--payout": "92",
+        **change,
+    }
+    assert run_cli(*[item for pair in args.items() for item in pair]) == 2
+    assert message in capsys.readouterr().err

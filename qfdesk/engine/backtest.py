@@ -76,6 +76,7 @@ class BacktestResult:
     config: BacktestConfig
     trades: Trades
     stats: BacktestStats
+    params: dict[str, float] = field(default_factory=dict)
     denied_reasons: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -212,4 +213,6 @@ def run_backtest(
         signals=int(signals.index.size),
         denied=sum(denied.values()),
     )
-    return BacktestResult(strategy.name, asset, timeframe, config, trades, stats, denied)
+    return BacktestResult(
+        strategy.name, asset, timeframe, config, trades, stats, dict(strategy.params), denied
+    )

@@ -106,11 +106,13 @@ class _State:
 
 
 class RiskManager:
-    def __init__(self, limits: RiskLimits) -> None:
+    def __init__(self, limits: RiskLimits, log_level: int = logging.INFO) -> None:
+        """``log_level``: the level decisions are logged at (backtests use DEBUG)."""
         problems = limits.problems()
         if problems:
             raise ValueError("risk limits make no sense: " + "; ".join(problems))
         self.limits = limits
+        self._level = log_level
         self._s = _State()
 
     @property
@@ -131,7 +133,8 @@ class RiskManager:
 
     def check(self, intent: TradeIntent, account: AccountState, now: float) -> RiskDecision:
         decision = self._decide(intent, account, now)
-        log.info(
+        log.log(
+            self._level,
             "risk %s %s %s (%s, conf %.2f, payout %g%%): %s - %s",
             "ALLOW" if decision.allowed else "DENY",
             intent.asset,
@@ -226,7 +229,7 @@ class RiskManager:
         s.open_trades[trade_id] = _OpenTrade(asset, stake, now)
         s.opened_times.append(now)
         s.last_open_by_asset[asset] = now
-        log.info("risk: trade %s opened on %s, stake %g", trade_id, asset, stake)
+        log.log(self._level, "risk: trade %s opened on %s, stake %g", trade_id, asset, stake)
 
     def record_result(self, trade_id: str, profit: float, now: float) -> None:
         """A trade closed with ``profit`` (negative for a loss, 0 for a refund)."""
@@ -242,14 +245,16 @@ class RiskManager:
             ):
                 s.paused_until = now + lim.pause_minutes * 60.0
                 s.losing_streak = 0
-                log.warning(
+                log.log(
+                    max(self._level, logging.WARNING),
                     "risk: %d losses in a row; pausing for %g minutes",
                     lim.max_consecutive_losses,
                     lim.pause_minutes,
                 )
         elif profit > 0:
             s.losing_streak = 0
-        log.info(
+        log.log(
+            self._level,
             "risk: trade %s closed %+.2f; today %+.2f, session %+.2f",
             trade_id,
             profit,

@@ -1,0 +1,251 @@
+"""``qfdesk backtest``: run a strategy over history CSVs and print its statistics."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+# Shown when a backtest is asked for without --risk-limits; every field of RiskLimits may
+# be set in that JSON file.
+RISK_FILE_HELP = (
+    "JSON object of risk limits (implies --risk), e.g. "
+    '{"max_open_trades": 1, "daily_loss_limit": 20, "stake_percent": 2}'
+)
+
+
+class InputError(Exception):
+    """Bad input from the person at the command line: exit code 2 with this message."""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", required=True, type=Path, help="a candle CSV or a folder tree")
+    parser.add_argument("--asset", required=True, help="asset symbol, e.g. EURUSD_otc")
+    parser.add_argument("--timeframe", default="1m", help="candle timeframe (default 1m)")
+    parser.add_argument("--strategy", required=True, help="strategy name, e.g. sma-cross")
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="K=V", help="strategy parameter"
+    )
+    parser.add_argument("--expiry", type=int, help="trade duration in seconds (default 60)")
+    parser.add_argument("--payout", type=float, required=True, help="payout in percent, e.g. 92")
+    parser.add_argument("--stake", type=float, default=1.0, help="stake per trade (default 1)")
+    parser.add_argument(
+        "--balance", type=float, default=1000.0, help="start balance for drawdown %% and risk"
+    )
+    parser.add_argument("--risk", action="store_true", help="pass every trade through risk")
+    parser.add_argument("--risk-limits", type=Path, metavar="FILE", help=RISK_FILE_HELP)
+    parser.add_argument(
+        "--strategies",
+        type=Path,
+        metavar="FILE",
+        help="strategies file (default: strategies.json in the config folder)",
+    )
+    parser.add_argument("--compare", metavar="NAME", help="A/B: a second strategy on the same data")
+    parser.add_argument(
+        "--compare-param", action="append", default=[], metavar="K=V", help="its parameters"
+    )
+    parser.add_argument("--json", type=Path, metavar="OUT", help="write the statistics as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        report = _backtest(args)
+    except InputError as exc:
+        print(f"qfdesk backtest: {exc}", file=sys.stderr)
+        return 2
+    if args.json is not None:
+        try:
+            args.json.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
+        except OSError as exc:
+            print(f"qfdesk backtest: cannot write {args.json}: {exc}", file=sys.stderr)
+            return 2
+    return 0
+
+
+def _parse_params(items: list[str]) -> dict[str, str]:
+    params = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--param {item!r} must look like name=value, e.g. fast=5")
+        params[key.strip()] = value.strip()
+    return params
+
+
+def _risk_manager(args: argparse.Namespace) -> Any:
+    from dataclasses import fields
+
+    from qfdesk.engine.risk import RiskLimits, RiskManager
+
+    settings: dict[str, Any] = {"stake": args.stake}
+    if args.risk_limits is not None:
+        try:
+            loaded = json.loads(args.risk_limits.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"cannot read the risk limits in {args.risk_limits}: {exc}") from None
+        known = {f.name for f in fields(RiskLimits)}
+        if not isinstance(loaded, dict) or set(loaded) - known:
+            raise InputError(
+                f"{args.risk_limits} must be a JSON object with keys among: {', '.join(sorted(known))}"
+            )
+        settings.update(loaded)
+    try:
+        # Simulated decisions are logged at DEBUG so they do not drown the statistics.
+        return RiskManager(RiskLimits(**settings), log_level=logging.DEBUG)
+    except (TypeError, ValueError) as exc:
+        raise InputError(str(exc)) from None
+
+
+def _registry(args: argparse.Namespace) -> Any:
+    import platformdirs
+
+    from qfdesk.engine.paths import APP_AUTHOR, APP_NAME
+    from qfdesk.engine.strategies import StrategyRegistry
+
+    registry = StrategyRegistry()
+    path = args.strategies
+    if path is None:
+        path = platformdirs.user_config_path(APP_NAME, APP_AUTHOR) / "strategies.json"
+    elif not path.is_file():
+        raise InputError(f"strategies file {path} does not exist")
+    for problem in registry.load_config(path):
+        print(f"warning: {problem}", file=sys.stderr)
+    return registry
+
+
+def _series(args: argparse.Namespace, timeframe: int) -> Any:
+    from qfdesk.engine.history_loader import load_history
+    from qfdesk.engine.timeframes import timeframe_label
+
+    if not args.data.exists():
+        raise InputError(f"{args.data} does not exist; give a candle CSV file or a folder")
+    loaded = load_history(args.data, asset=args.asset, timeframe=timeframe)
+    if loaded.problems:
+        print(f"warning: {len(loaded.problems)} rows skipped while loading:", file=sys.stderr)
+        for problem in loaded.problems[:5]:
+            print(f"  {problem.file}:{problem.line}: {problem.reason}", file=sys.stderr)
+    for (asset, seconds), series in loaded.series.items():
+        if seconds == timeframe and _same_asset(asset, args.asset) and len(series):
+            return series, len(loaded.problems)
+    everything = [(a, tf) for (a, tf), s in load_history(args.data).series.items() if len(s)]
+    others = sorted(timeframe_label(tf) for a, tf in everything if _same_asset(a, args.asset))
+    if others:
+        hint = f"{args.asset} has {', '.join(others)} candles there"
+    else:
+        assets = sorted({a for a, tf in everything if tf == timeframe})
+        shown = ", ".join(assets[:12]) + (
+            f" and {len(assets) - 12} more" if len(assets) > 12 else ""
+        )
+        hint = f"assets with {timeframe_label(timeframe)} candles there: {shown or 'none'}"
+    raise InputError(
+        f"no {timeframe_label(timeframe)} candles for {args.asset} in {args.data}; {hint}"
+    )
+
+
+def _same_asset(a: str, b: str) -> bool:
+    from qfdesk.engine.csv_sink import safe_asset_name
+
+    return safe_asset_name(a).casefold() == safe_asset_name(b).casefold()
+
+
+def _backtest(args: argparse.Namespace) -> dict[str, Any]:
+    from qfdesk.engine.backtest import BacktestConfig, BacktestError, run_backtest
+    from qfdesk.engine.backtest_stats import compare_stats
+    from qfdesk.engine.strategies import StrategyError
+    from qfdesk.engine.timeframes import parse_timeframe, timeframe_label
+
+    try:
+        timeframe = parse_timeframe(args.timeframe)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    registry = _registry(args)
+    overrides = _parse_params(args.param)
+    if args.expiry is not None:
+        overrides["expiry"] = str(args.expiry)
+    try:
+        strategy = registry.create(args.strategy, overrides)
+        other = None
+        if args.compare:
+            other_params = _parse_params(args.compare_param)
+            if args.expiry is not None:
+                other_params["expiry"] = str(args.expiry)
+            other = registry.create(args.compare, other_params)
+    except StrategyError as exc:
+        raise InputError(str(exc)) from None
+    series, problems = _series(args, timeframe)
+    results = []
+    for one in (strategy, other):
+        if one is None:
+            continue
+        config = BacktestConfig(one.expiry, args.payout, args.stake, args.balance)
+        risk = _risk_manager(args) if args.risk or args.risk_limits else None
+        try:
+            results.append(
+                run_backtest(series, timeframe, one, config, asset=args.asset, risk=risk)
+            )
+        except BacktestError as exc:
+            raise InputError(str(exc)) from None
+    report = _report(results[0], series, args, problems)
+    print(_describe(results[0], series, timeframe_label(timeframe)))
+    if len(results) == 2:
+        comparison = compare_stats(results[0].stats, results[1].stats)
+        print()
+        print(_describe(results[1], series, timeframe_label(timeframe)))
+        print()
+        print(f"A/B: {comparison.describe()}")
+        report["compare"] = {
+            **_report(results[1], series, args, problems),
+            "z": comparison.z,
+            "p_value": comparison.p_value,
+            "significant": comparison.significant,
+        }
+    return report
+
+
+def _report(result: Any, series: Any, args: argparse.Namespace, problems: int) -> dict[str, Any]:
+    from qfdesk.engine.timeframes import timeframe_label
+
+    return {
+        **result.stats.to_dict(),
+        "strategy": result.strategy,
+        "params": result.params,
+        "asset": args.asset,
+        "timeframe": timeframe_label(result.timeframe),
+        "expiry": result.config.expiry,
+        "payout": result.config.payout,
+        "stake": result.config.stake,
+        "risk": bool(args.risk or args.risk_limits),
+        "denied_by": result.denied_reasons,
+        "candles": len(series),
+        "first_candle": int(series.start[0]),
+        "last_candle": int(series.start[-1]),
+        "rows_skipped_loading": problems,
+        "data": str(args.data),
+    }
+
+
+def _describe(result: Any, series: Any, timeframe: str) -> str:
+    s = result.stats
+
+    def num(value: float | None, fmt: str) -> str:
+        return "n/a" if value is None else format(value, fmt)
+
+    rows = [
+        ("strategy", f"{result.strategy} on {result.asset} {timeframe}, {len(series)} candles"),
+        ("signals", f"{s.signals} ({s.skipped} skipped: exit candle missing)"),
+        ("trades", f"{s.trades}  wins {s.wins}  losses {s.losses}  refunds {s.refunds}"),
+        ("win rate", num(None if s.win_rate is None else s.win_rate * 100, ".2f") + " %"),
+        ("net profit", f"{s.net_profit:.2f}"),
+        ("max drawdown", f"{s.max_drawdown:.2f} ({s.max_drawdown_pct:.2f} %)"),
+        ("profit factor", num(s.profit_factor, ".3f")),
+        ("longest losing streak", str(s.longest_losing_streak)),
+        ("expectancy per trade", num(s.expectancy, ".4f")),
+    ]
+    if result.denied_reasons:
+        denied = ", ".join(f"{k} {v}" for k, v in sorted(result.denied_reasons.items()))
+        rows.append(("denied by risk", f"{s.denied} ({denied})"))
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
