@@ -122,7 +122,7 @@ def test_asset_select_by_name_and_symbol_verified_by_socket(ctx, sim, rig):
     by_name = asset_select(ctx, favourite)
     assert by_name.ok, by_name.error
     assert by_name.data["route"] in ("favourites", "already")
-    others = [a for a in sim.assets() if a["name"] != favourite and a.get("active", True)]
+    others = [a for a in sim.assets if a["name"] != favourite and a.get("active", True)]
     target = next(a for a in others if a["symbol"] not in sim.favourites)
     by_symbol = asset_select(ctx, target["symbol"])
     assert by_symbol.ok, by_symbol.error
@@ -203,6 +203,29 @@ def test_rejected_order_reported_not_retried(ctx, sim):
     assert not result.ok and "refused" in result.error
     assert len(sim.orders()) - before <= 1
     assert len(result.diagnostics["strategies"]) == 1
+
+
+def test_click_strategies_fall_through_only_when_provably_not_delivered(ctx, sim, rig):
+    """A veil over the BUY button: the plain click is intercepted and the action chain sees
+    the button covered, so neither clicked; the JS dispatch places exactly one trade."""
+    assert set_amount(ctx, 11).ok
+    before = _deals_before(sim)
+    rig.driver.execute_script(
+        "const b = document.querySelector('.btn-call').getBoundingClientRect();"
+        "const v = document.createElement('div'); v.id = 'veil';"
+        "Object.assign(v.style, {position: 'fixed', left: b.left + 'px', top: b.top + 'px',"
+        " width: b.width + 'px', height: b.height + 'px', zIndex: 9999, background: 'red'});"
+        "document.body.appendChild(v);"
+    )
+    try:
+        result = trade_click(ctx, "BUY", amount=11)
+    finally:
+        rig.driver.execute_script("document.getElementById('veil').remove();")
+    assert result.ok, result.error
+    strategies = result.diagnostics["strategies"]
+    assert [s["strategy"] for s in strategies] == ["click", "action_chain", "js_dispatch"]
+    assert [s["delivered"] for s in strategies] == [False, False, True]
+    assert len(sim.orders()) - before == 1
 
 
 def test_real_account_refused_without_consent(ctx, sim, rig):

@@ -79,7 +79,22 @@ def _plain(ctx: Context, element: Any) -> None:
     element.click()
 
 
+class CoveredError(ElementClickInterceptedException):
+    """Something else is on top of the button: an action chain would click that instead."""
+
+
+_HIT_TEST = """
+const el = arguments[0], r = el.getBoundingClientRect();
+const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+return !!top && (top === el || el.contains(top));
+"""
+
+
 def _action_chain(ctx: Context, element: Any) -> None:
+    # An action chain clicks at coordinates without chromedriver's interception check, so
+    # look first: a covered button means the click would land elsewhere (not delivered).
+    if not ctx.driver.execute_script(_HIT_TEST, element):
+        raise CoveredError("another element covers the button")
     ActionChains(ctx.driver).move_to_element(element).click().perform()
 
 
