@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qfdesk.engine.csv_sink import CsvSink, candle_dir, tick_dir
 from qfdesk.engine.events import Candle, Tick
@@ -89,6 +92,38 @@ def test_round_trip_candles_and_ticks_exact(tmp_path: Path) -> None:
     assert times == sorted(times)
     by_time = lambda t: (t.time, t.asset)
     assert sorted(loaded_ticks, key=by_time) == sorted(ticks, key=by_time)
+
+
+PRICES = st.floats(min_value=1e-12, max_value=1e12, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1_000_000_000_000, 4_000_000_000_000), PRICES),
+        min_size=1,
+        max_size=30,
+        unique_by=lambda t: t[0],
+    ),
+    st.lists(st.tuples(PRICES, PRICES, PRICES, PRICES), min_size=1, max_size=20),
+)
+def test_round_trip_is_exact_for_any_prices_and_milliseconds(
+    ticks: list[tuple[int, float]], prices: list[tuple[float, ...]]
+) -> None:
+    wrote_ticks = [Tick("EURUSD_otc", ms / 1000, price) for ms, price in ticks]
+    wrote_candles = []
+    for i, four in enumerate(prices):
+        lo, a, b, hi = sorted(four)
+        wrote_candles.append(Candle("EURUSD_otc", 300, T0 // 300 * 300 + 300 * i, a, hi, lo, b))
+    with tempfile.TemporaryDirectory() as folder:
+        sink = CsvSink(Path(folder), PersistSettings(True, True, candle_chunk=7, tick_chunk=7))
+        assert sink.write_ticks(wrote_ticks) == len(wrote_ticks)
+        assert sink.write_candles(wrote_candles) == len(wrote_candles)
+        loaded_ticks, tick_problems = load_ticks(Path(folder))
+        loaded = load_history(Path(folder))
+    assert tick_problems == [] and loaded.problems == []
+    assert loaded_ticks == sorted(wrote_ticks, key=lambda t: t.time)
+    assert candles_of(loaded.series["EURUSD_otc", 300]) == wrote_candles
 
 
 def test_filters_by_asset_and_timeframe(tmp_path: Path) -> None:
@@ -203,6 +238,80 @@ def test_bad_rows_reported_with_file_and_line(tmp_path: Path) -> None:
     assert "bad timestamp" in reasons[16]
     series = loaded.series["EURUSD_otc", 60]
     assert series.start.tolist() == [epoch("2025-10-23 01:44"), epoch("2025-10-23 01:58")]
+
+
+def test_a_torn_file_next_to_a_header_only_file(tmp_path: Path) -> None:
+    torn = write(
+        tmp_path / "1M_candles" / "a.csv", OLD_HEADER + "2025-10-23 01:44:00Z,1,1,1,1\n2025-1"
+    )
+    write(tmp_path / "1M_candles" / "b.csv", OLD_HEADER.rstrip("\n"))  # crashed after the header
+    loaded = load_history(tmp_path)
+    assert [(p.file, p.line) for p in loaded.problems] == [(torn, 3)]
+    assert len(loaded.series["a", 60]) == 1 and loaded.files == 2
+
+
+def test_rows_of_several_series_in_one_file(tmp_path: Path) -> None:
+    write(
+        tmp_path / "mixed.csv",
+        OURS_HEADER
+        + "2025-10-23T01:44:00Z,EURUSD_otc,1m,1,1,1,1\n"
+        + "2025-10-23T01:45:00Z,EURUSD_otc,5m,1,1,1,1\n"  # another series: no spacing rule
+        + "2025-10-23T01:45:00Z,GBPUSD_otc,1m,1,1,1,1\n"
+        + "2025-10-23T01:45:00Z,EURUSD_otc,1m,1,1,1,1\n",
+    )
+    loaded = load_history(tmp_path)
+    assert loaded.problems == []
+    assert {k: len(v) for k, v in loaded.series.items()} == {
+        ("EURUSD_otc", 60): 2,
+        ("EURUSD_otc", 300): 1,
+        ("GBPUSD_otc", 60): 1,
+    }
+
+
+LINE_PIECES = st.sampled_from(
+    [
+        "2025-10-23T01:44:00Z",
+        "2025-10-23 01:45:00Z",
+        "EURUSD_otc",
+        "1m",
+        "5m",
+        "1.1",
+        "1.2",
+        "1.0",
+        "0",
+        "-1",
+        "nan",
+        "abc",
+        "",
+        ",",
+        '"',
+        "\x00",
+        "\r",
+        "é",
+        "1e308",
+        "9" * 30,
+    ]
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(LINE_PIECES, max_size=9).map(",".join), max_size=12), st.booleans())
+def test_any_garbage_loads_without_an_exception(lines: list[str], old: bool) -> None:
+    header = OLD_HEADER if old else OURS_HEADER
+    text = header + "\n".join(lines)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "1M_candles" / "EURUSD_otc_1m_2025_10_23_01_44_00.csv"
+        path.parent.mkdir()
+        path.write_bytes(text.encode("utf-8"))
+        loaded = load_history(Path(folder))
+        line_count = text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+        assert all(1 < p.line <= line_count and p.file == path for p in loaded.problems)
+        assert len({p.line for p in loaded.problems}) == len(loaded.problems)
+        loaded_rows = sum(len(s) for s in loaded.series.values())
+        assert loaded_rows + len(loaded.problems) <= line_count - 1
+        for series in loaded.series.values():
+            assert np.all(np.diff(series.start) > 0)
+            assert np.all(series.low <= series.high) and np.all(series.low > 0)
 
 
 def test_garbage_and_foreign_files_are_reported_not_fatal(tmp_path: Path) -> None:

@@ -224,12 +224,18 @@ def _parse_lines(data: bytes) -> np.ndarray:
     return frame.to_numpy(dtype=object, na_value=np.nan)
 
 
-def _read_chunks(
-    infos: list[_FileInfo], problems: list[RowProblem]
-) -> tuple[list[_FileInfo], list[bytes], list[bool]]:
-    """Each file's bytes with line ends normalised to \\n and a last line end added where the
-    file was cut mid-line (flagged torn)."""
-    kept, chunks, torn = [], [], []
+@dataclass(frozen=True)
+class _Chunk:
+    """A file's bytes, line ends normalised to \\n, and whether it was cut mid-line (then a
+    line end is added so the torn line stays a line of its own)."""
+
+    info: _FileInfo
+    data: bytes
+    torn: bool
+
+
+def _read_chunks(infos: list[_FileInfo], problems: list[RowProblem]) -> list[_Chunk]:
+    chunks = []
     for info in infos:
         try:
             data = info.path.read_bytes()
@@ -241,22 +247,32 @@ def _read_chunks(
             problems.append(RowProblem(info.path, 1, "empty file: no header, no rows"))
             continue
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        cut = not data.endswith(b"\n")
-        kept.append(info)
-        chunks.append(data + b"\n" if cut else data)
-        torn.append(cut)
-    return kept, chunks, torn
+        torn = not data.endswith(b"\n")
+        chunks.append(_Chunk(info, data + b"\n" if torn else data, torn))
+    return chunks
 
 
-def _parse_all(chunks: list[bytes]) -> list[np.ndarray]:
+def _parse_all(chunks: list[_Chunk], problems: list[RowProblem]) -> list[tuple[_Chunk, np.ndarray]]:
     """Parse all files in one pandas call (the per-call overhead dominates small files),
-    then split the rows back by each file's line count."""
-    counts = [chunk.count(b"\n") for chunk in chunks]
-    table = _parse_lines(b"".join(chunks))
-    if len(table) != sum(counts):  # cannot happen with normalised line ends; stay safe
-        return [_parse_lines(chunk) for chunk in chunks]
-    bounds = np.cumsum([0, *counts])
-    return [table[a:b] for a, b in itertools.pairwise(bounds)]
+    then split the rows back by each file's line count; file by file if that fails."""
+    if not chunks:
+        return []
+    counts = [chunk.data.count(b"\n") for chunk in chunks]
+    try:
+        table = _parse_lines(b"".join(chunk.data for chunk in chunks))
+    except ValueError:
+        table = None
+    if table is not None and len(table) == sum(counts):
+        bounds = itertools.pairwise(np.cumsum([0, *counts]))
+        return [(chunk, table[a:b]) for chunk, (a, b) in zip(chunks, bounds, strict=True)]
+    parsed = []
+    for chunk in chunks:
+        try:
+            parsed.append((chunk, _parse_lines(chunk.data)))
+        except ValueError as error:
+            reason = f"cannot parse the file as CSV: {error}"
+            problems.append(RowProblem(chunk.info.path, 0, reason))
+    return parsed
 
 
 def _header_names(cells: np.ndarray) -> list[str]:
@@ -285,15 +301,13 @@ def _read_rows(
     other kind are skipped without a word, files of no known kind are reported."""
     files, root = _csv_files(Path(path))
     infos = [info for info in (_file_info(file, root) for file in files) if wanted(info)]
-    infos, chunks, torn_files = _read_chunks(infos, problems)
     kept: list[_FileInfo] = []
     tables: list[np.ndarray] = []
     cut: list[bool] = []
     header_fields: list[int] = []
     column_maps: list[dict[str, int]] = []
-    for info, table, torn in zip(
-        infos, _parse_all(chunks) if chunks else [], torn_files, strict=True
-    ):
+    for chunk, table in _parse_all(_read_chunks(infos, problems), problems):
+        info = chunk.info
         header = _header_names(table[0])
         found = _kind(header)
         if found is None:
@@ -311,10 +325,21 @@ def _read_rows(
             continue
         kept.append(info)
         tables.append(table[1:])
-        cut.append(torn)
+        cut.append(chunk.torn)
         header_fields.append(len(header))
         column_maps.append({name: header.index(name) for name in names if name in header})
+    return _stack(kept, tables, cut, header_fields, column_maps, names)
 
+
+def _stack(
+    files: list[_FileInfo],
+    tables: list[np.ndarray],
+    cut: list[bool],
+    header_fields: list[int],
+    column_maps: list[dict[str, int]],
+    names: tuple[str, ...],
+) -> _Rows:
+    """One array per column over all files' data lines; blank lines dropped."""
     width = max((t.shape[1] for t in tables), default=1)
     body = np.full((sum(len(t) for t in tables), width), np.nan, dtype=object)
     file_index = np.empty(len(body), dtype=np.int64)
@@ -326,7 +351,8 @@ def _read_rows(
         body[row : row + n, : table.shape[1]] = table
         file_index[row : row + n] = k
         lines[row : row + n] = np.arange(2, n + 2)
-        torn_rows[row + n - 1] = cut[k] and n > 0
+        if cut[k] and n:
+            torn_rows[row + n - 1] = True
         row += n
     filled = ~pd.isna(body)
     fields = np.asarray(header_fields, dtype=np.int64)
@@ -341,7 +367,7 @@ def _read_rows(
         columns[name] = values
         has_column[name] = index >= 0
     rows = _Rows(
-        kept,
+        files,
         fields,
         columns,
         has_column,
@@ -409,9 +435,11 @@ def _first_checks(checks: _Checks, rows: _Rows, required: tuple[str, ...]) -> No
         np.logical_or.reduce(list(missing.values())),
         lambda i: "missing " + ", ".join(n for n in required if missing[n][i]),
     )
+    no_asset = pd.isna(rows.columns["asset"])
+    has_asset = rows.has_column["asset"]
+    checks.check(no_asset & has_asset, lambda i: "missing asset")
     checks.check(
-        pd.isna(rows.columns["asset"]),
-        lambda i: "no asset: the row has no asset column and the file name does not say",
+        no_asset, lambda i: "no asset: the row has no asset column and the file name does not say"
     )
 
 
@@ -499,6 +527,7 @@ def load_history(
     checks = _Checks(len(rows))
     _first_checks(checks, rows, ("timestamp", *PRICE_COLUMNS))
     has_tf = rows.has_column["timeframe"]
+    checks.check(has_tf & pd.isna(text["timeframe"]), lambda i: "missing timeframe")
     checks.check(
         has_tf & (timeframes == -1), lambda i: f"unknown timeframe {text['timeframe'][i]!r}"
     )
@@ -534,7 +563,7 @@ def load_history(
             f"{timeframe_label(int(period[i]))} grid: not a candle of this timeframe"
         ),
     )
-    _check_spacing(checks, rows.file_index, starts, micros >= 0, period, rows.lines)
+    _check_spacing(checks, rows, starts, micros >= 0, period)
     _report(problems, rows, checks)
 
     good = checks.ok
@@ -550,24 +579,26 @@ def load_history(
 
 
 def _check_spacing(
-    checks: _Checks,
-    file_index: np.ndarray,
-    starts: np.ndarray,
-    readable: np.ndarray,
-    period: np.ndarray,
-    lines: np.ndarray,
+    checks: _Checks, rows: _Rows, starts: np.ndarray, readable: np.ndarray, period: np.ndarray
 ) -> None:
-    """A start closer than one period to the row before it in the same file."""
+    """A start closer than one period to the row before it (same file, asset, timeframe)."""
     if len(starts) < 2:
         return
-    same_file = np.zeros(len(starts), dtype=bool)
-    same_file[1:] = (file_index[1:] == file_index[:-1]) & readable[1:] & readable[:-1]
+    assets, file_index = rows.columns["asset"], rows.file_index
+    follows = np.zeros(len(starts), dtype=bool)
+    follows[1:] = (
+        (file_index[1:] == file_index[:-1])
+        & (assets[1:] == assets[:-1])
+        & (period[1:] == period[:-1])
+        & readable[1:]
+        & readable[:-1]
+    )
     gap = np.zeros(len(starts), dtype=np.int64)
     gap[1:] = np.abs(starts[1:] - starts[:-1])
     checks.check(
-        same_file & (gap > 0) & (gap < period),
+        follows & (gap > 0) & (gap < period),
         lambda i: (
-            f"start is {gap[i]} s from the row on line {lines[i - 1]}, less than one "
+            f"start is {gap[i]} s from the row on line {rows.lines[i - 1]}, less than one "
             f"{timeframe_label(int(period[i]))} period: not a candle of this timeframe"
         ),
     )
