@@ -188,9 +188,11 @@ def test_late_confirmation_never_clicks_twice(ctx, sim):
     assert set_amount(ctx, 8).ok
     before = _deals_before(sim)
     sim.control("delay_confirm", seconds=4.0)
-    result = trade_click(ctx, "SELL", amount=8, confirm_timeout=1.5)
+    result = trade_click(ctx, "SELL", amount=8, confirm_timeout=1.5, intent_id="late-1")
     assert not result.ok and "NOT repeated" in result.error
     assert [s["strategy"] for s in result.diagnostics["strategies"]] == ["click"]
+    retry = trade_click(ctx, "SELL", amount=8, intent_id="late-1")
+    assert not retry.ok and "already clicked" in retry.error and not retry.data.get("clicked")
     assert wait_for(lambda: sim.orders()[before:] and sim.orders()[-1].status != "pending", 8)
     assert len(sim.orders()) - before == 1
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -64,6 +65,26 @@ NOT_DELIVERED = (
     StaleElementReferenceException,
 )
 _BUTTONS = {Direction.CALL: "buy_button", Direction.PUT: "sell_button"}
+
+
+class IntentLedger:
+    """Intent ids that already led to a click, so a caller retrying one intent (after a
+    timeout, a crash of its own, a double-clicked UI button) never sends a second trade."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clicked: dict[str, str] = {}
+
+    def claim(self, intent_id: str, attempt_id: str) -> str | None:
+        """Record the intent; the earlier attempt id if it was already claimed."""
+        with self._lock:
+            earlier = self._clicked.get(intent_id)
+            if earlier is None:
+                self._clicked[intent_id] = attempt_id
+            return earlier
+
+
+LEDGER = IntentLedger()
 
 
 def parse_direction(direction: str | Direction) -> Direction:
@@ -246,11 +267,14 @@ def trade_click(
     expiry: str | int | None = None,
     asset: str | None = None,
     confirm_timeout: float | None = None,
+    intent_id: str | None = None,
 ) -> Result:
     """Place ONE trade in ``direction`` (BUY/SELL) on the page as it is set up.
 
     ``amount``/``expiry``/``asset`` are what the caller expects the page to show; the click is
     refused when the page shows something else. ``data["confirmed_by"]`` tells the proof.
+    ``intent_id`` (recommended) makes a repeated call for the same intent a refusal once a
+    click was made for it.
     """
     side = parse_direction(direction)
     timeout = float(
@@ -259,7 +283,13 @@ def trade_click(
     attempt_id = uuid.uuid4().hex[:12]
     diagnostics: dict[str, Any] = {
         "attempt_id": attempt_id,
-        "intent": {"direction": side.name, "amount": amount, "expiry": expiry, "asset": asset},
+        "intent": {
+            "id": intent_id,
+            "direction": side.name,
+            "amount": amount,
+            "expiry": expiry,
+            "asset": asset,
+        },
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     artifacts: list[Any] = []
@@ -274,6 +304,16 @@ def trade_click(
         )
         return Result(False, {"attempt_id": attempt_id}, failure, tuple(artifacts), diagnostics)
 
+    earlier = LEDGER.claim(intent_id, attempt_id) if intent_id is not None else None
+    if earlier is not None:
+        failure = (
+            f"Intent {intent_id} was already clicked (attempt {earlier}); a second trade for "
+            "one intent is never sent. Check the platform's open trades."
+        )
+        diagnostics["outcome"] = {"ok": False, "error": failure, "clicked": False}
+        artifacts.append(_write_diagnostics(ctx, attempt_id, diagnostics))
+        log.warning("trade %s: refused: %s", attempt_id, failure)
+        return Result(False, {"attempt_id": attempt_id}, failure, tuple(artifacts), diagnostics)
     shown_amount = checks["amount"]["shown"]
     symbol = symbol_of_display(ctx, checks["asset"]["shown"])
     diagnostics["symbol"] = symbol
