@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -274,3 +275,13 @@ def test_a_failed_write_keeps_counts_true_and_moves_to_a_new_part(tmp_path: Path
     names = [p.name for p in all_files(tmp_path)]
     assert names == ["EURUSD_otc_1m_s1_part000001.csv", "EURUSD_otc_1m_s1_part000003.csv"]
     assert sink.stats.duplicate_candles == 2
+
+
+def test_a_folder_deleted_while_running_is_created_again(tmp_path: Path) -> None:
+    sink = CsvSink(tmp_path, PersistSettings(True, False))
+    sink.write_candles([candle(0)])
+    shutil.rmtree(tmp_path / "data_output")
+    with pytest.raises(FileNotFoundError):
+        sink.write_candles([candle(1)])
+    assert sink.write_candles([candle(1)]) == 1
+    assert [len(rows_of(f)) for f in all_files(tmp_path)] == [2]

@@ -29,7 +29,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -124,20 +124,11 @@ class SinkStats:
 
 @dataclass
 class _Stream:
-    """The open part of one (kind, asset, timeframe) stream of files."""
+    """The current part of one stream of files (asset as in file names, timeframe label)."""
 
     part: int = 0
     rows: int = 0
     path: Path | None = None
-
-
-@dataclass
-class _Counters:
-    candles_written: int = 0
-    ticks_written: int = 0
-    duplicate_candles: int = 0
-    invalid_skipped: int = 0
-    files_by_asset: dict[str, int] = field(default_factory=dict)
 
 
 class CsvSink:
@@ -149,6 +140,10 @@ class CsvSink:
     counted in ``invalid_skipped``. An OSError (disk full, permissions) propagates to the
     caller; the rows of the failed file are not marked written and the next batch starts a new
     part, so a torn line can only be the last line of a file.
+
+    Counters: ``candles_written``, ``ticks_written``, ``duplicate_candles``,
+    ``invalid_skipped``, ``files_by_asset`` (files created per asset) and ``files`` (their
+    paths, in creation order); ``stats`` is a snapshot of them.
     """
 
     def __init__(
@@ -165,28 +160,23 @@ class CsvSink:
         self.settings = settings
         self.session = session
         self.files: list[Path] = []
-        self._counts = _Counters()
+        self.candles_written = 0
+        self.ticks_written = 0
+        self.duplicate_candles = 0
+        self.invalid_skipped = 0
+        self.files_by_asset: dict[str, int] = {}
         self._streams: dict[tuple[str, str], _Stream] = {}
         self._written: dict[tuple[str, int], set[int]] = {}
         self._made_dirs: set[Path] = set()
 
     @property
-    def candles_written(self) -> int:
-        return self._counts.candles_written
-
-    @property
-    def ticks_written(self) -> int:
-        return self._counts.ticks_written
-
-    @property
     def stats(self) -> SinkStats:
-        c = self._counts
         return SinkStats(
-            candles_written=c.candles_written,
-            ticks_written=c.ticks_written,
-            duplicate_candles=c.duplicate_candles,
-            invalid_skipped=c.invalid_skipped,
-            files_by_asset=dict(c.files_by_asset),
+            candles_written=self.candles_written,
+            ticks_written=self.ticks_written,
+            duplicate_candles=self.duplicate_candles,
+            invalid_skipped=self.invalid_skipped,
+            files_by_asset=dict(self.files_by_asset),
         )
 
     def write_candles(self, candles: Iterable[Candle | CandleClosed]) -> int:
@@ -197,16 +187,16 @@ class CsvSink:
         for item in candles:
             candle = item.candle if isinstance(item, CandleClosed) else item
             if not _valid_candle(candle):
-                self._counts.invalid_skipped += 1
+                self.invalid_skipped += 1
                 log.warning("not writing an impossible candle: %r", candle)
                 continue
             key = (candle.asset, candle.timeframe)
             pending = groups.setdefault(key, {})
             if candle.start in pending or candle.start in self._written.get(key, ()):
-                self._counts.duplicate_candles += 1
+                self.duplicate_candles += 1
                 continue
             pending[candle.start] = candle
-        before = self._counts.candles_written
+        before = self.candles_written
         for (asset, timeframe), pending in groups.items():
             label = timeframe_label(timeframe)
             rows = [
@@ -225,7 +215,7 @@ class CsvSink:
             directory = candle_dir(self.data_root, timeframe)
             chunk = self.settings.candle_chunk
             self._append(asset, label, directory, CANDLE_COLUMNS, rows, chunk, mark)
-        return self._counts.candles_written - before
+        return self.candles_written - before
 
     def write_ticks(self, ticks: Iterable[Tick]) -> int:
         """Append ticks in the order given; returns the rows written."""
@@ -234,25 +224,25 @@ class CsvSink:
         groups: dict[str, list[list[str]]] = {}
         for tick in ticks:
             if not _valid_tick(tick):
-                self._counts.invalid_skipped += 1
+                self.invalid_skipped += 1
                 log.warning("not writing an impossible tick: %r", tick)
                 continue
             groups.setdefault(tick.asset, []).append(
                 [format_tick_time(tick.time), tick.asset, _price(tick.price)]
             )
-        before = self._counts.ticks_written
+        before = self.ticks_written
         directory = tick_dir(self.data_root)
         for asset, rows in groups.items():
             chunk = self.settings.tick_chunk
             self._append(asset, TICKS_LABEL, directory, TICK_COLUMNS, rows, chunk, self._mark_ticks)
-        return self._counts.ticks_written - before
+        return self.ticks_written - before
 
     def _mark_candles(self, key: tuple[str, int], starts: list[int], lo: int, hi: int) -> None:
         self._written.setdefault(key, set()).update(starts[lo:hi])
-        self._counts.candles_written += hi - lo
+        self.candles_written += hi - lo
 
     def _mark_ticks(self, lo: int, hi: int) -> None:
-        self._counts.ticks_written += hi - lo
+        self.ticks_written += hi - lo
 
     def _append(
         self,
@@ -289,10 +279,11 @@ class CsvSink:
                     writer.writerows(rows[done : done + take])
             except OSError:
                 stream.path = None  # the next batch starts a fresh part
+                self._made_dirs.discard(directory)  # and re-creates a deleted folder
                 raise
             if new_file:
                 self.files.append(path)
-                by_asset = self._counts.files_by_asset
+                by_asset = self.files_by_asset
                 by_asset[asset] = by_asset.get(asset, 0) + 1
             stream.rows += take
             on_written(done, done + take)
