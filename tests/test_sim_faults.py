@@ -218,3 +218,54 @@ def test_auth_token_is_not_recorded(sim: SimulatedPlatform) -> None:
     assert auth.payload == {"isDemo": 1, "uid": 1, "platform": 2}
     assert "test-token" not in json.dumps([e.payload for e in sim.received_events()])
     assert "test-token" in AUTH
+
+
+NASTY_PAYLOADS: list[Any] = [
+    None,
+    0,
+    -1,
+    True,
+    "EURUSD_otc",
+    [],
+    {},
+    {"asset": 5},
+    {"asset": "EURUSD_otc", "period": "60"},
+    {"asset": "EURUSD_otc", "period": 7},
+    {"asset": "EURUSD_otc", "period": True},
+    {"asset": "EURUSD_otc", "period": 60, "time": 0, "offset": 9000},
+    {"asset": "EURUSD_otc", "period": 60, "time": 1e300, "offset": -5},
+    {"asset": "EURUSD_otc", "period": 60, "time": 1700000000, "offset": 1e12},
+    {"asset": "EURUSD_otc", "amount": "5", "action": "call", "time": 60, "isDemo": 1},
+    {"asset": "EURUSD_otc", "amount": 5, "action": "up", "time": 60, "isDemo": 1},
+    {"asset": "EURUSD_otc", "amount": 5, "action": "call", "time": -60, "isDemo": 1},
+    {"asset": "EURUSD_otc", "amount": 1e308, "action": "call", "time": 60, "isDemo": 1},
+    {"asset": "EURUSD_otc", "amount": 5, "action": "call", "time": 60, "isDemo": 0},
+]
+NASTY_FRAMES = ["", "4", "42", "42[", "42{}", "42[1,2]", "451-[]", "9", "40garbage", "42\x00"]
+
+
+def test_bad_frames_from_the_page_never_break_the_socket(
+    sim: SimulatedPlatform, caplog: pytest.LogCaptureFixture
+) -> None:
+    events = ["changeSymbol", "subfor", "unsubfor", "loadHistoryPeriod", "openOrder", "ps"]
+
+    async def scenario() -> tuple[list[Any], Any]:
+        async with aiohttp.ClientSession() as http:
+            client = await ready(http, sim)
+            for text in NASTY_FRAMES:
+                await client.send(text)
+            for event in events:
+                for payload in NASTY_PAYLOADS:
+                    await client.send("42" + json.dumps([event, payload]))
+            await client.ws.send_bytes(b"\xff\x00binary")
+            await client.send(order(5, expiry=60))
+            deal = await client.wait_for("successopenOrder", timeout=10)
+            failures = [p for e, p in client.events if e == "failopenOrder"]
+            assert sim.state()["trading_sockets"] == 1
+            return failures, deal
+
+    failures, deal = run(scenario())
+    assert deal["amount"] == 5
+    assert len(failures) == sum(1 for p in NASTY_PAYLOADS if isinstance(p, dict))
+    assert [o.status for o in sim.orders()].count("open") == 1
+    assert not [r for r in caplog.records if "not handled" in r.getMessage()]

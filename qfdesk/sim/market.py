@@ -17,6 +17,7 @@ from qfdesk.sim.assets import SimAsset
 PLATFORM_OFFSET = 7200.0  # the platform's clock runs this far ahead of UTC
 HISTORY_SECONDS = 13 * 60  # ticks sent in updateHistoryNewFast
 KEEP_SECONDS = 20 * 60  # ticks kept for history and sub-minute candles
+MAX_BACK_SECONDS = 30 * 86400  # paging stops this far back
 FILL_INTERVAL = 0.5  # tick spacing while an asset is not streamed
 MINUTE = 60
 
@@ -95,15 +96,15 @@ class AssetMarket:
 
     def _extend_back(self, before: int) -> None:
         """Generate 1-minute candles backwards until one starts at or before ``before``."""
+        sigma = self._base * 3e-5
         while self._earliest > before:
             close = self.minutes[self._earliest][0]
-            price = close
-            high = low = close
-            for _ in range(120):
-                price = round(price + self._rng.gauss(0.0, self._base * 3e-5), self._digits)
-                high, low = max(high, price), min(low, price)
+            pull = (self._base - close) * 2e-2
+            open_ = round(max(close + pull + self._rng.gauss(0.0, sigma * 11), sigma), self._digits)
+            high = round(max(open_, close) + abs(self._rng.gauss(0.0, sigma * 4)), self._digits)
+            low = round(min(open_, close) - abs(self._rng.gauss(0.0, sigma * 4)), self._digits)
             self._earliest -= MINUTE
-            self.minutes[self._earliest] = [price, close, high, low]
+            self.minutes[self._earliest] = [open_, close, high, max(low, sigma)]
 
     def candles(self, period: int, start: int, end: int) -> list[CandleRow]:
         """Candles of ``period`` seconds with ``start <= t < end`` that are complete, ascending.
@@ -112,6 +113,7 @@ class AssetMarket:
         """
         current = int(self.last_time // period) * period
         end = min(end, current)
+        start = max(start, int(self.last_time) - MAX_BACK_SECONDS)
         start = -(-start // period) * period
         if start >= end:
             return []

@@ -43,6 +43,8 @@ DEMO_PATH = "/en/cabinet/demo-quick-high-low/"
 REAL_PATH = "/en/cabinet/quick-high-low/"
 STATIC_DIR = Path(__file__).resolve().parents[2] / "resources" / "sim"
 DEFAULT_RATE_PER_ASSET = 2.0
+SUB_MINUTE_PERIODS = (1, 2, 3, 5, 10, 15, 20, 30)
+MAX_PERIOD = 30 * 86400
 HISTORY_CANDLES = 100
 PAGE_CANDLES = 150
 MAX_PAGE_CANDLES = 2000
@@ -68,6 +70,13 @@ class ReceivedEvent:
     event: str
     payload: Any
     received_at: float
+
+
+def valid_period(period: Any) -> bool:
+    """Periods the walk can build candles for: divisors of a minute, or whole minutes."""
+    if not isinstance(period, int) or isinstance(period, bool):
+        return False
+    return period in SUB_MINUTE_PERIODS or (0 < period <= MAX_PERIOD and period % 60 == 0)
 
 
 class SimState:
@@ -254,7 +263,7 @@ class SimState:
     async def _change_symbol(self, session: Session, payload: dict[str, Any]) -> None:
         symbol = payload.get("asset")
         period = payload.get("period", 60)
-        if symbol not in self.catalogue or not isinstance(period, int) or period <= 0:
+        if symbol not in self.catalogue or not valid_period(period):
             return
         was_streamed = symbol in self.streamed_assets()
         session.current_asset = symbol
@@ -281,9 +290,9 @@ class SimState:
         symbol = payload.get("asset")
         period = payload.get("period", 60)
         end = payload.get("time")
-        if symbol not in self.catalogue or not isinstance(period, int) or period <= 0:
+        if symbol not in self.catalogue or not valid_period(period):
             return
-        if not isinstance(end, (int, float)):
+        if not isinstance(end, (int, float)) or isinstance(end, bool) or not 0 < end < 1e11:
             return
         offset = payload.get("offset")
         count = PAGE_CANDLES
@@ -627,8 +636,12 @@ def build_app(state: SimState) -> web.Application:
         handle = state.on_trading_frame if kind == "trading" else state.on_chat_frame
         try:
             async for msg in ws:
-                if msg.type == WSMsgType.TEXT:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                try:
                     await handle(session, msg.data)
+                except Exception as exc:  # noqa: BLE001 - one bad frame must not end the socket
+                    log.warning("%s socket: frame not handled (%s)", kind, type(exc).__name__)
         finally:
             for task in tasks:
                 task.cancel()
