@@ -175,7 +175,17 @@ class _Builder:
 
 
 class _Asset:
-    __slots__ = ("builders", "by_tf", "floor", "history", "last_price", "last_time", "name")
+    __slots__ = (
+        "builders",
+        "by_tf",
+        "floor",
+        "history",
+        "last_price",
+        "last_time",
+        "name",
+        "same_prices",
+        "same_time",
+    )
 
     def __init__(self, name: str, timeframes: tuple[int, ...]) -> None:
         self.name = name
@@ -185,6 +195,8 @@ class _Asset:
         self.last_price = 0.0
         self.floor = _NEG_INF  # ticks older than this are late (max frontier of all builders)
         self.history: dict[int, CandleSeries] = {}  # history-only base series per period
+        self.same_time = _NEG_INF  # prices seen at the newest tick time (duplicates check)
+        self.same_prices: set[float] = set()
 
 
 class CandleBook:
@@ -266,20 +278,16 @@ class CandleBook:
     def _older_tick(self, st: _Asset, t: float, p: float) -> None:
         """A live tick not newer than the newest one, or behind a closed candle."""
         stats = self.stats
-        if t == st.last_time and p == st.last_price:
-            stats.duplicate_ticks += 1
+        if t == st.last_time:
+            if not self._same_time(st, t, p):
+                stats.duplicate_ticks += 1
+            elif t < st.floor:
+                stats.late_ticks += 1
+            else:
+                stats.ticks += 1
             return
         if t < st.floor:
             stats.late_ticks += 1
-            return
-        if t == st.last_time:  # same time, new price: the newest tick after all
-            st.last_price = p
-            stats.ticks += 1
-            for b in st.builders:
-                b.h = max(b.h, p)
-                b.l = min(b.l, p)
-                b.c = p
-                b.write()
             return
         stats.out_of_order_ticks += 1
         for b in st.builders:
@@ -289,6 +297,25 @@ class CandleBook:
                 b.o = p
                 b.first = t
             b.write()
+
+    def _same_time(self, st: _Asset, t: float, p: float) -> bool:
+        """A tick at the newest tick's time: False if its price was seen at that time already
+        (a duplicate); otherwise it is the newest tick and becomes the close."""
+        if st.same_time != t:
+            st.same_time = t
+            st.same_prices = {st.last_price}
+        if p in st.same_prices:
+            return False
+        st.same_prices.add(p)
+        if t < st.floor:
+            return True
+        st.last_price = p
+        for b in st.builders:
+            b.h = max(b.h, p)
+            b.l = min(b.l, p)
+            b.c = p
+            b.write()
+        return True
 
     def _roll(
         self,
@@ -408,6 +435,9 @@ class CandleBook:
         newer = len(times) - split
         self.stats.history_ticks_newer += newer
         for t, p in zip(times[split:].tolist(), prices[split:].tolist(), strict=True):
+            if t == st.last_time:
+                self._same_time(st, t, p)
+                continue
             if t < st.floor:
                 continue
             st.last_time = t
@@ -453,14 +483,14 @@ class CandleBook:
                 continue
             if b.forming:
                 self._close(st, b, out, "history")
-            if whole_start and whole_end:
+            if agg.ended[k]:  # nothing newer is held: history is all there is of this period
+                if not whole_start:
+                    self.stats.partial_dropped += 1
+                    continue
                 series.append(p_start, o, h, l, c)
                 b.refresh()
                 out.append(CandleClosed(Candle(series.asset, b.tf, p_start, o, h, l, c), "history"))
                 self.stats.closed_by_history += 1
-            elif whole_end:
-                self.stats.partial_dropped += 1
-                continue
             else:
                 b.begin(p_start, o, h, l, c)
                 b.first = float(agg.first[k])
@@ -506,7 +536,8 @@ class CandleBook:
 @dataclass(slots=True)
 class _Aggregate:
     """History-built candles of one timeframe, ascending, with how well history covers
-    each period: ``whole_start`` (from its start) and ``whole_end`` (to its end)."""
+    each period: ``whole_start`` (from its start) and ``whole_end`` (to its end), and whether
+    the period has ``ended`` by the platform clock."""
 
     start: list[int]
     o: list[float]
@@ -516,6 +547,7 @@ class _Aggregate:
     first: list[float]
     whole_start: list[bool]
     whole_end: list[bool]
+    ended: list[bool]
 
 
 def _aggregate_ticks(
@@ -537,6 +569,7 @@ def _aggregate_ticks(
         first=times[first_idx].tolist(),
         whole_start=(batch_first <= starts).tolist(),
         whole_end=(batch_last >= starts + tf).tolist(),
+        ended=(batch_last >= starts + tf).tolist(),
     )
 
 
@@ -570,4 +603,5 @@ def _aggregate_base(base: CandleSeries, periods: np.ndarray, tf: int, now: float
         first=held[lo].astype(np.float64).tolist(),
         whole_start=(periods >= base_first).tolist(),
         whole_end=((ends <= covered_end) & (ends <= now)).tolist(),
+        ended=(ends <= now).tolist(),
     )
