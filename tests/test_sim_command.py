@@ -10,6 +10,8 @@ import sys
 import urllib.error
 import urllib.request
 
+import pytest
+
 from qfdesk.sim import SimulatedPlatform
 
 
@@ -75,3 +77,16 @@ def test_control_endpoint_rejects_unknown_actions() -> None:
             assert "explode" in json.load(exc)["error"]
         else:
             raise AssertionError("an unknown action was accepted")
+
+
+def test_the_platform_restarts_on_the_same_port() -> None:
+    sim = SimulatedPlatform(assets=1)
+    with sim:
+        port = sim.port
+        assert sim.state()["trading_sockets"] == 0
+    with sim:
+        assert sim.port == port
+        with urllib.request.urlopen(sim.url, timeout=5) as response:
+            assert response.status == 200
+    with pytest.raises(RuntimeError, match="not started"):
+        SimulatedPlatform().sent_ticks()

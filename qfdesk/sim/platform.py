@@ -59,6 +59,8 @@ class SimulatedPlatform:
     def start(self) -> Self:
         if self._thread is not None:
             raise RuntimeError("the simulated platform is already running")
+        self._ready.clear()
+        self._error = None
         self._thread = threading.Thread(target=self._run, name="qfdesk-sim", daemon=True)
         self._thread.start()
         if not self._ready.wait(START_TIMEOUT):

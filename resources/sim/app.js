@@ -424,6 +424,7 @@
     },
     function (s) { $('#sim-socket-state').textContent = s; });
   new EioSocket('/chat/socket.io/?EIO=4&transport=websocket', function () {});
+  setInterval(function () { trading.emit('ps'); }, 20000);
 
   /* ---------- page chrome ---------- */
   $('.pair-number-wrap').addEventListener('click', openPicker);
