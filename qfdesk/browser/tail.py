@@ -77,6 +77,7 @@ class TailWorker(threading.Thread):
         self._stop_event = threading.Event()
         self._lock = threading.Lock()
         self._driver: object | None = None
+        self._detaching: list[threading.Thread] = []
         self._state = TailState.DISCONNECTED
         self._gaps: list[Gap] = []
         self.reconnects = 0
@@ -127,6 +128,8 @@ class TailWorker(threading.Thread):
         self._final_drain()
         detach(self._driver)
         self._driver = None
+        for thread in self._detaching:
+            thread.join(5.0)
 
     def _set_state(self, state: TailState) -> None:
         if state is self._state:
@@ -173,7 +176,11 @@ class TailWorker(threading.Thread):
             self._gaps.append(Gap(time.time()))
         self._set_state(TailState.DISCONNECTED)
         driver, self._driver = self._driver, None
-        threading.Thread(target=detach, args=(driver,), daemon=True).start()
+        # Ending the dead session (and its chromedriver) must not delay the DISCONNECTED
+        # report; it is joined when the tail stops so no chromedriver is left behind.
+        thread = threading.Thread(target=detach, args=(driver,), daemon=True)
+        thread.start()
+        self._detaching = [t for t in self._detaching if t.is_alive()] + [thread]
         self.meter.reset_rhythm()
 
     def _reconnect(self) -> None:
