@@ -81,11 +81,34 @@ def test_dropped_socket_and_socketio_disconnect(sim: SimulatedPlatform) -> None:
             dropped = await raw_frames(first, 2.0)
             second = await ready(http, sim)
             sim.control("drop_socket", socket="trading", how="disconnect")
-            return dropped, await raw_frames(second, 2.0)
+            disconnected = await raw_frames(second, 2.0)
+            third = await ready(http, sim)
+            sim.control("drop_socket", socket="trading", how="abort")
+            return dropped, disconnected, await raw_frames(third, 2.0)
 
-    dropped, disconnected = run(scenario())
+    dropped, disconnected, aborted = run(scenario())
     assert dropped[-1][0] == "closed"
     assert ("text", "41") in disconnected and disconnected[-1][0] == "closed"
+    assert aborted[-1][0] == "closed"
+    with pytest.raises(ValueError, match="how must be"):
+        sim.control("drop_socket", how="explode")
+
+
+def test_closing_an_asset_updates_the_page_and_refuses_orders(sim: SimulatedPlatform) -> None:
+    async def scenario() -> tuple[list[Any], Any, list[str]]:
+        async with aiohttp.ClientSession() as http:
+            client = await ready(http, sim)
+            sim.control("set_asset_active", asset="EURUSD_otc", active=False)
+            rows = await client.wait_for("updateAssets")
+            await client.send(order(5))
+            failure = await client.wait_for("failopenOrder")
+            streamed = sim.state()["streamed"]
+            return rows, failure, streamed
+
+    rows, failure, streamed = run(scenario())
+    assert next(r for r in rows if r[1] == "EURUSD_otc")[14] is False
+    assert failure["asset"] == "EURUSD_otc" and "closed" in failure["error"]
+    assert streamed == ["AUDCAD_otc", "EURGBP_otc"]
 
 
 def test_rejections(sim: SimulatedPlatform) -> None:

@@ -16,6 +16,6 @@
 
 from qfdesk.sim.deals import OrderRecord
 from qfdesk.sim.platform import SimulatedPlatform
-from qfdesk.sim.server import ReceivedEvent, SentTick
+from qfdesk.sim.state import ReceivedEvent, SentTick
 
 __all__ = ["OrderRecord", "ReceivedEvent", "SentTick", "SimulatedPlatform"]

@@ -10,15 +10,10 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from qfdesk.sim.control import DEMO_PATH, REAL_PATH
 from qfdesk.sim.deals import OrderRecord
-from qfdesk.sim.server import (
-    DEMO_PATH,
-    REAL_PATH,
-    ReceivedEvent,
-    SentTick,
-    SimState,
-    build_app,
-)
+from qfdesk.sim.server import build_app
+from qfdesk.sim.state import ReceivedEvent, SentTick, SimState
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +165,7 @@ class SimulatedPlatform:
         """Every ``openOrder`` received, with its current status and outcome."""
         state = self._require()
         with state.lock:
-            return list(state.orders)
+            return list(state.desk.orders)
 
     def received_events(self) -> list[ReceivedEvent]:
         """Every event the page sent on the trading socket (auth without its session)."""

@@ -17,9 +17,12 @@ class Session:
     """A connected Engine.IO socket. A binary event's header and attachment are written under
     one lock so no other frame of this socket can slip between them (unless a fault asks)."""
 
-    def __init__(self, ws: web.WebSocketResponse, kind: str) -> None:
+    def __init__(
+        self, ws: web.WebSocketResponse, kind: str, transport: asyncio.BaseTransport | None = None
+    ) -> None:
         self.ws = ws
         self.kind = kind
+        self._transport = transport
         self.eio_sid = frames.new_sid()
         self.sio_sid = frames.new_sid()
         self.lock = asyncio.Lock()
@@ -87,3 +90,8 @@ class Session:
 
     async def close(self) -> None:
         await self.ws.close()
+
+    def abort(self) -> None:
+        """Cut the connection without a closing handshake, like a network failure."""
+        if self._transport is not None:
+            self._transport.abort()

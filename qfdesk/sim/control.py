@@ -1,0 +1,147 @@
+"""Misbehaviour and settings on demand, for tests: ``Controls.apply(action, params)``."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from qfdesk.sim import frames
+from qfdesk.sim.assets import with_active
+from qfdesk.sim.orders import balance_payload
+from qfdesk.sim.session import Session
+
+if TYPE_CHECKING:
+    from qfdesk.sim.state import SimState
+
+DEMO_PATH = "/en/cabinet/demo-quick-high-low/"
+REAL_PATH = "/en/cabinet/quick-high-low/"
+ACTIONS = frozenset(
+    {
+        "drop_socket",
+        "malformed",
+        "reject_next",
+        "delay_confirm",
+        "never_confirm",
+        "force_outcome",
+        "close_orders_now",
+        "set_balance",
+        "set_tick_rate",
+        "pause_stream",
+        "resume_stream",
+        "set_asset_active",
+        "account",
+        "show_tutorial",
+    }
+)
+
+
+class Controls:
+    """The control actions; each runs on the server loop."""
+
+    def __init__(self, state: SimState) -> None:
+        self._state = state
+        self._desk = state.desk
+
+    async def apply(self, action: str, params: dict[str, Any]) -> None:
+        """Apply one misbehaviour or setting; raises ValueError for unknown ones."""
+        handler = getattr(self, action, None) if action in ACTIONS else None
+        if handler is None:
+            raise ValueError(f"unknown control action {action!r}")
+        await handler(**params)
+
+    def _targets(self, socket: str) -> list[Session]:
+        if socket == "trading":
+            return list(self._state.trading)
+        if socket == "chat":
+            return list(self._state.chat)
+        if socket == "all":
+            return [*self._state.trading, *self._state.chat]
+        raise ValueError("socket must be 'trading', 'chat' or 'all'")
+
+    async def drop_socket(self, socket: str = "trading", how: str = "close") -> None:
+        """``close``: a WebSocket close; ``disconnect``: Socket.IO ``41`` then close;
+        ``abort``: the TCP connection cut with no closing handshake."""
+        if how not in ("close", "disconnect", "abort"):
+            raise ValueError("how must be 'close', 'disconnect' or 'abort'")
+        for session in self._targets(socket):
+            if how == "abort":
+                session.abort()
+                continue
+            if how == "disconnect":
+                await session.send_text(frames.DISCONNECT)
+            await session.close()
+
+    async def malformed(self, kind: str = "bad_json", socket: str = "trading") -> None:
+        header, attachment = frames.binary_event("updateStream", [["BROKEN", 0, 0]])
+        sends: dict[str, tuple[str | bytes, ...]] = {
+            "bad_json": ('42["updateStream",[["EURUSD_otc",1,',),
+            "bad_attachment": (header, b'[["EURUSD_otc",1756866774.9,'),
+            "header_without_attachment": (header,),
+            "attachment_without_header": (attachment,),
+            "unknown_packet": ("7garbage",),
+        }
+        if kind not in sends:
+            raise ValueError(f"malformed kind must be one of {sorted(sends)}")
+        for session in self._targets(socket):
+            for part in sends[kind]:
+                if isinstance(part, bytes):
+                    await session.send_bytes(part)
+                else:
+                    await session.send_text(part)
+
+    async def reject_next(self, error: str = "Trading is temporarily unavailable") -> None:
+        self._desk.order_faults.append(("reject_next", {"error": error}))
+
+    async def delay_confirm(self, seconds: float = 3.0) -> None:
+        self._desk.order_faults.append(("delay_confirm", {"seconds": float(seconds)}))
+
+    async def never_confirm(self) -> None:
+        self._desk.order_faults.append(("never_confirm", {}))
+
+    async def force_outcome(self, outcome: str) -> None:
+        if outcome not in ("win", "loss", "refund"):
+            raise ValueError("outcome must be 'win', 'loss' or 'refund'")
+        self._desk.forced_outcomes.append(outcome)
+
+    async def close_orders_now(self) -> None:
+        await self._desk.close_all_now()
+
+    async def set_balance(self, balance: float, demo: bool = True) -> None:
+        account = self._desk.accounts[bool(demo)]
+        account.balance = float(balance)
+        for session in self._state.sessions_of(account.is_demo):
+            await session.emit("successupdateBalance", balance_payload(account))
+
+    async def set_tick_rate(self, rate: float | None = None) -> None:
+        """Total ticks per second across streamed assets; ``None``: two per asset."""
+        if rate is not None and not float(rate) > 0:
+            raise ValueError("the tick rate must be above 0")
+        self._state.tick_rate = float(rate) if rate is not None else None
+
+    async def pause_stream(self) -> None:
+        self._state.streaming_paused = True
+
+    async def resume_stream(self) -> None:
+        self._state.streaming_paused = False
+
+    async def set_asset_active(self, asset: str, active: bool) -> None:
+        if asset not in self._state.catalogue:
+            raise ValueError(f"unknown asset {asset!r}")
+        self._state.catalogue[asset] = with_active(self._state.catalogue[asset], bool(active))
+        rows = [a.row() for a in self._state.catalogue.values()]
+        for session in self._state.trading:
+            if session.authed:
+                await session.emit("updateAssets", rows)
+
+    async def account(self, kind: str) -> None:
+        if kind not in ("demo", "real"):
+            raise ValueError("account kind must be 'demo' or 'real'")
+        self._state.page_account = kind
+        await self._tell_pages({"navigate": DEMO_PATH if kind == "demo" else REAL_PATH})
+
+    async def show_tutorial(self) -> None:
+        await self._tell_pages({"tutorial": True})
+
+    async def _tell_pages(self, message: dict[str, Any]) -> None:
+        for queue in self._state.page_listeners:
+            queue.put_nowait(json.dumps(message))

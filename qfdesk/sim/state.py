@@ -1,0 +1,339 @@
+"""The simulated platform's state and its socket behaviour: assets, price walks, ticks,
+the trading socket's events, the chat socket, and what was sent and received.
+
+Everything here runs on the server's asyncio loop; the records (``sent``, ``received`` and
+the desk's ``orders``) are also read from other threads under ``lock``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from qfdesk.sim import frames
+from qfdesk.sim.assets import SimAsset, build_catalogue
+from qfdesk.sim.control import Controls
+from qfdesk.sim.market import PLATFORM_OFFSET, AssetMarket, platform_now
+from qfdesk.sim.orders import OrderDesk, balance_payload
+from qfdesk.sim.session import Session
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RATE_PER_ASSET = 2.0
+SUB_MINUTE_PERIODS = (1, 2, 3, 5, 10, 15, 20, 30)
+MAX_PERIOD = 30 * 86400
+HISTORY_CANDLES = 100
+PAGE_CANDLES = 150
+MAX_PAGE_CANDLES = 2000
+FAVOURITES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SentTick:
+    """One ``updateStream`` tick as sent: platform time and the local wall clock at send."""
+
+    asset: str
+    time: float
+    price: float
+    sent_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedEvent:
+    """An event the page sent on the trading socket (the auth session token is removed)."""
+
+    event: str
+    payload: Any
+    received_at: float
+
+
+def valid_period(period: Any) -> bool:
+    """Periods the walk can build candles for: divisors of a minute, or whole minutes."""
+    if not isinstance(period, int) or isinstance(period, bool):
+        return False
+    return period in SUB_MINUTE_PERIODS or (0 < period <= MAX_PERIOD and period % 60 == 0)
+
+
+class SimState:
+    """The whole simulated platform. Methods run on the server loop unless said otherwise."""
+
+    def __init__(
+        self,
+        assets: int,
+        tick_rate: float | None,
+        seed: int | None,
+        ping_interval: float,
+        ping_timeout: float,
+    ) -> None:
+        if assets < 1:
+            raise ValueError("the simulator needs at least one asset")
+        self.rng = random.Random(seed)
+        self.tick_rate = tick_rate
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.catalogue: dict[str, SimAsset] = {a.symbol: a for a in build_catalogue(assets)}
+        now = platform_now()
+        self.markets = {
+            symbol: AssetMarket(asset, random.Random(self.rng.random()), now)
+            for symbol, asset in self.catalogue.items()
+        }
+        active = [a.symbol for a in self.catalogue.values() if a.active]
+        self.favourites = active[:FAVOURITES]
+        self.chart_symbol = active[0]
+        self.chart_period = 60
+        self.trading: set[Session] = set()
+        self.chat: set[Session] = set()
+        self.page_listeners: set[asyncio.Queue[str]] = set()
+        self.page_account = "demo"
+        self.streaming_paused = False
+        self.background: set[asyncio.Task[Any]] = set()
+        # read from other threads: guarded by the lock, appended to only here
+        self.lock = threading.Lock()
+        self.sent: list[SentTick] = []
+        self.received: list[ReceivedEvent] = []
+        self.desk = OrderDesk(self)
+        self.controls = Controls(self)
+
+    # -- helpers -----------------------------------------------------------------------
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+        return task
+
+    def sessions_of(self, is_demo: bool) -> list[Session]:
+        return [s for s in self.trading if s.authed and s.is_demo == is_demo and s.alive]
+
+    def streams_of(self, session: Session) -> set[str]:
+        wanted = {session.current_asset, *session.subscriptions, *self.favourites}
+        return {s for s in wanted if s in self.catalogue and self.catalogue[s].active}
+
+    def streamed_assets(self) -> list[str]:
+        if self.streaming_paused:
+            return []
+        wanted: set[str] = set()
+        for session in self.trading:
+            if session.authed and session.alive:
+                wanted |= self.streams_of(session)
+        return sorted(wanted)
+
+    # -- ticks -------------------------------------------------------------------------
+    async def tick_loop(self) -> None:
+        """Send ``updateStream`` ticks for every streamed asset at the configured rate."""
+        due: dict[str, float] = {}
+        while True:
+            streamed = self.streamed_assets()
+            if not streamed:
+                due.clear()
+                await asyncio.sleep(0.02)
+                continue
+            per_asset = self.tick_rate / len(streamed) if self.tick_rate else DEFAULT_RATE_PER_ASSET
+            interval = 1.0 / max(per_asset, 1e-6)
+            now = time.time()
+            for symbol in list(due):
+                if symbol not in streamed:
+                    del due[symbol]
+            for symbol in streamed:
+                if symbol not in due:
+                    self.markets[symbol].fill_until(now + PLATFORM_OFFSET - interval)
+                    due[symbol] = now + self.rng.uniform(0.0, min(interval, 0.5))
+            ready = sorted((when, symbol) for symbol, when in due.items() if when <= now)
+            for when, symbol in ready:
+                await self._send_tick(symbol)
+                following = when + interval * self.rng.uniform(0.9, 1.1)
+                due[symbol] = max(following, time.time() - interval)
+            delay = min(due.values()) - time.time()
+            await asyncio.sleep(min(max(delay, 0.0), 0.05))
+
+    async def _send_tick(self, symbol: str) -> None:
+        t, price = self.markets[symbol].tick(platform_now())
+        tick_time: float | int = int(t) if t.is_integer() else t
+        header, attachment = frames.binary_event("updateStream", [[symbol, tick_time, price]])
+        targets = [s for s in self.trading if s.authed and symbol in self.streams_of(s)]
+        with self.lock:
+            self.sent.append(SentTick(symbol, t, price, time.time()))
+        for session in targets:
+            await session.emit_frames(header, attachment)
+
+    # -- trading socket ----------------------------------------------------------------
+    async def on_trading_frame(self, session: Session, text: str) -> None:
+        frame = frames.parse_client_frame(text)
+        if frame.kind == "pong":
+            session.pong.set()
+        elif frame.kind == "connect":
+            session.connected = True
+            await session.send_text(frames.connect_ack(session.sio_sid))
+        elif frame.kind == "disconnect":
+            await session.close()
+        elif frame.kind == "event":
+            await self._on_trading_event(session, frame.event, frame.args)
+        elif frame.kind == "invalid":
+            log.info("trading socket %s: unreadable frame ignored", session.eio_sid)
+
+    async def _on_trading_event(self, session: Session, event: str, args: tuple[Any, ...]) -> None:
+        payload = args[0] if args else None
+        recorded = payload
+        if event == "auth" and isinstance(payload, dict):
+            recorded = {k: v for k, v in payload.items() if k != "session"}
+        with self.lock:
+            self.received.append(ReceivedEvent(event, recorded, time.time()))
+        if event == "auth":
+            await self._auth(session, payload)
+            return
+        if not session.authed:
+            return
+        if event == "changeSymbol" and isinstance(payload, dict):
+            await self._change_symbol(session, payload)
+        elif event == "subfor" and isinstance(payload, str):
+            session.subscriptions.add(payload)
+        elif event == "unsubfor" and isinstance(payload, str):
+            session.subscriptions.discard(payload)
+        elif event == "loadHistoryPeriod" and isinstance(payload, dict):
+            await self._load_history_period(session, payload)
+        elif event == "openOrder" and isinstance(payload, dict):
+            await self.desk.open_order(session, payload)
+
+    async def _auth(self, session: Session, payload: Any) -> None:
+        token = payload.get("session") if isinstance(payload, dict) else None
+        if not isinstance(token, str) or not token:
+            await session.send_text(frames.text_event("NotAuthorized"))
+            await session.send_text(frames.DISCONNECT)
+            await session.close()
+            return
+        session.is_demo = bool(payload.get("isDemo", 1))
+        session.authed = True
+        account = self.desk.accounts[session.is_demo]
+        await session.emit("successauth", {"id": session.sio_sid})
+        await session.emit("updateAssets", [a.row() for a in self.catalogue.values()])
+        await session.emit("updateOpenedDeals", list(account.open_deals.values()))
+        await session.emit("successupdatePending", [])
+        await session.emit("successupdateBalance", balance_payload(account))
+        await session.emit("updateCharts", [self._chart_settings()])
+        await session.emit("updateClosedDeals", account.closed_deals)
+        await session.emit("successfavorite/change", self.favourites)
+
+    def _chart_settings(self) -> dict[str, Any]:
+        settings = {
+            "chartId": "chart-1",
+            "chartType": 2,
+            "chartPeriod": 4,
+            "candlesTimer": True,
+            "symbol": self.chart_symbol,
+            "demoDealAmount": 10,
+            "liveDealAmount": 20,
+            "enabledTradeMonitor": False,
+            "isVisible": True,
+            "fastTimeframe": self.chart_period,
+            "enabledAutoscroll": True,
+            "showArea": True,
+        }
+        return {"chart_id": "chart-1", "settings": frames.dumps(settings)}
+
+    async def _change_symbol(self, session: Session, payload: dict[str, Any]) -> None:
+        symbol = payload.get("asset")
+        period = payload.get("period", 60)
+        if symbol not in self.catalogue or not valid_period(period):
+            return
+        was_streamed = symbol in self.streamed_assets()
+        session.current_asset = symbol
+        session.period = period
+        self.chart_symbol = symbol
+        self.chart_period = period
+        market = self.markets[symbol]
+        if not was_streamed:
+            market.fill_until(platform_now())
+        # the newest complete candle ends where the kept ticks still cover the open one
+        end = int(market.last_time // period) * period
+        rows = market.candles(period, end - HISTORY_CANDLES * period, end)
+        await session.emit(
+            "updateHistoryNewFast",
+            {
+                "asset": symbol,
+                "period": period,
+                "history": market.history_ticks(),
+                "candles": [list(r) for r in reversed(rows)],
+            },
+        )
+
+    async def _load_history_period(self, session: Session, payload: dict[str, Any]) -> None:
+        symbol = payload.get("asset")
+        period = payload.get("period", 60)
+        end = payload.get("time")
+        if symbol not in self.catalogue or not valid_period(period):
+            return
+        if not isinstance(end, (int, float)) or isinstance(end, bool) or not 0 < end < 1e11:
+            return
+        offset = payload.get("offset")
+        count = PAGE_CANDLES
+        if isinstance(offset, (int, float)) and offset > 0:
+            count = min(max(int(offset // period), 1), MAX_PAGE_CANDLES)
+        end_bucket = int(end // period) * period
+        market = self.markets[symbol]
+        rows = market.candles(period, end_bucket - count * period, end_bucket)
+        asset_id = self.catalogue[symbol].id
+        await session.emit(
+            "loadHistoryPeriodFast",
+            {
+                "asset": symbol,
+                "index": payload.get("index", 0),
+                "period": period,
+                "data": [
+                    {"symbol_id": asset_id, "time": t, "open": o, "close": c, "high": h, "low": lo}
+                    for t, o, c, h, lo in rows
+                ],
+            },
+        )
+
+    # -- chat socket -------------------------------------------------------------------
+    async def chat_loop(self, session: Session) -> None:
+        """Interleave chat-like frames: binary ``signals/update`` and text messages. The
+        attachment follows its header after a short pause so other sockets' frames cut in."""
+        rng = random.Random(self.rng.random())
+        while session.alive:
+            await asyncio.sleep(rng.uniform(0.4, 1.2))
+            if not session.connected:
+                continue
+            if rng.random() < 0.6:
+                signals = [
+                    [symbol, [[1, rng.randint(0, 4)]], self.markets[symbol].price]
+                    for symbol in self.favourites
+                ]
+                payload = {"signals": signals, "times": {"1": int(platform_now())}}
+                await session.emit("signals/update", payload, pause=rng.uniform(0.0, 0.03))
+            else:
+                message = {"id": rng.randint(1, 10**9), "text": "gl everyone", "user": "trader"}
+                await session.emit("chat/message", message, pause=rng.uniform(0.0, 0.03))
+
+    async def on_chat_frame(self, session: Session, text: str) -> None:
+        frame = frames.parse_client_frame(text)
+        if frame.kind == "pong":
+            session.pong.set()
+        elif frame.kind == "connect":
+            session.connected = True
+            await session.send_text(frames.connect_ack(session.sio_sid))
+            await session.send_text(frames.text_event("auth/success"))
+
+    async def control(self, action: str, params: dict[str, Any]) -> None:
+        """Apply one misbehaviour or setting; raises ValueError for unknown ones."""
+        await self.controls.apply(action, params)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "account": self.page_account,
+            "balance": round(self.desk.accounts[self.page_account == "demo"].balance, 2),
+            "balances": {
+                "demo": round(self.desk.accounts[True].balance, 2),
+                "real": round(self.desk.accounts[False].balance, 2),
+            },
+            "trading_sockets": sum(1 for s in self.trading if s.alive),
+            "chat_sockets": sum(1 for s in self.chat if s.alive),
+            "streamed": self.streamed_assets(),
+            "favourites": self.favourites,
+            "ticks_sent": len(self.sent),
+            "orders": len(self.desk.orders),
+        }
