@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 _MAX_BLOCK = 1024
+_DIRECT_SUM_MAX = 8
 
 
 class MACD(NamedTuple):
@@ -64,81 +65,104 @@ def _nan(n: int) -> np.ndarray:
     return np.full(n, np.nan)
 
 
-def linear_recurrence(seed: float, u: np.ndarray, a: float) -> np.ndarray:
-    """``y[t] = a * y[t-1] + u[t]`` with ``y[-1] = seed``, for 0 <= a < 1, without a loop."""
-    m = u.shape[0]
-    if m == 0:
-        return np.empty(0)
-    if a == 0.0:
-        return u.astype(np.float64, copy=True)
-    # The block length keeps a^-L far from overflow (a^-L < e^600).
-    block = max(1, min(_MAX_BLOCK, int(600.0 / -math.log(a)), m))
-    blocks = -(-m // block)
-    padded = np.zeros(blocks * block)
-    padded[:m] = u
-    steps = np.arange(block, dtype=np.float64)
-    grow = a**-steps
-    decay = a**steps
-    local = padded.reshape(blocks, block)
-    local *= grow
-    np.cumsum(local, axis=1, out=local)
-    local *= decay
-    # Carry each block's last value into the next: Y[b] = a^L * Y[b-1] + local[b, -1].
+def _recur_blocks(view: np.ndarray, prev: float, a: float, decay: np.ndarray) -> float:
+    """Finish blocks (rows of ``view``) that hold ``cumsum(u[j] * a^-j)``; return the last y."""
+    blocks, block = view.shape
+    ends = (view[:, -1] * decay[block - 1]).tolist()
     carry = np.empty(blocks)
     a_block = a**block
-    prev = float(seed)
-    ends = local[:, -1].tolist()
     for b in range(blocks):
-        carry[b] = prev
+        carry[b] = a * prev
         prev = a_block * prev + ends[b]
-    local += np.multiply.outer(carry, decay * a)
-    return padded[:m]
+    # y[k] = a^k * (cumsum[k] + a * y_before_block)
+    view += carry[:, None]
+    view *= decay[:block]
+    return prev
 
 
-def window_sums(x: np.ndarray, period: int) -> np.ndarray:
+def linear_recurrence(
+    seed: float, u: np.ndarray, a: float, gain: float = 1.0, out: np.ndarray | None = None
+) -> np.ndarray:
+    """``y[t] = a * y[t-1] + gain * u[t]`` with ``y[-1] = seed``, for 0 <= a < 1, without a
+    Python loop over t. ``out`` (may be ``u`` itself) receives y."""
+    m = u.shape[0]
+    out = np.empty(m) if out is None else out
+    if a == 0.0 or m == 0:
+        np.multiply(u, gain, out=out)
+        return out
+    # The block length keeps a^-L far from overflow (a^-L < e^600).
+    block = max(1, min(_MAX_BLOCK, int(600.0 / -math.log(a)), m))
+    steps = np.arange(block, dtype=np.float64)
+    grow = gain * a**-steps
+    decay = a**steps
+    full = m - m % block
+    prev = float(seed)
+    for lo, hi in ((0, full), (full, m)):
+        if hi == lo:
+            continue
+        width = block if lo == 0 else hi - lo
+        view = out[lo:hi].reshape(-1, width)
+        np.multiply(u[lo:hi].reshape(-1, width), grow[:width], out=view)
+        np.cumsum(view, axis=1, out=view)
+        prev = _recur_blocks(view, prev, a, decay)
+    return out
+
+
+def window_sums(x: np.ndarray, period: int, out: np.ndarray | None = None) -> np.ndarray:
     """Sums of x[i - period + 1 : i + 1] for i >= period - 1 (length n - period + 1).
 
-    Prefix sums restart every block of at least ``period`` values, so their rounding stays
-    that of a block (not of the whole series) however long the series is."""
+    Short windows add shifted slices; longer ones use prefix sums that restart every block of
+    at least ``period`` values, so rounding stays that of a block however long the series."""
     n = x.shape[0]
+    m = n - period + 1
+    out = np.empty(m) if out is None else out
+    if period <= _DIRECT_SUM_MAX:
+        np.copyto(out, x[period - 1 :])
+        for lag in range(1, period):
+            out += x[period - 1 - lag : n - lag]
+        return out
     block = max(period, 256)
     blocks = -(-n // block)
-    prefix = np.zeros(blocks * block)
+    prefix = np.empty(blocks * block)
     prefix[:n] = x
+    prefix[n:] = 0.0
     local = prefix.reshape(blocks, block)
     np.cumsum(local, axis=1, out=local)
     totals = local[:, -1].copy()
-    sums = np.empty(n - period + 1)
-    sums[0] = prefix[period - 1]
-    np.subtract(prefix[period:n], prefix[: n - period], out=sums[1:])
+    out[0] = prefix[period - 1]
+    np.subtract(prefix[period:n], prefix[: n - period], out=out[1:])
     # A window that starts in the previous block needs that block's total added back.
     if blocks > 1:
         ends = (np.arange(1, blocks)[:, None] * block + np.arange(period)[None, :]).ravel()
         crossing = ends < n
-        sums[ends[crossing] - period + 1] += np.repeat(totals[:-1], period)[crossing]
-    return sums
+        out[ends[crossing] - period + 1] += np.repeat(totals[:-1], period)[crossing]
+    return out
 
 
 def sma(x: np.ndarray, period: int) -> np.ndarray:
     check_period(period)
     x = _as_array(x)
     n = x.shape[0]
-    out = _nan(n)
+    out = np.empty(n)
+    out[: period - 1] = np.nan
     if n >= period:
-        np.divide(window_sums(x, period), period, out=out[period - 1 :])
+        window_sums(x, period, out[period - 1 :])
+        out[period - 1 :] /= period
     return out
 
 
-def _ema_from(x: np.ndarray, period: int, first: int) -> np.ndarray:
+def _ema_from(x: np.ndarray, period: int, first: int, out: np.ndarray | None = None) -> np.ndarray:
     """EMA seeded with the SMA of x[first - period + 1 : first + 1], first value at ``first``."""
     n = x.shape[0]
-    out = _nan(n)
+    out = np.empty(n) if out is None else out
     if first >= n or first < period - 1:
+        out[:] = np.nan
         return out
+    out[:first] = np.nan
     k = 2.0 / (period + 1)
     seed = float(np.mean(x[first - period + 1 : first + 1]))
     out[first] = seed
-    out[first + 1 :] = linear_recurrence(seed, k * x[first + 1 :], 1.0 - k)
+    linear_recurrence(seed, x[first + 1 :], 1.0 - k, k, out[first + 1 :])
     return out
 
 
@@ -151,22 +175,26 @@ def rsi(x: np.ndarray, period: int = 14) -> np.ndarray:
     check_period(period)
     x = _as_array(x)
     n = x.shape[0]
-    out = _nan(n)
     if n <= period:
-        return out
-    change = np.diff(x)
-    gain = np.maximum(change, 0.0)
-    loss = np.maximum(-change, 0.0)
+        return _nan(n)
+    # Average gains (and losses, kept negative) are computed in place of the changes.
+    loss = np.diff(x)
+    gain = np.maximum(loss, 0.0)
+    np.minimum(loss, 0.0, out=loss)
     a = 1.0 - 1.0 / period
-    avg_gain = np.empty(n - period)
-    avg_loss = np.empty(n - period)
-    avg_gain[0] = gain[:period].sum() / period
-    avg_loss[0] = loss[:period].sum() / period
-    avg_gain[1:] = linear_recurrence(avg_gain[0], gain[period:] / period, a)
-    avg_loss[1:] = linear_recurrence(avg_loss[0], loss[period:] / period, a)
-    total = avg_gain + avg_loss
+    for values in (gain, loss):
+        seed = values[:period].sum() / period
+        values[period - 1] = seed
+        linear_recurrence(seed, values[period:], a, 1.0 / period, values[period:])
+    avg_gain = gain[period - 1 :]
+    total = loss[period - 1 :]
+    np.subtract(avg_gain, total, out=total)
+    out = np.empty(n)
+    out[:period] = np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
-        out[period:] = np.where(total != 0.0, 100.0 * avg_gain / total, 0.0)
+        np.divide(avg_gain, total, out=out[period:])
+    out[period:] *= 100.0
+    out[period:][total == 0.0] = 0.0
     return out
 
 
@@ -178,13 +206,16 @@ def macd(x: np.ndarray, fast: int = 12, slow: int = 26, signal: int = 9) -> MACD
     x = _as_array(x)
     n = x.shape[0]
     start = slow - 1
-    line = _ema_from(x, fast, start) - _ema_from(x, slow, start)
-    sig = _nan(n)
+    line = _ema_from(x, fast, start)
+    hist = _ema_from(x, slow, start)
+    np.subtract(line, hist, out=line)
+    sig = np.empty(n)
+    sig[: min(start, n)] = np.nan
     if n > start:
-        sig[start:] = _ema_from(line[start:], signal, signal - 1)
-    first = start + signal - 1
-    line[: min(first, n)] = np.nan
-    return MACD(line, sig, line - sig)
+        _ema_from(line[start:], signal, signal - 1, sig[start:])
+    line[: min(start + signal - 1, n)] = np.nan
+    np.subtract(line, sig, out=hist)
+    return MACD(line, sig, hist)
 
 
 def _rolling_extreme(x: np.ndarray, period: int, op: np.ufunc) -> np.ndarray:
@@ -215,8 +246,9 @@ def rolling_min(x: np.ndarray, period: int) -> np.ndarray:
 def rolling_std(x: np.ndarray, period: int) -> np.ndarray:
     """Population standard deviation of the last ``period`` values (TA-Lib's STDDEV, nbdev 1).
 
-    pandas' rolling variance (Welford's update) avoids the cancellation of
-    E[x^2] - E[x]^2 that a plain running sum of squares suffers on long series."""
+    pandas' rolling variance (Welford's sliding update) keeps its error relative to the
+    window's own spread; sums of x^2 (TA-Lib's way, or any prefix sums) lose that precision
+    on a nearly flat window among moving prices, where the square root magnifies it."""
     check_period(period)
     x = _as_array(x)
     std = pd.Series(x).rolling(period).std(ddof=0).to_numpy(copy=True)
@@ -225,9 +257,14 @@ def rolling_std(x: np.ndarray, period: int) -> np.ndarray:
 
 
 def bollinger(x: np.ndarray, period: int = 20, k_up: float = 2.0, k_down: float = 2.0) -> Bands:
+    """Middle band = SMA, bands at k population standard deviations, as TA-Lib's BBANDS."""
     middle = sma(x, period)
     std = rolling_std(x, period)
-    return Bands(middle + k_up * std, middle, middle - k_down * std)
+    upper = np.multiply(std, k_up)
+    upper += middle
+    np.multiply(std, -k_down, out=std)
+    std += middle
+    return Bands(upper, middle, std)
 
 
 def stochastic(
@@ -242,12 +279,15 @@ def stochastic(
         check_period(value, name)
     close = _as_array(close)
     n = close.shape[0]
-    highest = rolling_max(high, fastk)
-    lowest = rolling_min(low, fastk)
-    span = highest - lowest
+    span = rolling_max(high, fastk)
+    fast = rolling_min(low, fastk)
+    np.subtract(span, fast, out=span)
+    span /= 100.0
+    np.subtract(close, fast, out=fast)
+    flat = span == 0.0
     with np.errstate(invalid="ignore", divide="ignore"):
-        fast = np.where(span != 0.0, (close - lowest) / (span / 100.0), 0.0)
-    fast[: min(fastk - 1, n)] = np.nan
+        np.divide(fast, span, out=fast)
+    fast[flat] = 0.0
     k = _nan(n)
     d = _nan(n)
     first_k = fastk - 1
