@@ -155,10 +155,13 @@ class SimState:
         tick_time: float | int = int(t) if t.is_integer() else t
         header, attachment = frames.binary_event("updateStream", [[symbol, tick_time, price]])
         targets = [s for s in self.trading if s.authed and symbol in self.streams_of(s)]
-        with self.lock:
-            self.sent.append(SentTick(symbol, t, price, time.time()))
+        sent_at = time.time()
+        delivered = False
         for session in targets:
-            await session.emit_frames(header, attachment)
+            delivered = await session.emit_frames(header, attachment) or delivered
+        if delivered:  # a tick whose every socket was gone is history only, never "sent"
+            with self.lock:
+                self.sent.append(SentTick(symbol, t, price, sent_at))
 
     # -- trading socket ----------------------------------------------------------------
     async def on_trading_frame(self, session: Session, text: str) -> None:
