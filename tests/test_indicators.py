@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -112,6 +113,22 @@ def test_linear_recurrence_matches_a_plain_loop_over_many_blocks():
         np.testing.assert_allclose(
             batch.linear_recurrence(2.5, u, a), expected, rtol=1e-9, atol=1e-9
         )
+        in_place = u * 1.0
+        batch.linear_recurrence(5.0, in_place, a, gain=2.0, out=in_place)
+        np.testing.assert_allclose(in_place, 2.0 * np.array(expected), rtol=1e-9, atol=1e-9)
+
+
+def test_std_of_a_nearly_flat_window_among_big_moves_is_exact():
+    _, _, close = _prices(3_000, 2)
+    close[1500], close[1501] = 52.77818894410061, 52.77832066022636
+    exact = float(abs(Fraction(close[1500]) - Fraction(close[1501])) / 2)
+    assert batch.rolling_std(close, 2)[1501] == pytest.approx(exact, rel=1e-9)
+    bands = batch.bollinger(close, 2)
+    assert bands.upper[1501] - bands.middle[1501] == pytest.approx(2 * exact, rel=1e-6)
+    live = incremental.Bollinger(2)
+    for value in close[:1502]:
+        upper, middle, _ = live.update(float(value))
+    assert upper - middle == pytest.approx(2 * exact, rel=1e-6)
 
 
 # ---- incremental == batch, and peek == the value the candle gets once closed ----
