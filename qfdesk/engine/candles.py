@@ -106,6 +106,7 @@ class _Builder:
 
     __slots__ = (
         "c",
+        "cap",
         "end",
         "first",
         "forming",
@@ -135,17 +136,17 @@ class _Builder:
         self.partial = False  # history-built and its period's start not covered
         self.ticked = False  # a tick opened the forming candle
         self.i = -1
+        self.cap = 0
         self.refresh()
 
     def refresh(self) -> None:
-        _, o, h, l, c = self.series.buffers()
-        self.mo, self.mh, self.ml, self.mc = (
-            memoryview(o),
-            memoryview(h),
-            memoryview(l),
-            memoryview(c),
-        )
-        self.i = len(self.series) - 1
+        """Point at the forming candle's index; re-take the memoryviews after a doubling."""
+        series = self.series
+        if series.capacity != self.cap:
+            _, o, h, l, c = series.buffers()
+            self.mo, self.mh, self.ml, self.mc = (memoryview(a) for a in (o, h, l, c))
+            self.cap = series.capacity
+        self.i = len(series) - 1
 
     def frontier(self) -> float:
         """Where new data may start: the forming candle's start, or the last candle's end."""

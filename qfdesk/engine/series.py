@@ -16,7 +16,7 @@ _INITIAL_CAPACITY = 256
 class CandleSeries:
     """Candles of one asset at one timeframe, ascending by start time, no start twice."""
 
-    __slots__ = ("_len", "_ohlc", "_start", "asset", "timeframe")
+    __slots__ = ("_len", "_ohlc", "_start", "_views", "asset", "timeframe")
 
     def __init__(self, asset: str, timeframe: int, capacity: int = _INITIAL_CAPACITY) -> None:
         self.asset = asset
@@ -25,9 +25,15 @@ class CandleSeries:
         self._start = np.empty(capacity, dtype=np.int64)
         self._ohlc = np.empty((4, capacity), dtype=np.float64)
         self._len = 0
+        self._views = self._memoryviews()
 
     def __len__(self) -> int:
         return self._len
+
+    @property
+    def capacity(self) -> int:
+        """Candles the buffers hold before the next doubling (which reallocates them)."""
+        return self._start.shape[0]
 
     @property
     def nbytes(self) -> int:
@@ -60,16 +66,17 @@ class CandleSeries:
     def append(self, start: int, open_: float, high: float, low: float, close: float) -> None:
         """Add a candle after the last one. Raises ValueError if ``start`` is not later."""
         n = self._len
-        if n and start <= self._start[n - 1]:
-            raise ValueError(f"candle at {start} is not after the last one at {self._start[n - 1]}")
+        starts, opens, highs, lows, closes = self._views
+        if n and start <= starts[n - 1]:
+            raise ValueError(f"candle at {start} is not after the last one at {starts[n - 1]}")
         if n == self._start.shape[0]:
             self._grow()
-        self._start[n] = start
-        ohlc = self._ohlc
-        ohlc[0, n] = open_
-        ohlc[1, n] = high
-        ohlc[2, n] = low
-        ohlc[3, n] = close
+            starts, opens, highs, lows, closes = self._views
+        starts[n] = start
+        opens[n] = open_
+        highs[n] = high
+        lows[n] = low
+        closes[n] = close
         self._len = n + 1
 
     def update_last(self, high: float, low: float, close: float) -> None:
@@ -155,3 +162,9 @@ class CandleSeries:
         ohlc = np.empty((4, capacity), dtype=np.float64)
         ohlc[:, : self._len] = self._ohlc[:, : self._len]
         self._start, self._ohlc = start, ohlc
+        self._views = self._memoryviews()
+
+    def _memoryviews(self) -> tuple[memoryview, ...]:
+        """Memoryviews of the buffers: writing single items through them is several times
+        cheaper than numpy item assignment."""
+        return tuple(memoryview(a) for a in (self._start, *self._ohlc))
