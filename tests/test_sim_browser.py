@@ -51,7 +51,7 @@ PAGE_SELECTORS = [
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[SimulatedPlatform]:
-    with SimulatedPlatform(seed=3, assets=6) as platform:
+    with SimulatedPlatform(seed=3, assets=6, ping_interval=0.8, ping_timeout=1.0) as platform:
         yield platform
 
 
@@ -181,6 +181,17 @@ def test_every_selector_of_the_dom_reference_resolves(driver: Any, page: PerfLog
     labels = [e.text for e in css_all(driver, ".assets-favorites-item__label")]
     assert labels == ["EUR/USD OTC", "AUD/CAD OTC", "EUR/GBP OTC"]
     assert css(driver, ".assets-favorites-item .payout__number").text == "+92"
+
+
+def test_the_page_answers_pings_and_keeps_its_sockets(driver: Any, page: PerfLog) -> None:
+    page.drain(driver)
+    sockets, pongs = len(page.created), sum(1 for _, data in page.sent if data == "3")
+    time.sleep(2.5)
+    page.drain(driver)
+    assert sum(1 for _, data in page.sent if data == "3") - pongs >= 4  # both sockets
+    assert len(page.created) == sockets
+    pings = [rid for rid, opcode, data in page.received if opcode == 1 and data == "2"]
+    assert len(set(pings)) == 2
 
 
 def test_picker_menus_and_tutorial(driver: Any, sim: SimulatedPlatform, page: PerfLog) -> None:
