@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from qfdesk import __version__
+from qfdesk.ui.desktop_options import add_desktop_arguments
 
 # Each subcommand lives in qfdesk.commands.<module> with configure(parser) and run(args) -> int.
 # Modules keep heavy imports inside run() so that building the parser stays cheap.
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="how much to log (default INFO)",
     )
+    add_desktop_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         module = importlib.import_module(module_name)
@@ -44,8 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if args.command is None:
-        print("The desktop app is not built yet; try `qfdesk replay --help`.", file=sys.stderr)
-        return 2
+        from qfdesk.ui.desktop import run_desktop
+
+        return run_desktop(args)
     module = importlib.import_module(SUBCOMMANDS[args.command][0])
     return int(module.run(args))
 

@@ -1,0 +1,213 @@
+"""LiveBridge: the live source and the pipeline, off the GUI thread, talking through signals.
+
+The tail thread feeds the :class:`Pipeline`; each batch of events reaches the GUI thread only
+through ``eventsReady`` (connect it with a queued connection). A housekeeping thread closes
+candles by the wall clock and reports health. Starting (Chrome launch, attach) runs on its own
+thread; capabilities run on ``executor`` (one thread, so actions on the page never overlap)
+with their own chromedriver session. Nothing here ever blocks the GUI thread, except
+:meth:`stop` at exit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PySide6 import QtCore
+
+from qfdesk.browser.attach import attach, detach
+from qfdesk.browser.capabilities.base import Context
+from qfdesk.browser.errors import ChromeError
+from qfdesk.browser.event_source import EventHub
+from qfdesk.browser.live import LiveSource
+from qfdesk.browser.selectors import Selectors
+from qfdesk.browser.settings import BrowserSettings
+from qfdesk.browser.tail import TailState
+from qfdesk.engine.csv_sink import CsvSink
+from qfdesk.engine.events import Event
+from qfdesk.engine.persist_settings import PersistSettings
+from qfdesk.engine.pipeline import Pipeline
+from qfdesk.engine.timeframes import TIMEFRAMES
+
+log = logging.getLogger(__name__)
+
+HOUSEKEEPING_EVERY = 0.5
+
+
+class LiveBridge(QtCore.QObject):
+    eventsReady = QtCore.Signal(object)  # list[Event], one batch
+    tailStateChanged = QtCore.Signal(str)  # TailState value
+    healthChanged = QtCore.Signal(object, object)  # TailHealth | None, clock offset | None
+    connectFinished = QtCore.Signal(bool, str)  # ok, what happened (a message for the trader)
+
+    def __init__(
+        self,
+        data_root: Path,
+        artifacts_dir: Path,
+        parent: QtCore.QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.data_root = Path(data_root)
+        self.artifacts_dir = Path(artifacts_dir)
+        self.sink = CsvSink(self.data_root, PersistSettings(save_candles=False, save_ticks=False))
+        self.pipeline = Pipeline(TIMEFRAMES.values(), self.sink)
+        self.hub = EventHub()
+        self.pipeline.add_listener(self._forward)
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="qfdesk-actions")
+        self.source: LiveSource | None = None
+        self.settings: BrowserSettings | None = None
+        self.selectors: Selectors | None = None
+        self._action_driver: object | None = None
+        self._stop = threading.Event()
+        self._housekeeper: threading.Thread | None = None
+        self._starting = False
+        self.launched_chrome = False
+
+    # ----- data path (tail thread) ------------------------------------------------------
+
+    def _forward(self, events: list[Event]) -> None:
+        if not events:
+            return
+        self.hub.publish(events)
+        self.eventsReady.emit(events)
+
+    # ----- persistence switches (any thread) ----------------------------------------------
+
+    def set_persist(self, *, candles: bool | None = None, ticks: bool | None = None) -> None:
+        """Switch saving candles / ticks to CSV at runtime."""
+        current = self.sink.settings
+        self.sink.settings = dataclasses.replace(
+            current,
+            save_candles=current.save_candles if candles is None else candles,
+            save_ticks=current.save_ticks if ticks is None else ticks,
+        )
+        log.info(
+            "saving candles %s, ticks %s under %s",
+            "on" if self.sink.settings.save_candles else "off",
+            "on" if self.sink.settings.save_ticks else "off",
+            self.data_root,
+        )
+
+    # ----- connecting ------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self.source is not None and self.source.state is TailState.CONNECTED
+
+    @property
+    def busy_connecting(self) -> bool:
+        return self._starting
+
+    def start(
+        self, settings: BrowserSettings, *, launch: bool, navigate_to: str | None = None
+    ) -> None:
+        """Launch or attach on a worker thread; ``connectFinished`` tells how it went.
+
+        ``navigate_to``: open this page once the tail listens (only in a Chrome we started),
+        so the page's first frames (its history) are in the performance log.
+        """
+        if self._starting or self.source is not None:
+            return
+        self._starting = True
+        self.settings = settings
+        threading.Thread(
+            target=self._start,
+            args=(settings, launch, navigate_to),
+            name="qfdesk-connect",
+            daemon=True,
+        ).start()
+
+    def _start(self, settings: BrowserSettings, launch: bool, navigate_to: str | None) -> None:
+        source = LiveSource(
+            settings,
+            self.pipeline.feed,
+            launch=launch,
+            on_state=lambda state: self.tailStateChanged.emit(state.value),
+            decode_errors=lambda: self.pipeline.decoder.stats.malformed_total,
+        )
+        try:
+            source.start()
+            self.source = source
+            self.launched_chrome = (
+                source.endpoint is not None and source.endpoint.process is not None
+            )
+            if navigate_to and self.launched_chrome:
+                self._driver().get(navigate_to)
+        except ChromeError as error:
+            self.source = None
+            source.stop(close_chrome=True)
+            self._starting = False
+            log.warning("could not connect to Chrome: %s", error)
+            self.connectFinished.emit(False, str(error))
+            return
+        except Exception as error:
+            self.source = None
+            source.stop(close_chrome=True)
+            self._starting = False
+            log.exception("could not connect to Chrome")
+            self.connectFinished.emit(False, f"Could not connect to Chrome: {error}")
+            return
+        self._starting = False
+        self._stop.clear()
+        self._housekeeper = threading.Thread(
+            target=self._housekeeping, name="qfdesk-housekeeping", daemon=True
+        )
+        self._housekeeper.start()
+        self.connectFinished.emit(True, f"Chrome {settings.address}")
+
+    def _housekeeping(self) -> None:
+        while not self._stop.wait(HOUSEKEEPING_EVERY):
+            try:
+                self.pipeline.on_wall_clock()
+                source = self.source
+                health = source.health() if source is not None else None
+                self.healthChanged.emit(health, self.pipeline.clock.offset)
+            except Exception:
+                log.exception("housekeeping failed; carrying on")
+
+    # ----- actions (executor thread only) ----------------------------------------------
+
+    def _driver(self) -> object:
+        if self._action_driver is None:
+            assert self.settings is not None
+            self._action_driver = attach(
+                self.settings.address, chromedriver_path=self.settings.chromedriver_path
+            )
+        return self._action_driver
+
+    def action_context(self, *, allow_real: bool = False) -> Context:
+        """The context capabilities take. Call it on ``executor`` only (it may attach)."""
+        if self.settings is None or self.source is None:
+            raise ChromeError("Not connected to Chrome: connect first (Connect panel).")
+        if self.selectors is None:
+            self.selectors = Selectors.load()
+        return Context(
+            driver=self._driver(),
+            selectors=self.selectors,
+            artifacts_dir=self.artifacts_dir,
+            events=self.hub,
+            allow_real=allow_real,
+            address=self.settings.address,
+            url_mark=self.settings.url_mark,
+        )
+
+    # ----- stopping ---------------------------------------------------------------------------
+
+    def stop(self, *, close_chrome: bool = False) -> None:
+        """Stop the tail and housekeeping; ``close_chrome`` also ends a Chrome we started."""
+        self._stop.set()
+        if self._housekeeper is not None:
+            self._housekeeper.join(5)
+            self._housekeeper = None
+        self.executor.submit(self._detach_actions)
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        if self.source is not None:
+            self.source.stop(close_chrome=close_chrome)
+        self.pipeline.on_wall_clock()
+
+    def _detach_actions(self) -> None:
+        detach(self._action_driver)
+        self._action_driver = None

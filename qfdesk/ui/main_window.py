@@ -1,0 +1,431 @@
+"""The main window: chart, asset and timeframe selectors, trade panel, tables, log, status."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from qfdesk.browser.settings import BrowserSettings
+from qfdesk.engine.events import Direction, Event
+from qfdesk.engine.risk import RiskLimits, RiskManager
+from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
+from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
+from qfdesk.ui.connect_panel import ConnectPanel
+from qfdesk.ui.consent import RealConsent
+from qfdesk.ui.dark_theme import REAL, WARN, badge_style
+from qfdesk.ui.history_worker import HistoryWorker
+from qfdesk.ui.hotkeys import Hotkeys
+from qfdesk.ui.indicators_menu import IndicatorsMenu
+from qfdesk.ui.layout_store import LayoutStore
+from qfdesk.ui.live_bridge import LiveBridge
+from qfdesk.ui.log_panel import LogPanel, QtLogHandler
+from qfdesk.ui.market_model import MarketModel
+from qfdesk.ui.page_sync import PageSync
+from qfdesk.ui.source_state import SourceState, age_text, sense
+from qfdesk.ui.status_bar import StatusBar
+from qfdesk.ui.toolbar import MainToolbar
+from qfdesk.ui.trade_book import TradeBook, TradeRecord, TradeStatus
+from qfdesk.ui.trade_panel import TradePanel
+from qfdesk.ui.trades_tables import HistoryTable, OpenTradesTable, connect_tables
+from qfdesk.ui.trading import TradeController
+
+log = logging.getLogger(__name__)
+
+TITLE = "QuantumFlux Desk"
+STATUS_EVERY_MS = 250
+HISTORY_RETRY = 60.0
+DEFAULT_TIMEFRAME = 60
+DEFAULT_INDICATORS = [
+    {"kind": "ema", "params": {"period": 20}},
+    {"kind": "bollinger", "params": {"period": 20}},
+    {"kind": "rsi", "params": {"period": 14}},
+]
+MANUAL_LIMITS = RiskLimits(
+    min_stake=1.0, max_stake=1000.0, min_payout=50.0, max_open_trades=5, max_trades_per_hour=60
+)
+_MARKER_RESULTS = {
+    TradeStatus.WON: TradeResult.WON,
+    TradeStatus.LOST: TradeResult.LOST,
+    TradeStatus.REFUND: TradeResult.REFUND,
+}
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    def __init__(
+        self,
+        *,
+        bridge: LiveBridge,
+        store: LayoutStore,
+        history_root: Path,
+        browser_settings: BrowserSettings,
+        log_handler: QtLogHandler,
+        risk_limits: RiskLimits = MANUAL_LIMITS,
+        simulated: bool = False,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle(f"{TITLE} \u2014 SIMULATED platform" if simulated else TITLE)
+        self.resize(1500, 920)
+        self.bridge = bridge
+        self.store = store
+        self.simulated = simulated
+        self.asset = ""
+        self.timeframe = DEFAULT_TIMEFRAME
+        self.source_state = SourceState.DISCONNECTED
+        self.tail_state = "disconnected"
+        self._history_at: dict[str, float] = {}
+        self._history_files: dict[str, int] = {}
+        self._offset: float | None = None
+        self._frames_per_s = 0.0
+
+        self.market = MarketModel(self)
+        self.book = TradeBook(self)
+        self.history = HistoryWorker(history_root, self)
+        self.page_sync = PageSync(bridge, self)
+        self.consent = RealConsent()
+        self.risk = RiskManager(risk_limits)
+        self.trading = TradeController(
+            bridge, self.market, self.risk, self.book, self.consent, self
+        )
+
+        self.chart = ChartWidget(self)
+        self.indicators_menu = IndicatorsMenu(self.chart, self)
+        self.toolbar = MainToolbar(self.indicators_menu, self)
+        self.addToolBar(self.toolbar)
+        self.connect_panel = ConnectPanel(browser_settings, self)
+        self.connect_panel.hide()
+        central = QtWidgets.QWidget(self)
+        layout = QtWidgets.QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.connect_panel, 0, QtCore.Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.chart, 1)
+        self.setCentralWidget(central)
+
+        self.trade_panel = TradePanel(self)
+        self.open_table = OpenTradesTable(self)
+        self.history_table = HistoryTable(self)
+        self.log_panel = LogPanel(log_handler, self)
+        self.trade_dock = self._dock("Trade", "tradeDock", self.trade_panel, right=True)
+        self.open_dock = self._dock("Open trades", "openTradesDock", self.open_table)
+        self.history_dock = self._dock("History", "historyDock", self.history_table)
+        self.log_dock = self._dock("Log", "logDock", self.log_panel)
+        self.tabifyDockWidget(self.open_dock, self.history_dock)
+        self.tabifyDockWidget(self.history_dock, self.log_dock)
+        self.open_dock.raise_()
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+        self._badges()
+        self.hotkeys = Hotkeys(
+            self, store, lambda: self.trade(Direction.CALL), lambda: self.trade(Direction.PUT)
+        )
+        self._menus()
+        self._wire()
+        self._restore()
+        self._timer = QtCore.QTimer(self)
+        self._timer.setInterval(STATUS_EVERY_MS)
+        self._timer.timeout.connect(self.refresh_status)
+        self._timer.start()
+
+    # ----- building ---------------------------------------------------------------------
+
+    def _dock(
+        self, title: str, name: str, widget: QtWidgets.QWidget, right: bool = False
+    ) -> QtWidgets.QDockWidget:
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        area = QtCore.Qt.DockWidgetArea
+        self.addDockWidget(area.RightDockWidgetArea if right else area.BottomDockWidgetArea, dock)
+        return dock
+
+    def _badges(self) -> None:
+        self.sim_badge = QtWidgets.QLabel("SIMULATED")
+        self.sim_badge.setObjectName("badge")
+        self.sim_badge.setStyleSheet(badge_style(WARN, "#131722"))
+        self.sim_badge.setToolTip("Connected to the built-in simulated platform: no real market")
+        self.sim_badge.setVisible(self.simulated)
+        self.account_badge = QtWidgets.QLabel("ACCOUNT ?")
+        self.account_badge.setObjectName("badge")
+        self.balance_label = QtWidgets.QLabel("-")
+        self.balance_label.setObjectName("bigValue")
+        for widget in (self.sim_badge, self.account_badge, self.balance_label):
+            self.toolbar.add_badge(widget)
+
+    def _menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
+        view = bar.addMenu("&View")
+        for dock in (self.trade_dock, self.open_dock, self.history_dock, self.log_dock):
+            view.addAction(dock.toggleViewAction())
+        bar.addMenu(self.indicators_menu)
+        trading = bar.addMenu("&Trading")
+        trading.addAction("BUY", lambda: self.trade(Direction.CALL))
+        trading.addAction("SELL", lambda: self.trade(Direction.PUT))
+        trading.addSeparator()
+        trading.addAction("Hotkeys\u2026", lambda: self.hotkeys.edit(self))
+
+    def _wire(self) -> None:
+        queued = QtCore.Qt.ConnectionType.QueuedConnection
+        self.bridge.eventsReady.connect(self._on_events, queued)
+        self.bridge.tailStateChanged.connect(self._on_tail_state, queued)
+        self.bridge.healthChanged.connect(self._on_health, queued)
+        self.bridge.connectFinished.connect(self._on_connected, queued)
+        self.history.loaded.connect(self._on_history, queued)
+        self.history.failed.connect(lambda _a, text: self.trade_panel.show_message(text, "error"))
+        self.market.candlesChanged.connect(self._on_candles)
+        self.market.assetsChanged.connect(self._on_assets)
+        self.market.accountChanged.connect(self._on_account)
+        self.market.dealEvent.connect(self.book.apply)
+        self.market.pageAssetChanged.connect(self._on_page_asset)
+        connect_tables(self.book, self.open_table, self.history_table)
+        self.book.changed.connect(self._on_trade)
+        self.trading.busyChanged.connect(self.trade_panel.set_busy)
+        self.trading.message.connect(self.trade_panel.show_message)
+        self.trade_panel.buyClicked.connect(lambda: self.trade(Direction.CALL))
+        self.trade_panel.sellClicked.connect(lambda: self.trade(Direction.PUT))
+        self.toolbar.assets.assetChosen.connect(self.choose_asset)
+        self.toolbar.timeframes.timeframeChosen.connect(self.choose_timeframe)
+        self.toolbar.saveCandlesToggled.connect(lambda on: self.bridge.set_persist(candles=on))
+        self.toolbar.saveTicksToggled.connect(lambda on: self.bridge.set_persist(ticks=on))
+        self.chart.indicatorsChanged.connect(
+            lambda: self.store.set_indicators(self.chart.indicator_specs())
+        )
+        self.hotkeys.changed.connect(self.trade_panel.set_hotkeys)
+        self.trade_panel.set_hotkeys(*self.hotkeys.keys())
+        self.connect_panel.launchRequested.connect(lambda s: self.connect_chrome(s, launch=True))
+        self.connect_panel.attachRequested.connect(lambda s: self.connect_chrome(s, launch=False))
+
+    def _restore(self) -> None:
+        geometry, state = self.store.window_geometry(), self.store.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        specs = self.store.indicators()
+        problems = self.chart.set_indicator_specs(DEFAULT_INDICATORS if specs is None else specs)
+        for problem in problems:
+            log.warning("indicator not restored: %s", problem)
+        self.trade_panel.amount.setValue(self.store.number("trade/amount", 1.0))
+        self.trade_panel.set_expiry(int(self.store.number("trade/expiry", 60)))
+        timeframe = self.store.timeframe(DEFAULT_TIMEFRAME)
+        self.timeframe = timeframe if timeframe in TIMEFRAMES.values() else DEFAULT_TIMEFRAME
+        self.toolbar.timeframes.show_timeframe(self.timeframe)
+        asset = self.store.last_asset()
+        if asset:
+            self.choose_asset(asset, sync_page=False)
+
+    def save_layout(self) -> None:
+        self.store.save_window(self.saveGeometry(), self.saveState())
+        self.store.set_timeframe(self.timeframe)
+        if self.asset:
+            self.store.set_last_asset(self.asset)
+        self.store.set_indicators(self.chart.indicator_specs())
+        self.store.settings.setValue("trade/amount", self.trade_panel.amount_value())
+        self.store.settings.setValue("trade/expiry", self.trade_panel.expiry_seconds())
+        self.store.sync()
+
+    # ----- connecting -------------------------------------------------------------------
+
+    def connect_chrome(
+        self, settings: BrowserSettings, *, launch: bool, navigate_to: str | None = None
+    ) -> None:
+        self.status.show_connection(f"connecting to {settings.address}\u2026")
+        self.bridge.start(settings, launch=launch, navigate_to=navigate_to)
+
+    def _on_connected(self, ok: bool, text: str) -> None:
+        if ok:
+            self.connect_panel.hide()
+            self.status.show_connection(text)
+            log.info("connected: %s", text)
+            if self.asset:
+                self.page_sync.request(self.asset)
+        else:
+            self.connect_panel.show()
+            self.connect_panel.show_error(text)
+            self.status.show_connection("not connected")
+
+    def _on_tail_state(self, state: str) -> None:
+        self.tail_state = state
+        if self.bridge.settings is not None:
+            self.status.show_connection(f"Chrome {self.bridge.settings.address}: {state}")
+
+    def _on_health(self, health: object, offset: float | None) -> None:
+        self._frames_per_s = getattr(health, "frames_per_s", 0.0) or 0.0
+        if offset is not None and (self._offset is None or abs(offset - self._offset) > 0.5):
+            self._offset = offset
+            self.chart.set_platform_offset(offset)
+        self.status.show_health(self._frames_per_s, self._offset)
+
+    # ----- data -------------------------------------------------------------------------
+
+    def _on_events(self, events: list[Event]) -> None:
+        self.market.apply(events)
+
+    def _on_candles(self, asset: str, rebuilt: bool) -> None:
+        if asset != self.asset:
+            return
+        book = self.market.book
+        series = book.series(asset, self.timeframe)
+        closed = book.closed_len(asset, self.timeframe)
+        if rebuilt or self.chart.series is not series:
+            self._show_series()
+        else:
+            self.chart.series_changed(closed)
+
+    def _show_series(self) -> None:
+        if not self.asset:
+            self.chart.set_series(None)
+            return
+        book = self.market.book
+        following = self.chart.is_following() or self.chart.series is None
+        series = book.series(self.asset, self.timeframe)
+        self.chart.set_series(series, book.closed_len(self.asset, self.timeframe))
+        if not following:
+            self.chart.scroll_to_end()
+        self.chart.set_trade_markers(
+            [m for r in self.book.records if r.asset == self.asset and (m := _marker(r))]
+        )
+
+    def _on_history(self, asset: str, events: list, files: int) -> None:
+        self._history_files[asset] = files
+        if events:
+            self.market.add_history(events)
+
+    def _on_assets(self) -> None:
+        self.toolbar.assets.set_assets(self.market.assets.values(), self.market.favourites)
+        if not self.asset:
+            first = self.market.page_asset or next(iter(self.market.favourites), None)
+            if first:
+                self.choose_asset(first, sync_page=False)
+        self._update_trade_panel()
+
+    def _on_account(self) -> None:
+        market = self.market
+        self.status.show_account(market.is_demo, market.balance, market.currency)
+        if market.is_demo is None:
+            self.account_badge.setText("ACCOUNT ?")
+            self.account_badge.setStyleSheet(badge_style("#2a2e39"))
+        else:
+            self.account_badge.setText("DEMO" if market.is_demo else "REAL")
+            self.account_badge.setStyleSheet(badge_style("#26a69a" if market.is_demo else REAL))
+        money = "-" if market.balance is None else f"{market.balance:,.2f} {market.currency}"
+        self.balance_label.setText(money.strip())
+        self.balance_label.setStyleSheet(f"color: {REAL};" if market.is_demo is False else "")
+
+    def _on_page_asset(self, symbol: str) -> None:
+        sync = self.page_sync
+        if not self.asset:
+            self.choose_asset(symbol, sync_page=False)
+        elif (
+            sync.synced and sync.in_flight is None and sync.wanted is None and symbol != self.asset
+        ):
+            log.info("the trader chose %s on the platform page; following it", symbol)
+            self.choose_asset(symbol, sync_page=False)
+
+    # ----- asset and timeframe ------------------------------------------------------------
+
+    def choose_asset(self, symbol: str, sync_page: bool = True) -> None:
+        """Show ``symbol``'s candles (only its own) and, by default, select it on the page."""
+        if not symbol:
+            return
+        changed = symbol != self.asset
+        self.asset = symbol
+        self.toolbar.assets.show_asset(symbol)
+        self.store.set_last_asset(symbol)
+        if changed:
+            log.info("asset %s", symbol)
+            self._show_series()
+            self._load_history(symbol)
+        self._update_trade_panel()
+        if sync_page:
+            self.page_sync.request(symbol)
+        self.refresh_status()
+
+    def choose_timeframe(self, seconds: int) -> None:
+        """Rebuild the chart from the store at ``seconds`` per candle."""
+        self.timeframe = seconds
+        self.toolbar.timeframes.show_timeframe(seconds)
+        self.store.set_timeframe(seconds)
+        log.info("timeframe %s", timeframe_label(seconds))
+        self._show_series()
+
+    def _load_history(self, symbol: str) -> None:
+        last = self._history_at.get(symbol)
+        if last is not None and time.monotonic() - last < HISTORY_RETRY:
+            return
+        self._history_at[symbol] = time.monotonic()
+        self.history.request(symbol)
+
+    def _update_trade_panel(self) -> None:
+        self.trade_panel.set_asset(
+            self.market.display_name(self.asset) if self.asset else "",
+            self.market.payout(self.asset),
+        )
+
+    # ----- state ----------------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        """Source sensing and the always-visible status (every STATUS_EVERY_MS)."""
+        for asset in self.market.close_by_clock():
+            self._on_candles(asset, False)
+        age = self.market.tick_age(self.asset) if self.asset else None
+        connected = self.bridge.connected
+        state = sense(connected, age)
+        if state is not SourceState.LIVE and self.asset:
+            self._load_history(self.asset)
+        if state is not self.source_state:
+            log.info("source of %s: %s", self.asset or "-", state.value)
+            self.source_state = state
+        if state is SourceState.LIVE and self.bridge.settings is not None:
+            source = f"Chrome {self.bridge.settings.address}"
+        elif self._history_files.get(self.asset):
+            source = f"CSV files in {self.history.root}"
+        else:
+            source = "no data for this asset" if self.asset else "-"
+        self.status.show_state(state, source, age_text(age))
+        self.status.show_health(self._frames_per_s, self._offset)
+
+    # ----- trading --------------------------------------------------------------------------
+
+    def trade(self, direction: Direction) -> bool:
+        if not self.asset:
+            self.trade_panel.show_message("Choose an asset first.", "warning")
+            return False
+        return self.trading.request(
+            self.asset,
+            direction,
+            self.trade_panel.amount_value(),
+            self.trade_panel.expiry_seconds(),
+        )
+
+    def _on_trade(self, record: TradeRecord) -> None:
+        if record.asset == self.asset:
+            marker = _marker(record)
+            if marker is not None:
+                self.chart.upsert_trade_marker(marker)
+        if record.status.finished:
+            self.history_dock.raise_()
+
+    # ----- closing ----------------------------------------------------------------------------
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        self.save_layout()
+        self._timer.stop()
+        super().closeEvent(event)
+
+
+def _marker(record: TradeRecord) -> TradeMarker | None:
+    if record.open_ts is None or record.open_price is None or record.close_ts is None:
+        return None
+    return TradeMarker(
+        id=record.key,
+        entry_time=record.open_ts,
+        entry_price=record.open_price,
+        expiry_time=record.close_ts,
+        direction=record.direction,
+        result=_MARKER_RESULTS.get(record.status, TradeResult.PENDING),
+    )

@@ -1,0 +1,158 @@
+"""The GUI thread's view of the market: its own CandleBook, the asset table and the account.
+
+Fed only with events forwarded by the live bridge (and history loaded from disk), always on
+the GUI thread, so the chart reads series nobody else writes. The pipeline's arrays belong
+to the tail thread and are never read here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+
+from PySide6 import QtCore
+
+from qfdesk.engine.candles import CandleBook
+from qfdesk.engine.clock import ClockOffset
+from qfdesk.engine.events import (
+    AssetInfo,
+    AssetTable,
+    AuthSent,
+    Balance,
+    DealsClosed,
+    DealsOpened,
+    Event,
+    Favourites,
+    HistoryCandles,
+    HistoryTicks,
+    OrderClosed,
+    OrderFailed,
+    OrderOpened,
+    SymbolChangeRequested,
+    Tick,
+)
+from qfdesk.engine.risk import AccountState
+from qfdesk.engine.timeframes import TIMEFRAMES
+
+log = logging.getLogger(__name__)
+
+DEAL_EVENTS = (DealsOpened, DealsClosed, OrderOpened, OrderClosed, OrderFailed)
+RATE_WINDOW = 5.0
+
+
+class MarketModel(QtCore.QObject):
+    candlesChanged = QtCore.Signal(str, bool)  # asset, rebuilt (history inserted, not only grown)
+    assetsChanged = QtCore.Signal()
+    accountChanged = QtCore.Signal()
+    dealEvent = QtCore.Signal(object)  # DealsOpened | DealsClosed | OrderOpened | ...
+    pageAssetChanged = QtCore.Signal(str)  # the page asked for another symbol
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.book = CandleBook(TIMEFRAMES.values())
+        self.clock = ClockOffset()
+        self.assets: dict[str, AssetInfo] = {}
+        self.favourites: tuple[str, ...] = ()
+        self.balance: float | None = None
+        self.is_demo: bool | None = None
+        self.currency = ""
+        self.page_asset: str | None = None
+        self.last_tick_at: dict[str, float] = {}  # local monotonic time of the last live tick
+        self.last_price: dict[str, float] = {}
+        self._tick_times: deque[float] = deque()
+
+    # ----- input ---------------------------------------------------------------------------
+
+    def apply(self, events: list[Event]) -> None:
+        """One batch of decoded events (GUI thread)."""
+        touched: dict[str, bool] = {}
+        book = self.book
+        now = time.monotonic()
+        for event in events:
+            kind = type(event)
+            if kind is Tick:
+                book.on_tick(event)
+                self.last_tick_at[event.asset] = now
+                self.last_price[event.asset] = event.price
+                self._tick_times.append(now)
+                if event.received:
+                    self.clock.observe(event.time, event.received)
+                touched.setdefault(event.asset, False)
+            elif kind is HistoryCandles:
+                book.on_history_candles(event)
+                touched[event.asset] = True
+            elif kind is HistoryTicks:
+                book.on_history_ticks(event)
+                touched[event.asset] = True
+            elif kind is AssetTable:
+                self.assets = {a.symbol: a for a in event.assets}
+                self.assetsChanged.emit()
+            elif kind is Favourites:
+                self.favourites = event.symbols
+                self.assetsChanged.emit()
+            elif kind is Balance:
+                self.balance, self.is_demo = event.balance, event.is_demo
+                self.accountChanged.emit()
+            elif kind is AuthSent:
+                self.is_demo = event.is_demo
+                self.accountChanged.emit()
+            elif kind is SymbolChangeRequested:
+                self.page_asset = event.asset
+                self.pageAssetChanged.emit(event.asset)
+            elif isinstance(event, DEAL_EVENTS):
+                self._note_currency(event)
+                self.dealEvent.emit(event)
+        for closed in self.close_by_clock():
+            touched.setdefault(closed, False)
+        for asset, rebuilt in touched.items():
+            self.candlesChanged.emit(asset, rebuilt)
+
+    def close_by_clock(self) -> set[str]:
+        """Close candles whose period has ended (platform clock); the assets touched."""
+        now = self.clock.platform_now()
+        if now is None:
+            return set()
+        return {c.candle.asset for c in self.book.on_clock(now)}
+
+    def add_history(self, history: list[HistoryCandles]) -> None:
+        """Candles loaded from disk, merged like platform history (live continues them)."""
+        assets: set[str] = set()
+        for item in history:
+            self.book.on_history_candles(item)
+            assets.add(item.asset)
+        for asset in assets:
+            self.candlesChanged.emit(asset, True)
+
+    def _note_currency(self, event: Event) -> None:
+        deals = (event.deal,) if isinstance(event, OrderOpened) else getattr(event, "deals", ())
+        for deal in deals:
+            if deal.currency and deal.currency != self.currency:
+                self.currency = deal.currency
+                self.accountChanged.emit()
+
+    # ----- queries ---------------------------------------------------------------------------
+
+    def tick_age(self, asset: str) -> float | None:
+        """Seconds since the last live tick of ``asset``, None if none came."""
+        at = self.last_tick_at.get(asset)
+        return None if at is None else time.monotonic() - at
+
+    def ticks_per_second(self) -> float:
+        now = time.monotonic()
+        while self._tick_times and self._tick_times[0] < now - RATE_WINDOW:
+            self._tick_times.popleft()
+        return len(self._tick_times) / RATE_WINDOW
+
+    def account_state(self) -> AccountState | None:
+        if self.balance is None:
+            return None
+        return AccountState(balance=self.balance, is_demo=bool(self.is_demo))
+
+    def payout(self, asset: str) -> float | None:
+        info = self.assets.get(asset)
+        return None if info is None else info.payout
+
+    def display_name(self, asset: str) -> str:
+        info = self.assets.get(asset)
+        return info.name if info is not None else asset

@@ -1,0 +1,61 @@
+"""The status bar: connection, source state and tick age, account, balance, clock, frames/s."""
+
+from __future__ import annotations
+
+from PySide6 import QtWidgets
+
+from qfdesk.ui.dark_theme import DEMO, REAL, SELL, TEXT, WARN, badge_style
+from qfdesk.ui.source_state import SourceState
+
+_STATE_COLORS = {
+    SourceState.LIVE: DEMO,
+    SourceState.HISTORICAL: WARN,
+    SourceState.DISCONNECTED: SELL,
+}
+
+
+class StatusBar(QtWidgets.QStatusBar):
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.connection = QtWidgets.QLabel("not connected")
+        self.state = QtWidgets.QLabel(SourceState.DISCONNECTED.value)
+        self.state.setObjectName("badge")
+        self.source = QtWidgets.QLabel("source: -")
+        self.tick_age = QtWidgets.QLabel("no tick yet")
+        self.account = QtWidgets.QLabel("account ?")
+        self.account.setObjectName("badge")
+        self.balance = QtWidgets.QLabel("balance -")
+        self.clock = QtWidgets.QLabel("clock offset -")
+        self.rate = QtWidgets.QLabel("0 frames/s")
+        for widget in (self.connection, self.state, self.source, self.tick_age):
+            self.addWidget(widget)
+        for widget in (self.account, self.balance, self.clock, self.rate):
+            self.addPermanentWidget(widget)
+        self.show_state(SourceState.DISCONNECTED, "-", None)
+        self.show_account(None, None, "")
+
+    def show_state(self, state: SourceState, source: str, age_text: str | None) -> None:
+        self.state.setText(state.value)
+        self.state.setStyleSheet(badge_style(_STATE_COLORS[state]))
+        self.source.setText(f"source: {source}")
+        self.tick_age.setText(age_text or "no tick yet")
+
+    def show_connection(self, text: str) -> None:
+        self.connection.setText(text)
+
+    def show_account(self, is_demo: bool | None, balance: float | None, currency: str) -> None:
+        if is_demo is None:
+            self.account.setText("ACCOUNT ?")
+            self.account.setStyleSheet(badge_style("#2a2e39", TEXT))
+        else:
+            self.account.setText("DEMO" if is_demo else "REAL")
+            self.account.setStyleSheet(badge_style(DEMO if is_demo else REAL))
+        money = "-" if balance is None else f"{balance:,.2f} {currency}".strip()
+        self.balance.setText(f"balance {money}")
+        self.balance.setStyleSheet(f"color: {REAL}; font-weight: bold;" if is_demo is False else "")
+
+    def show_health(self, frames_per_s: float | None, clock_offset: float | None) -> None:
+        self.rate.setText(f"{frames_per_s or 0:.1f} frames/s")
+        self.clock.setText(
+            "clock offset -" if clock_offset is None else f"clock offset {clock_offset:+.1f} s"
+        )

@@ -1,0 +1,218 @@
+"""Manual trading: one intent -> risk checks -> REAL consent -> the page, off the GUI thread.
+
+Flow of one BUY/SELL intent (each step logged, the outcome shown in the trade panel):
+1. refuse at once when another trade is in flight (one intent, one trade) or not connected;
+2. the risk manager's checks (payout, stake, open trades, limits) with the account state;
+3. the page's account type (profile scan, on the action executor); on REAL (or unknown) the
+   trader's consent for the session is asked first, and nothing is clicked without it;
+4. on the executor: select the asset on the page, set amount and expiry, then the trade
+   click capability (which checks again, clicks once and waits for the socket's proof).
+The capabilities block, so they run on the bridge's executor through ``run_in_executor``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6 import QtCore, QtWidgets
+
+from qfdesk.browser.capabilities.account import DEMO
+from qfdesk.browser.capabilities.asset_select import asset_select
+from qfdesk.browser.capabilities.base import Result
+from qfdesk.browser.capabilities.profile_scan import profile_scan
+from qfdesk.browser.capabilities.set_amount import set_amount
+from qfdesk.browser.capabilities.set_expiry import set_expiry
+from qfdesk.browser.capabilities.trade_click import trade_click
+from qfdesk.engine.events import Direction
+from qfdesk.engine.risk import RiskManager, TradeIntent
+from qfdesk.ui.consent import RealConsent
+from qfdesk.ui.live_bridge import LiveBridge
+from qfdesk.ui.market_model import MarketModel
+from qfdesk.ui.trade_book import TradeBook, TradeRecord, TradeStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ManualIntent:
+    asset: str
+    direction: Direction
+    amount: float
+    expiry: int
+    intent_id: str
+
+
+def place_on_page(bridge: LiveBridge, intent: ManualIntent, allow_real: bool) -> Result:
+    """Blocking: asset, amount, expiry, then one trade click. Runs on the bridge's executor."""
+    ctx = bridge.action_context(allow_real=allow_real)
+    steps: list[tuple[str, Callable[[], Result]]] = [
+        ("select the asset", lambda: asset_select(ctx, intent.asset)),
+        ("set the amount", lambda: set_amount(ctx, intent.amount)),
+        ("set the expiry", lambda: set_expiry(ctx, intent.expiry)),
+    ]
+    for what, step in steps:
+        result = step()
+        if not result.ok:
+            return Result(False, {"step": what}, f"Could not {what}: {result.error}")
+    return trade_click(
+        ctx,
+        intent.direction,
+        amount=intent.amount,
+        expiry=intent.expiry,
+        asset=intent.asset,
+        intent_id=intent.intent_id,
+    )
+
+
+def page_account(bridge: LiveBridge) -> str | None:
+    """DEMO / REAL as the page and socket show it (executor thread); None if unreadable."""
+    result = profile_scan(bridge.action_context())
+    return result.data.get("account") if result.ok else None
+
+
+class TradeController(QtCore.QObject):
+    busyChanged = QtCore.Signal(bool)
+    message = QtCore.Signal(str, str)  # text, kind (info / warning / error)
+
+    def __init__(
+        self,
+        bridge: LiveBridge,
+        market: MarketModel,
+        risk: RiskManager,
+        book: TradeBook,
+        consent: RealConsent,
+        window: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.bridge = bridge
+        self.market = market
+        self.risk = risk
+        self.book = book
+        self.consent = consent
+        self.window = window
+        self.busy = False
+        self.task: asyncio.Task | None = None
+        book.closed.connect(self._closed)
+
+    def request(self, asset: str, direction: Direction, amount: float, expiry: int) -> bool:
+        """Start one trade; False (and a message) if one is already in flight."""
+        side = "BUY" if direction is Direction.CALL else "SELL"
+        if self.busy:
+            log.warning("trade %s %s ignored: another trade is still in flight", side, asset)
+            self.message.emit("A trade is still in flight; wait for its outcome.", "warning")
+            return False
+        self._set_busy(True)
+        intent = ManualIntent(asset, direction, amount, expiry, uuid.uuid4().hex[:12])
+        self.task = asyncio.ensure_future(self._run(intent))
+        return True
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.busyChanged.emit(busy)
+
+    def _refuse(self, record: TradeRecord, reason: str, where: str) -> None:
+        self.book.update(record, status=TradeStatus.REFUSED, reason=reason)
+        log.warning("trade %s refused (%s): %s", record.key, where, reason)
+        self.message.emit(f"Not traded ({where}): {reason}", "error")
+
+    async def _run(self, intent: ManualIntent) -> None:
+        side = "BUY" if intent.direction is Direction.CALL else "SELL"
+        payout = self.market.payout(intent.asset)
+        record = self.book.add(
+            TradeRecord(
+                key=intent.intent_id,
+                asset=intent.asset,
+                direction=intent.direction,
+                amount=intent.amount,
+                expiry=intent.expiry,
+                payout=payout,
+            )
+        )
+        log.info(
+            "trade %s: %s %s amount %g expiry %d s payout %s (manual)",
+            intent.intent_id,
+            side,
+            intent.asset,
+            intent.amount,
+            intent.expiry,
+            payout,
+        )
+        try:
+            await self._checked_and_placed(intent, record, payout)
+        except Exception as error:
+            log.exception("trade %s: unexpected error", intent.intent_id)
+            self._refuse(record, f"unexpected error ({error}); check the platform", "app")
+        finally:
+            self._set_busy(False)
+
+    async def _checked_and_placed(
+        self, intent: ManualIntent, record: TradeRecord, payout: float | None
+    ) -> None:
+        if not self.bridge.connected:
+            self._refuse(record, "not connected to the platform's Chrome", "connection")
+            return
+        account = self.market.account_state()
+        if account is None or payout is None:
+            self._refuse(record, "balance or payout not known yet; wait for the page", "checks")
+            return
+        decision = self.risk.check(
+            TradeIntent(
+                intent.asset, intent.direction, payout, expiry=intent.expiry, stake=intent.amount
+            ),
+            account,
+            time.time(),
+        )
+        if not decision.allowed:
+            self._refuse(record, decision.reason, "risk")
+            return
+        loop = asyncio.get_running_loop()
+        page = await loop.run_in_executor(self.bridge.executor, page_account, self.bridge)
+        real = page != DEMO or self.market.is_demo is not True
+        log.info(
+            "trade %s: account page %s, socket %s",
+            intent.intent_id,
+            page,
+            "demo" if self.market.is_demo else "real/unknown",
+        )
+        if real:
+            detail = f"Balance {account.balance:,.2f}. Trade: {intent.amount:g} on {intent.asset}."
+            if not await self.consent.ask(self.window, detail):
+                self._refuse(record, "REAL account and no consent to trade real money", "consent")
+                return
+        self.message.emit(f"Placing {record.direction.name} {intent.amount:g}\u2026", "info")
+        result = await loop.run_in_executor(
+            self.bridge.executor, place_on_page, self.bridge, intent, real and self.consent.granted
+        )
+        self._outcome(intent, record, result)
+
+    def _outcome(self, intent: ManualIntent, record: TradeRecord, result: Result) -> None:
+        now = time.time()
+        deal_id = result.data.get("deal_id")
+        if result.ok:
+            self.risk.record_open(deal_id or intent.intent_id, intent.asset, intent.amount, now)
+            self.book.update(record, status=TradeStatus.PENDING, deal_id=deal_id)
+            log.info("trade %s: placed, deal %s (%s)", intent.intent_id, deal_id, result.data)
+            self.message.emit(f"Trade placed: deal {deal_id or '?'}; waiting for expiry.", "info")
+        elif result.data.get("clicked"):
+            # Clicked but not proven: count it as open, never repeat it.
+            self.risk.record_open(intent.intent_id, intent.asset, intent.amount, now)
+            self.book.update(record, status=TradeStatus.UNCONFIRMED, reason=result.error or "")
+            log.error("trade %s: clicked, not confirmed: %s", intent.intent_id, result.error)
+            self.message.emit(result.error or "clicked, not confirmed", "error")
+        else:
+            self._refuse(record, result.error or "refused", "page")
+
+    def _closed(self, record: TradeRecord) -> None:
+        if record.source != "app":
+            return
+        profit = record.profit or 0.0
+        self.risk.record_result(record.deal_id or record.key, profit, time.time())
+        log.info(
+            "trade %s: %s %+.2f (deal %s)", record.key, record.status.value, profit, record.deal_id
+        )
+        self.message.emit(f"{record.asset}: {record.status.value} {profit:+.2f}", "info")
