@@ -178,6 +178,14 @@ def test_history_leads_straight_into_the_live_stream(sim: SimulatedPlatform) -> 
     # the newest candle is the last complete minute; the ticks cover the open one from its start
     assert starts[0] + 60 == (int(times[-1]) // 60) * 60
     assert times[0] <= starts[0] + 60
+    # candles of minutes the history ticks cover entirely are built from those very ticks
+    checked = 0
+    for start, open_, close, high, low in history["candles"]:
+        prices = [p for t, p in history["history"] if start <= t < start + 60]
+        if start - 60 >= times[0]:
+            assert (open_, close, high, low) == (prices[0], prices[-1], max(prices), min(prices))
+            checked += 1
+    assert checked >= 10
     assert ticks[0][1] > times[-1]
     assert ticks[0][1] - times[-1] < 2.0
     # platform time runs 7200 s ahead of UTC

@@ -1,17 +1,26 @@
 """The built-in simulated platform: a local trading page and Socket.IO-format sockets.
 
-``SimulatedPlatform(...).start()`` serves the page at ``.url``; ``control(action, **params)``
-(or POST ``/_sim/control`` with ``{"action": ..., **params}``) makes it misbehave:
+``SimulatedPlatform(host, port=0, assets=6, tick_rate=None, seed=None)`` runs the server on
+its own thread. ``start()``/``stop()`` or ``with``; then:
 
-- ``drop_socket(socket="trading"|"chat"|"all", how="close"|"disconnect")``
-- ``malformed(kind="bad_json"|"bad_attachment"|"header_without_attachment"|
-  "attachment_without_header"|"unknown_packet", socket="trading")``
-- ``reject_next(error=...)``, ``delay_confirm(seconds=3)``, ``never_confirm()``: the next order
-- ``force_outcome(outcome="win"|"loss"|"refund")``: the next deal to close
-- ``close_orders_now()``, ``set_balance(balance, demo=True)``, ``set_tick_rate(rate)``,
-  ``pause_stream()``, ``resume_stream()``, ``set_asset_active(asset, active)``
-- ``account(kind="real"|"demo")``: the open pages navigate to that account's page
-- ``show_tutorial()``
+- ``url`` (demo page ``/en/cabinet/demo-quick-high-low/``), ``real_url``, ``base_url``,
+  ``port``, ``socket_url``, ``chat_socket_url``;
+- ``sent_ticks()`` -> ``[SentTick(asset, time, price, sent_at)]`` in send order;
+  ``sent_times()`` -> ``{(asset, platform time): sent_at}``;
+- ``orders()`` -> ``[OrderRecord]`` (status pending/open/unconfirmed/rejected/closed, outcome,
+  profit); ``received_events()`` -> what the page sent (auth without its session token);
+- ``assets`` (catalogue dicts), ``favourites`` (symbols streamed to every page), ``state()``;
+- ``control(action, **params)``, also ``POST /_sim/control`` with ``{"action": ..., **params}``:
+
+  - ``drop_socket(socket="trading"|"chat"|"all", how="close"|"disconnect"|"abort")``
+  - ``malformed(kind="bad_json"|"bad_attachment"|"header_without_attachment"|
+    "attachment_without_header"|"unknown_packet", socket="trading")``
+  - ``reject_next(error=...)``, ``delay_confirm(seconds=3)``, ``never_confirm()``: next order
+  - ``force_outcome(outcome="win"|"loss"|"refund")``: the next deal to close
+  - ``close_orders_now()``, ``set_balance(balance, demo=True)``, ``set_tick_rate(rate)``,
+    ``pause_stream()``, ``resume_stream()``, ``set_asset_active(asset, active)``
+  - ``account(kind="real"|"demo")``: the open pages navigate to that account's page
+  - ``show_tutorial()``
 """
 
 from qfdesk.sim.deals import OrderRecord
