@@ -156,17 +156,23 @@ def _through_risk(
     kept: list[int] = []
     stakes: list[float] = []
     denied: dict[str, int] = {}
-    entry_times = trades.entry_time.tolist()
-    for row, now in enumerate(entry_times):
+    columns = zip(
+        trades.entry_time.tolist(),
+        trades.exit_time.tolist(),
+        trades.direction.tolist(),
+        trades.confidence.tolist(),
+        trades.outcome.tolist(),
+    )
+    for row, (now, exit_time, direction, confidence, outcome) in enumerate(columns):
         while pending and pending[0][0] <= now:
-            exit_time, done, profit = heapq.heappop(pending)
-            risk.record_result(str(done), profit, exit_time)
+            closed_at, done, profit = heapq.heappop(pending)
+            risk.record_result(str(done), profit, closed_at)
             balance += profit
         intent = TradeIntent(
             asset=asset,
-            direction=Direction.CALL if trades.direction[row] == CALL else Direction.PUT,
+            direction=Direction.CALL if direction == CALL else Direction.PUT,
             payout=config.payout,
-            confidence=float(trades.confidence[row]),
+            confidence=confidence,
             expiry=config.expiry,
             source=source,
         )
@@ -175,10 +181,13 @@ def _through_risk(
             denied[decision.code] = denied.get(decision.code, 0) + 1
             continue
         risk.record_open(str(row), asset, decision.stake, now)
-        profit = float(payoff(trades.outcome[row], decision.stake, config.payout))
-        heapq.heappush(pending, (int(trades.exit_time[row]), row, profit))
+        stake = decision.stake
+        profit = (
+            stake * config.payout / 100.0 if outcome == WIN else -stake if outcome == LOSS else 0.0
+        )
+        heapq.heappush(pending, (exit_time, row, profit))
         kept.append(row)
-        stakes.append(decision.stake)
+        stakes.append(stake)
     for exit_time, done, profit in sorted(pending):
         risk.record_result(str(done), profit, exit_time)
     rows = np.array(kept, dtype=np.int64)
