@@ -15,6 +15,7 @@ from qfdesk.sim import SimulatedPlatform
 
 pytestmark = pytest.mark.browser
 
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 BUY = "#put-call-buttons-chart-1 .action-high-low.button-call-wrap a.btn.btn-call"
@@ -261,6 +262,29 @@ def test_buy_and_sell_reach_the_socket_and_the_perf_log(
     wait_until(lambda: len(css_all(driver, ".js-right-block .deals-list__item")) >= 2)
     auth = page.sent_events("auth")[0]
     assert set(auth) == {"session", "isDemo", "uid", "platform"} and auth["isDemo"] == 1
+
+
+def test_every_element_of_the_selectors_file_resolves_by_its_first_selector(
+    driver: Any, sim: SimulatedPlatform, page: PerfLog
+) -> None:
+    """The selectors data file the browser layer uses, against this page."""
+    from selenium.webdriver.common.by import By
+
+    elements = json.loads((ROOT / "resources" / "selectors.json").read_text())["elements"]
+    css(driver, BUY).click()
+    wait_until(lambda: css_all(driver, ".deals-noty-streamer"), what="the trade toast")
+    css(driver, ".pair-number-wrap").click()
+    wait_until(lambda: css_all(driver, ".alist__item"), what="the picker rows")
+    missing = []
+    for name, element in elements.items():
+        first = element["selectors"][0]
+        by, value = (
+            (By.CSS_SELECTOR, first["css"]) if "css" in first else (By.XPATH, first["xpath"])
+        )
+        if not driver.find_elements(by, value):
+            missing.append(name)
+    css(driver, ".modal-overlay").click()
+    assert missing == []
 
 
 def test_the_amount_input_behaves_like_a_controlled_field(

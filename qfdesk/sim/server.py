@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
@@ -23,7 +24,9 @@ from qfdesk.sim.state import SimState
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).resolve().parents[2] / "resources" / "sim"
+STATIC_DIR = (
+    Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2])) / "resources" / "sim"
+)
 MAX_PAYLOAD = 1_000_000
 
 
