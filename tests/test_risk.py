@@ -8,6 +8,7 @@ import pytest
 
 from qfdesk.engine.events import Direction
 from qfdesk.engine.risk import AccountState, RiskLimits, RiskManager, TradeIntent
+from qfdesk.engine.strategies import Signal
 
 T0 = 1_761_000_000.0  # a UTC time well inside a day (2025-10-20 22:40 UTC)
 RICH = AccountState(balance=1000.0)
@@ -163,3 +164,17 @@ def test_every_decision_is_logged_with_its_reason(caplog):
 def test_nonsense_limits_are_refused(limits):
     with pytest.raises(ValueError, match="risk limits make no sense"):
         RiskManager(RiskLimits(**limits))
+
+
+def test_intent_from_a_strategy_signal():
+    signal = Signal("sma-cross", "EURUSD_otc", 60, 600, Direction.PUT, 0.55, 120, "crossed below")
+    made = TradeIntent.from_signal(signal, payout=88.0)
+    assert (made.asset, made.direction, made.confidence, made.expiry) == (
+        "EURUSD_otc",
+        Direction.PUT,
+        0.55,
+        120,
+    )
+    assert made.source == "sma-cross" and made.stake is None
+    decision = RiskManager(relaxed(min_confidence=0.6)).check(made, RICH, T0)
+    assert decision.code == "min_confidence"

@@ -15,6 +15,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from qfdesk.engine.events import Direction
+from qfdesk.engine.strategies.base import Signal
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,18 @@ class TradeIntent:
     expiry: int = 60
     source: str = "manual"
     stake: float | None = None
+
+    @classmethod
+    def from_signal(cls, signal: Signal, payout: float) -> TradeIntent:
+        """The intent an auto-trader forms from a strategy's signal at the asset's payout."""
+        return cls(
+            asset=signal.asset,
+            direction=signal.direction,
+            payout=payout,
+            confidence=signal.confidence,
+            expiry=signal.expiry,
+            source=signal.strategy,
+        )
 
 
 @dataclass(frozen=True, slots=True)
