@@ -230,6 +230,16 @@ def test_a_gap_in_time_does_not_reset_indicators(name):
     ]
 
 
+def test_warm_up_on_history_then_live_gives_the_remaining_signals():
+    series = random_series(1500, 51)
+    strategy = REGISTRY.create("macd-cross")
+    runner = StrategyRunner(strategy.fresh(), ASSET, TF)
+    runner.warm_up(candle(series, i) for i in range(1000))
+    live = [i for i in range(1000, 1500) if runner.on_candle(candle(series, i)) is not None]
+    assert live == [i for i, _, _ in batch_list(strategy, series) if i >= 1000]
+    assert len(live) > 5
+
+
 # ---- no look-ahead ----
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 
 from qfdesk.engine.events import Candle, CandleClosed, Direction
 from qfdesk.engine.strategies.base import Signal, Strategy, Vote
@@ -29,6 +30,12 @@ class StrategyRunner:
     @property
     def stopped(self) -> bool:
         return self.error is not None
+
+    def warm_up(self, candles: Iterable[Candle]) -> None:
+        """Feed history (closed candles, in order) so indicators are ready; their signals are
+        dropped, since those trades' time has passed."""
+        for candle in candles:
+            self.on_candle(candle)
 
     def on_closed(self, event: CandleClosed, now: float | None = None) -> Signal | None:
         return self.on_candle(event.candle, now)
