@@ -8,8 +8,7 @@ Every function returns float64 arrays as long as its input, NaN where TA-Lib has
   default compatibility); first value at ``n - 1``.
 - ``rsi(x, n)``: Wilder's RSI; average gain and loss seeded with the plain mean of the first
   ``n`` changes, then ``avg = (avg * (n - 1) + change) / n``; first value at ``n``. When both
-  averages are zero the RSI is 0, as in TA-Lib (which also says 0 when their sum is below
-  1e-8; this module tests for exactly zero so very low-priced assets keep a real RSI).
+  averages are zero (a flat market) the RSI is 0, as in TA-Lib.
 - ``macd(x, 12, 26, 9)``: TA-Lib's MACD: the slow EMA seeded at the start, the fast EMA seeded
   with the SMA of the ``fast`` values ending where the slow one starts, the signal an EMA of
   the MACD line; all three outputs first at ``slow + signal - 2``.
