@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 DEFAULT_PORT = 8765
+STATUS_EVERY = 30.0
 
 
 def _positive_rate(text: str) -> float:
@@ -65,8 +66,13 @@ def run(args: argparse.Namespace) -> int:
     print(f'Control: POST {platform.base_url}/_sim/control  JSON {{"action": ...}}')
     print("Ctrl-C stops it.", flush=True)
     try:
-        while not stop.wait(0.5):
-            pass
+        while not stop.wait(STATUS_EVERY):
+            state = platform.state()
+            print(
+                f"pages {state['trading_sockets']}, streaming {', '.join(state['streamed']) or '-'}"
+                f", ticks sent {state['ticks_sent']}, orders {state['orders']}",
+                flush=True,
+            )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -152,7 +152,7 @@ class SimulatedPlatform:
         return self._state
 
     def sent_ticks(self) -> list[SentTick]:
-        """Every ``updateStream`` tick sent, in send order."""
+        """The ``updateStream`` ticks sent (the newest two million), in send order."""
         state = self._require()
         with state.lock:
             return list(state.sent)

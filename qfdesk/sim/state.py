@@ -12,6 +12,7 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,8 @@ HISTORY_CANDLES = 100
 PAGE_CANDLES = 150
 MAX_PAGE_CANDLES = 2000
 FAVOURITES = 3
+KEPT_TICKS = 2_000_000  # the newest sent ticks kept for sent_ticks() (hours at 200/s)
+KEPT_EVENTS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +97,9 @@ class SimState:
         self.background: set[asyncio.Task[Any]] = set()
         # read from other threads: guarded by the lock, appended to only here
         self.lock = threading.Lock()
-        self.sent: list[SentTick] = []
-        self.received: list[ReceivedEvent] = []
+        self.sent: deque[SentTick] = deque(maxlen=KEPT_TICKS)
+        self.received: deque[ReceivedEvent] = deque(maxlen=KEPT_EVENTS)
+        self.ticks_sent = 0
         self.desk = OrderDesk(self)
         self.controls = Controls(self)
 
@@ -162,6 +166,7 @@ class SimState:
         if delivered:  # a tick whose every socket was gone is history only, never "sent"
             with self.lock:
                 self.sent.append(SentTick(symbol, t, price, sent_at))
+                self.ticks_sent += 1
 
     # -- trading socket ----------------------------------------------------------------
     async def on_trading_frame(self, session: Session, text: str) -> None:
@@ -337,6 +342,6 @@ class SimState:
             "chat_sockets": sum(1 for s in self.chat if s.alive),
             "streamed": self.streamed_assets(),
             "favourites": self.favourites,
-            "ticks_sent": len(self.sent),
+            "ticks_sent": self.ticks_sent,
             "orders": len(self.desk.orders),
         }
