@@ -31,7 +31,10 @@ def assert_same(ours: np.ndarray, oracle: np.ndarray, atol: float = 0.0) -> None
     np.testing.assert_allclose(ours, oracle, rtol=RTOL, atol=atol, equal_nan=True)
 
 
-SERIES = [_prices(20_000, seed) for seed in (1, 2)] + [_prices(3_000, 3, scale=0.0037)]
+SERIES = [_prices(20_000, seed) for seed in (1, 2)] + [
+    _prices(3_000, 3, scale=0.0037),
+    _prices(2_000, 4, scale=1e-6),
+]
 
 
 @pytest.mark.parametrize("high, low, close", SERIES)

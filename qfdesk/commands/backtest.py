@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-# Shown when a backtest is asked for without --risk-limits; every field of RiskLimits may
-# be set in that JSON file.
+# Any field of qfdesk.engine.risk.RiskLimits may be set in the --risk-limits file; --risk
+# alone uses the defaults with --stake as the fixed stake.
 RISK_FILE_HELP = (
     "JSON object of risk limits (implies --risk), e.g. "
     '{"max_open_trades": 1, "daily_loss_limit": 20, "stake_percent": 2}'
