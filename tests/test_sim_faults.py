@@ -119,9 +119,9 @@ def test_rejections(sim: SimulatedPlatform) -> None:
             client = await ready(http, sim)
             answers = []
             sim.control("reject_next", error="Trading is temporarily unavailable")
-            await client.send(order(5))
+            await client.send(order(60000))  # refused on its own: the fault stays armed
             answers.append(await client.wait_for("failopenOrder"))
-            await client.send(order(60000))
+            await client.send(order(5))
             answers.append(await client.wait_for("failopenOrder"))
             await client.send(order(5, asset=closed))
             answers.append(await client.wait_for("failopenOrder"))
@@ -129,7 +129,7 @@ def test_rejections(sim: SimulatedPlatform) -> None:
             answers.append(await client.wait_for("successopenOrder"))
             return answers
 
-    temporary, money, shut, accepted = run(scenario())
+    money, temporary, shut, accepted = run(scenario())
     assert temporary == {"error": "Trading is temporarily unavailable", "amount": 5,
                          "asset": "EURUSD_otc"}  # fmt: skip
     assert money["amount"] == 60000 and "money" in money["error"]

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from qfdesk.sim.state import SimState
 
 CLOSED_KEPT = 50
-ORDER_FAULTS = ("reject_next", "delay_confirm", "never_confirm")
 DEMO_BALANCE = 50000.0
 REAL_BALANCE = 1000.0
 
@@ -42,17 +41,10 @@ class OrderDesk:
             True: Account.new(True, DEMO_BALANCE),
             False: Account.new(False, REAL_BALANCE),
         }
-        self.order_faults: list[tuple[str, dict[str, Any]]] = []
+        self.order_faults: list[tuple[str, dict[str, Any]]] = []  # reject/delay/never, in turn
         self.forced_outcomes: list[str] = []
         self.close_tasks: dict[str, asyncio.Task[None]] = {}
         self.orders: list[OrderRecord] = []
-
-    def _take(self, kinds: tuple[str, ...]) -> tuple[str, dict[str, Any]] | None:
-        for index, (kind, params) in enumerate(self.order_faults):
-            if kind in kinds:
-                del self.order_faults[index]
-                return kind, params
-        return None
 
     def _check_order(self, session: Session, p: dict[str, Any]) -> str:
         symbol = p.get("asset")
@@ -98,8 +90,9 @@ class OrderDesk:
         )
         index = self._record_order(record)
         error = self._check_order(session, p)
-        fault = self._take(ORDER_FAULTS)
-        if not error and fault and fault[0] == "reject_next":
+        # a fault waits for the next order that would otherwise be accepted
+        fault = self.order_faults.pop(0) if self.order_faults and not error else None
+        if fault and fault[0] == "reject_next":
             error = str(fault[1].get("error", "Trading is temporarily unavailable"))
         if error:
             self._update_order(index, status="rejected", error=error)

@@ -148,7 +148,10 @@ class SimState:
                     due[symbol] = now + self.rng.uniform(0.0, min(interval, 0.5))
             ready = sorted((when, symbol) for symbol, when in due.items() if when <= now)
             for when, symbol in ready:
-                await self._send_tick(symbol)
+                try:
+                    await self._send_tick(symbol)
+                except Exception as exc:  # noqa: BLE001 - the stream must outlive one bad send
+                    log.warning("tick for %s not sent (%s)", symbol, type(exc).__name__)
                 following = when + interval * self.rng.uniform(0.9, 1.1)
                 due[symbol] = max(following, time.time() - interval)
             delay = min(due.values()) - time.time()
