@@ -35,7 +35,7 @@ class StrategyRunner:
         """Feed history (closed candles, in order) so indicators are ready; their signals are
         dropped, since those trades' time has passed."""
         for candle in candles:
-            self.on_candle(candle)
+            self._advance(candle, None)
 
     def on_closed(self, event: CandleClosed, now: float | None = None) -> Signal | None:
         return self.on_candle(event.candle, now)
@@ -44,6 +44,32 @@ class StrategyRunner:
         """Give the strategy the next closed candle; its signal, if any.
 
         ``now`` (platform epoch seconds) lets the runner refuse a candle still forming."""
+        vote = self._advance(candle, now)
+        if vote is None:
+            return None
+        signal = Signal(
+            strategy=self.strategy.name,
+            asset=self.asset,
+            timeframe=self.timeframe,
+            candle_start=candle.start,
+            direction=vote.direction,
+            confidence=float(vote.confidence),
+            expiry=self.strategy.expiry,
+            reason=vote.reason,
+        )
+        log.info(
+            "signal %s %s %s conf %.2f at %s: %s",
+            signal.strategy,
+            signal.asset,
+            signal.direction.value,
+            signal.confidence,
+            signal.candle_start,
+            signal.reason,
+        )
+        return signal
+
+    def _advance(self, candle: Candle, now: float | None) -> Vote | None:
+        """Hand the candle to the strategy if it may see it; its checked vote."""
         if self.error is not None:
             return None
         refusal = self._refusal(candle, now)
@@ -69,26 +95,7 @@ class StrategyRunner:
         if problem is not None:
             self._stop(problem, candle)
             return None
-        signal = Signal(
-            strategy=self.strategy.name,
-            asset=self.asset,
-            timeframe=self.timeframe,
-            candle_start=candle.start,
-            direction=vote.direction,
-            confidence=float(vote.confidence),
-            expiry=self.strategy.expiry,
-            reason=vote.reason,
-        )
-        log.info(
-            "signal %s %s %s conf %.2f at %s: %s",
-            signal.strategy,
-            signal.asset,
-            signal.direction.value,
-            signal.confidence,
-            signal.candle_start,
-            signal.reason,
-        )
-        return signal
+        return vote
 
     def _refusal(self, candle: Candle, now: float | None) -> str | None:
         if candle.asset != self.asset or candle.timeframe != self.timeframe:
