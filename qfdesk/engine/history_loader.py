@@ -59,7 +59,6 @@ _OUR_STAMP = re.compile(r"\d{8}T\d{6}Z")
 _FOLDER = re.compile(r"(\d+)([smh])_candle(?:s|_data)", re.IGNORECASE)
 _LABEL = re.compile(r"(\d+)([smh])", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
-_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z"
 _US_PER_S = 1_000_000
 _US_PER_MS = 1_000
 
@@ -103,11 +102,15 @@ class _FileInfo:
 @dataclass
 class _Rows:
     """Every data line of the files read, stacked: one row per physical line after the
-    header, so a row's line number is exact. Columns hold strings, NaN where empty."""
+    header, so a row's line number is exact. ``text`` columns hold strings (NaN where empty);
+    ``numbers`` columns hold floats (NaN where empty or not a number) and ``not_numbers`` the
+    text of the cells that are not numbers (NaN elsewhere)."""
 
     files: list[_FileInfo]
     header_fields: np.ndarray
-    columns: dict[str, np.ndarray]
+    text: dict[str, np.ndarray]
+    numbers: dict[str, np.ndarray]
+    not_numbers: dict[str, np.ndarray]
     has_column: dict[str, np.ndarray]
     file_index: np.ndarray
     lines: np.ndarray
@@ -118,11 +121,16 @@ class _Rows:
         return len(self.lines)
 
     def take(self, keep: np.ndarray) -> _Rows:
+        def pick(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+            return {name: values[keep] for name, values in columns.items()}
+
         return _Rows(
             self.files,
             self.header_fields,
-            {name: values[keep] for name, values in self.columns.items()},
-            {name: values[keep] for name, values in self.has_column.items()},
+            pick(self.text),
+            pick(self.numbers),
+            pick(self.not_numbers),
+            pick(self.has_column),
             self.file_index[keep],
             self.lines[keep],
             self.torn[keep],
@@ -137,7 +145,7 @@ class _Rows:
     def assets(self) -> np.ndarray:
         """The asset column where the file has one, else the asset from the file name."""
         from_name = self.per_row(lambda info: info.asset, object)
-        return np.where(self.has_column["asset"], self.columns["asset"], from_name)
+        return np.where(self.has_column["asset"], self.text["asset"], from_name)
 
 
 def label_seconds(label: str) -> int | None:
@@ -209,83 +217,48 @@ def _field_width(data: bytes) -> int:
     return int(np.bincount(line_of_comma).max()) + 1
 
 
-def _parse_lines(data: bytes) -> np.ndarray:
-    """CSV text -> 2-D object array, one row per line (blank lines kept, no quoting)."""
-    width = _field_width(data)
-    frame = pd.read_csv(
-        io.BytesIO(data),
-        header=None,
-        names=range(width),
-        dtype=str,
-        skip_blank_lines=False,
-        quoting=csv.QUOTE_NONE,
-        encoding_errors="replace",
-    )
-    return frame.to_numpy(dtype=object, na_value=np.nan)
-
-
 @dataclass(frozen=True)
 class _Chunk:
-    """A file's bytes, line ends normalised to \\n, and whether it was cut mid-line (then a
-    line end is added so the torn line stays a line of its own)."""
+    """A file split into its header names and the bytes of its data lines, line ends
+    normalised to \\n. ``torn``: the file was cut mid-line; a line end is added so the torn
+    line stays a line of its own."""
 
     info: _FileInfo
-    data: bytes
+    header: tuple[str, ...]
+    body: bytes
     torn: bool
 
-
-def _read_chunks(infos: list[_FileInfo], problems: list[RowProblem]) -> list[_Chunk]:
-    chunks = []
-    for info in infos:
-        try:
-            data = info.path.read_bytes()
-        except OSError as error:
-            reason = f"cannot read the file: {error.strerror or error}"
-            problems.append(RowProblem(info.path, 0, reason))
-            continue
-        if not data.strip():
-            problems.append(RowProblem(info.path, 1, "empty file: no header, no rows"))
-            continue
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        torn = not data.endswith(b"\n")
-        chunks.append(_Chunk(info, data + b"\n" if torn else data, torn))
-    return chunks
+    @property
+    def lines(self) -> int:
+        return self.body.count(b"\n")
 
 
-def _parse_all(chunks: list[_Chunk], problems: list[RowProblem]) -> list[tuple[_Chunk, np.ndarray]]:
-    """Parse all files in one pandas call (the per-call overhead dominates small files),
-    then split the rows back by each file's line count; file by file if that fails."""
-    if not chunks:
-        return []
-    counts = [chunk.data.count(b"\n") for chunk in chunks]
+def _read_chunk(info: _FileInfo, problems: list[RowProblem]) -> _Chunk | None:
     try:
-        table = _parse_lines(b"".join(chunk.data for chunk in chunks))
-    except ValueError:
-        table = None
-    if table is not None and len(table) == sum(counts):
-        bounds = itertools.pairwise(np.cumsum([0, *counts]))
-        return [(chunk, table[a:b]) for chunk, (a, b) in zip(chunks, bounds, strict=True)]
-    parsed = []
-    for chunk in chunks:
-        try:
-            parsed.append((chunk, _parse_lines(chunk.data)))
-        except ValueError as error:
-            reason = f"cannot parse the file as CSV: {error}"
-            problems.append(RowProblem(chunk.info.path, 0, reason))
-    return parsed
+        data = info.path.read_bytes()
+    except OSError as error:
+        problems.append(
+            RowProblem(info.path, 0, f"cannot read the file: {error.strerror or error}")
+        )
+        return None
+    if not data.strip():
+        problems.append(RowProblem(info.path, 1, "empty file: no header, no rows"))
+        return None
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    torn = not data.endswith(b"\n")
+    first, _, body = (data + b"\n" if torn else data).partition(b"\n")
+    cells = next(csv.reader([first.decode("utf-8", "replace")]), [])
+    header = [cell.strip().lstrip("\ufeff").strip().lower() for cell in cells]
+    while header and not header[-1]:
+        header.pop()
+    return _Chunk(info, tuple(header), body, torn and bool(body))
 
 
-def _header_names(cells: np.ndarray) -> list[str]:
-    names = ["" if pd.isna(cell) else str(cell).strip().lstrip("\ufeff").lower() for cell in cells]
-    while len(names) > 1 and not names[-1]:
-        names.pop()
-    return names
-
-
-def _kind(names: list[str]) -> str | None:
-    if {"timestamp", *PRICE_COLUMNS} <= set(names):
+def _kind(header: tuple[str, ...]) -> str | None:
+    if {"timestamp", *PRICE_COLUMNS} <= set(header):
         return "candles"
-    if {"timestamp", "price"} <= set(names):
+    if {"timestamp", "price"} <= set(header):
         return "ticks"
     return None
 
@@ -294,89 +267,185 @@ def _read_rows(
     path: Path,
     kind: str,
     wanted: Callable[[_FileInfo], bool],
-    names: tuple[str, ...],
+    names: tuple[tuple[str, ...], tuple[str, ...]],
     problems: list[RowProblem],
 ) -> _Rows:
-    """The rows of every ``kind`` file under ``path`` that ``wanted`` accepts; files of the
-    other kind are skipped without a word, files of no known kind are reported."""
+    """The rows of every ``kind`` file under ``path`` that ``wanted`` accepts, with the
+    ``names`` = (text columns, number columns). Files of the other kind are skipped without a
+    word, files of no known kind are reported."""
     files, root = _csv_files(Path(path))
-    infos = [info for info in (_file_info(file, root) for file in files) if wanted(info)]
-    kept: list[_FileInfo] = []
-    tables: list[np.ndarray] = []
-    cut: list[bool] = []
-    header_fields: list[int] = []
-    column_maps: list[dict[str, int]] = []
-    for chunk, table in _parse_all(_read_chunks(infos, problems), problems):
-        info = chunk.info
-        header = _header_names(table[0])
-        found = _kind(header)
+    groups: dict[tuple[str, ...], list[_Chunk]] = {}
+    for file in files:
+        info = _file_info(file, root)
+        chunk = _read_chunk(info, problems) if wanted(info) else None
+        if chunk is None:
+            continue
+        found = _kind(chunk.header)
         if found is None:
             problems.append(
                 RowProblem(
                     info.path,
                     1,
-                    f"not a candle or tick CSV: header {','.join(header)!r}; expected "
+                    f"not a candle or tick CSV: header {','.join(chunk.header)!r}; expected "
                     "timestamp,asset,timeframe,open,high,low,close or timestamp,open,close,"
                     "high,low or timestamp,asset,price",
                 )
             )
-            continue
-        if found != kind:
-            continue
-        kept.append(info)
-        tables.append(table[1:])
-        cut.append(chunk.torn)
-        header_fields.append(len(header))
-        column_maps.append({name: header.index(name) for name in names if name in header})
-    return _stack(kept, tables, cut, header_fields, column_maps, names)
+        elif found == kind:
+            groups.setdefault(chunk.header, []).append(chunk)
+    parts = []
+    for header, chunks in groups.items():
+        parts += _parse_group(header, chunks, names, problems)
+    return _concat(parts, names)
 
 
-def _stack(
-    files: list[_FileInfo],
-    tables: list[np.ndarray],
-    cut: list[bool],
-    header_fields: list[int],
-    column_maps: list[dict[str, int]],
-    names: tuple[str, ...],
+def _parse_body(body: bytes, header: tuple[str, ...], numbers: tuple[str, ...]) -> pd.DataFrame:
+    """Data lines -> one frame row per line (blank lines kept, no quoting). Columns are the
+    field positions; the ``numbers`` columns are parsed as floats where they all are.
+
+    Most files have no line with more fields than the header: then the header's width is
+    used, and pandas raises on a longer line (unless it is the first line, which pandas would
+    silently cut, so that one is checked here); only then are all lines' fields counted."""
+    first_fields = body[: body.find(b"\n")].count(b",") + 1
+    width = len(header) if first_fields <= len(header) else _field_width(body)
+    for attempt in range(2):
+        number_positions = {header.index(name) for name in numbers if name in header}
+        try:
+            return pd.read_csv(
+                io.BytesIO(body),
+                header=None,
+                names=range(width),
+                index_col=False,
+                dtype={i: str for i in range(width) if i not in number_positions},
+                skip_blank_lines=False,
+                quoting=csv.QUOTE_NONE,
+                encoding_errors="replace",
+                low_memory=False,
+            )
+        except pd.errors.ParserError:
+            if attempt:
+                raise
+            width = max(_field_width(body), len(header))
+    raise AssertionError("unreachable")
+
+
+def _parse_group(
+    header: tuple[str, ...],
+    chunks: list[_Chunk],
+    names: tuple[tuple[str, ...], tuple[str, ...]],
+    problems: list[RowProblem],
+) -> list[_Rows]:
+    """Parse all files sharing one header in one pandas call (the per-call overhead dominates
+    small files), then split the rows back by each file's line count; file by file if that
+    fails."""
+    counts = [chunk.lines for chunk in chunks]
+    try:
+        frame = _parse_body(b"".join(chunk.body for chunk in chunks), header, names[1])
+    except ValueError:
+        frame = None
+    if frame is not None and len(frame) == sum(counts):
+        return [_frame_rows(header, chunks, counts, frame, names)]
+    parts = []
+    for chunk in chunks:
+        try:
+            frame = _parse_body(chunk.body, header, names[1])
+        except ValueError as error:
+            reason = f"cannot parse the file as CSV: {error}"
+            problems.append(RowProblem(chunk.info.path, 0, reason))
+            continue
+        parts.append(_frame_rows(header, [chunk], [len(frame)], frame, names))
+    return parts
+
+
+def _frame_rows(
+    header: tuple[str, ...],
+    chunks: list[_Chunk],
+    counts: list[int],
+    frame: pd.DataFrame,
+    names: tuple[tuple[str, ...], tuple[str, ...]],
 ) -> _Rows:
-    """One array per column over all files' data lines; blank lines dropped."""
-    width = max((t.shape[1] for t in tables), default=1)
-    body = np.full((sum(len(t) for t in tables), width), np.nan, dtype=object)
-    file_index = np.empty(len(body), dtype=np.int64)
-    lines = np.empty(len(body), dtype=np.int64)
-    torn_rows = np.zeros(len(body), dtype=bool)
-    row = 0
-    for k, table in enumerate(tables):
-        n = len(table)
-        body[row : row + n, : table.shape[1]] = table
-        file_index[row : row + n] = k
-        lines[row : row + n] = np.arange(2, n + 2)
-        if cut[k] and n:
-            torn_rows[row + n - 1] = True
-        row += n
-    filled = ~pd.isna(body)
-    fields = np.asarray(header_fields, dtype=np.int64)
-    extra = (filled & (np.arange(width) >= fields[file_index][:, None])).any(axis=1)
-    columns: dict[str, np.ndarray] = {}
-    has_column: dict[str, np.ndarray] = {}
-    for name in names:
-        per_file = np.array([m.get(name, -1) for m in column_maps] or [-1], dtype=np.int64)
-        index = per_file[file_index]
-        values = body[np.arange(len(body)), np.maximum(index, 0)]
-        values[index < 0] = np.nan
-        columns[name] = values
-        has_column[name] = index >= 0
+    n = len(frame)
+    file_index = np.repeat(np.arange(len(chunks)), counts)
+    starts = np.cumsum([0, *counts])[:-1]
+    lines = np.arange(n, dtype=np.int64) - np.repeat(starts, counts) + 2
+    torn = np.zeros(n, dtype=bool)
+    ends = np.cumsum(counts) - 1
+    torn[ends[[chunk.torn for chunk in chunks]]] = True
+    filled = frame.notna().to_numpy()
+    extra = filled[:, len(header) :].any(axis=1)
+    text, numbers, not_numbers, has_column = {}, {}, {}, {}
+    for name in names[0]:
+        has_column[name] = np.full(n, name in header)
+        if name in header:
+            text[name] = frame[header.index(name)].to_numpy(dtype=object, na_value=np.nan)
+        else:
+            text[name] = np.full(n, np.nan, dtype=object)
+    for name in names[1]:
+        numbers[name], not_numbers[name] = _numbers(frame[header.index(name)])
     rows = _Rows(
-        files,
-        fields,
-        columns,
+        [chunk.info for chunk in chunks],
+        np.full(len(chunks), len(header), dtype=np.int64),
+        text,
+        numbers,
+        not_numbers,
         has_column,
         file_index,
         lines,
-        torn_rows,
+        torn,
         extra,
     )
-    return rows.take(filled.any(axis=1) | torn_rows)
+    return rows.take(filled.any(axis=1) | torn)
+
+
+def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A column -> (floats, the text of cells that are not numbers). Text is converted by
+    Python's float, which is correctly rounded, as is pandas' own float parser."""
+    if column.dtype.kind == "f":
+        values = column.to_numpy(dtype=np.float64)
+        return values, np.full(len(values), np.nan, dtype=object)
+    text = column.to_numpy(dtype=object, na_value=np.nan)
+    try:
+        values = text.astype(np.float64)
+    except (TypeError, ValueError):
+        values = np.array([_float_or_nan(v) for v in text], dtype=np.float64)
+    not_numbers = np.where(np.isnan(values) & ~pd.isna(text), text, np.nan)
+    return values, not_numbers
+
+
+def _concat(parts: list[_Rows], names: tuple[tuple[str, ...], tuple[str, ...]]) -> _Rows:
+    if not parts:
+        parts = [
+            _Rows(
+                [],
+                np.empty(0, dtype=np.int64),
+                {name: np.empty(0, dtype=object) for name in names[0]},
+                {name: np.empty(0, dtype=np.float64) for name in names[1]},
+                {name: np.empty(0, dtype=object) for name in names[1]},
+                {name: np.empty(0, dtype=bool) for name in names[0]},
+                np.empty(0, dtype=np.int64),
+                np.empty(0, dtype=np.int64),
+                np.empty(0, dtype=bool),
+                np.empty(0, dtype=bool),
+            )
+        ]
+    offsets = np.cumsum([0, *(len(part.files) for part in parts)])[:-1]
+
+    def join(field: str) -> dict[str, np.ndarray]:
+        columns = [getattr(part, field) for part in parts]
+        return {name: np.concatenate([c[name] for c in columns]) for name in columns[0]}
+
+    return _Rows(
+        [info for part in parts for info in part.files],
+        np.concatenate([part.header_fields for part in parts]),
+        join("text"),
+        join("numbers"),
+        join("not_numbers"),
+        join("has_column"),
+        np.concatenate([part.file_index + off for part, off in zip(parts, offsets, strict=True)]),
+        np.concatenate([part.lines for part in parts]),
+        np.concatenate([part.torn for part in parts]),
+        np.concatenate([part.extra for part in parts]),
+    )
 
 
 class _Checks:
@@ -385,23 +454,26 @@ class _Checks:
 
     def __init__(self, size: int) -> None:
         self.reasons = np.full(size, None, dtype=object)
-
-    @property
-    def ok(self) -> np.ndarray:
-        return np.equal(self.reasons, None)
+        self.ok = np.ones(size, dtype=bool)
 
     def check(self, bad: np.ndarray, reason: Callable[[int], str]) -> None:
         rows = np.flatnonzero(bad & self.ok)
+        self.ok[rows] = False
         for i in rows:
             self.reasons[i] = reason(int(i))
 
 
-def _floats(values: np.ndarray) -> np.ndarray:
-    """Strings -> float64, correctly rounded (Python's float); non-numbers become NaN."""
-    try:
-        return values.astype(np.float64)
-    except (TypeError, ValueError):
-        return np.array([_float_or_nan(v) for v in values], dtype=np.float64)
+def _per_unique(
+    values: np.ndarray, fn: Callable[[object], object], missing: object, dtype: type
+) -> np.ndarray:
+    """``fn`` applied once per distinct value (NaN gets ``missing``), spread over the rows."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([*(fn(u) for u in uniques), missing], dtype=dtype)
+    return mapped[codes]
+
+
+def _num(value: float) -> str:
+    return repr(float(value))
 
 
 def _float_or_nan(value: object) -> float:
@@ -412,17 +484,23 @@ def _float_or_nan(value: object) -> float:
 
 
 def _timestamps_us(values: np.ndarray) -> np.ndarray:
-    """ISO strings ending in Z -> int64 microseconds since the epoch; -1 where unreadable."""
-    text = pd.Series(values, dtype=object)
-    well_formed = text.str.fullmatch(_TIMESTAMP).fillna(False).to_numpy(dtype=bool)
-    parsed = pd.to_datetime(text.where(well_formed), format="ISO8601", utc=True, errors="coerce")
-    stamps = parsed.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+    """``2025-10-23T01:44:00Z`` (or a space for the T, and up to 6 fraction digits) -> int64
+    microseconds since the epoch, read as UTC; -1 where it is not such a string. Only the
+    ``Z`` form is taken: an offset would shift the platform's time."""
+    text = values.astype(np.dtypes.StringDType(na_object=""))
+    length = np.strings.str_len(text)
+    shaped = np.strings.endswith(text, "Z") & ((length == 20) | ((length >= 22) & (length <= 27)))
+    parsed = pd.to_datetime(
+        np.where(shaped, values, np.nan), format="ISO8601", utc=True, errors="coerce"
+    )
+    stamps = np.asarray(parsed.tz_convert(None), dtype="datetime64[us]")
     micros = stamps.view(np.int64).copy()
     micros[np.isnat(stamps)] = -1
     return micros
 
 
-def _first_checks(checks: _Checks, rows: _Rows, required: tuple[str, ...]) -> None:
+def _first_checks(checks: _Checks, rows: _Rows) -> None:
+    """Torn lines, extra fields, missing fields and assets."""
     checks.check(
         rows.torn, lambda i: "torn line: the file ends mid-line (a write cut off by a crash?)"
     )
@@ -430,31 +508,28 @@ def _first_checks(checks: _Checks, rows: _Rows, required: tuple[str, ...]) -> No
         rows.extra,
         lambda i: f"more fields than the header's {rows.header_fields[rows.file_index[i]]}",
     )
-    missing = {name: pd.isna(rows.columns[name]) for name in required}
+    missing = {"timestamp": pd.isna(rows.text["timestamp"])}
+    for name, values in rows.numbers.items():
+        missing[name] = np.isnan(values) & pd.isna(rows.not_numbers[name])
     checks.check(
         np.logical_or.reduce(list(missing.values())),
-        lambda i: "missing " + ", ".join(n for n in required if missing[n][i]),
+        lambda i: "missing " + ", ".join(n for n, m in missing.items() if m[i]),
     )
-    no_asset = pd.isna(rows.columns["asset"])
-    has_asset = rows.has_column["asset"]
-    checks.check(no_asset & has_asset, lambda i: "missing asset")
+    no_asset = pd.isna(rows.text["asset"])
+    checks.check(no_asset & rows.has_column["asset"], lambda i: "missing asset")
     checks.check(
         no_asset, lambda i: "no asset: the row has no asset column and the file name does not say"
     )
 
 
-def _prices(checks: _Checks, rows: _Rows, names: tuple[str, ...]) -> dict[str, np.ndarray]:
-    text = rows.columns
-    values = {name: _floats(text[name]) for name in names}
-    for name in names:
-        checks.check(np.isnan(values[name]), lambda i, n=name: f"non-numeric {n} {text[n][i]!r}")
-    for name in names:
-        v = values[name]
+def _check_prices(checks: _Checks, rows: _Rows) -> None:
+    for name, raw in rows.not_numbers.items():
+        checks.check(~pd.isna(raw), lambda i, n=name, raw=raw: f"non-numeric {n} {raw[i]!r}")
+    for name, v in rows.numbers.items():
         checks.check(
             ~np.isfinite(v) | (v <= 0),
-            lambda i, n=name: f"{n} must be a positive number, got {text[n][i]!r}",
+            lambda i, n=name, v=v: f"{n} must be a positive number, got {_num(v[i])}",
         )
-    return values
 
 
 def _matches(values: np.ndarray, wanted: str | None) -> np.ndarray:
@@ -462,7 +537,7 @@ def _matches(values: np.ndarray, wanted: str | None) -> np.ndarray:
     if wanted is None:
         return np.ones(len(values), dtype=bool)
     folded = wanted.casefold()
-    return np.array([not isinstance(v, str) or v.casefold() == folded for v in values], dtype=bool)
+    return _per_unique(values, lambda v: str(v).casefold() == folded, True, bool)
 
 
 def _report(problems: list[RowProblem], rows: _Rows, checks: _Checks) -> None:
@@ -488,14 +563,9 @@ def _asset_wanted(info: _FileInfo, asset: str | None) -> bool:
 def _row_timeframes(rows: _Rows) -> np.ndarray:
     """Seconds per row from the timeframe column, else the file name or folder; -1 unknown."""
     from_file = rows.per_row(lambda info: info.timeframe or -1, np.int64)
-    text = rows.columns["timeframe"]
+    text = rows.text["timeframe"]
     has = rows.has_column["timeframe"]
-    seconds = {
-        label: label_seconds(label) or -1
-        for label in pd.unique(text[has])
-        if isinstance(label, str)
-    }
-    from_column = np.array([seconds.get(v, -1) for v in text], dtype=np.int64)
+    from_column = _per_unique(text, lambda v: label_seconds(str(v)) or -1, -1, np.int64)
     return np.where(has, from_column, from_file)
 
 
@@ -514,18 +584,18 @@ def load_history(
             return False
         return _asset_wanted(info, asset)
 
-    names = ("timestamp", "asset", "timeframe", *PRICE_COLUMNS)
+    names = (("timestamp", "asset", "timeframe"), PRICE_COLUMNS)
     rows = _read_rows(path, "candles", wanted, names, problems)
-    rows.columns["asset"] = rows.assets()
+    rows.text["asset"] = rows.assets()
     timeframes = _row_timeframes(rows)
-    keep = _matches(rows.columns["asset"], asset)
+    keep = _matches(rows.text["asset"], asset)
     if timeframe is not None:
         keep &= (timeframes == timeframe) | (timeframes == -1)
     rows, timeframes = rows.take(keep), timeframes[keep]
-    text = rows.columns
+    text = rows.text
 
     checks = _Checks(len(rows))
-    _first_checks(checks, rows, ("timestamp", *PRICE_COLUMNS))
+    _first_checks(checks, rows)
     has_tf = rows.has_column["timeframe"]
     checks.check(has_tf & pd.isna(text["timeframe"]), lambda i: "missing timeframe")
     checks.check(
@@ -545,14 +615,15 @@ def load_history(
         lambda i: f"bad timestamp {text['timestamp'][i]!r}: a candle starts on a whole second",
     )
     starts = micros // _US_PER_S
-    prices = _prices(checks, rows, PRICE_COLUMNS)
-    o, h, lo, c = (prices[n] for n in PRICE_COLUMNS)
-    checks.check(h < lo, lambda i: f"high {text['high'][i]} is below low {text['low'][i]}")
-    for name, v in (("open", o), ("close", c)):
+    _check_prices(checks, rows)
+    o, h, lo, c = (rows.numbers[n] for n in PRICE_COLUMNS)
+    checks.check(h < lo, lambda i: f"high {_num(h[i])} is below low {_num(lo[i])}")
+    for name in ("open", "close"):
+        v = rows.numbers[name]
         checks.check(
             (v < lo) | (v > h),
-            lambda i, n=name: (
-                f"{n} {text[n][i]} is outside low..high ({text['low'][i]}..{text['high'][i]})"
+            lambda i, n=name, v=v: (
+                f"{n} {_num(v[i])} is outside low..high ({_num(lo[i])}..{_num(h[i])})"
             ),
         )
     period = np.maximum(timeframes, 1)
@@ -573,7 +644,7 @@ def load_history(
         starts[good],
         _write_ranks(rows)[good],
         rows.lines[good],
-        (o[good], h[good], lo[good], c[good]),
+        np.vstack((o[good], h[good], lo[good], c[good])),
     )
     return LoadedHistory(series=series, problems=problems, files=len(rows.files))
 
@@ -584,7 +655,7 @@ def _check_spacing(
     """A start closer than one period to the row before it (same file, asset, timeframe)."""
     if len(starts) < 2:
         return
-    assets, file_index = rows.columns["asset"], rows.file_index
+    assets, file_index = rows.text["asset"], rows.file_index
     follows = np.zeros(len(starts), dtype=bool)
     follows[1:] = (
         (file_index[1:] == file_index[:-1])
@@ -610,7 +681,7 @@ def _build_series(
     starts: np.ndarray,
     ranks: np.ndarray,
     lines: np.ndarray,
-    ohlc: tuple[np.ndarray, ...],
+    ohlc: np.ndarray,
 ) -> dict[tuple[str, int], CandleSeries]:
     """Sort by (asset, timeframe, start), keep the later-written row of each candle."""
     series: dict[tuple[str, int], CandleSeries] = {}
@@ -618,30 +689,19 @@ def _build_series(
         return series
     codes, names = pd.factorize(assets)
     order = np.lexsort((lines, ranks, starts, timeframes, codes))
-    codes, timeframes, starts = codes[order], timeframes[order], starts[order]
-    o, h, lo, c = (column[order] for column in ohlc)
+    codes, timeframes, starts, ohlc = codes[order], timeframes[order], starts[order], ohlc[:, order]
     last = np.ones(len(order), dtype=bool)
     last[:-1] = (
         (codes[1:] != codes[:-1])
         | (timeframes[1:] != timeframes[:-1])
         | (starts[1:] != starts[:-1])
     )
-    codes, timeframes, starts = codes[last], timeframes[last], starts[last]
-    o, h, lo, c = o[last], h[last], lo[last], c[last]
+    codes, timeframes, starts, ohlc = codes[last], timeframes[last], starts[last], ohlc[:, last]
     bounds = np.flatnonzero((codes[1:] != codes[:-1]) | (timeframes[1:] != timeframes[:-1])) + 1
-    for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(codes)], strict=True):
+    for a, b in itertools.pairwise([0, *bounds.tolist(), len(codes)]):
         key = (str(names[codes[a]]), int(timeframes[a]))
         one = CandleSeries(key[0], key[1], capacity=b - a)
-        append = one.append
-        for row in zip(
-            starts[a:b].tolist(),
-            o[a:b].tolist(),
-            h[a:b].tolist(),
-            lo[a:b].tolist(),
-            c[a:b].tolist(),
-            strict=True,
-        ):
-            append(*row)
+        one.insert_many(starts[a:b], ohlc[:, a:b])
         series[key] = one
     return series
 
@@ -657,14 +717,14 @@ def load_ticks(path: Path, asset: str | None = None) -> tuple[list[Tick], list[R
         path,
         "ticks",
         lambda info: _asset_wanted(info, asset),
-        ("timestamp", "asset", "price"),
+        (("timestamp", "asset"), ("price",)),
         problems,
     )
-    rows.columns["asset"] = rows.assets()
-    rows = rows.take(_matches(rows.columns["asset"], asset))
-    text = rows.columns
+    rows.text["asset"] = rows.assets()
+    rows = rows.take(_matches(rows.text["asset"], asset))
+    text = rows.text
     checks = _Checks(len(rows))
-    _first_checks(checks, rows, ("timestamp", "price"))
+    _first_checks(checks, rows)
     micros = _timestamps_us(text["timestamp"])
     checks.check(
         micros < 0,
@@ -672,7 +732,8 @@ def load_ticks(path: Path, asset: str | None = None) -> tuple[list[Tick], list[R
             f"bad timestamp {text['timestamp'][i]!r} (expected like 2025-09-03T02:32:54.962Z)"
         ),
     )
-    prices = _prices(checks, rows, ("price",))["price"]
+    _check_prices(checks, rows)
+    prices = rows.numbers["price"]
     _report(problems, rows, checks)
 
     good = checks.ok
