@@ -93,7 +93,8 @@ def test_rsi_of_a_flat_series_is_zero_like_talib():
 @pytest.mark.parametrize("n", [0, 1, 5])
 def test_short_inputs_are_all_nan(n):
     x = np.linspace(1.0, 2.0, n)
-    for out in (batch.sma(x, 20), batch.ema(x, 20), batch.rsi(x, 14), *batch.macd(x)):
+    outputs = (batch.sma(x, 20), batch.ema(x, 20), batch.rsi(x, 14), *batch.macd(x))
+    for out in (*outputs, *batch.bollinger(x), *batch.stochastic(x, x, x)):
         assert out.shape == (n,) and np.isnan(out).all()
 
 

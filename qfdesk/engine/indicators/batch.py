@@ -220,7 +220,8 @@ def macd(x: np.ndarray, fast: int = 12, slow: int = 26, signal: int = 9) -> MACD
 def _rolling_extreme(x: np.ndarray, period: int, op: np.ufunc) -> np.ndarray:
     """op over the last ``period`` values at each index, by doubling windows (O(n log period))."""
     n = x.shape[0]
-    out = _nan(n)
+    out = np.empty(n)
+    out[: period - 1] = np.nan
     if n < period:
         return out
     acc, width = x, 1
@@ -228,7 +229,10 @@ def _rolling_extreme(x: np.ndarray, period: int, op: np.ufunc) -> np.ndarray:
         acc = op(acc[:-width], acc[width:])
         width *= 2
     rest = period - width
-    out[period - 1 :] = op(acc[: acc.shape[0] - rest], acc[rest:]) if rest else acc
+    if rest:
+        op(acc[: acc.shape[0] - rest], acc[rest:], out=out[period - 1 :])
+    else:
+        out[period - 1 :] = acc
     return out
 
 
@@ -266,6 +270,18 @@ def bollinger(x: np.ndarray, period: int = 20, k_up: float = 2.0, k_down: float 
     return Bands(upper, middle, std)
 
 
+def _smoothed(values: np.ndarray, first: int, period: int) -> np.ndarray:
+    """SMA of values[first:] placed at its own indices (NaN before first + period - 1)."""
+    n = values.shape[0]
+    out = np.empty(n)
+    start = min(first + period - 1, n)
+    out[:start] = np.nan
+    if n > start:
+        window_sums(values[first:], period, out[start:])
+        out[start:] /= period
+    return out
+
+
 def stochastic(
     high: np.ndarray,
     low: np.ndarray,
@@ -287,14 +303,8 @@ def stochastic(
     with np.errstate(invalid="ignore", divide="ignore"):
         np.divide(fast, span, out=fast)
     fast[flat] = 0.0
-    k = _nan(n)
-    d = _nan(n)
     first_k = fastk - 1
-    if n > first_k:
-        k[first_k:] = sma(fast[first_k:], slowk)
-        first_d = first_k + slowk - 1
-        if n > first_d:
-            d[first_d:] = sma(k[first_d:], slowd)
-    first = fastk + slowk + slowd - 3
-    k[: min(first, n)] = np.nan
+    k = _smoothed(fast, first_k, slowk)
+    d = _smoothed(k, first_k + slowk - 1, slowd)
+    k[: min(fastk + slowk + slowd - 3, n)] = np.nan
     return Stochastic(k, d)
