@@ -250,6 +250,21 @@ def test_a_torn_file_next_to_a_header_only_file(tmp_path: Path) -> None:
     assert len(loaded.series["a", 60]) == 1 and loaded.files == 2
 
 
+def test_extra_fields_on_the_first_line_are_not_cut_off_silently(tmp_path: Path) -> None:
+    first = write(
+        tmp_path / "1M_candles" / "A_1m_2025_10_23_01_44_00.csv",
+        OLD_HEADER + "2025-10-23 01:44:00Z,1,1,1,1,9\n2025-10-23 01:45:00Z,1,1,1,1\n",
+    )
+    write(
+        tmp_path / "1M_candles" / "B_1m_2025_10_23_01_44_00.csv",
+        OLD_HEADER + "2025-10-23 01:44:00Z,1,1,1,1\n",
+    )
+    loaded = load_history(tmp_path)
+    assert [(p.file, p.line) for p in loaded.problems] == [(first, 2)]
+    assert "more fields than the header's 5" in loaded.problems[0].reason
+    assert {k: len(v) for k, v in loaded.series.items()} == {("A", 60): 1, ("B", 60): 1}
+
+
 def test_rows_of_several_series_in_one_file(tmp_path: Path) -> None:
     write(
         tmp_path / "mixed.csv",
