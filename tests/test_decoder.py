@@ -504,6 +504,8 @@ def test_flush_logs_one_summary_and_only_when_something_was_skipped(
     assert record.levelno == logging.WARNING
     assert "header_without_attachment 40" in record.getMessage()
     assert decoder.stats.malformed_total == 40
+    decoder.flush()  # nothing new: no second summary
+    assert len(caplog.records) == 1
 
 
 def test_summary_names_counts() -> None:

@@ -77,6 +77,7 @@ class FrameDecoder:
         self._pending_sent: dict[str, str] = {}
         self._headers: dict[str, str] = {}
         self._reported_error = False
+        self._summarised_malformed = 0
         self._methods: dict[str, Handler] = {
             "Network.webSocketFrameReceived": self._on_received,
             "Network.webSocketFrameSent": self._on_sent,
@@ -108,13 +109,15 @@ class FrameDecoder:
 
     def flush(self) -> None:
         """End of input: headers still waiting for their attachment are counted malformed.
-        Logs one warning summary if anything was skipped."""
+        Logs one warning summary if anything was skipped since the last flush."""
         waiting = len(self._pending_received) + len(self._pending_sent)
         if waiting:
             self.stats.malformed["header_without_attachment"] += waiting
         self._pending_received.clear()
         self._pending_sent.clear()
-        if self.stats.malformed:
+        total = self.stats.malformed_total
+        if total > self._summarised_malformed:
+            self._summarised_malformed = total
             log.warning("Skipped malformed WebSocket input: %s", self.stats.summary())
 
     # --- entries --------------------------------------------------------------------------

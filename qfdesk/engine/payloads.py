@@ -7,6 +7,8 @@ event. A payload that cannot be used at all raises :class:`Malformed` (or a plai
 candle, one asset row, one chart) are counted in the shared ``malformed`` counter and skipped.
 A list of deals is taken whole or not at all: a half list of open trades would mislead.
 
+History ticks carry the receive time of the frame that brought them, like live ticks.
+
 Validity: prices are finite numbers > 0, times are numbers between 2000-01-01 and
 2100-01-01 in epoch seconds, booleans are never taken for numbers. The ``auth`` payload's
 session token is never read, so it never reaches an event.
