@@ -33,6 +33,7 @@ class Scripted(Strategy):
         pass
 
     def on_candle(self, candle: Candle) -> Vote | None:
+        assert (candle.asset, candle.timeframe) == ("TEST", TF)
         direction = self.script.get(candle.start)
         return None if direction is None else Vote(direction, 0.7, "scripted")
 

@@ -176,8 +176,10 @@ class Strategy:
         raise NotImplementedError
 
     def signals(self, candles: CandleArrays) -> SignalArrays:
-        """Signals over closed candles in order, through ``on_candle`` of a fresh instance."""
+        """Signals over closed candles in order, through ``on_candle`` of a fresh instance
+        (candles carry the ``asset`` and ``timeframe`` of ``candles`` if it has them)."""
         fresh = self.fresh()
+        asset, timeframe = getattr(candles, "asset", ""), getattr(candles, "timeframe", 0)
         index, direction, confidence = [], [], []
         columns = zip(
             candles.start.tolist(),
@@ -187,7 +189,7 @@ class Strategy:
             candles.close.tolist(),
         )
         for i, (start, open_, high, low, close) in enumerate(columns):
-            vote = fresh.on_candle(Candle("", 0, start, open_, high, low, close))
+            vote = fresh.on_candle(Candle(asset, timeframe, start, open_, high, low, close))
             if vote is not None:
                 index.append(i)
                 direction.append(CALL if vote.direction is Direction.CALL else PUT)
