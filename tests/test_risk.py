@@ -178,3 +178,11 @@ def test_intent_from_a_strategy_signal():
     assert made.source == "sma-cross" and made.stake is None
     decision = RiskManager(relaxed(min_confidence=0.6)).check(made, RICH, T0)
     assert decision.code == "min_confidence"
+
+
+def test_recording_the_same_open_twice_counts_once():
+    rm = RiskManager(relaxed(max_trades_per_hour=2, max_open_trades=2))
+    trade(rm, "a", T0)
+    rm.record_open("a", "EURUSD_otc", 1.0, T0 + 1)
+    assert rm.open_trades == 1
+    assert rm.check(intent(), RICH, T0 + 2).allowed

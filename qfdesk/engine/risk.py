@@ -237,15 +237,20 @@ class RiskManager:
         return RiskDecision(True, f"allowed: stake {stake:g} ({how})", stake, "ok")
 
     def record_open(self, trade_id: str, asset: str, stake: float, now: float) -> None:
-        """A trade the risk manager allowed has been placed."""
+        """A trade the risk manager allowed has been placed. Recording one id twice changes
+        nothing (counted once)."""
         s = self._s
+        if trade_id in s.open_trades:
+            log.warning("risk: trade %s was already recorded as open; ignored", trade_id)
+            return
         s.open_trades[trade_id] = _OpenTrade(asset, stake, now)
         s.opened_times.append(now)
         s.last_open_by_asset[asset] = now
         log.log(self._level, "risk: trade %s opened on %s, stake %g", trade_id, asset, stake)
 
     def record_result(self, trade_id: str, profit: float, now: float) -> None:
-        """A trade closed with ``profit`` (negative for a loss, 0 for a refund)."""
+        """A trade closed with ``profit`` (negative for a loss, 0 for a refund). A trade placed
+        outside this manager (say, by hand in the page) still counts toward the limits."""
         lim, s = self.limits, self._s
         s.open_trades.pop(trade_id, None)
         self._roll_day(now)
