@@ -250,6 +250,17 @@ def test_a_torn_file_next_to_a_header_only_file(tmp_path: Path) -> None:
     assert len(loaded.series["a", 60]) == 1 and loaded.files == 2
 
 
+def test_header_only_files_are_fine(tmp_path: Path) -> None:
+    write(tmp_path / "1M_candles" / "A_1m_2025_10_23_01_44_00.csv", OLD_HEADER)
+    sink = CsvSink(tmp_path, PersistSettings(False, True))
+    sink.write_ticks([Tick("A", 1756866774.5, 1.0)])
+    path = sink.files[0]
+    path.write_text("timestamp,asset,price\n")
+    loaded = load_history(tmp_path)
+    assert (loaded.series, loaded.problems, loaded.files) == ({}, [], 1)
+    assert load_ticks(tmp_path) == ([], [])
+
+
 def test_extra_fields_on_the_first_line_are_not_cut_off_silently(tmp_path: Path) -> None:
     first = write(
         tmp_path / "1M_candles" / "A_1m_2025_10_23_01_44_00.csv",

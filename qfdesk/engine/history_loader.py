@@ -303,30 +303,34 @@ def _parse_body(body: bytes, header: tuple[str, ...], numbers: tuple[str, ...]) 
     """Data lines -> one frame row per line (blank lines kept, no quoting). Columns are the
     field positions; the ``numbers`` columns are parsed as floats where they all are.
 
-    Most files have no line with more fields than the header: then the header's width is
-    used, and pandas raises on a longer line (unless it is the first line, which pandas would
-    silently cut, so that one is checked here); only then are all lines' fields counted."""
-    first_fields = body[: body.find(b"\n")].count(b",") + 1
-    width = len(header) if first_fields <= len(header) else _field_width(body)
-    for attempt in range(2):
-        number_positions = {header.index(name) for name in numbers if name in header}
+    Most files have no line with more fields than the header, so the header's width is tried
+    first: pandas raises on a longer line, except on the first line, which it would silently
+    cut, so that one is checked here. Only then are the fields of every line counted."""
+    if not body:
+        return pd.DataFrame({i: pd.Series(dtype=object) for i in range(len(header))})
+    if body[: body.find(b"\n")].count(b",") < len(header):
         try:
-            return pd.read_csv(
-                io.BytesIO(body),
-                header=None,
-                names=range(width),
-                index_col=False,
-                dtype={i: str for i in range(width) if i not in number_positions},
-                skip_blank_lines=False,
-                quoting=csv.QUOTE_NONE,
-                encoding_errors="replace",
-                low_memory=False,
-            )
+            return _read_csv(body, len(header), header, numbers)
         except pd.errors.ParserError:
-            if attempt:
-                raise
-            width = max(_field_width(body), len(header))
-    raise AssertionError("unreachable")
+            pass
+    return _read_csv(body, max(_field_width(body), len(header)), header, numbers)
+
+
+def _read_csv(
+    body: bytes, width: int, header: tuple[str, ...], numbers: tuple[str, ...]
+) -> pd.DataFrame:
+    number_positions = {header.index(name) for name in numbers if name in header}
+    return pd.read_csv(
+        io.BytesIO(body),
+        header=None,
+        names=range(width),
+        index_col=False,
+        dtype={i: str for i in range(width) if i not in number_positions},
+        skip_blank_lines=False,
+        quoting=csv.QUOTE_NONE,
+        encoding_errors="replace",
+        low_memory=False,
+    )
 
 
 def _parse_group(
