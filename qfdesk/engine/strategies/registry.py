@@ -12,7 +12,24 @@ The strategies file (JSON, in the config dir; its path is passed in) looks like:
 
 An entry named like a strategy sets its default parameters; an entry with ``base`` is a
 preset: a new name for a strategy with its own parameters. ``files`` are Python files (paths
-relative to the strategies file) defining subclasses of ``Strategy`` with a ``name``.
+relative to the strategies file) defining subclasses of ``Strategy`` with a ``name``::
+
+    from qfdesk.engine.events import Direction
+    from qfdesk.engine.strategies import Param, Strategy, Vote
+
+    class ThreeUp(Strategy):
+        name = "three-up"
+        PARAMS = {"run": Param(3, "rising closes in a row", int, minimum=1)}
+
+        def reset(self):
+            self.prev, self.rising = None, 0
+
+        def on_candle(self, candle):  # called once per closed candle, in order
+            up = self.prev is not None and candle.close > self.prev
+            self.prev, self.rising = candle.close, self.rising + 1 if up else 0
+            if self.rising == self.params["run"]:
+                return Vote(Direction.PUT, 0.55, f"{self.rising} rising closes")
+            return None
 """
 
 from __future__ import annotations
