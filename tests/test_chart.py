@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtGui
 
 from qfdesk.engine.series import CandleSeries
 from qfdesk.ui.chart import ChartWidget, theme
-from qfdesk.ui.chart.candle_item import group_size
+from qfdesk.ui.chart.visible_item import group_size
 
 pytestmark = pytest.mark.gui
 
@@ -50,11 +50,18 @@ def test_drawn_bars_equal_the_series_slice(chart):
         (series.open, series.high, series.low, series.close),
     ):
         np.testing.assert_array_equal(drawn, stored[built.lo : built.hi])
-    # The wick paths span exactly the stored highs and lows of the built bars.
-    up_wicks, down_wicks = chart.candle_item._paths[:2]
-    both = up_wicks.boundingRect().united(down_wicks.boundingRect())
-    assert both.top() == pytest.approx(series.low[built.lo : built.hi].min(), abs=1e-9)
-    assert both.bottom() == pytest.approx(series.high[built.lo : built.hi].max(), abs=1e-9)
+    # The wicks handed to QPainter are exactly the stored lows and highs, coloured by direction.
+    up = series.close[built.lo : built.hi] >= series.open[built.lo : built.hi]
+    up_wicks, down_wicks = (w.values() for w in chart.candle_item.wicks)
+    np.testing.assert_array_equal(up_wicks[:, 0], built.x[up])
+    np.testing.assert_array_equal(up_wicks[:, 1], series.low[built.lo : built.hi][up])
+    np.testing.assert_array_equal(down_wicks[:, 3], series.high[built.lo : built.hi][~up])
+    assert chart.candle_item.bodies_drawn  # 200 bars on 900 px: wide enough for bodies
+    up_bodies = chart.candle_item.bodies[0].values()
+    np.testing.assert_array_equal(up_bodies[:, 1], series.open[built.lo : built.hi][up])
+    np.testing.assert_allclose(
+        up_bodies[:, 1] + up_bodies[:, 3], series.close[built.lo : built.hi][up], rtol=1e-15
+    )
 
 
 def test_zoomed_out_bars_are_merged_keeping_group_ohlc(chart):
@@ -159,9 +166,9 @@ def test_crosshair_readout_for_a_known_bar(chart, qtbot):
     chart.price_plot.vb.setXRange(-0.5, 4.5, padding=0)
     render(chart)
     scene_pos = chart.price_plot.vb.mapViewToScene(QtCore.QPointF(2.1, 1.1003))
-    view_pos = chart._graphics.mapFromScene(scene_pos)
+    view_pos = chart.graphics.mapFromScene(scene_pos)
     with qtbot.waitSignal(chart.barHovered, timeout=2000) as hovered:
-        qtbot.mouseMove(chart._graphics.viewport(), view_pos)
+        qtbot.mouseMove(chart.graphics.viewport(), view_pos)
     assert hovered.args == [2]
     # 12:05 platform time, 2 hours ahead of UTC, shown in Tokyo (UTC+9).
     assert chart.readout == "2025-09-03 19:05:00  O 1.10010  H 1.10050  L 1.09990  C 1.10020"
@@ -169,7 +176,7 @@ def test_crosshair_readout_for_a_known_bar(chart, qtbot):
     outside = QtCore.QPointF(box.right() + 20, box.center().y())  # over the price axis
     qtbot.wait(100)  # a pause between the two moves, as a hand makes
     with qtbot.waitSignal(chart.barHovered, timeout=2000) as hovered:
-        qtbot.mouseMove(chart._graphics.viewport(), chart._graphics.mapFromScene(outside))
+        qtbot.mouseMove(chart.graphics.viewport(), chart.graphics.mapFromScene(outside))
     assert hovered.args == [-1]
     assert chart.readout.startswith("2025-09-03 19:06:00  O 1.10020")  # back to the last bar
 
@@ -216,16 +223,16 @@ def test_keyboard_and_wheel_zoom_and_drag_pan(chart, qtbot):
     chart.set_series(series)
     vb = chart.price_plot.vb
     width = np.diff(vb.viewRange()[0])[0]
-    qtbot.keyClick(chart._graphics, QtCore.Qt.Key.Key_Plus)
+    qtbot.keyClick(chart.graphics, QtCore.Qt.Key.Key_Plus)
     assert np.diff(vb.viewRange()[0])[0] == pytest.approx(width * 0.8)
-    qtbot.keyClick(chart._graphics, QtCore.Qt.Key.Key_Minus)
-    qtbot.keyClick(chart._graphics, QtCore.Qt.Key.Key_Down)
+    qtbot.keyClick(chart.graphics, QtCore.Qt.Key.Key_Minus)
+    qtbot.keyClick(chart.graphics, QtCore.Qt.Key.Key_Down)
     assert np.diff(vb.viewRange()[0])[0] == pytest.approx(width / 0.8)
     x0 = vb.viewRange()[0][0]
-    qtbot.keyClick(chart._graphics, QtCore.Qt.Key.Key_Left)
+    qtbot.keyClick(chart.graphics, QtCore.Qt.Key.Key_Left)
     assert vb.viewRange()[0][0] < x0
 
-    viewport = chart._graphics.viewport()
+    viewport = chart.graphics.viewport()
     centre = viewport.rect().center()
     before = np.diff(vb.viewRange()[0])[0]
     wheel = QtGui.QWheelEvent(
@@ -256,12 +263,17 @@ def test_empty_and_replaced_series(chart):
     chart.set_series(CandleSeries("EURUSD_otc", 60))
     render(chart)
     assert chart.readout.strip() == ""
-    chart.set_series(random_series(50))
+    chart.set_series(random_series(50), closed_len=49)
     render(chart)
-    assert chart.candle_item.count == 50
+    assert chart.candle_item.count == 49
+    assert chart.forming_item.bar is not None
     chart.set_series(None)
     render(chart)
     assert chart.candle_item.count == 0
+    assert chart.forming_item.bar is None
+    assert chart.readout.strip() == ""
+    chart.series_changed(closed_len=3)  # nothing to show: ignored
+    chart.flush()
 
 
 def test_screenshot_shows_up_and_down_candles(chart):

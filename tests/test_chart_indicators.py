@@ -68,10 +68,14 @@ def test_overlay_and_pane_values_equal_the_engine(chart):
     macd = batch.macd(close, 12, 26, 9)
     for name in ("macd", "signal", "hist"):
         np.testing.assert_array_equal(values(ids["macd"]).output(name), getattr(macd, name))
-    # What the lines hold is what was computed, at bar indices 0..closed-1.
+    # What the line draws is what was computed, for the visible range only.
+    chart.price_plot.vb.setXRange(3000, 3200, padding=0)
+    chart.grab()
     line = chart.indicators.view(ids["sma"]).lines["sma"]
-    np.testing.assert_array_equal(line.xData, np.arange(closed))
-    np.testing.assert_array_equal(line.yData, batch.sma(close, 20))
+    lo, hi, k = line.built_range
+    assert k == 1 and lo <= 3000 and 3200 < hi < closed
+    np.testing.assert_array_equal(line.drawn_x, np.arange(lo, hi))
+    np.testing.assert_array_equal(line.drawn_y, batch.sma(close, 20)[lo:hi])
     # RSI and MACD sit in their own panes; SMA, EMA and Bollinger on the price plot.
     assert chart.indicators.pane(ids["sma"]) is None
     assert chart.indicators.pane(ids["rsi"]) in chart.panes
@@ -205,11 +209,18 @@ def test_macd_histogram_drawn_from_visible_values(chart):
     chart.price_plot.vb.setXRange(2000, 2100, padding=0)
     chart.grab()
     item = chart.indicators.view(macd).histogram
-    lo, hi, k = item._built
+    lo, hi, k = item.built_range
     assert k == 1 and lo <= 2000 and hi >= 2101
     hist = chart.indicators.values(macd).output("hist")[lo:hi]
-    up, down = item._paths
-    if (hist > 0).any():
-        assert up.boundingRect().bottom() == pytest.approx(hist.max())
-    if (hist < 0).any():
-        assert down.boundingRect().top() == pytest.approx(hist.min())
+    positive, negative = (r.values() for r in item.rects)
+    np.testing.assert_array_equal(positive[:, 1] + positive[:, 3], hist[hist > 0])
+    np.testing.assert_array_equal(negative[:, 1], hist[hist < 0])
+    np.testing.assert_allclose(positive[:, 0] + 0.3, np.arange(lo, hi)[hist > 0])
+    # Zoomed out, merged groups keep their extremes.
+    chart.price_plot.vb.setXRange(0, 3000, padding=0)
+    chart.grab()
+    lo, hi, k = item.built_range
+    assert k >= 4
+    all_hist = chart.indicators.values(macd).output("hist")
+    tops = item.segments[0].values()[:, 3]
+    assert tops.max() == np.nanmax(all_hist[lo:hi])

@@ -47,10 +47,10 @@ class ChartIndicators:
         self._entries: dict[str, _Entry] = {}
         self._series: CandleSeries | None = None
         self._count = 0
-        self._x = np.arange(0, dtype=np.float64)
         self._serial = 0
         self._overlay_key: tuple[int, int, int] | None = None
         self._overlay_extremes = (math.inf, -math.inf)
+        self._panes_key: tuple[int, int, int] | None = None
 
     # ----- specs ------------------------------------------------------------------------------
 
@@ -89,7 +89,7 @@ class ChartIndicators:
         entry.view.remove()
         if entry.pane is not None:
             self._remove_pane(entry.pane)
-        self._overlay_key = None
+        self._overlay_key = self._panes_key = None
 
     def configure(self, spec_id: str, raw: dict[str, Any]) -> None:
         """Replace an indicator's kind/params/colour, keeping its id and place."""
@@ -125,42 +125,36 @@ class ChartIndicators:
         self._entries[spec.id] = _Entry(spec, values, view, pane)
         if self._series is not None:
             values.reset(self._series, self._count)
-            view.show(values, self._x[: self._count])
-        self._overlay_key = None
+            view.show(values)
+        self._overlay_key = self._panes_key = None
 
     # ----- data -------------------------------------------------------------------------------
-
-    def _ensure_x(self, count: int) -> None:
-        if self._x.shape[0] < count:
-            self._x = np.arange(max(count, 2 * self._x.shape[0]), dtype=np.float64)
 
     def reset(self, series: CandleSeries | None, count: int) -> None:
         """A new series: recompute everything over candles [0, count)."""
         self._series = series
         self._count = count if series is not None else 0
-        self._ensure_x(self._count)
-        self._overlay_key = None
+        self._overlay_key = self._panes_key = None
         for entry in self._entries.values():
             if series is None:
                 entry.values.clear()
             else:
                 entry.values.reset(series, count)
-            entry.view.show(entry.values, self._x[: self._count])
+            entry.view.show(entry.values)
 
     def extend(self, count: int) -> None:
         """Candles up to ``count`` are closed now."""
         if self._series is None or count == self._count:
             return
         self._count = count
-        self._ensure_x(count)
-        self._overlay_key = None
+        self._overlay_key = self._panes_key = None
         for entry in self._entries.values():
             entry.values.extend(self._series, count)
-            entry.view.show(entry.values, self._x[:count])
+            entry.view.show(entry.values)
 
     @property
     def nbytes(self) -> int:
-        return self._x.nbytes + sum(e.values.nbytes for e in self._entries.values())
+        return sum(e.values.nbytes for e in self._entries.values())
 
     # ----- view helpers -----------------------------------------------------------------------
 
@@ -184,6 +178,10 @@ class ChartIndicators:
     def fit_panes(self, lo: int, hi: int) -> None:
         """Fit the y range of panes without a fixed range to their visible values."""
         hi = min(hi, self._count)
+        key = (lo, hi, self._count)
+        if key == self._panes_key:
+            return
+        self._panes_key = key
         for entry in self._entries.values():
             if entry.pane is None or entry.spec.info.y_range is not None or hi <= lo:
                 continue

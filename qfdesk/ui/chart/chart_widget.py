@@ -6,11 +6,11 @@ second (``flush``). The x axis is the bar index; the y range follows what is vis
 
 from __future__ import annotations
 
-import logging
 import math
 from datetime import tzinfo
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -23,8 +23,6 @@ from qfdesk.ui.chart.forming_item import FormingCandleItem
 from qfdesk.ui.chart.markers import MarkerLayer, SignalMarker, TradeMarker
 from qfdesk.ui.chart.time_axis import TimeAxisItem, local_time
 from qfdesk.ui.chart.visible_range import VisibleExtremes
-
-log = logging.getLogger(__name__)
 
 MAX_REPAINTS_PER_SECOND = 30
 Y_PADDING = 0.05
@@ -120,8 +118,10 @@ class ChartWidget(QtWidgets.QWidget):
         plot.getAxis("right").setWidth(AXIS_WIDTH)
         plot.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
         for name in ("right", "bottom"):
-            plot.getAxis(name).setTextPen(theme.FOREGROUND)
-            plot.getAxis(name).setPen(theme.FOREGROUND)
+            axis = plot.getAxis(name)
+            axis.setTextPen(theme.FOREGROUND)
+            axis.setPen(theme.FOREGROUND)
+            axis.setStyle(maxTickLevel=1, maxTextLevel=1)  # fewer ticks: cheaper, calmer
         vb = plot.vb
         vb.setMouseEnabled(x=True, y=False)
         vb.disableAutoRange()
@@ -148,6 +148,11 @@ class ChartWidget(QtWidgets.QWidget):
             self._graphics.addItem(pane, row=row, col=0)
         self._set_row_stretch()
         self._update_bottom_axes()
+
+    @property
+    def graphics(self) -> pg.GraphicsLayoutWidget:
+        """The view holding the plots (for rendering, events and screenshots)."""
+        return self._graphics
 
     @property
     def panes(self) -> list[pg.PlotItem]:
@@ -199,8 +204,10 @@ class ChartWidget(QtWidgets.QWidget):
         self._set_limits()
         self._follow = True
         self._set_x_range(n - self._initial_bars, n - 1 + RIGHT_MARGIN_BARS)
+        self._forming.clear()
         self._dirty = True
         self.flush()
+        self._show_readout(self._hovered)
 
     def series_changed(self, closed_len: int | None = None) -> None:
         """The series got a tick or new candles; drawn at the next repaint (<= 30/s)."""
@@ -245,11 +252,11 @@ class ChartWidget(QtWidgets.QWidget):
 
     def _refresh_axis_source(self) -> None:
         series = self._series
-        if series is None:
-            return
+        starts = series.start if series is not None else np.empty(0, dtype=np.int64)
+        timeframe = series.timeframe if series is not None else 60
         for plot in self._plots():
-            plot.getAxis("bottom").set_source(series.start, series.timeframe)
-        self.markers.set_time_source(series.start, series.timeframe)
+            plot.getAxis("bottom").set_source(starts, timeframe)
+        self.markers.set_time_source(starts, timeframe)
 
     def _set_limits(self) -> None:
         n = self._shown_len

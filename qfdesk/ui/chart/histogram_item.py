@@ -1,25 +1,22 @@
-"""A histogram (e.g. the MACD histogram) drawn as numpy-built paths for the visible range.
+"""A histogram (e.g. the MACD histogram) drawn from numpy for the visible range only.
 
-Like the candle item, more than ~3 bars per pixel are merged in aligned groups of ``k``,
-keeping each group's largest and smallest value.
+Merged groups keep their largest and smallest value (see visible_item).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from qfdesk.ui.chart import theme
-from qfdesk.ui.chart.candle_item import group_size, rect_path, segment_path
+from qfdesk.ui.chart.visible_item import Rects, Segments, VisibleRangeItem, group_bounds
 
 BAR_WIDTH = 0.6
-_MIN_BAR_PIXELS = 2.0
+MIN_BAR_PIXELS = 2.0
 
 
-class HistogramItem(pg.GraphicsObject):
+class HistogramItem(VisibleRangeItem):
     """Bars from 0 to ``values[i]`` at x = i; positive up-coloured, negative down-coloured."""
 
     def __init__(self) -> None:
@@ -27,14 +24,14 @@ class HistogramItem(pg.GraphicsObject):
         self._values = np.empty(0)
         self._low = 0.0
         self._high = 0.0
-        self._built: tuple[int, int, int] | None = None
-        self._paths: tuple[QtGui.QPainterPath, ...] = ()
         self._rects = False
-        self.path_builds = 0
-        self._up_pen = pg.mkPen(theme.UP, width=0)
-        self._down_pen = pg.mkPen(theme.DOWN, width=0)
-        self._up_brush = pg.mkBrush(theme.UP)
-        self._down_brush = pg.mkBrush(theme.DOWN)
+        self.segments = (Segments(), Segments())  # positive, negative
+        self.rects = (Rects(), Rects())
+        self._pens = (pg.mkPen(theme.UP, width=0), pg.mkPen(theme.DOWN, width=0))
+        self._brushes = (pg.mkBrush(theme.UP), pg.mkBrush(theme.DOWN))
+
+    def length(self) -> int:
+        return self._values.shape[0]
 
     def set_values(self, values: np.ndarray) -> None:
         """Show ``values`` (a view; only its new tail is scanned when it grew)."""
@@ -42,75 +39,50 @@ class HistogramItem(pg.GraphicsObject):
         grown = values.shape[0] >= old > 0
         fresh = values[old:] if grown else values
         self.prepareGeometryChange()
-        if fresh.shape[0] and not np.all(np.isnan(fresh)):
-            low, high = float(np.nanmin(fresh)), float(np.nanmax(fresh))
-            if grown:
-                low, high = min(low, self._low), max(high, self._high)
-            self._low, self._high = min(low, 0.0), max(high, 0.0)
-        elif not grown:
+        if not grown:
             self._low = self._high = 0.0
+        if fresh.shape[0] and not np.isnan(fresh).all():
+            self._low = min(self._low, float(np.nanmin(fresh)))
+            self._high = max(self._high, float(np.nanmax(fresh)))
         self._values = values
-        built = self._built
-        if not grown or (built is not None and built[1] >= old):
-            self._built = None
-        self.update()
+        if grown:
+            self.grown(old)
+        else:
+            self.invalidate()
 
     def boundingRect(self) -> QtCore.QRectF:
         n = self._values.shape[0]
         if not n:
             return QtCore.QRectF()
-        height = max(self._high - self._low, 1e-12)
-        return QtCore.QRectF(-1.0, self._low, n + 1.0, height)
+        return QtCore.QRectF(-1.0, self._low, n + 1.0, max(self._high - self._low, 1e-12))
 
-    def _ensure_paths(self, x0: float, x1: float, bars_per_pixel: float) -> None:
-        n = self._values.shape[0]
-        k = group_size(bars_per_pixel)
-        lo, hi = max(0, math.floor(x0)), min(n, math.ceil(x1) + 1)
-        built = self._built
-        if built is not None and built[2] == k and built[0] <= lo and hi <= built[1]:
-            return
-        width = max(hi - lo, 1)
-        lo, hi = (max(0, lo - width) // k) * k, min(n, hi + width)
+    def detailed(self, k: int, bars_per_pixel: float) -> bool:
+        return BAR_WIDTH * k / max(bars_per_pixel, 1e-12) >= MIN_BAR_PIXELS
+
+    def build(self, lo: int, hi: int, k: int, detailed: bool) -> None:
         values = self._values[lo:hi]
         if k == 1 or hi <= lo:
-            x = np.arange(lo, hi, dtype=np.float64)
+            x = np.arange(lo, max(lo, hi), dtype=np.float64)
             top = bottom = values
         else:
-            firsts = np.arange(0, hi - lo, k)
-            lasts = np.minimum(firsts + k, hi - lo) - 1
-            x = lo + (firsts + lasts) / 2.0
+            firsts, _, x = group_bounds(lo, hi, k)
             top = np.fmax.reduceat(values, firsts)
             bottom = np.fmin.reduceat(values, firsts)
-        up_top = np.where(top > 0, top, 0.0)
-        down_bottom = np.where(bottom < 0, bottom, 0.0)
-        up = np.isfinite(top) & (top > 0)
-        down = np.isfinite(bottom) & (bottom < 0)
         zero = np.zeros(x.shape[0])
-        self._rects = BAR_WIDTH * k / max(bars_per_pixel, 1e-12) >= _MIN_BAR_PIXELS
-        if self._rects:
-            half = BAR_WIDTH * k / 2.0
-            self._paths = (
-                rect_path(x[up], up_top[up], zero[up], half),
-                rect_path(x[down], zero[down], down_bottom[down], half),
-            )
-        else:
-            self._paths = (
-                segment_path(x[up], zero[up], up_top[up]),
-                segment_path(x[down], down_bottom[down], zero[down]),
-            )
-        self._built = (lo, hi, k)
-        self.path_builds += 1
+        up = top > 0
+        down = bottom < 0
+        self._rects = detailed
+        for side, mask, y0, y1 in ((0, up, zero, top), (1, down, bottom, zero)):
+            if detailed:
+                self.rects[side].set(x[mask], y1[mask], y0[mask], BAR_WIDTH * k / 2)
+            else:
+                self.segments[side].set(x[mask], y0[mask], y1[mask])
 
-    def paint(self, painter: QtGui.QPainter, *args: object) -> None:
-        view = self.getViewBox()
-        if view is None or not self._values.shape[0]:
-            return
-        (x0, x1), _ = view.viewRange()
-        self._ensure_paths(x0, x1, view.viewPixelSize()[0])
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
-        for path, pen, brush in zip(
-            self._paths, (self._up_pen, self._down_pen), (self._up_brush, self._down_brush)
-        ):
-            painter.setPen(pen)
-            painter.setBrush(brush if self._rects else QtCore.Qt.BrushStyle.NoBrush)
-            painter.drawPath(path)
+    def draw(self, painter: QtGui.QPainter) -> None:
+        for side in (0, 1):
+            painter.setPen(self._pens[side])
+            if self._rects:
+                painter.setBrush(self._brushes[side])
+                self.rects[side].draw(painter)
+            else:
+                self.segments[side].draw(painter)

@@ -1,4 +1,4 @@
-"""Indicator values of the closed candles, kept in numpy buffers that grow by doubling.
+"""Indicator values of the closed candles, in numpy buffers with room to grow (by half).
 
 Computing is one call into ``qfdesk.engine.indicators.batch`` per indicator: over all closed
 candles when the series is set, and over a warm-up tail when new candles close (exact for the
@@ -69,7 +69,7 @@ class IndicatorValues:
     def reset(self, series: CandleSeries, count: int) -> None:
         """Compute over candles [0, count) from scratch."""
         values = compute(self.spec, series.high[:count], series.low[:count], series.close[:count])
-        self._buffers = np.empty((len(values), max(count, 16)))
+        self._buffers = np.empty((len(values), count + max(count // 8, 1024)))
         self._buffers[:, :count] = values
         self._count = count
         self.computed += count
@@ -93,7 +93,8 @@ class IndicatorValues:
             self.spec, series.high[lo:count], series.low[lo:count], series.close[lo:count]
         )
         if count > self._buffers.shape[1]:
-            grown = np.empty((self._buffers.shape[0], max(count, 2 * self._buffers.shape[1])))
+            capacity = max(count, self._buffers.shape[1] + self._buffers.shape[1] // 2)
+            grown = np.empty((self._buffers.shape[0], capacity))
             grown[:, :old] = self._buffers[:, :old]
             self._buffers = grown
         for i, column in enumerate(values):

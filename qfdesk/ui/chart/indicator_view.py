@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
@@ -10,14 +9,12 @@ from qfdesk.ui.chart import theme
 from qfdesk.ui.chart.histogram_item import HistogramItem
 from qfdesk.ui.chart.indicator_spec import IndicatorSpec
 from qfdesk.ui.chart.indicator_values import IndicatorValues
+from qfdesk.ui.chart.line_item import LineItem
 
 
-def _line(color: str, dashed: bool = False) -> pg.PlotDataItem:
+def _line(color: str, dashed: bool = False) -> LineItem:
     style = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine
-    item = pg.PlotDataItem(pen=pg.mkPen(color, width=1, style=style), antialias=False)
-    item.setClipToView(True)
-    item.setDownsampling(auto=True, method="peak")
-    return item
+    return LineItem(pg.mkPen(color, width=0, style=style))
 
 
 class IndicatorView:
@@ -27,7 +24,7 @@ class IndicatorView:
         self.spec = spec
         self.plot = plot
         info = spec.info
-        self.lines: dict[str, pg.PlotDataItem] = {}
+        self.lines: dict[str, LineItem] = {}
         self.histogram: HistogramItem | None = None
         for i, name in enumerate(info.outputs):
             if name == info.histogram:
@@ -52,10 +49,10 @@ class IndicatorView:
         if info.y_range is not None:
             plot.vb.setYRange(*info.y_range, padding=0.02)
 
-    def show(self, values: IndicatorValues, x: np.ndarray) -> None:
-        """Draw ``values`` at bar indices ``x`` (as long as the values)."""
+    def show(self, values: IndicatorValues) -> None:
+        """Draw ``values`` (value i at bar index i)."""
         for name, line in self.lines.items():
-            line.setData(x, values.output(name))
+            line.set_values(values.output(name))
         if self.histogram is not None:
             self.histogram.set_values(values.output(self.spec.info.histogram))
 
