@@ -17,6 +17,7 @@ from qfdesk.engine.csv_sink import (
     CsvSink,
     candle_dir,
     format_candle_time,
+    format_price,
     format_tick_time,
     new_session_id,
     tick_dir,
@@ -82,9 +83,7 @@ def test_candle_rows_exact_and_never_shifted(tmp_path: Path) -> None:
 
 @given(st.floats(min_value=1e-9, max_value=1e9, allow_nan=False, allow_infinity=False))
 def test_prices_are_written_without_loss(price: float) -> None:
-    from qfdesk.engine.csv_sink import _price
-
-    assert float(_price(price)) == price
+    assert float(format_price(price)) == price
 
 
 @given(st.integers(min_value=1_500_000_000_000, max_value=2_500_000_000_000))

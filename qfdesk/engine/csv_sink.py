@@ -89,7 +89,8 @@ def format_tick_time(seconds: float) -> str:
     return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(whole))}.{millis:03d}Z"
 
 
-def _price(value: float) -> str:
+def format_price(value: float) -> str:
+    """The shortest text that reads back as exactly the same float."""
     return repr(float(value))
 
 
@@ -204,10 +205,10 @@ class CsvSink:
                     format_candle_time(c.start),
                     asset,
                     label,
-                    _price(c.open),
-                    _price(c.high),
-                    _price(c.low),
-                    _price(c.close),
+                    format_price(c.open),
+                    format_price(c.high),
+                    format_price(c.low),
+                    format_price(c.close),
                 ]
                 for c in pending.values()
             ]
@@ -228,7 +229,7 @@ class CsvSink:
                 log.warning("not writing an impossible tick: %r", tick)
                 continue
             groups.setdefault(tick.asset, []).append(
-                [format_tick_time(tick.time), tick.asset, _price(tick.price)]
+                [format_tick_time(tick.time), tick.asset, format_price(tick.price)]
             )
         before = self.ticks_written
         directory = tick_dir(self.data_root)
