@@ -65,5 +65,6 @@ def test_health_meter_counts_frames_latency_and_drain_rhythm():
     assert health.frames_total == 2 and health.entries_total == 3 and health.drains == 5
     assert health.decode_errors == 2
     assert abs(health.drain_interval_max_ms - 25.0) < 1.0
+    assert 20.0 < health.drain_interval_p99_ms <= 25.0
     assert abs(health.drain_interval_ms - 22.5) < 1.0
     assert health.latency_ms is not None

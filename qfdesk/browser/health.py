@@ -14,7 +14,8 @@ _FRAME_MARK = '"Network.webSocketFrame'
 
 @dataclass(frozen=True, slots=True)
 class TailHealth:
-    """A snapshot. Times in seconds unless the name says ms; None when not measured yet."""
+    """A snapshot. Times in seconds unless the name says ms; None when not measured yet.
+    ``backlog``: drained batches not yet handed to the consumer."""
 
     state: str
     frames_total: int
@@ -25,10 +26,12 @@ class TailHealth:
     latency_ms: float | None
     latency_p95_ms: float | None
     drain_interval_ms: float | None
+    drain_interval_p99_ms: float | None
     drain_interval_max_ms: float | None
     drains: int
     callback_errors: int
     gaps: int
+    backlog: int
 
 
 class HealthMeter:
@@ -84,7 +87,7 @@ class HealthMeter:
             while series and series[0][0] < cutoff:
                 series.popleft()
 
-    def snapshot(self, state: str, decode_errors: int, gaps: int) -> TailHealth:
+    def snapshot(self, state: str, decode_errors: int, gaps: int, backlog: int = 0) -> TailHealth:
         now = time.time()
         with self._lock:
             self._trim(now)
@@ -101,8 +104,12 @@ class HealthMeter:
                 latency_ms=float(latencies[-1]) if latencies.size else None,
                 latency_p95_ms=float(np.percentile(latencies, 95)) if latencies.size else None,
                 drain_interval_ms=float(intervals.mean()) if intervals.size else None,
+                drain_interval_p99_ms=(
+                    float(np.percentile(intervals, 99)) if intervals.size else None
+                ),
                 drain_interval_max_ms=float(intervals.max()) if intervals.size else None,
                 drains=self.drains,
                 callback_errors=self.callback_errors,
                 gaps=gaps,
+                backlog=backlog,
             )

@@ -8,6 +8,7 @@ records the gap. Everything drained before the gap has already been handed to th
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -40,7 +41,7 @@ class Gap:
 
 @dataclass(frozen=True, slots=True)
 class TailTiming:
-    busy_interval: float = 0.015
+    busy_interval: float = 0.01
     idle_interval: float = 0.035
     liveness_interval: float = 0.5
     backoff_min: float = 0.5
@@ -49,6 +50,9 @@ class TailTiming:
 
 class TailWorker(threading.Thread):
     """Drain ``driver.get_log("performance")`` continuously into ``on_entries``.
+
+    ``on_entries`` runs on a delivery thread of the worker, batches in drain order; ``stop``
+    returns after the last batch was handed over.
 
     ``connect`` returns a fresh chromedriver session with performance logging on (for example
     ``lambda: attach(address, performance_log=True)``); it is called at start and after every
@@ -78,6 +82,7 @@ class TailWorker(threading.Thread):
         self._lock = threading.Lock()
         self._driver: object | None = None
         self._detaching: list[threading.Thread] = []
+        self._batches: queue.SimpleQueue[list[dict] | None] = queue.SimpleQueue()
         self._state = TailState.DISCONNECTED
         self._gaps: list[Gap] = []
         self.reconnects = 0
@@ -99,7 +104,9 @@ class TailWorker(threading.Thread):
                 errors = int(self._decode_errors())
             except Exception:
                 log.exception("tail: decode error counter failed")
-        return self.meter.snapshot(self._state.value, errors, len(self.gaps))
+        return self.meter.snapshot(
+            self._state.value, errors, len(self.gaps), backlog=self._batches.qsize()
+        )
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop draining (one last drain first when connected) and end the session."""
@@ -116,6 +123,15 @@ class TailWorker(threading.Thread):
         return self._state is state
 
     def run(self) -> None:
+        delivery = threading.Thread(target=self._delivery_loop, name=f"{self.name}-deliver")
+        delivery.start()
+        try:
+            self._tail()
+        finally:
+            self._batches.put(None)
+            delivery.join()
+
+    def _tail(self) -> None:
         while not self._stop_event.is_set():
             try:
                 if self._driver is None:
@@ -144,13 +160,18 @@ class TailWorker(threading.Thread):
 
     def _deliver(self, entries: list[dict]) -> None:
         self.meter.drained(entries)
-        if not entries:
-            return
-        try:
-            self._on_entries(entries)
-        except Exception:
-            self.meter.callback_errors += 1
-            log.exception("tail: entries callback failed on a batch of %d", len(entries))
+        if entries:
+            self._batches.put(entries)
+
+    def _delivery_loop(self) -> None:
+        """Hand batches to ``on_entries`` in drain order, on a thread of their own, so a slow
+        consumer (decoding, CSV writes) never delays the next drain."""
+        while (entries := self._batches.get()) is not None:
+            try:
+                self._on_entries(entries)
+            except Exception:
+                self.meter.callback_errors += 1
+                log.exception("tail: entries callback failed on a batch of %d", len(entries))
 
     def _drain_loop(self) -> None:
         timing = self._timing
