@@ -545,9 +545,11 @@ def _matches(values: np.ndarray, wanted: str | None) -> np.ndarray:
 
 
 def _report(problems: list[RowProblem], rows: _Rows, checks: _Checks) -> None:
+    """Add the rows the checks marked, then order all problems by file and line."""
     for i in np.flatnonzero(~checks.ok):
         path = rows.files[rows.file_index[i]].path
         problems.append(RowProblem(path, int(rows.lines[i]), str(checks.reasons[i])))
+    problems.sort(key=lambda problem: (str(problem.file), problem.line))
 
 
 def _write_ranks(rows: _Rows) -> np.ndarray:
