@@ -244,3 +244,36 @@ def test_live_source_launches_and_feeds_entries(tmp_path, sim):
     assert probe_debugger("127.0.0.1", settings.port) is None
     assert states[0].value == "connected"
     time.sleep(0.1)
+
+
+@pytest.mark.browser
+@needs_browser
+def test_live_source_reads_one_platform_tab_when_two_are_open(tmp_path, sim):
+    from collections import Counter
+
+    from qfdesk.browser.tabs import entry_webview
+
+    decoder = FrameDecoder()
+    batches: list[list[dict]] = []
+    settings = rig_settings(tmp_path / "profile", free_port(), url=sim.url)
+    source = LiveSource(settings, batches.append, launch=True)
+    driver = None
+    try:
+        source.start()
+        driver = attach(settings.address)
+        driver.switch_to.new_window("tab")
+        driver.get(sim.url)
+        time.sleep(2.5)
+        opened_at = len(batches)
+        time.sleep(4)
+        later = [e for batch in batches[opened_at:] for e in batch]
+    finally:
+        detach(driver)
+        source.stop(close_chrome=True)
+    assert len({entry_webview(e) for e in later} - {None}) == 1
+    assert source.tab_filter.dropped > 0, "the second tab's frames were not even logged"
+    ticks = Counter(
+        (t.asset, t.time, t.price) for t in decoder.feed_many(later) if isinstance(t, Tick)
+    )
+    assert sum(ticks.values()) > 10
+    assert all(n == 1 for n in ticks.values()), "a tick was read from both tabs"

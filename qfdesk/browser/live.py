@@ -16,6 +16,7 @@ from qfdesk.browser.attach import attach
 from qfdesk.browser.chrome_launcher import ChromeEndpoint, ensure_chrome
 from qfdesk.browser.health import TailHealth
 from qfdesk.browser.settings import BrowserSettings
+from qfdesk.browser.tabs import PlatformEntryFilter
 from qfdesk.browser.tail import Gap, TailState, TailTiming, TailWorker
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class LiveSource:
     already listens on the port and starts one otherwise. The first attach happens on
     ``start`` so that a wrong chromedriver or an absent Chrome fails at once with its
     message; after that the tail reconnects by itself. ``on_state`` gets every TailState.
+    With several platform tabs open only one is read (see PlatformEntryFilter).
     """
 
     def __init__(
@@ -56,6 +58,7 @@ class LiveSource:
         self._timing = timing or TailTiming()
         self.endpoint: ChromeEndpoint | None = None
         self.tail: TailWorker | None = None
+        self.tab_filter: PlatformEntryFilter | None = None
 
     def _connect(self) -> object:
         return attach(
@@ -73,9 +76,16 @@ class LiveSource:
         def connect() -> object:
             return handed.pop() if handed else self._connect()
 
+        self.tab_filter = PlatformEntryFilter(self.settings.address, self.settings.url_mark)
+
+        def on_entries(entries: list[dict]) -> None:
+            kept = self.tab_filter(entries)
+            if kept:
+                self._on_entries(kept)
+
         self.tail = TailWorker(
             connect,
-            self._on_entries,
+            on_entries,
             on_state=self._on_state,
             decode_errors=self._decode_errors,
             timing=self._timing,

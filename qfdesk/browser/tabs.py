@@ -102,3 +102,59 @@ class PlatformTab:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.1)
+
+
+def entry_webview(entry: dict) -> str | None:
+    """The tab (target id) a performance-log entry came from; chromedriver appends it as the
+    message's last key, so a suffix search avoids parsing the whole message."""
+    message = entry.get("message", "")
+    at = message.rfind('"webview":"')
+    if at < 0:
+        return None
+    start = at + len('"webview":"')
+    end = message.find('"', start)
+    return message[start:end] if end > start else None
+
+
+class PlatformEntryFilter:
+    """Keeps the entries of ONE platform tab when the trader has several open.
+
+    The tail's session logs every tab. With one platform tab (the usual case) everything
+    passes; with two or more, their sockets would deliver every tick twice, so only the tab
+    Chrome lists first (the most recently active one) is kept. The tab list is refreshed every
+    ``refresh`` seconds; if it cannot be read, the last choice stands.
+    """
+
+    def __init__(self, address: str, url_mark: str, refresh: float = 1.0) -> None:
+        self.address = address
+        self.url_mark = url_mark
+        self.refresh = refresh
+        self._checked = 0.0
+        self._keep: str | None = None
+        self.dropped = 0
+
+    def _update(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < self.refresh:
+            return
+        self._checked = now
+        try:
+            tabs = platform_tabs(self.address, self.url_mark)
+        except (OSError, ValueError) as exc:
+            log.debug("tabs: cannot list tabs (%s); keeping the last choice", exc)
+            return
+        keep = tabs[0].target_id if len(tabs) > 1 else None
+        if keep != self._keep:
+            log.info(
+                "tabs: %s",
+                f"several platform tabs; reading {keep}" if keep else "reading every tab",
+            )
+            self._keep = keep
+
+    def __call__(self, entries: list[dict]) -> list[dict]:
+        self._update()
+        if self._keep is None:
+            return entries
+        kept = [e for e in entries if entry_webview(e) in (self._keep, None)]
+        self.dropped += len(entries) - len(kept)
+        return kept

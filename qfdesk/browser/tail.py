@@ -41,7 +41,7 @@ class Gap:
 
 @dataclass(frozen=True, slots=True)
 class TailTiming:
-    busy_interval: float = 0.01
+    busy_interval: float = 0.015
     idle_interval: float = 0.035
     liveness_interval: float = 0.5
     backoff_min: float = 0.5
