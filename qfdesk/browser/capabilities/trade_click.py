@@ -83,6 +83,11 @@ class IntentLedger:
                 self._clicked[intent_id] = attempt_id
             return earlier
 
+    def release(self, intent_id: str) -> None:
+        """Forget an intent whose every click provably failed to reach the button."""
+        with self._lock:
+            self._clicked.pop(intent_id, None)
+
 
 LEDGER = IntentLedger()
 
@@ -332,6 +337,9 @@ def trade_click(
         except NOT_DELIVERED as exc:
             strategies.append({"strategy": name, "delivered": False, "error": type(exc).__name__})
             log.info("trade %s: %s did not reach the button (%s)", attempt_id, name, exc.msg)
+            if isinstance(exc, StaleElementReferenceException):
+                fresh = ctx.selectors.find(ctx.driver, _BUTTONS[side])
+                button = fresh.element if fresh is not None else button
             continue
         except WebDriverException as exc:
             # The command may have dispatched the click before failing: never click again.
@@ -349,6 +357,8 @@ def trade_click(
         proof = _confirm(ctx, mark, known_ids, symbol, shown_amount, side, dom_before, timeout)
     else:
         proof = {"confirmed": False, "by": None}
+        if intent_id is not None:
+            LEDGER.release(intent_id)
     diagnostics["proof"] = proof
     after = save_screenshot(ctx, f"trade-{attempt_id}-after")
     if after is not None:
