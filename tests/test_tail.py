@@ -141,3 +141,36 @@ def test_two_sessions_both_receive_the_performance_log(tmp_path):
         common = set(own) & set(tail)
         assert len(common) > 20
         assert len(common) >= 0.9 * min(len(own), len(tail))
+
+
+def test_dropped_socket_and_malformed_frames_do_not_stop_the_tail(tmp_path):
+    with SimulatedPlatform(assets=2, tick_rate=20, seed=14) as sim:
+        rig = ChromeRig(tmp_path / "profile")
+        try:
+            rig.launch()
+            tail = rig.start_tail()
+            rig.open_page(sim.url)
+            rig.wait_ready()
+            sockets_before = sum(
+                1 for e in rig.collected.events if type(e).__name__ == "SocketOpened"
+            )
+            sim.control("malformed", kind="bad_json")
+            sim.control("malformed", kind="header_without_attachment")
+            sim.control("drop_socket", socket="trading", how="close")
+            assert wait_for(lambda: sim.state()["trading_sockets"] == 1, 10)
+            rig.wait_ready()
+            reconnected_at = time.time()
+            time.sleep(3)
+            sim.control("pause_stream")
+            time.sleep(1.0)
+            health = tail.health()
+        finally:
+            rig.close()
+        opened = [e for e in rig.collected.events if type(e).__name__ == "SocketOpened"]
+        assert len(opened) > sockets_before, "the page's new socket was not seen"
+        assert health.state == "connected" and health.decode_errors >= 2
+        assert not rig.tail.gaps
+        after = _sent(sim, since=reconnected_at)
+        assert sum(after.values()) > 10
+        assert not after - _got(rig)
+        assert all(n == 1 for n in _got(rig).values())
