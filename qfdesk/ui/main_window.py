@@ -24,7 +24,7 @@ from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import LogPanel, QtLogHandler
 from qfdesk.ui.market_model import MarketModel
 from qfdesk.ui.page_sync import PageSync
-from qfdesk.ui.source_state import SourceState, age_text, sense
+from qfdesk.ui.source_state import LIVE_WINDOW, SourceState, age_text, sense
 from qfdesk.ui.status_bar import StatusBar
 from qfdesk.ui.toolbar import MainToolbar
 from qfdesk.ui.trade_book import TradeBook, TradeRecord, TradeStatus
@@ -75,6 +75,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timeframe = DEFAULT_TIMEFRAME
         self.source_state = SourceState.DISCONNECTED
         self.tail_state = "disconnected"
+        self.live_window = LIVE_WINDOW
         self._history_at: dict[str, float] = {}
         self._history_files: dict[str, int] = {}
         self._offset: float | None = None
@@ -205,6 +206,10 @@ class MainWindow(QtWidgets.QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        else:
+            vertical = QtCore.Qt.Orientation.Vertical
+            self.resizeDocks([self.open_dock], [170], vertical)
+            self.resizeDocks([self.trade_dock], [230], QtCore.Qt.Orientation.Horizontal)
         specs = self.store.indicators()
         problems = self.chart.set_indicator_specs(DEFAULT_INDICATORS if specs is None else specs)
         for problem in problems:
@@ -239,7 +244,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_connected(self, ok: bool, text: str) -> None:
         if ok:
             self.connect_panel.hide()
-            self.status.show_connection(text)
+            self.status.show_connection(f"{text}: {self.tail_state}")
             log.info("connected: %s", text)
             if self.asset:
                 self.page_sync.request(self.asset)
@@ -374,7 +379,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._on_candles(asset, False)
         age = self.market.tick_age(self.asset) if self.asset else None
         connected = self.bridge.connected
-        state = sense(connected, age)
+        state = sense(connected, age, self.live_window)
         if state is not SourceState.LIVE and self.asset:
             self._load_history(self.asset)
         if state is not self.source_state:
@@ -384,6 +389,8 @@ class MainWindow(QtWidgets.QMainWindow):
             source = f"Chrome {self.bridge.settings.address}"
         elif self._history_files.get(self.asset):
             source = f"CSV files in {self.history.root}"
+        elif self.chart.series is not None and len(self.chart.series):
+            source = "this session's data (no CSV files for this asset)"
         else:
             source = "no data for this asset" if self.asset else "-"
         self.status.show_state(state, source, age_text(age))

@@ -49,6 +49,7 @@ class TradePanel(QtWidgets.QWidget):
         self.sell_button.clicked.connect(self.sellClicked)
         self.hotkeys_label = QtWidgets.QLabel("")
         self.hotkeys_label.setObjectName("sectionTitle")
+        self.hotkeys_label.setWordWrap(True)
         self.message = QtWidgets.QLabel("")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -93,7 +94,7 @@ class TradePanel(QtWidgets.QWidget):
         self.sell_button.setEnabled(not busy)
 
     def set_hotkeys(self, buy: str, sell: str) -> None:
-        self.hotkeys_label.setText(f"hotkeys: BUY {buy} \u00b7 SELL {sell}")
+        self.hotkeys_label.setText(f"hotkeys: BUY {buy}, SELL {sell}")
 
     def show_message(self, text: str, kind: str = "info") -> None:
         color = {"error": SELL, "warning": WARN}.get(kind, TEXT)

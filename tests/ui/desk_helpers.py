@@ -1,0 +1,130 @@
+"""A real main window on a real simulator and headless Chromium, for the UI tests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from browser_helpers import free_port, rig_settings
+from PySide6 import QtCore
+
+from qfdesk.engine.risk import RiskLimits
+from qfdesk.sim.platform import SimulatedPlatform
+from qfdesk.ui.layout_store import LayoutStore
+from qfdesk.ui.live_bridge import LiveBridge
+from qfdesk.ui.log_panel import QtLogHandler
+from qfdesk.ui.main_window import MANUAL_LIMITS, MainWindow
+
+
+def run(loop: asyncio.AbstractEventLoop, coro, timeout: float = 30.0):
+    """Run ``coro`` on the qasync loop (Qt events and asyncio tasks both run meanwhile)."""
+    return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+
+async def until(predicate: Callable[[], object], timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(interval)
+    return bool(predicate())
+
+
+def wait_until(loop, predicate: Callable[[], object], timeout: float) -> bool:
+    return run(loop, until(predicate, timeout), timeout + 5)
+
+
+def pause(loop, seconds: float) -> None:
+    run(loop, asyncio.sleep(seconds), seconds + 5)
+
+
+def ini_store(path: Path) -> LayoutStore:
+    return LayoutStore(QtCore.QSettings(str(path), QtCore.QSettings.Format.IniFormat))
+
+
+class Desk:
+    """MainWindow + LiveBridge; ``connect`` launches headless Chromium on the simulator."""
+
+    def __init__(
+        self,
+        tmp: Path,
+        *,
+        data_root: Path | None = None,
+        limits: RiskLimits = MANUAL_LIMITS,
+        simulated: bool = True,
+    ) -> None:
+        self.tmp = tmp
+        self.data_root = data_root or tmp / "data"
+        self.bridge = LiveBridge(self.data_root, tmp / "artifacts")
+        self.store = ini_store(tmp / "settings.ini")
+        self.handler = QtLogHandler()
+        root = logging.getLogger()
+        self._root_level = root.level
+        root.addHandler(self.handler)
+        root.setLevel(min(root.level or logging.INFO, logging.INFO))
+        self.settings = rig_settings(tmp / "profile", free_port())
+        self.window = MainWindow(
+            bridge=self.bridge,
+            store=self.store,
+            history_root=self.data_root,
+            browser_settings=self.settings,
+            log_handler=self.handler,
+            risk_limits=limits,
+            simulated=simulated,
+        )
+        self.window.resize(1500, 920)
+        self.window.show()
+
+    def connect(self, loop, sim: SimulatedPlatform, timeout: float = 30.0) -> None:
+        self.window.connect_chrome(self.settings, launch=True, navigate_to=sim.url)
+        assert wait_until(loop, lambda: self.bridge.connected, timeout), "no connection"
+
+    def close(self) -> None:
+        self.window.close()
+        self.bridge.stop(close_chrome=True)
+        root = logging.getLogger()
+        root.removeHandler(self.handler)
+        root.setLevel(self._root_level)
+        self.window.deleteLater()
+
+
+class GuiWatchdog:
+    """A 10 ms timer on the GUI thread recording the gaps between its firings.
+
+    Each gap is also split using Linux's per-thread schedstat: time the thread waited on the
+    run queue (runnable, but the machine's CPUs were busy with other processes) is not a
+    stall of the app. ``stall`` = gap minus run-queue wait: the thread was working or blocked
+    (on Selenium, disk, a lock) -- what the app must keep under 50 ms.
+    """
+
+    def __init__(self, interval_ms: int = 10) -> None:
+        self._path = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
+        self.timer = QtCore.QTimer()
+        self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._beat)
+        self.gaps: list[float] = []
+        self.stalls: list[float] = []
+        self._last = (0.0, 0.0)
+
+    def _sample(self) -> tuple[float, float]:
+        wait_ns = int(self._path.read_text().split()[1])
+        return time.perf_counter(), wait_ns / 1e9
+
+    def start(self) -> None:
+        self._last = self._sample()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _beat(self) -> None:
+        now, waited = self._sample()
+        gap = now - self._last[0]
+        self.gaps.append(gap * 1000)
+        self.stalls.append((gap - (waited - self._last[1])) * 1000)
+        self._last = (now, waited)
