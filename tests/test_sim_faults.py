@@ -203,8 +203,9 @@ def test_ticks_received_equal_ticks_sent(rate: int) -> None:
 
         received = run(scenario())
         sent = [(t.asset, t.time, t.price) for t in sim.sent_ticks()]
-    assert rate * 2 * 0.8 <= len(sent) <= rate * 2.5
     assert received == sent
+    span = sim.sent_ticks()[-1].sent_at - sim.sent_ticks()[0].sent_at
+    assert 0.5 * rate <= (len(sent) - 1) / span <= 1.3 * rate  # roughly; a busy machine lags
     by_asset: dict[str, list[float]] = {}
     for asset, when, _ in sent:
         by_asset.setdefault(asset, []).append(when)

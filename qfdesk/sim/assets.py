@@ -19,6 +19,7 @@ class SimAsset:
     precision: int
     payout: int
     price: float
+    twin: int = 0  # id of the same market's OTC / regular counterpart (row[10] or row[11])
     is_otc: bool = True
     active: bool = True
 
@@ -39,8 +40,8 @@ class SimAsset:
             30,
             3,
             1 if self.is_otc else 0,
-            0 if self.is_otc else self.id + 1000,
-            self.id + 1000 if self.is_otc else 0,
+            0 if self.is_otc else self.twin,
+            self.twin if self.is_otc else 0,
             [],
             OTC_CLOSE_TIME,
             self.active,
@@ -53,20 +54,22 @@ class SimAsset:
 
 # Real-looking assets first (ids, names and payouts as on the live platform).
 _KNOWN = (
-    SimAsset(66, "EURUSD_otc", "EUR/USD OTC", "currency", 5, 92, 1.08412),
-    SimAsset(67, "AUDCAD_otc", "AUD/CAD OTC", "currency", 5, 87, 0.89903),
-    SimAsset(78, "EURGBP_otc", "EUR/GBP OTC", "currency", 5, 86, 0.87894),
-    SimAsset(81, "GBPUSD_otc", "GBP/USD OTC", "currency", 5, 90, 1.31714),
-    SimAsset(170, "#AAPL_otc", "Apple OTC", "stock", 3, 90, 188.697),
-    SimAsset(74, "USDJPY_otc", "USD/JPY OTC", "currency", 3, 85, 147.512),
-    SimAsset(292, "#BA_otc", "Boeing Company OTC", "stock", 2, 92, 232.85),
-    SimAsset(87, "EURNZD_otc", "EUR/NZD OTC", "currency", 5, 88, 2.0635),
-    SimAsset(480, "TON-USD_otc", "Toncoin OTC", "cryptocurrency", 6, 92, 3.142517),
-    SimAsset(400, "XPTUSD_otc", "Platinum spot OTC", "commodity", 2, 45, 1402.15),
-    SimAsset(560, "VIX_otc", "VIX OTC", "stock", 4, 63, 15.8721),
-    SimAsset(94, "AUDNZD_otc", "AUD/NZD OTC", "currency", 5, 79, 1.09642),
+    SimAsset(66, "EURUSD_otc", "EUR/USD OTC", "currency", 5, 92, 1.08412, 1),
+    SimAsset(67, "AUDCAD_otc", "AUD/CAD OTC", "currency", 5, 87, 0.89903, 36),
+    SimAsset(78, "EURGBP_otc", "EUR/GBP OTC", "currency", 5, 86, 0.87894, 47),
+    SimAsset(86, "GBPUSD_otc", "GBP/USD OTC", "currency", 5, 90, 1.31714, 56),
+    SimAsset(170, "#AAPL_otc", "Apple OTC", "stock", 3, 90, 188.697, 5),
+    SimAsset(93, "USDJPY_otc", "USD/JPY OTC", "currency", 3, 85, 147.512, 63),
+    SimAsset(292, "#BA_otc", "Boeing Company OTC", "stock", 2, 92, 232.85, 8),
+    SimAsset(80, "EURNZD_otc", "EUR/NZD OTC", "currency", 5, 88, 2.0635, 49),
+    SimAsset(480, "TON-USD_otc", "Toncoin OTC", "cryptocurrency", 6, 92, 3.142517, 479),
+    SimAsset(400, "XPTUSD_otc", "Platinum spot OTC", "commodity", 2, 45, 1402.15, 312),
+    SimAsset(560, "VIX_otc", "VIX OTC", "stock", 4, 63, 15.8721, 559),
+    SimAsset(70, "AUDNZD_otc", "AUD/NZD OTC", "currency", 5, 79, 1.09642, 39),
 )
-_CLOSED = SimAsset(1, "EURUSD", "EUR/USD", "currency", 5, 24, 1.16512, is_otc=False, active=False)
+_CLOSED = SimAsset(
+    1, "EURUSD", "EUR/USD", "currency", 5, 24, 1.16512, 66, is_otc=False, active=False
+)
 
 
 def build_catalogue(active_count: int) -> list[SimAsset]:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
+from qfdesk.engine.paths import resource_path
 from qfdesk.sim import frames
 from qfdesk.sim.control import DEMO_PATH, REAL_PATH
 from qfdesk.sim.session import Session
@@ -24,9 +25,7 @@ from qfdesk.sim.state import SimState
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = (
-    Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2])) / "resources" / "sim"
-)
+STATIC_DIR = resource_path("sim")
 MAX_PAYLOAD = 1_000_000
 
 
