@@ -247,7 +247,7 @@ class FrameDecoder:
             except (ValueError, RecursionError):
                 stats.malformed["bad_attachment_json"] += 1
                 return
-            if name is not _ACK:
+            if name:  # an empty name marks the attachment of a binary ack
                 self._dispatch(name, payload, received, out, converters, prefix)
         elif opcode == 1:
             name = self._headers.get(data)
