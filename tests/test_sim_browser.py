@@ -52,7 +52,7 @@ PAGE_SELECTORS = [
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[SimulatedPlatform]:
-    with SimulatedPlatform(seed=3, assets=6, ping_interval=0.8, ping_timeout=1.0) as platform:
+    with SimulatedPlatform(seed=3, assets=6, ping_interval=0.8, ping_timeout=3.0) as platform:
         yield platform
 
 
