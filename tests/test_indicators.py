@@ -208,3 +208,54 @@ def test_peek_does_not_change_state():
         for _ in range(3):
             peeked.peek(h * 1.01, l * 0.99, c * 1.005)
         assert _same_value(plain.update(h, l, c), peeked.update(h, l, c))
+
+
+# ---- property: any short series, any periods, with flat stretches ----
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+_prices_st = st.lists(
+    st.sampled_from([1.0, 1.0001, 1.0002, 0.9999, 1.5, 0.5, 1.00005]), min_size=0, max_size=80
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=_prices_st, period=st.integers(2, 12), other=st.integers(2, 6))
+def test_property_incremental_equals_batch_and_talib(values, period, other):
+    close = np.array(values, dtype=float)
+    high, low = close * 1.001, close * 0.999
+    cases = [
+        (incremental.SMA(period), [batch.sma(close, period)], [talib.SMA(close, period)], "c"),
+        (incremental.EMA(period), [batch.ema(close, period)], [talib.EMA(close, period)], "c"),
+        (incremental.RSI(period), [batch.rsi(close, period)], [talib.RSI(close, period)], "c"),
+        (
+            incremental.MACD(other, other + period, other),
+            list(batch.macd(close, other, other + period, other)),
+            list(talib.MACD(close, other, other + period, other)),
+            "c",
+        ),
+        (
+            incremental.Bollinger(period),
+            list(batch.bollinger(close, period)),
+            list(talib.BBANDS(close, period, 2, 2, 0)),
+            "c",
+        ),
+        (
+            incremental.Stochastic(period, other, other),
+            list(batch.stochastic(high, low, close, period, other, other)),
+            list(talib.STOCH(high, low, close, period, other, 0, other, 0)),
+            "hlc",
+        ),
+    ]
+    for indicator, ours, oracle, inputs in cases:
+        columns = [close] if inputs == "c" else [high, low, close]
+        if len(close):
+            values_live, _ = _run_incremental(indicator, columns, peek_every=3)
+        for j, (mine, expected) in enumerate(zip(ours, oracle)):
+            np.testing.assert_array_equal(np.isnan(mine), np.isnan(expected))
+            np.testing.assert_allclose(mine, expected, rtol=1e-9, atol=1e-9, equal_nan=True)
+            if len(close):
+                np.testing.assert_allclose(
+                    values_live[:, j], mine, rtol=1e-9, atol=1e-9, equal_nan=True
+                )

@@ -250,12 +250,17 @@ def rolling_std(x: np.ndarray, period: int) -> np.ndarray:
     """Population standard deviation of the last ``period`` values (TA-Lib's STDDEV, nbdev 1).
 
     pandas' rolling variance (Welford's sliding update) keeps its error relative to the
-    window's own spread; sums of x^2 (TA-Lib's way, or any prefix sums) lose that precision
-    on a nearly flat window among moving prices, where the square root magnifies it."""
+    window's own spread, where sums of x^2 (TA-Lib's way, or prefix sums) lose precision on a
+    nearly flat window among moving prices. A window of equal values is set exactly flat:
+    the rounding left by values that slid out would otherwise show through the square root."""
     check_period(period)
     x = _as_array(x)
     std = pd.Series(x).rolling(period).std(ddof=0).to_numpy(copy=True)
     std[: period - 1] = np.nan
+    n = x.shape[0]
+    if n >= period > 1:
+        same = (x[1:] == x[:-1]).astype(np.float64)
+        std[period - 1 :][window_sums(same, period - 1) == period - 1] = 0.0
     return std
 
 

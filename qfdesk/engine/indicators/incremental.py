@@ -179,9 +179,13 @@ class MACD:
 
 
 class Bollinger:
-    """SMA middle band and population standard deviation, by a sliding Welford update."""
+    """SMA middle band and population standard deviation, by a sliding Welford update.
+
+    A window of equal values is exactly flat (std 0): rounding left by the values that slid
+    out would otherwise show through the square root."""
 
     __slots__ = (
+        "_flat_run",
         "_m2",
         "_mean",
         "_since_resync",
@@ -199,7 +203,12 @@ class Bollinger:
         self._mean = 0.0
         self._m2 = 0.0
         self._since_resync = 0
+        self._flat_run = 0
         self.value = Bands(NAN, NAN, NAN)
+
+    def _run_with(self, x: float) -> int:
+        """How many values in a row would equal x once x is added."""
+        return self._flat_run + 1 if self._window and self._window[-1] == x else 1
 
     def _slide(self, x: float) -> tuple[float, float]:
         """Mean and sum of squared deviations after x enters (and the oldest leaves, if full)."""
@@ -217,10 +226,13 @@ class Bollinger:
         return Bands(mean + self.k_up * std, mean, mean - self.k_down * std)
 
     def update(self, x: float) -> Bands:
+        self._flat_run = self._run_with(x)
         self._mean, self._m2 = self._slide(x)
         self._window.append(x)
         self._since_resync += 1
-        if self._since_resync >= self.period:
+        if self._flat_run >= self.period:
+            self._mean, self._m2 = x, 0.0
+        elif self._since_resync >= self.period:
             self._since_resync = 0
             mean = math.fsum(self._window) / len(self._window)
             self._mean = mean
@@ -232,6 +244,8 @@ class Bollinger:
     def peek(self, x: float) -> Bands:
         if len(self._window) < self.period - 1:
             return Bands(NAN, NAN, NAN)
+        if self._run_with(x) >= self.period:
+            return Bands(x, x, x)
         return self._bands(*self._slide(x))
 
 
