@@ -125,7 +125,10 @@ class PerfLog:
         self._pending: dict[str, str] = {}
 
     def drain(self, driver: Any) -> PerfLog:
-        for entry in driver.get_log("performance"):
+        return self.drain_entries(driver.get_log("performance"))
+
+    def drain_entries(self, entries: list[dict[str, Any]]) -> PerfLog:
+        for entry in entries:
             message = json.loads(entry["message"])["message"]
             params = message.get("params", {})
             method = message.get("method")
@@ -157,6 +160,20 @@ class PerfLog:
 
     def received_events(self, name: str) -> list[Any]:
         return [payload for _, event, payload in self.events if event == name]
+
+
+def interleaved_headers(frames: list[tuple[str, int, str]]) -> int:
+    """How many binary-event headers had another socket's frame before their attachment."""
+    count = 0
+    for index, (rid, opcode, data) in enumerate(frames):
+        if opcode != 1 or not data.startswith("451-"):
+            continue
+        for later_rid, _, _ in frames[index + 1 :]:
+            if later_rid == rid:
+                break
+            count += 1
+            break
+    return count
 
 
 @pytest.fixture(scope="module")
@@ -395,6 +412,9 @@ def test_the_decoder_gets_every_tick_sent_through_chromium() -> None:
         finally:
             chrome.quit()
         sent = [(t.asset, t.time, t.price) for t in sim.sent_ticks()]
+    received = PerfLog()
+    received.drain_entries(entries)
+    assert interleaved_headers(received.received) > 0
     decoder = FrameDecoder()
     events = decoder.feed_many(entries)
     decoder.flush()

@@ -315,10 +315,10 @@ class SimState:
                     for symbol in self.favourites
                 ]
                 payload = {"signals": signals, "times": {"1": int(platform_now())}}
-                await session.emit("signals/update", payload, pause=rng.uniform(0.0, 0.03))
+                await session.emit("signals/update", payload, pause=rng.uniform(0.02, 0.08))
             else:
                 message = {"id": rng.randint(1, 10**9), "text": "gl everyone", "user": "trader"}
-                await session.emit("chat/message", message, pause=rng.uniform(0.0, 0.03))
+                await session.emit("chat/message", message, pause=rng.uniform(0.02, 0.08))
 
     async def on_chat_frame(self, session: Session, text: str) -> None:
         frame = frames.parse_client_frame(text)
