@@ -8,6 +8,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import talib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qfdesk.engine.indicators import batch, incremental
 
@@ -212,8 +214,6 @@ def test_peek_does_not_change_state():
 
 # ---- property: any short series, any periods, with flat stretches ----
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 _prices_st = st.lists(
     st.sampled_from([1.0, 1.0001, 1.0002, 0.9999, 1.5, 0.5, 1.00005]), min_size=0, max_size=80
