@@ -9,23 +9,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
+from qfdesk.engine.paths import default_profile_dir
+
+__all__ = [
+    "ProfileState",
+    "default_profile_dir",
+    "ensure_profile_dir",
+    "lock_owner",
+    "profile_state",
+]
 
 log = logging.getLogger(__name__)
-
-_CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
-PROFILE_DIRNAME = "Chrome_profile"
-
-
-def is_source_checkout(root: Path = _CHECKOUT_ROOT) -> bool:
-    return (root / "pyproject.toml").is_file() and (root / "qfdesk").is_dir()
-
-
-def default_profile_dir() -> Path:
-    """``Chrome_profile/`` next to the sources in a checkout, else the user data dir."""
-    if is_source_checkout():
-        return _CHECKOUT_ROOT / PROFILE_DIRNAME
-    return Path(platformdirs.user_data_dir("qfdesk")) / PROFILE_DIRNAME
 
 
 def ensure_profile_dir(path: Path) -> Path:

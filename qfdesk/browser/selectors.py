@@ -9,30 +9,22 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
+
+from qfdesk.engine.paths import config_dir, resources_dir
 
 log = logging.getLogger(__name__)
 
 SELECTORS_FILE = "selectors.json"
 
 
-def resources_dir() -> Path:
-    """``resources/`` of a checkout, or of a frozen app (PyInstaller's ``_MEIPASS``)."""
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        return Path(frozen) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
-
-
 def user_selectors_path() -> Path:
-    return Path(platformdirs.user_config_dir("qfdesk")) / SELECTORS_FILE
+    return config_dir() / SELECTORS_FILE
 
 
 @dataclass(frozen=True, slots=True)

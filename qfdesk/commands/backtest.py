@@ -100,15 +100,13 @@ def _risk_manager(args: argparse.Namespace) -> Any:
 
 
 def _registry(args: argparse.Namespace) -> Any:
-    import platformdirs
-
-    from qfdesk.engine.paths import APP_AUTHOR, APP_NAME
+    from qfdesk.engine.paths import config_dir
     from qfdesk.engine.strategies import StrategyRegistry
 
     registry = StrategyRegistry()
     path = args.strategies
     if path is None:
-        path = platformdirs.user_config_path(APP_NAME, APP_AUTHOR) / "strategies.json"
+        path = config_dir() / "strategies.json"
     elif not path.is_file():
         raise InputError(f"strategies file {path} does not exist")
     for problem in registry.load_config(path):

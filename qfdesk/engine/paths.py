@@ -1,18 +1,101 @@
-"""Where the terminal keeps its data by default."""
+"""Where QuantumFlux Desk keeps its files: one place decides every folder the app uses.
+
+Config (settings, selector overrides, strategies), data (CSVs, the Chrome profile when
+installed), logs and artifacts live in the platform's usual per-user folders (platformdirs;
+on Linux they follow ``XDG_CONFIG_HOME``, ``XDG_DATA_HOME`` and ``XDG_STATE_HOME``).
+``resources/`` (selectors.json, the simulated page, icons) is found in a PyInstaller bundle,
+in a source checkout, or in the ``share/qfdesk`` folder a wheel installs it to.
+"""
 
 from __future__ import annotations
 
+import site
+import sys
 from pathlib import Path
 
 import platformdirs
 
 APP_NAME = "QuantumFlux Desk"
 APP_AUTHOR = "qfdesk"
+PROFILE_DIRNAME = "Chrome_profile"
+ARTIFACTS_DIRNAME = "artifacts"
+RESOURCES_DIRNAME = "resources"
+# A wheel installs resources/ here, under the environment's prefix (see pyproject.toml).
+INSTALLED_RESOURCES = Path("share") / "qfdesk" / RESOURCES_DIRNAME
+
+_CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def is_frozen() -> bool:
+    """True inside a PyInstaller bundle."""
+    return bool(getattr(sys, "frozen", False)) and hasattr(sys, "_MEIPASS")
+
+
+def is_source_checkout(root: Path = _CHECKOUT_ROOT) -> bool:
+    """True when running from a clone of the repository (also an editable install)."""
+    return not is_frozen() and (root / "pyproject.toml").is_file() and (root / "qfdesk").is_dir()
+
+
+def config_dir() -> Path:
+    """Settings, the selectors override file and the strategies file."""
+    return platformdirs.user_config_path(APP_NAME, APP_AUTHOR)
 
 
 def default_data_root() -> Path:
     """The per-user data folder, e.g. ``~/.local/share/QuantumFlux Desk`` on Linux.
 
-    Commands let ``--data-dir`` override it.
+    The settings' data dir and commands' ``--data-dir`` override it for the CSVs.
     """
     return platformdirs.user_data_path(APP_NAME, APP_AUTHOR)
+
+
+def logs_dir() -> Path:
+    """Rotating log files, e.g. ``~/.local/state/QuantumFlux Desk/log`` on Linux."""
+    return platformdirs.user_log_path(APP_NAME, APP_AUTHOR)
+
+
+def artifacts_dir() -> Path:
+    """Screenshots and diagnostics files."""
+    return default_data_root() / ARTIFACTS_DIRNAME
+
+
+def default_profile_dir() -> Path:
+    """The persistent Chrome profile: ``Chrome_profile/`` in a checkout, else in the data dir."""
+    if is_source_checkout():
+        return _CHECKOUT_ROOT / PROFILE_DIRNAME
+    return default_data_root() / PROFILE_DIRNAME
+
+
+def _resource_candidates() -> list[Path]:
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return [Path(frozen) / RESOURCES_DIRNAME]
+    candidates = [_CHECKOUT_ROOT / RESOURCES_DIRNAME]
+    prefixes = [Path(sys.prefix), Path(site.getuserbase())]
+    candidates += [prefix / INSTALLED_RESOURCES for prefix in prefixes]
+    return candidates
+
+
+def resources_dir() -> Path:
+    """The folder holding ``selectors.json``, ``sim/`` and ``icons/``.
+
+    The first candidate with a ``selectors.json`` wins; if none has one, the first candidate
+    (so an error names the place the app looked first).
+    """
+    candidates = _resource_candidates()
+    for candidate in candidates:
+        if (candidate / "selectors.json").is_file():
+            return candidate
+    return candidates[0]
+
+
+def resource_path(*parts: str) -> Path:
+    """A file or folder inside ``resources/``, e.g. ``resource_path("icons", "qfdesk.svg")``."""
+    return resources_dir().joinpath(*parts)
+
+
+def app_command() -> list[str]:
+    """The command line that starts this app again (the bundle's executable, or qfdesk)."""
+    if is_frozen():
+        return [sys.executable]
+    return [sys.executable, "-m", "qfdesk"]

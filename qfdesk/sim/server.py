@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
-from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
