@@ -379,3 +379,13 @@ def test_cli_bad_input_exits_2_with_a_clear_message(quflx_csv_dir, capsys, chang
     }
     assert run_cli(*[item for pair in args.items() for item in pair]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 30])
+@pytest.mark.parametrize("name", ["sma-cross", "rsi-reversal", "macd-cross", "confluence"])
+def test_builtins_backtest_short_series_without_error(name, n):
+    series = CandleSeries("TEST", TF)
+    for i in range(n):
+        series.append(i * TF, 1.0, 1.0 + 0.001 * (i % 3), 1.0, 1.0 + 0.0005 * (i % 3))
+    result = run_backtest(series, TF, StrategyRegistry().create(name), BacktestConfig(60, 92.0))
+    assert result.stats.trades + result.stats.skipped == result.stats.signals

@@ -8,6 +8,8 @@ import logging
 import numpy as np
 import pytest
 import talib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qfdesk.engine.events import Candle, CandleClosed, Direction
 from qfdesk.engine.series import CandleSeries
@@ -441,3 +443,24 @@ def test_unreadable_strategies_file_is_a_problem_not_a_crash(tmp_path):
     problems = StrategyRegistry().load_config(config)
     assert len(problems) == 1 and "could not be read" in problems[0]
     assert StrategyRegistry().load_config(tmp_path / "absent.json") == []
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    closes=st.lists(st.sampled_from([1.0, 1.0001, 1.0002, 0.9999, 1.001, 0.999]), max_size=120),
+    name=st.sampled_from(["sma-cross", "rsi-reversal", "macd-cross", "confluence"]),
+    small=st.integers(1, 4),
+)
+def test_property_vectorised_equals_live_on_any_series(closes, name, small):
+    params = {
+        "sma-cross": {"fast": small, "slow": small + 3},
+        "rsi-reversal": {"period": small + 1, "low": 40, "high": 60},
+        "macd-cross": {"fast": small, "slow": small + 4, "signal": small},
+        "confluence": {"sma_fast": small, "sma_slow": small + 2, "window": small, "threshold": 0},
+    }[name]
+    strategy = REGISTRY.create(name, params)
+    series = series_of(closes) if closes else CandleSeries(ASSET, TF)
+    live = [(i, s.direction, s.confidence) for i, s in run_live(strategy.fresh(), series)]
+    batch = batch_list(strategy, series)
+    assert [(i, d) for i, d, _ in batch] == [(i, d) for i, d, _ in live]
+    np.testing.assert_allclose([c for *_, c in batch], [c for *_, c in live], rtol=1e-12)

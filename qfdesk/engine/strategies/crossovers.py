@@ -142,8 +142,7 @@ class RsiReversal(Strategy):
             calls, puts = crossings(
                 value - low > LEVEL_TOLERANCE, high - value > LEVEL_TOLERANCE, ~np.isnan(value)
             )
-        prev = np.empty_like(value)
-        prev[0] = np.nan
+        prev = np.full_like(value, np.nan)
         prev[1:] = value[:-1]
         depth = np.where(calls, low - prev, prev - high)
         with np.errstate(invalid="ignore"):
