@@ -124,8 +124,13 @@ class SimulatedPlatform:
 
     # -- addresses ---------------------------------------------------------------------
     @property
+    def _reachable_host(self) -> str:
+        """The host to browse to: a wildcard listen address is reached on loopback."""
+        return "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
+
+    @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{self._reachable_host}:{self.port}"
 
     @property
     def url(self) -> str:
@@ -139,11 +144,11 @@ class SimulatedPlatform:
 
     @property
     def socket_url(self) -> str:
-        return f"ws://{self.host}:{self.port}/socket.io/?EIO=4&transport=websocket"
+        return f"ws://{self._reachable_host}:{self.port}/socket.io/?EIO=4&transport=websocket"
 
     @property
     def chat_socket_url(self) -> str:
-        return f"ws://{self.host}:{self.port}/chat/socket.io/?EIO=4&transport=websocket"
+        return f"ws://{self._reachable_host}:{self.port}/chat/socket.io/?EIO=4&transport=websocket"
 
     # -- records (any thread) ------------------------------------------------------------
     def _require(self) -> SimState:
