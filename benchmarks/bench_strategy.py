@@ -11,6 +11,7 @@ Run: ``python benchmarks/bench_strategy.py [N]``.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from qfdesk.engine.strategies import StrategyRegistry, StrategyRunner
 
 INCREMENTAL_CANDLES = 200_000
 RUNNER_CANDLES = 100_000
+BATCH_RUNS = 9
 
 
 def best_of(fn: Callable[[], object], runs: int = 5) -> float:
@@ -62,11 +64,11 @@ def bench_batch(series: CandleSeries) -> None:
         ("Bollinger(20,2)", lambda: batch.bollinger(c), lambda: talib.BBANDS(c, 20, 2, 2, 0)),
         ("Stochastic(5,3,3)", lambda: batch.stochastic(h, lo, c), lambda: talib.STOCH(h, lo, c)),
     ]
-    print(f"\n1. Batch indicators over {len(c):,} candles (best of 5)")
+    print(f"\n1. Batch indicators over {len(c):,} candles (best of {BATCH_RUNS})")
     print(f"   {'indicator':<20}{'qfdesk ms':>12}{'TA-Lib ms':>12}{'ratio':>8}")
     total_ours = total_talib = 0.0
     for name, ours, oracle in cases:
-        t_ours, t_talib = best_of(ours), best_of(oracle)
+        t_ours, t_talib = best_of(ours, BATCH_RUNS), best_of(oracle, BATCH_RUNS)
         total_ours += t_ours
         total_talib += t_talib
         print(f"   {name:<20}{t_ours * 1e3:>12.1f}{t_talib * 1e3:>12.1f}{t_ours / t_talib:>8.2f}")
@@ -156,6 +158,8 @@ def bench_backtest(series: CandleSeries, registry: StrategyRegistry) -> None:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"{os.cpu_count()} CPUs, load average {load} (figures are wall-clock, best of runs)")
     series = make_series(n)
     registry = StrategyRegistry()
     bench_batch(series)
