@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 
 from qfdesk import __version__
+from qfdesk.engine.paths import logs_dir
+from qfdesk.log_setup import setup_logging
 from qfdesk.ui.desktop_options import add_desktop_arguments
 
 # Each subcommand lives in qfdesk.commands.<module> with configure(parser) and run(args) -> int.
@@ -42,9 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # The desktop app also logs to rotating files in the logs dir; subcommands to the console.
+    setup_logging(args.log_level, logs_dir() if args.command is None else None)
     if args.command is None:
         from qfdesk.ui.desktop import run_desktop
 
