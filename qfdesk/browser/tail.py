@@ -123,7 +123,9 @@ class TailWorker(threading.Thread):
         return self._state is state
 
     def run(self) -> None:
-        delivery = threading.Thread(target=self._delivery_loop, name=f"{self.name}-deliver")
+        delivery = threading.Thread(
+            target=self._delivery_loop, name=f"{self.name}-deliver", daemon=True
+        )
         delivery.start()
         try:
             self._tail()
