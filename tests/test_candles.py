@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qfdesk.engine.candles import CLOSE_GRACE, CandleBook
 from qfdesk.engine.events import Candle, CandleClosed, Tick
@@ -215,3 +217,57 @@ def test_unknown_asset_and_timeframe() -> None:
 def test_rejects_unknown_timeframes(timeframes: tuple[int, ...]) -> None:
     with pytest.raises(ValueError, match="timeframes"):
         CandleBook(timeframes)
+
+
+@pytest.mark.parametrize(
+    ("t", "p"),
+    [
+        (float("nan"), 1.0),
+        (float("inf"), 1.0),
+        (float("-inf"), 1.0),
+        (130.0, 0.0),
+        (130.0, -1.0),
+        (130.0, float("nan")),
+        (130.0, float("inf")),
+    ],
+)
+def test_bad_ticks_are_counted_and_change_nothing(t: float, p: float) -> None:
+    book = CandleBook((5, 60))
+    feed(book, [tick(121.0, 1.0), tick(125.5, 1.1)])
+    before = {tf: ohlc(book, A, tf) for tf in (5, 60)}
+    assert book.on_tick(tick(t, p)) == []
+    assert {tf: ohlc(book, A, tf) for tf in (5, 60)} == before
+    assert book.stats.bad_input == 1
+    book.on_tick(tick(126.0, 1.2))
+    assert book.forming(A, 60) == Candle(A, 60, 120, 1.0, 1.2, 1.0, 1.2)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([A, B]),
+            st.one_of(st.floats(allow_nan=True), st.floats(1e9, 1e9 + 2000)),
+            st.one_of(st.floats(allow_nan=True), st.floats(0.5, 2.0)),
+            st.one_of(st.none(), st.floats(allow_nan=True)),
+        ),
+        max_size=100,
+    )
+)
+def test_no_input_escapes_as_an_exception(
+    items: list[tuple[str, float, float, float | None]],
+) -> None:
+    book = CandleBook((5, 60, 300))
+    closed: list[CandleClosed] = []
+    for asset, t, p, clock in items:
+        closed += book.on_tick(tick(t, p, asset))
+        if clock is not None:
+            closed += book.on_clock(clock)
+    keys = [(c.candle.asset, c.candle.timeframe, c.candle.start) for c in closed]
+    assert len(keys) == len(set(keys))
+    for asset in book.assets():
+        for tf in (5, 60, 300):
+            s = book.series(asset, tf)
+            assert bool(np.all(np.diff(s.start) > 0))
+            assert bool(np.all(np.isfinite(s.close)))
+            assert bool(np.all(s.low <= s.high))

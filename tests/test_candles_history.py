@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from qfdesk.engine.candles import CandleBook
 from qfdesk.engine.events import Candle, CandleClosed, HistoryCandles, HistoryTicks, Tick
 
@@ -221,3 +225,50 @@ def test_a_candle_already_closed_keeps_what_was_announced() -> None:
     assert closed == []  # written once already: first one wins, nothing is announced twice
     assert ohlc(book, 60)[0] == (600, 1.0, 1.0, 1.0, 1.0)
     assert book.stats.history_candles == 2
+
+
+prices = st.one_of(st.floats(allow_nan=True), st.floats(0.5, 2.0))
+times = st.one_of(st.floats(allow_nan=True), st.floats(0.0, 3000.0))
+starts = st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(0, 50).map(lambda k: k * 60))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("tick"), times, prices),
+            st.tuples(st.just("clock"), times),
+            st.tuples(
+                st.just("candles"),
+                st.sampled_from([60, 300, 7]),
+                st.lists(st.tuples(starts, prices, prices, prices, prices), max_size=12),
+            ),
+            st.tuples(st.just("ticks"), st.lists(st.tuples(times, prices), max_size=30)),
+        ),
+        max_size=25,
+    )
+)
+def test_no_history_escapes_as_an_exception(items: list[tuple]) -> None:
+    book = CandleBook((5, 60, 300))
+    closed: list[CandleClosed] = []
+    for item in items:
+        if item[0] == "tick":
+            closed += book.on_tick(tick(item[1], item[2]))
+        elif item[0] == "clock":
+            closed += book.on_clock(item[1])
+        elif item[0] == "candles":
+            rows = sorted({r[0]: r for r in item[2]}.values())
+            closed += book.on_history_candles(history(rows, item[1]))
+        else:
+            ticks = tuple(tick(t, p) for t, p in item[1])
+            closed += book.on_history_ticks(HistoryTicks(A, ticks))
+    keys = [(c.candle.timeframe, c.candle.start) for c in closed]
+    assert len(keys) == len(set(keys))
+    for tf in (5, 60, 300):
+        s = book.series(A, tf)
+        assert bool(np.all(np.diff(s.start) > 0))
+        assert bool(np.all(s.start % tf == 0))
+        assert bool(np.all(np.isfinite(s.close)) and np.all(s.low <= s.high))
+        n = book.closed_len(A, tf)
+        announced = sorted(c.candle.start for c in closed if c.candle.timeframe == tf)
+        assert announced == s.start[:n].tolist()

@@ -65,7 +65,9 @@ log = logging.getLogger(__name__)
 CLOSE_GRACE = 1.0
 """Seconds after a period's end before :meth:`CandleBook.on_clock` closes its candle."""
 
-_NEG_INF = float("-inf")
+_INF = float("inf")
+_NEG_INF = -_INF
+_TIME_LIMIT = float(2**53)  # beyond this a time is not a time (and would not fit int64 math)
 _VALID_TIMEFRAMES = frozenset(TIMEFRAMES.values())
 
 
@@ -82,6 +84,10 @@ class CandleStats:
     open/high/low, never to close."""
     late_ticks: int = 0
     """Live ticks older than the end of a closed candle: ignored, nothing reopens."""
+    bad_input: int = 0
+    """Ticks and history candles whose time is not finite (beyond 2**53 s) or whose prices
+    are not positive finite numbers (for a candle: with low <= open, close <= high): ignored
+    (the decoder normally drops them first)."""
     history_candles: int = 0
     """History candles new to the book."""
     history_duplicates: int = 0
@@ -192,7 +198,7 @@ class _Asset:
         self.name = name
         self.builders = tuple(_Builder(name, tf) for tf in timeframes)
         self.by_tf = {b.tf: b for b in self.builders}
-        self.last_time = _NEG_INF  # newest tick applied
+        self.last_time = -_TIME_LIMIT  # newest tick applied (this bound keeps absurd times out)
         self.last_price = 0.0
         self.floor = _NEG_INF  # ticks older than this are late (max frontier of all builders)
         self.history: dict[int, CandleSeries] = {}  # history-only base series per period
@@ -256,7 +262,7 @@ class CandleBook:
         t = tick.time
         p = tick.price
         out: list[CandleClosed] = []
-        if t > st.last_time and t >= st.floor:
+        if st.last_time < t < _TIME_LIMIT and t >= st.floor and 0.0 < p < _INF:
             st.last_time = t
             st.last_price = p
             self.stats.ticks += 1
@@ -277,8 +283,11 @@ class CandleBook:
         return out
 
     def _older_tick(self, st: _Asset, t: float, p: float) -> None:
-        """A live tick not newer than the newest one, or behind a closed candle."""
+        """A live tick not newer than the newest one, behind a closed candle, or bad."""
         stats = self.stats
+        if not (-_TIME_LIMIT < t < _TIME_LIMIT and 0.0 < p < _INF):
+            stats.bad_input += 1
+            return
         if t == st.last_time:
             if not self._same_time(st, t, p):
                 stats.duplicate_ticks += 1
@@ -385,8 +394,12 @@ class CandleBook:
         if base is None:
             base = st.history[period] = CandleSeries(history.asset, period)
         old_first = base.start[0] if len(base) else None
-        start = np.fromiter((c.start for c in candles), dtype=np.int64, count=len(candles))
-        ohlc = np.array([(c.open, c.high, c.low, c.close) for c in candles], dtype=np.float64).T
+        good = [c for c in candles if _good_candle(c)]
+        self.stats.bad_input += len(candles) - len(good)
+        if not good:
+            return out
+        start = np.fromiter((c.start for c in good), dtype=np.int64, count=len(good))
+        ohlc = np.array([(c.open, c.high, c.low, c.close) for c in good], dtype=np.float64).T
         start = start - start % period  # a start off the period grid belongs to its period
         order = np.argsort(start, kind="stable")
         start, ohlc = start[order], ohlc[:, order]
@@ -423,6 +436,12 @@ class CandleBook:
         self.stats.history_ticks += len(ticks)
         times = np.fromiter((tk.time for tk in ticks), dtype=np.float64, count=len(ticks))
         prices = np.fromiter((tk.price for tk in ticks), dtype=np.float64, count=len(ticks))
+        good = (np.abs(times) < _TIME_LIMIT) & np.isfinite(prices) & (prices > 0)
+        if not good.all():
+            self.stats.bad_input += int(len(good) - good.sum())
+            times, prices = times[good], prices[good]
+            if not len(times):
+                return out
         order = np.argsort(times, kind="stable")
         times, prices = times[order], prices[order]
         first, last = float(times[0]), float(times[-1])
@@ -532,6 +551,16 @@ class CandleBook:
     def _check_timeframe(self, timeframe: int) -> None:
         if timeframe not in self.timeframes:
             raise KeyError(f"timeframe {timeframe} s is not built here; built: {self.timeframes}")
+
+
+def _good_candle(c: Candle) -> bool:
+    """Finite positive prices that agree (low <= open, close <= high) and a sane start."""
+    try:
+        o, h, l, cl = float(c.open), float(c.high), float(c.low), float(c.close)
+        start_ok = abs(int(c.start)) < _TIME_LIMIT
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return start_ok and 0.0 < l <= min(o, cl) and max(o, cl) <= h < _INF
 
 
 @dataclass(slots=True)
