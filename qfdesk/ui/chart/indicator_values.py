@@ -69,7 +69,7 @@ class IndicatorValues:
     def reset(self, series: CandleSeries, count: int) -> None:
         """Compute over candles [0, count) from scratch."""
         values = compute(self.spec, series.high[:count], series.low[:count], series.close[:count])
-        self._buffers = np.empty((len(values), count + max(count // 8, 1024)))
+        self._buffers = np.empty((len(values), count + 4096 + count // 32))
         self._buffers[:, :count] = values
         self._count = count
         self.computed += count
