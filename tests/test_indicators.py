@@ -259,3 +259,28 @@ def test_property_incremental_equals_batch_and_talib(values, period, other):
                 np.testing.assert_allclose(
                     values_live[:, j], mine, rtol=1e-9, atol=1e-9, equal_nan=True
                 )
+
+
+def _exact_std(values) -> float:
+    exact = [Fraction(v) for v in values]
+    mean = sum(exact) / len(exact)
+    return float(sum((v - mean) ** 2 for v in exact) / len(exact)) ** 0.5
+
+
+def test_std_stays_exact_deep_into_a_long_series():
+    # A sliding update (pandas' rolling std) drifts to ~1e-6 here; this must not.
+    rng = np.random.default_rng(1)
+    close = 1.1 * np.exp(np.cumsum(rng.normal(0.0, 0.0004, 500_000)))
+    std = batch.rolling_std(close, 20)
+    for i in rng.integers(19, close.size, 40).tolist() + [420_053]:
+        assert std[i] == pytest.approx(_exact_std(close[i - 19 : i + 1]), rel=1e-9), i
+
+
+def test_std_of_flat_windows_is_exactly_zero():
+    close = np.repeat([1.1, 1.10002, 1.09999, 1.1], [30, 25, 3, 40])
+    std = batch.rolling_std(close, 20)
+    flat = [i for i in range(19, close.size) if len(set(close[i - 19 : i + 1])) == 1]
+    assert len(flat) > 40 and all(std[i] == 0.0 for i in flat)
+    others = [i for i in range(19, close.size) if i not in flat]
+    for i in others:
+        assert std[i] == pytest.approx(_exact_std(close[i - 19 : i + 1]), rel=1e-9)

@@ -28,7 +28,6 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 
 _MAX_BLOCK = 1024
 _DIRECT_SUM_MAX = 8
@@ -246,33 +245,95 @@ def rolling_min(x: np.ndarray, period: int) -> np.ndarray:
     return _rolling_extreme(_as_array(x), period, np.minimum)
 
 
-def rolling_std(x: np.ndarray, period: int) -> np.ndarray:
-    """Population standard deviation of the last ``period`` values (TA-Lib's STDDEV, nbdev 1).
+def window_mean_var(x: np.ndarray, period: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and population variance of x[i - period + 1 : i + 1] for i >= period - 1.
 
-    pandas' rolling variance (Welford's sliding update) keeps its error relative to the
-    window's own spread, where sums of x^2 (TA-Lib's way, or prefix sums) lose precision on a
-    nearly flat window among moving prices. A window of equal values is set exactly flat:
-    the rounding left by values that slid out would otherwise show through the square root."""
+    Windows are taken in rows of ``block`` consecutive windows; a row's values are measured
+    from its first value, and E[d^2] - E[d]^2 comes from that row's prefix sums. Where the
+    rounding bound of that formula is not far below the window's variance (a nearly flat
+    window among moving prices: the case that sums of x^2, as in TA-Lib, get wrong), the window
+    is computed again exactly by two passes; a window of equal values has variance 0.
+    """
+    n = x.shape[0]
+    m = n - period + 1
+    block = max(64, 4 * period)
+    rows = -(-m // block)
+    width = block + period - 1
+    padded = np.empty(rows * block + period - 1)
+    padded[:n] = x
+    padded[n:] = x[-1]
+    view = np.lib.stride_tricks.sliding_window_view(padded, width)[::block]
+    ref = view[:, :1].copy()
+    d = view - ref
+    d2 = np.square(d)
+    sums = np.empty((rows, block))
+    squares = np.empty((rows, block))
+    for values, out in ((d, sums), (d2, squares)):
+        np.cumsum(values, axis=1, out=values)
+        out[:, 0] = values[:, period - 1]
+        np.subtract(values[:, period:], values[:, : block - 1], out=out[:, 1:])
+    sums /= period
+    variance = squares
+    variance /= period
+    variance -= np.square(sums)
+    # Rounding of the prefix sums is at most ~ eps * width * (row's sum of d^2); keep nine
+    # digits of the variance or recompute.
+    bound = (8.0 * np.finfo(np.float64).eps * width / period * 1e9) * d2[:, -1:]
+    suspect = np.flatnonzero((variance < bound).ravel()[:m])
+    sums += ref
+    mean, variance = sums.ravel()[:m], variance.ravel()[:m]
+    if suspect.size:
+        _recompute(x, period, suspect, variance)
+    return mean, variance
+
+
+def _recompute(x: np.ndarray, period: int, suspect: np.ndarray, variance: np.ndarray) -> None:
+    """Exact variance of the windows ending at ``suspect + period - 1``: 0 where all values
+    are equal (flat markets give many such windows), else by two passes."""
+    n = x.shape[0]
+    changed = np.empty(n, dtype=bool)
+    changed[0] = True
+    np.not_equal(x[1:], x[:-1], out=changed[1:])
+    run_start = np.maximum.accumulate(np.where(changed, np.arange(n), 0))
+    ends = suspect + period - 1
+    flat = ends - run_start[ends] + 1 >= period
+    variance[suspect[flat]] = 0.0
+    rest = suspect[~flat]
+    if rest.size:
+        windows = np.lib.stride_tricks.sliding_window_view(x, period)[rest]
+        centred = windows - windows.mean(axis=1, keepdims=True)
+        variance[rest] = np.square(centred).mean(axis=1)
+
+
+def rolling_std(x: np.ndarray, period: int) -> np.ndarray:
+    """Population standard deviation of the last ``period`` values (TA-Lib's STDDEV, nbdev 1)."""
     check_period(period)
     x = _as_array(x)
-    std = pd.Series(x).rolling(period).std(ddof=0).to_numpy(copy=True)
-    std[: period - 1] = np.nan
     n = x.shape[0]
-    if n >= period > 1:
-        same = (x[1:] == x[:-1]).astype(np.float64)
-        std[period - 1 :][window_sums(same, period - 1) == period - 1] = 0.0
-    return std
+    out = np.empty(n)
+    out[: period - 1] = np.nan
+    if n >= period:
+        np.sqrt(window_mean_var(x, period)[1], out=out[period - 1 :])
+    return out
 
 
 def bollinger(x: np.ndarray, period: int = 20, k_up: float = 2.0, k_down: float = 2.0) -> Bands:
     """Middle band = SMA, bands at k population standard deviations, as TA-Lib's BBANDS."""
-    middle = sma(x, period)
-    std = rolling_std(x, period)
-    upper = np.multiply(std, k_up)
-    upper += middle
-    np.multiply(std, -k_down, out=std)
-    std += middle
-    return Bands(upper, middle, std)
+    check_period(period)
+    x = _as_array(x)
+    n = x.shape[0]
+    upper, middle, lower = np.empty(n), np.empty(n), np.empty(n)
+    for band in (upper, middle, lower):
+        band[: period - 1] = np.nan
+    if n >= period:
+        mean, variance = window_mean_var(x, period)
+        std = np.sqrt(variance, out=variance)
+        middle[period - 1 :] = mean
+        np.multiply(std, k_up, out=upper[period - 1 :])
+        upper[period - 1 :] += mean
+        np.multiply(std, -k_down, out=lower[period - 1 :])
+        lower[period - 1 :] += mean
+    return Bands(upper, middle, lower)
 
 
 def _smoothed(values: np.ndarray, first: int, period: int) -> np.ndarray:
