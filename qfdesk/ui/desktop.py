@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import signal
 from pathlib import Path
 
 from PySide6 import QtCore
 
-from qfdesk.browser.settings import BrowserSettings
-from qfdesk.engine.paths import default_data_root
+from qfdesk.engine.paths import artifacts_dir
+from qfdesk.settings import AppSettings
 from qfdesk.ui.app import ErrorReporter, create_event_loop, create_qapp, run_until_closed
 from qfdesk.ui.demo import DemoSession, want_headless
 from qfdesk.ui.layout_store import LayoutStore
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import QtLogHandler
 from qfdesk.ui.main_window import MainWindow
+from qfdesk.ui.preferences import DeskPreferences
+from qfdesk.ui.self_test import SelfTest, SelfTestFolder, use_offscreen_qt
+from qfdesk.ui.welcome import WelcomeChoice
 
 log = logging.getLogger(__name__)
 
@@ -32,37 +36,48 @@ def history_root(data_root: Path) -> Path:
 def run_desktop(args: argparse.Namespace) -> int:
     from qfdesk.browser.live import parse_address
 
+    self_test = SelfTestFolder() if args.self_test else None
+    if self_test is not None:
+        use_offscreen_qt()
     app = create_qapp()
     reporter = ErrorReporter(app)
     reporter.install()
     handler = QtLogHandler()
     logging.getLogger().addHandler(handler)
     loop = create_event_loop(app, reporter)
-    data_root = getattr(args, "data_dir", None) or default_data_root()
-    bridge = LiveBridge(data_root, data_root / "artifacts")
+    # The self-test never reads or changes the trader's settings, layout or data.
+    prefs = DeskPreferences(AppSettings()) if self_test else DeskPreferences.load()
+    choice = None if args.demo or args.attach or self_test else prefs.first_run_choice()
+    launch = choice is WelcomeChoice.LAUNCH_CHROME
+    demo_mode = args.demo or self_test is not None or choice is WelcomeChoice.SIMULATED
+    data_root = args.data_dir or (self_test.data_root if self_test else prefs.settings.data_root())
+    bridge = LiveBridge(data_root, artifacts_dir())
+    settings = prefs.settings.browser_settings()
     if getattr(args, "attach", None):
         host, port = parse_address(args.attach)
-        settings = BrowserSettings(host=host, port=port)
-    else:
-        settings = BrowserSettings()
-    demo = DemoSession(headless=want_headless(args.headless)) if args.demo else None
+        settings = dataclasses.replace(settings, host=host, port=port)
+    headless = self_test is not None or want_headless(args.headless)
+    demo = DemoSession(headless=headless) if demo_mode else None
     if demo is not None:
         settings = demo.start()
     window = MainWindow(
         bridge=bridge,
-        store=LayoutStore(),
+        store=self_test.layout_store() if self_test else LayoutStore(),
         history_root=history_root(data_root),
         browser_settings=settings,
         log_handler=handler,
+        risk_limits=prefs.settings.risk_limits(),
         simulated=demo is not None,
     )
+    prefs.attach(window, bridge, data_root)
+    check = SelfTest(window, bridge, args.self_test_timeout) if self_test else None
     _announce_live(window)
     _close_on_sigterm(window)
     window.show()
     if demo is not None:
         window.connect_chrome(settings, launch=True, navigate_to=demo.url)
     else:
-        window.connect_chrome(settings, launch=False)
+        window.connect_chrome(settings, launch=launch)
 
     def shutdown() -> None:
         bridge.stop(close_chrome=bridge.launched_chrome)
@@ -70,9 +85,12 @@ def run_desktop(args: argparse.Namespace) -> int:
             demo.stop()
         logging.getLogger().removeHandler(handler)
         reporter.uninstall()
+        if self_test is not None:
+            self_test.remove()
         log.info("qfdesk: closed")
 
-    return run_until_closed(loop, window, shutdown)
+    run_until_closed(loop, window, shutdown)
+    return check.exit_code if check is not None else 0
 
 
 def _announce_live(window: MainWindow) -> None:

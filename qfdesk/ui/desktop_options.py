@@ -24,3 +24,16 @@ def add_desktop_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="data root (default: the per-user data folder)"
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window offscreen on the simulated platform, wait for a live tick on the "
+        "chart, exit 0 (non-zero with the reason otherwise)",
+    )
+    parser.add_argument(
+        "--self-test-timeout",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="with --self-test: seconds to wait for the live tick (default 120)",
+    )

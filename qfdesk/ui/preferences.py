@@ -1,0 +1,189 @@
+"""The settings file in the running app: loaded at start, applied to the window, edited.
+
+The window's parts take what they consume: the BUY/SELL hotkeys, the save switches' start
+state and the CSV chunk sizes, the manual risk limits, the browser settings of the connect
+panel, and the theme. The File menu gets "Settings...", the Help menu "Paths and about...".
+A settings file that had problems is reported once the window shows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from qfdesk.settings import AppSettings, SettingsError, SettingsStore, problems
+from qfdesk.ui.dark_theme import apply_dark_theme
+from qfdesk.ui.live_bridge import LiveBridge
+from qfdesk.ui.main_window import MainWindow
+from qfdesk.ui.paths_dialog import PathsDialog
+from qfdesk.ui.settings_dialog import SettingsDialog
+from qfdesk.ui.welcome import WelcomeChoice, WelcomeDialog
+
+log = logging.getLogger(__name__)
+
+
+def apply_theme(app: QtWidgets.QApplication, theme: str) -> None:
+    """``dark`` (the terminal's own) or ``system`` (Qt's standard look; charts stay dark)."""
+    if theme == "dark":
+        apply_dark_theme(app)
+        return
+    app.setStyleSheet("")
+    app.setPalette(app.style().standardPalette())
+
+
+class DeskPreferences(QtCore.QObject):
+    """Holds the current :class:`AppSettings`; ``store`` None keeps them in memory only."""
+
+    changed = QtCore.Signal(object)  # AppSettings
+
+    def __init__(
+        self,
+        settings: AppSettings,
+        store: SettingsStore | None = None,
+        load_problems: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.store = store
+        self.load_problems = load_problems
+        self.window: MainWindow | None = None
+        self.bridge: LiveBridge | None = None
+        self.data_root: Path | None = None
+        self.dialog: QtWidgets.QDialog | None = None
+
+    @classmethod
+    def load(cls, store: SettingsStore | None = None) -> DeskPreferences:
+        store = store or SettingsStore()
+        result = store.load()
+        return cls(result.settings, store, result.problems)
+
+    # ----- changing --------------------------------------------------------------------------
+
+    def update(self, settings: AppSettings) -> str | None:
+        """Keep, save and apply ``settings``; the reason if they were refused or not saved."""
+        found = problems(settings)
+        if found:
+            return "; ".join(f"{name}: {reason}" for name, reason in found.items())
+        if self.store is not None:
+            try:
+                self.store.save(settings)
+            except SettingsError as error:
+                return str(error)
+            except OSError as error:
+                return f"could not write {self.store.path}: {error}"
+        self.settings = settings
+        self._apply(settings)
+        self.changed.emit(settings)
+        return None
+
+    def first_run_choice(self, parent: QtWidgets.QWidget | None = None) -> WelcomeChoice | None:
+        """The welcome, the first time only (None afterwards); its choice either way."""
+        if self.settings.welcome_shown:
+            return None
+        dialog = WelcomeDialog(self.settings.platform_url, parent)
+        self.dialog = dialog
+        dialog.exec()
+        problem = self.update(dataclasses.replace(self.settings, welcome_shown=True))
+        if problem:
+            log.error("the welcome will show again next time: %s", problem)
+        log.info("first run: %s", dialog.choice.value)
+        return dialog.choice
+
+    # ----- the window ------------------------------------------------------------------------
+
+    def attach(self, window: MainWindow, bridge: LiveBridge, data_root: Path) -> None:
+        """Apply the settings to ``window`` and add the settings and paths menu entries."""
+        self.window, self.bridge, self.data_root = window, bridge, data_root
+        window.toolbar.save_candles.setChecked(self.settings.save_candles)
+        window.toolbar.save_ticks.setChecked(self.settings.save_ticks)
+        self._apply(self.settings)
+        window.hotkeys.changed.connect(self._hotkeys_edited)
+        self._menus(window)
+        if self.load_problems:
+            QtCore.QTimer.singleShot(0, self._report_load_problems)
+
+    def _apply(self, settings: AppSettings) -> None:
+        app = QtWidgets.QApplication.instance()
+        if isinstance(app, QtWidgets.QApplication):
+            apply_theme(app, settings.theme)
+        window, bridge = self.window, self.bridge
+        if window is None or bridge is None:
+            return
+        if window.hotkeys.keys() != (settings.hotkey_buy, settings.hotkey_sell):
+            window.hotkeys.apply(settings.hotkey_buy, settings.hotkey_sell)
+        bridge.sink.settings = dataclasses.replace(
+            bridge.sink.settings, candle_chunk=settings.candle_chunk, tick_chunk=settings.tick_chunk
+        )
+        window.risk.limits = settings.risk_limits()
+        if not window.simulated:
+            panel = window.connect_panel
+            panel.settings = dataclasses.replace(
+                panel.settings,
+                chrome_path=settings.chrome_path or None,
+                port=settings.debugging_port,
+                url=settings.platform_url,
+            )
+            panel.url.setText(settings.platform_url)
+
+    def _hotkeys_edited(self, buy: str, sell: str) -> None:
+        if (buy, sell) == (self.settings.hotkey_buy, self.settings.hotkey_sell):
+            return
+        problem = self.update(dataclasses.replace(self.settings, hotkey_buy=buy, hotkey_sell=sell))
+        if problem and self.window is not None:
+            self.window.hotkeys.apply(self.settings.hotkey_buy, self.settings.hotkey_sell)
+            QtWidgets.QMessageBox.warning(
+                self.window, "Hotkeys not changed", f"The hotkeys were not changed: {problem}"
+            )
+
+    def _menus(self, window: MainWindow) -> None:
+        bar = window.menuBar()
+        file_menu = next(
+            (a.menu() for a in bar.actions() if a.text().replace("&", "") == "File"), None
+        )
+        settings_action = QtGui.QAction("&Settings\u2026", window)
+        settings_action.setShortcut(QtGui.QKeySequence.StandardKey.Preferences)
+        settings_action.triggered.connect(self.open_settings)
+        if isinstance(file_menu, QtWidgets.QMenu) and file_menu.actions():
+            file_menu.insertAction(file_menu.actions()[0], settings_action)
+            file_menu.insertSeparator(file_menu.actions()[1])
+        else:
+            bar.addAction(settings_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction("&Paths and about\u2026", self.open_paths)
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.settings, self.window)
+        dialog.settingsAccepted.connect(self._dialog_accepted)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _dialog_accepted(self, settings: AppSettings) -> None:
+        problem = self.update(settings)
+        if problem:
+            QtWidgets.QMessageBox.warning(
+                self.window, "Settings not saved", f"The settings were not saved: {problem}"
+            )
+
+    def open_paths(self) -> PathsDialog:
+        data_root = self.data_root or self.settings.data_root()
+        dialog = PathsDialog(data_root, parent=self.window)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _report_load_problems(self) -> None:
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Icon.Warning,
+            "Settings",
+            "Some settings could not be used; the defaults replace them. Check them in "
+            "File > Settings.\n\n" + "\n".join(self.load_problems),
+            QtWidgets.QMessageBox.StandardButton.Ok,
+            self.window,
+        )
+        box.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.dialog = box
+        box.open()
