@@ -106,6 +106,13 @@ def test_tick_updates_forming_candle_without_rebuilding_history(chart, qtbot):
         series.low[last],
         1.19,
     )
+    # A spike on the forming candle widens the y range at the next repaint.
+    spike = float(series.high[last - 200 :].max()) + 0.01
+    series.update_last(spike, series.low[last], 1.19)
+    chart.series_changed(closed_len=last)
+    chart.flush()
+    assert chart.price_plot.vb.viewRange()[1][1] > spike
+    assert chart.candle_item.path_builds == builds
     # A candle closing does rebuild history, since the new candle joins it.
     series.append(int(series.start[last]) + TIMEFRAME, 1.19, 1.19, 1.19, 1.19)
     chart.series_changed(closed_len=last + 1)

@@ -224,3 +224,15 @@ def test_macd_histogram_drawn_from_visible_values(chart):
     all_hist = chart.indicators.values(macd).output("hist")
     tops = item.segments[0].values()[:, 3]
     assert tops.max() == np.nanmax(all_hist[lo:hi])
+
+
+def test_stochastic_pane_uses_high_low_close(chart):
+    series = random_series(1500)
+    chart.set_series(series)
+    stoch = chart.add_indicator({"kind": "stochastic", "params": {"fastk": 14}})
+    want = batch.stochastic(series.high, series.low, series.close, 14, 3, 3)
+    got = chart.indicators.values(stoch)
+    np.testing.assert_array_equal(got.output("k"), want.k)
+    np.testing.assert_array_equal(got.output("d"), want.d)
+    assert chart.indicators.pane(stoch).vb.viewRange()[1] == pytest.approx([-2, 102])
+    assert f"STOCH(14,3,3) {want.k[1000]:.2f} / {want.d[1000]:.2f}" in chart.readout_text(1000)

@@ -38,6 +38,8 @@ class ChartWidget(QtWidgets.QWidget):
 
     Feed it with ``set_series(series, closed_len)`` once, then ``series_changed(closed_len)``
     after every tick or new candle (the last ``len(series) - closed_len`` candle is forming).
+    Call it on the GUI thread only (data from workers arrives through Qt signals). Indicators
+    cover closed candles; the forming one gets its values when it closes.
     """
 
     barHovered = QtCore.Signal(int)  # bar index under the crosshair, -1 when none
@@ -265,6 +267,11 @@ class ChartWidget(QtWidgets.QWidget):
             xMax=max(n, 1) + 10 * RIGHT_MARGIN_BARS,
             minXRange=MIN_VISIBLE_BARS,
         )
+
+    def set_price_decimals(self, decimals: int) -> None:
+        """Digits after the point in the readout (the asset's quote precision)."""
+        self._decimals = decimals
+        self._show_readout(self._hovered)
 
     def set_platform_offset(self, platform_offset: float, tz: tzinfo | None = None) -> None:
         """Seconds the platform clock runs ahead of UTC (labels show platform time - offset)."""
