@@ -35,8 +35,10 @@ History (``HistoryCandles`` at the platform's period, usually 60 s, and ``Histor
   wins (history usually saw the period from its start, live ticks from the moment the app
   attached), high/low are widened, and the live close stays (live ticks are newer). A forming
   candle that holds no tick takes history's close.
-- History newer than what the series holds extends it; its newest candle stays forming while
-  its period has not ended (the platform's own running candle).
+- History newer than what the series holds extends it (a live forming candle it passes is
+  closed ``by="history"``). A period that has ended is closed with what history holds of it
+  (nothing else will come); the newest one stays forming while its period has not ended (it
+  may be the platform's own running candle).
 - History ticks at or before the asset's newest tick are grouped into candles per timeframe
   and merged by the same rules (a repeat of a tick already seen cannot change a candle:
   max/min are idempotent and open/close follow tick times). Newer history ticks go through
@@ -46,11 +48,17 @@ History (``HistoryCandles`` at the platform's period, usually 60 s, and ``Histor
 
 "Now" for history is the latest platform time the book knows: the latest ``on_clock`` time,
 tick time or history time.
+
+Known limit: a candle closed (and announced) from live ticks before history for its period
+arrives keeps its live values, e.g. the first, partly seen live candle of an asset whose
+history comes only after that candle closed. Every candle is announced once, so a written
+candle is never contradicted.
+
+Not thread-safe: one book per thread (the GUI keeps its own).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -59,8 +67,6 @@ import numpy as np
 from qfdesk.engine.events import Candle, CandleClosed, HistoryCandles, HistoryTicks, Tick
 from qfdesk.engine.series import CandleSeries
 from qfdesk.engine.timeframes import TIMEFRAMES
-
-log = logging.getLogger(__name__)
 
 CLOSE_GRACE = 1.0
 """Seconds after a period's end before :meth:`CandleBook.on_clock` closes its candle."""
