@@ -291,12 +291,16 @@ def _recompute(x: np.ndarray, period: int, suspect: np.ndarray, variance: np.nda
     """Exact variance of the windows ending at ``suspect + period - 1``: 0 where all values
     are equal (flat markets give many such windows), else by two passes."""
     n = x.shape[0]
-    changed = np.empty(n, dtype=bool)
-    changed[0] = True
-    np.not_equal(x[1:], x[:-1], out=changed[1:])
-    run_start = np.maximum.accumulate(np.where(changed, np.arange(n), 0))
     ends = suspect + period - 1
-    flat = ends - run_start[ends] + 1 >= period
+    if suspect.size * period < n // 8:
+        windows = np.lib.stride_tricks.sliding_window_view(x, period)[suspect]
+        flat = windows.max(axis=1) == windows.min(axis=1)
+    else:
+        changed = np.empty(n, dtype=bool)
+        changed[0] = True
+        np.not_equal(x[1:], x[:-1], out=changed[1:])
+        run_start = np.maximum.accumulate(np.where(changed, np.arange(n), 0))
+        flat = ends - run_start[ends] + 1 >= period
     variance[suspect[flat]] = 0.0
     rest = suspect[~flat]
     if rest.size:
