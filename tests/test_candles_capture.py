@@ -90,3 +90,14 @@ def test_replay_keeps_assets_apart(events: list[Event]) -> None:
         assert s.low.min() >= min(t.price for t in own) and s.high.max() <= max(
             t.price for t in own
         )
+
+
+def test_the_same_traffic_again_announces_nothing(events: list[Event]) -> None:
+    book = CandleBook((5, 60, 300))
+    replay(book, events)
+    before = {tf: book.series(ASSET, tf).close.tolist() for tf in (5, 60, 300)}
+    history_only = [e for e in events if isinstance(e, (HistoryCandles, HistoryTicks))]
+    assert replay(book, history_only) == []  # a page reload sends the history again
+    assert replay(book, events) == []
+    assert {tf: book.series(ASSET, tf).close.tolist() for tf in (5, 60, 300)} == before
+    assert book.stats.history_duplicates == 1 + 2 * 247  # 97 + 150 candles per pass
