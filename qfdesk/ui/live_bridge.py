@@ -64,6 +64,7 @@ class LiveBridge(QtCore.QObject):
         self._stop = threading.Event()
         self._housekeeper: threading.Thread | None = None
         self._starting = False
+        self._stopped = False
         self.launched_chrome = False
 
     # ----- data path (tail thread) ------------------------------------------------------
@@ -106,13 +107,18 @@ class LiveBridge(QtCore.QObject):
     ) -> None:
         """Launch or attach on a worker thread; ``connectFinished`` tells how it went.
 
-        ``navigate_to``: open this page once the tail listens (only in a Chrome we started),
-        so the page's first frames (its history) are in the performance log.
+        ``navigate_to``: open this page once the tail listens (only in a Chrome we started;
+        default with ``launch``: ``settings.url``), so the page's first frames are logged.
         """
         if self._starting or self.source is not None:
             return
         self._starting = True
         self.settings = settings
+        if launch:
+            # A Chrome we start opens a blank page and goes to the platform once the tail
+            # listens, so that the page's first frames (asset table, history) are not missed.
+            navigate_to = navigate_to or settings.url
+            settings = dataclasses.replace(settings, url="about:blank")
         threading.Thread(
             target=self._start,
             args=(settings, launch, navigate_to),
@@ -130,6 +136,10 @@ class LiveBridge(QtCore.QObject):
         )
         try:
             source.start()
+            if self._stopped:  # the window closed while Chrome was starting
+                source.stop(close_chrome=True)
+                self._starting = False
+                return
             self.source = source
             self.launched_chrome = (
                 source.endpoint is not None and source.endpoint.process is not None
@@ -197,7 +207,11 @@ class LiveBridge(QtCore.QObject):
     # ----- stopping ---------------------------------------------------------------------------
 
     def stop(self, *, close_chrome: bool = False) -> None:
-        """Stop the tail and housekeeping; ``close_chrome`` also ends a Chrome we started."""
+        """Stop the tail and housekeeping; ``close_chrome`` also ends a Chrome we started.
+        Only the first call does anything."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._stop.set()
         if self._housekeeper is not None:
             self._housekeeper.join(5)

@@ -117,9 +117,9 @@ class TradeBook(QtCore.QObject):
         if deal.id in self._closed:
             return
         self._deals[deal.id] = deal
-        record = self._by_deal.get(deal.id)
+        record = self._by_deal.get(deal.id) or self._adopt(deal)
         if record is None:
-            if not self._waiting_for(deal):
+            if self._attempt_for(deal) is None:
                 record = TradeRecord(
                     key=deal.id,
                     asset=deal.asset,
@@ -138,15 +138,31 @@ class TradeBook(QtCore.QObject):
         if self._fill(record, deal):
             self.changed.emit(record)
 
-    def _waiting_for(self, deal: Deal) -> bool:
-        """An app attempt still waiting for its confirmation may be this deal."""
-        return any(
-            r.status is TradeStatus.CHECKING
-            and r.deal_id is None
-            and r.direction is deal.direction
-            and abs(r.amount - deal.amount) < 1e-6
-            for r in self.records
+    def _attempt_for(self, deal: Deal) -> TradeRecord | None:
+        """An app attempt with no deal id yet that may be this deal: still waiting for its
+        confirmation, or clicked but left unconfirmed."""
+        return next(
+            (
+                r
+                for r in self.records
+                if r.status in (TradeStatus.CHECKING, TradeStatus.UNCONFIRMED)
+                and r.deal_id is None
+                and r.asset == deal.asset
+                and r.direction is deal.direction
+                and abs(r.amount - deal.amount) < 1e-6
+            ),
+            None,
         )
+
+    def _adopt(self, deal: Deal) -> TradeRecord | None:
+        """A late confirmation of an unconfirmed attempt: it is this deal after all."""
+        record = self._attempt_for(deal)
+        if record is None or record.status is not TradeStatus.UNCONFIRMED:
+            return None
+        record.deal_id = deal.id
+        record.status = TradeStatus.PENDING
+        self._by_deal[deal.id] = record
+        return record
 
     def _fill(self, record: TradeRecord, deal: Deal) -> bool:
         if record.open_ts == deal.open_ts and record.open_price == deal.open_price:
@@ -158,9 +174,9 @@ class TradeBook(QtCore.QObject):
 
     def _closed_deal(self, deal: Deal) -> None:
         self._closed[deal.id] = deal
-        record = self._by_deal.get(deal.id)
+        record = self._by_deal.get(deal.id) or self._adopt(deal)
         if record is None:
-            if self._waiting_for(deal):
+            if self._attempt_for(deal) is not None:
                 return
             record = TradeRecord(
                 key=deal.id,

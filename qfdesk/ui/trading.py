@@ -194,11 +194,11 @@ class TradeController(QtCore.QObject):
         now = time.time()
         deal_id = result.data.get("deal_id")
         if result.ok:
-            self.risk.record_open(deal_id or intent.intent_id, intent.asset, intent.amount, now)
+            self.risk.record_open(intent.intent_id, intent.asset, intent.amount, now)
             self.book.update(record, status=TradeStatus.PENDING, deal_id=deal_id)
             log.info("trade %s: placed, deal %s (%s)", intent.intent_id, deal_id, result.data)
             self.message.emit(f"Trade placed: deal {deal_id or '?'}; waiting for expiry.", "info")
-        elif result.data.get("clicked"):
+        elif result.data.get("clicked") and not result.diagnostics.get("proof", {}).get("refused"):
             # Clicked but not proven: count it as open, never repeat it.
             self.risk.record_open(intent.intent_id, intent.asset, intent.amount, now)
             self.book.update(record, status=TradeStatus.UNCONFIRMED, reason=result.error or "")
@@ -211,7 +211,7 @@ class TradeController(QtCore.QObject):
         if record.source != "app":
             return
         profit = record.profit or 0.0
-        self.risk.record_result(record.deal_id or record.key, profit, time.time())
+        self.risk.record_result(record.key, profit, time.time())
         log.info(
             "trade %s: %s %+.2f (deal %s)", record.key, record.status.value, profit, record.deal_id
         )

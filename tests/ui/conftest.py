@@ -6,13 +6,13 @@ import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-import asyncio  # noqa: E402
+import asyncio
 
-import pytest  # noqa: E402
-from PySide6 import QtCore  # noqa: E402
+import pytest
+from PySide6 import QtCore
 
-from qfdesk.ui.app import create_event_loop, create_qapp  # noqa: E402
-from qfdesk.ui.layout_store import LayoutStore  # noqa: E402
+from qfdesk.ui.app import create_event_loop, create_qapp
+from qfdesk.ui.layout_store import LayoutStore
 
 
 @pytest.fixture(scope="session")
@@ -22,9 +22,12 @@ def qloop(qapp):
     loop = create_event_loop(qapp)
     yield loop
     asyncio.set_event_loop(None)
+    loop.close()
 
 
 @pytest.fixture
 def store(tmp_path) -> LayoutStore:
     """Settings in an INI file under tmp_path: the user's own settings are never touched."""
-    return LayoutStore(QtCore.QSettings(str(tmp_path / "qfdesk.ini"), QtCore.QSettings.Format.IniFormat))
+    return LayoutStore(
+        QtCore.QSettings(str(tmp_path / "qfdesk.ini"), QtCore.QSettings.Format.IniFormat)
+    )

@@ -60,9 +60,9 @@ def desk(sim, qloop, disk_starts, tmp_path_factory):
     desk = Desk(tmp_path_factory.mktemp("desk"), data_root=disk_starts[0])
     try:
         desk.connect(qloop, sim)
-        assert wait_until(
-            qloop, lambda: desk.window.source_state is SourceState.LIVE, 30
-        ), "the window never went LIVE"
+        assert wait_until(qloop, lambda: desk.window.source_state is SourceState.LIVE, 30), (
+            "the window never went LIVE"
+        )
         yield desk
     finally:
         desk.close()
@@ -211,6 +211,8 @@ def test_buy_from_the_button_to_a_result_in_the_history(desk, qloop, qtbot, sim)
     qtbot.mouseClick(panel.buy_button, QtCore.Qt.MouseButton.LeftButton)
     assert not panel.buy_button.isEnabled() and not panel.sell_button.isEnabled()
     qtbot.mouseClick(panel.buy_button, QtCore.Qt.MouseButton.LeftButton)  # ignored: in flight
+    assert wait_until(qloop, lambda: window.open_table.rowCount() == 1, 30)
+    assert window.open_table.row_texts()[0][6] == "pending"
     assert wait_until(qloop, lambda: len(history_rows(window)) > rows_before, 40)
     assert panel.buy_button.isEnabled()
     assert len(sim.orders()) - orders_before == 1, "one click, one trade"
@@ -244,6 +246,19 @@ def test_risk_refusal_says_why_and_sends_nothing(desk, qloop, sim):
     panel.amount.setValue(5)
 
 
+def test_page_refusal_says_why(desk, qloop, sim):
+    window = desk.window
+    window.trade_panel.amount.setValue(3)
+    before = len(sim.orders())
+    sim.control("reject_next", error="Trading is temporarily unavailable")
+    window.trade(Direction.CALL)
+    assert wait_until(qloop, lambda: not window.trading.busy, 30)
+    text = window.trade_panel.message.text()
+    assert "refused" in text and "Trading is temporarily unavailable" in text
+    assert len(sim.orders()) - before == 1, "clicked once, never repeated"
+    assert window.book.records[-1].status is TradeStatus.REFUSED
+
+
 def consent_dialog(window) -> QtWidgets.QMessageBox | None:
     return window.consent.dialog
 
@@ -263,7 +278,7 @@ def test_real_account_asks_consent_once_and_no_blocks(desk, qloop, sim):
     panel.set_expiry(3)
     sim.control("account", kind="real")
     try:
-        assert wait_until(qloop, lambda: window.market.is_demo is False, 20)
+        assert wait_until(qloop, lambda: window.market.is_demo is False, 30)
         assert window.account_badge.text() == "REAL"
         assert "#ff1744" in window.account_badge.styleSheet()
         before = len(sim.orders())

@@ -53,7 +53,6 @@ class CandleItem(VisibleRangeItem):
         self._count = 0
         self._ymin = 0.0
         self._ymax = 0.0
-        self._built: VisibleBars | None = None
         self._bodies = False
         self.wicks = (Segments(), Segments())  # up, down
         self.bodies = (Rects(), Rects())  # up, down
@@ -67,7 +66,10 @@ class CandleItem(VisibleRangeItem):
     @property
     def built(self) -> VisibleBars | None:
         """The bars behind the current drawing (for inspection and tests)."""
-        return self._built if self.built_range is not None else None
+        if self.built_range is None:
+            return None
+        lo, hi, k = self.built_range
+        return VisibleBars(*self._columns, k, lo, hi)
 
     @property
     def bodies_drawn(self) -> bool:
@@ -114,17 +116,20 @@ class CandleItem(VisibleRangeItem):
     def detailed(self, k: int, bars_per_pixel: float) -> bool:
         return BODY_WIDTH * k / max(bars_per_pixel, 1e-12) >= MIN_BODY_PIXELS
 
-    def build(self, lo: int, hi: int, k: int, detailed: bool) -> None:
+    def merge(self, lo: int, hi: int, k: int) -> tuple[np.ndarray, ...]:
         bars = merge_bars(self._series, lo, hi, k)
-        up = bars.close >= bars.open
+        return bars.x, bars.open, bars.high, bars.low, bars.close
+
+    def fill(self, columns: tuple[np.ndarray, ...], k: int, detailed: bool) -> None:
+        x, open_, high, low, close = columns
+        up = close >= open_
         self._bodies = detailed
-        top = np.maximum(bars.open, bars.close)
-        bottom = np.minimum(bars.open, bars.close)
+        top = np.maximum(open_, close)
+        bottom = np.minimum(open_, close)
         for side, mask in enumerate((up, ~up)):
-            self.wicks[side].set(bars.x[mask], bars.low[mask], bars.high[mask])
+            self.wicks[side].set(x[mask], low[mask], high[mask])
             if detailed:
-                self.bodies[side].set(bars.x[mask], top[mask], bottom[mask], BODY_WIDTH * k / 2)
-        self._built = bars
+                self.bodies[side].set(x[mask], top[mask], bottom[mask], BODY_WIDTH * k / 2)
 
     def draw(self, painter: QtGui.QPainter) -> None:
         for side in (0, 1):

@@ -150,7 +150,7 @@ class ChartIndicators:
         self._overlay_key = self._panes_key = None
         for entry in self._entries.values():
             entry.values.extend(self._series, count)
-            entry.view.show(entry.values)
+            entry.view.show(entry.values, appended=True)
 
     @property
     def nbytes(self) -> int:

@@ -49,12 +49,12 @@ class IndicatorView:
         if info.y_range is not None:
             plot.vb.setYRange(*info.y_range, padding=0.02)
 
-    def show(self, values: IndicatorValues) -> None:
-        """Draw ``values`` (value i at bar index i)."""
+    def show(self, values: IndicatorValues, appended: bool = False) -> None:
+        """Draw ``values`` (value i at bar index i); ``appended``: only new ones at the end."""
         for name, line in self.lines.items():
-            line.set_values(values.output(name))
+            line.set_values(values.output(name), appended)
         if self.histogram is not None:
-            self.histogram.set_values(values.output(self.spec.info.histogram))
+            self.histogram.set_values(values.output(self.spec.info.histogram), appended)
 
     def remove(self) -> None:
         items = [*self.lines.values(), *self.levels]

@@ -7,66 +7,38 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtGui
 
-from qfdesk.ui.chart.visible_item import VisibleRangeItem, group_bounds
+from qfdesk.ui.chart.visible_item import ValuesItem, group_bounds
 
 
-class LineItem(VisibleRangeItem):
+class LineItem(ValuesItem):
     """A polyline through (i, values[i]); NaN values (warm-up) leave a gap."""
 
     def __init__(self, pen: QtGui.QPen) -> None:
         super().__init__()
         self._pen = pen
-        self._values = np.empty(0)
-        self._low = 0.0
-        self._high = 0.0
         self._polyline = QtGui.QPolygonF()
         self._gapped: QtGui.QPainterPath | None = None
         self.drawn_x = np.empty(0)
         self.drawn_y = np.empty(0)
 
-    @property
-    def values(self) -> np.ndarray:
-        return self._values
-
-    def length(self) -> int:
-        return self._values.shape[0]
-
-    def set_values(self, values: np.ndarray) -> None:
-        """Show ``values`` (a view; only its new tail is scanned when it grew)."""
-        old = self._values.shape[0]
-        grown = values.shape[0] >= old > 0
-        fresh = values[old:] if grown else values
-        self.prepareGeometryChange()
-        if not grown:
-            self._low, self._high = np.inf, -np.inf
-        if fresh.shape[0] and not np.isnan(fresh).all():
-            self._low = min(self._low, float(np.nanmin(fresh)))
-            self._high = max(self._high, float(np.nanmax(fresh)))
-        self._values = values
-        if grown:
-            self.grown(old)
-        else:
-            self.invalidate()
-
-    def boundingRect(self) -> QtCore.QRectF:
-        n = self._values.shape[0]
-        if not n or not np.isfinite(self._low):
-            return QtCore.QRectF()
-        return QtCore.QRectF(-1.0, self._low, n + 1.0, max(self._high - self._low, 1e-12))
-
-    def build(self, lo: int, hi: int, k: int, detailed: bool) -> None:
+    def merge(self, lo: int, hi: int, k: int) -> tuple[np.ndarray, ...]:
         values = self._values[lo:hi]
         if k == 1 or hi <= lo:
-            x = np.arange(lo, max(lo, hi), dtype=np.float64)
-            y = values
+            return np.arange(lo, max(lo, hi), dtype=np.float64), values, values
+        firsts, _, centres = group_bounds(lo, hi, k)
+        return centres, np.fmin.reduceat(values, firsts), np.fmax.reduceat(values, firsts)
+
+    def fill(self, columns: tuple[np.ndarray, ...], k: int, detailed: bool) -> None:
+        centres, low, high = columns
+        if k == 1:
+            x, y = centres, low
         else:
-            firsts, _, centres = group_bounds(lo, hi, k)
             x = np.repeat(centres, 2)
             y = np.empty(x.shape[0])
-            y[0::2] = np.fmin.reduceat(values, firsts)
-            y[1::2] = np.fmax.reduceat(values, firsts)
+            y[0::2] = low
+            y[1::2] = high
         self.drawn_x, self.drawn_y = x, y
         if np.isfinite(y).all():
             self._gapped = None

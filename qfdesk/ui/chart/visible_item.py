@@ -85,18 +85,25 @@ class Rects:
 
 
 class VisibleRangeItem(pg.GraphicsObject):
-    """Calls ``build(lo, hi, k, detailed)`` when the view leaves what was built."""
+    """Merges and fills bars again when the view leaves what was built; appends new bars."""
 
     def __init__(self) -> None:
         super().__init__()
         self._built_range: tuple[int, int, int, bool] | None = None
+        self._columns: tuple[np.ndarray, ...] = ()
         self.path_builds = 0
+        self.appends = 0
 
     def length(self) -> int:
         """Number of bars the item can draw (x from 0 to length - 1)."""
         raise NotImplementedError
 
-    def build(self, lo: int, hi: int, k: int, detailed: bool) -> None:
+    def merge(self, lo: int, hi: int, k: int) -> tuple[np.ndarray, ...]:
+        """Per drawn bar columns (x first) of bars [lo, hi) in groups of k (lo % k == 0)."""
+        raise NotImplementedError
+
+    def fill(self, columns: tuple[np.ndarray, ...], k: int, detailed: bool) -> None:
+        """Turn merged columns into what ``draw`` paints."""
         raise NotImplementedError
 
     def draw(self, painter: QtGui.QPainter) -> None:
@@ -117,10 +124,20 @@ class VisibleRangeItem(pg.GraphicsObject):
         self.update()
 
     def grown(self, old_length: int) -> None:
-        """Bars were added after ``old_length``; rebuild only if the built range reached it."""
+        """Bars were added after ``old_length``: if the built range reached the old end, merge
+        only its last group onwards and append, instead of building it all again."""
         built = self._built_range
         if built is not None and built[1] >= old_length:
-            self._built_range = None
+            lo, hi, k, detailed = built
+            last_group = lo + ((hi - 1 - lo) // k) * k if hi > lo else lo
+            keep = (last_group - lo) // k
+            tail = self.merge(last_group, self.length(), k)
+            self._columns = tuple(
+                np.concatenate((old[:keep], new)) for old, new in zip(self._columns, tail)
+            )
+            self.fill(self._columns, k, detailed)
+            self._built_range = (lo, self.length(), k, detailed)
+            self.appends += 1
         self.update()
 
     def ensure_built(self, x0: float, x1: float, bars_per_pixel: float) -> None:
@@ -141,7 +158,8 @@ class VisibleRangeItem(pg.GraphicsObject):
             return
         lo = (max(0, lo - width) // k) * k
         hi = min(n, hi + width)
-        self.build(lo, hi, k, detailed)
+        self._columns = self.merge(lo, hi, k)
+        self.fill(self._columns, k, detailed)
         self._built_range = (lo, hi, k, detailed)
         self.path_builds += 1
 
@@ -153,3 +171,45 @@ class VisibleRangeItem(pg.GraphicsObject):
         self.ensure_built(x0, x1, view.viewPixelSize()[0])
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
         self.draw(painter)
+
+
+class ValuesItem(VisibleRangeItem):
+    """A VisibleRangeItem drawing one value per bar (a view of an indicator output)."""
+
+    include_zero = False  # keep 0 inside the bounds (histograms)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._values = np.empty(0)
+        self._low, self._high = math.inf, -math.inf
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._values
+
+    def length(self) -> int:
+        return self._values.shape[0]
+
+    def set_values(self, values: np.ndarray, appended: bool = False) -> None:
+        """Show ``values``; ``appended``: the same values as before plus new ones at the end
+        (only those are scanned, and only the last built group is merged again)."""
+        old = self._values.shape[0]
+        appended = appended and values.shape[0] >= old
+        fresh = values[old:] if appended else values
+        self.prepareGeometryChange()
+        if not appended:
+            self._low, self._high = (0.0, 0.0) if self.include_zero else (math.inf, -math.inf)
+        if fresh.shape[0] and not np.isnan(fresh).all():
+            self._low = min(self._low, float(np.nanmin(fresh)))
+            self._high = max(self._high, float(np.nanmax(fresh)))
+        self._values = values
+        if appended:
+            self.grown(old)
+        else:
+            self.invalidate()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        n = self._values.shape[0]
+        if not n or not math.isfinite(self._low):
+            return QtCore.QRectF()
+        return QtCore.QRectF(-1.0, self._low, n + 1.0, max(self._high - self._low, 1e-12))
