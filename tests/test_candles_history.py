@@ -272,3 +272,17 @@ def test_no_history_escapes_as_an_exception(items: list[tuple]) -> None:
         n = book.closed_len(A, tf)
         announced = sorted(c.candle.start for c in closed if c.candle.timeframe == tf)
         assert announced == s.start[:n].tolist()
+
+
+def test_a_partly_covered_history_candle_is_dropped_by_the_clock_then_filled() -> None:
+    book = CandleBook((60,))
+    ticks = tuple(tick(630.0 + k, 1.0 + k / 100) for k in range(20))  # 10:30 .. 10:49 only
+    assert book.on_history_ticks(HistoryTicks(A, ticks)) == []
+    assert book.forming(A, 60) == Candle(A, 60, 600, 1.0, 1.19, 1.0, 1.19)  # shown while forming
+    assert book.on_clock(661.0) == []  # never announced: history did not see its start
+    assert book.stats.partial_dropped == 1
+    assert len(book.series(A, 60)) == 0
+    closed = book.on_history_candles(history([(600, 0.9, 1.2, 0.9, 1.19)]))
+    assert closed == [CandleClosed(Candle(A, 60, 600, 0.9, 1.2, 0.9, 1.19), "history")]
+    assert book.on_tick(tick(650.0, 5.0)) == []
+    assert book.stats.late_ticks == 1
