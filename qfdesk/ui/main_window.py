@@ -286,11 +286,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self.chart.set_series(None)
             return
         book = self.market.book
-        following = self.chart.is_following() or self.chart.series is None
         series = book.series(self.asset, self.timeframe)
+        # The same series rebuilt (history arrived): keep the trader's view unless it follows
+        # the newest candle. Another asset or timeframe starts at the newest candle.
+        keep_view = self.chart.series is series and not self.chart.is_following()
+        (x0, x1), _ = self.chart.price_plot.vb.viewRange()
         self.chart.set_series(series, book.closed_len(self.asset, self.timeframe))
-        if not following:
-            self.chart.scroll_to_end()
+        if keep_view:
+            self.chart.price_plot.vb.setXRange(x0, x1, padding=0)
         self.chart.set_trade_markers(
             [m for r in self.book.records if r.asset == self.asset and (m := _marker(r))]
         )

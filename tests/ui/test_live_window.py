@@ -17,6 +17,7 @@ from browser_helpers import needs_browser
 from desk_helpers import Desk, GuiWatchdog, pause, run, until, wait_until
 from PySide6 import QtCore, QtWidgets
 
+from qfdesk.browser.capabilities.asset_select import asset_select
 from qfdesk.engine.csv_sink import CsvSink
 from qfdesk.engine.events import Candle, Direction
 from qfdesk.engine.persist_settings import PersistSettings
@@ -104,6 +105,8 @@ def test_live_chart_draws_what_the_store_holds(desk, qloop):
     assert window.status.state.text() == "LIVE"
     assert "Chrome" in window.status.source.text()
     assert "last tick" in window.status.tick_age.text()
+    assert wait_until(qloop, lambda: "+7200" in window.status.clock.text(), 5)
+    assert "frames/s" in window.status.rate.text()
 
 
 def test_asset_switch_shows_only_that_asset_and_continues_its_disk_history(
@@ -129,6 +132,18 @@ def test_asset_switch_shows_only_that_asset_and_continues_its_disk_history(
     window.toolbar.assets.choose("EURUSD_otc")
     assert wait_until(qloop, lambda: window.market.page_asset == "EURUSD_otc", 20)
     assert window.chart.series is eur
+
+
+def test_the_app_follows_the_trader_choosing_on_the_page(desk, qloop):
+    window = desk.window
+    bridge = desk.bridge
+    done = bridge.executor.submit(lambda: asset_select(bridge.action_context(), "EURGBP_otc"))
+    assert wait_until(qloop, done.done, 20) and done.result().ok
+    assert wait_until(qloop, lambda: window.asset == "EURGBP_otc", 10)
+    assert window.chart.series.asset == "EURGBP_otc"
+    assert window.toolbar.assets.current_symbol() == "EURGBP_otc"
+    window.toolbar.assets.choose("EURUSD_otc")
+    assert wait_until(qloop, lambda: window.market.page_asset == "EURUSD_otc", 20)
 
 
 def test_timeframe_switch_rebuilds_from_the_store(desk, qloop):
