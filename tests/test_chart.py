@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtGui
 
 from qfdesk.engine.series import CandleSeries
 from qfdesk.ui.chart import ChartWidget, theme
+from qfdesk.ui.chart.candle_item import merge_bars
 from qfdesk.ui.chart.visible_item import group_size
 
 pytestmark = pytest.mark.gui
@@ -113,14 +114,36 @@ def test_tick_updates_forming_candle_without_rebuilding_history(chart, qtbot):
     chart.flush()
     assert chart.price_plot.vb.viewRange()[1][1] > spike
     assert chart.candle_item.path_builds == builds
-    # A candle closing does rebuild history, since the new candle joins it.
+    # A candle closing joins history: appended to what is built, not built again.
     series.append(int(series.start[last]) + TIMEFRAME, 1.19, 1.19, 1.19, 1.19)
     chart.series_changed(closed_len=last + 1)
     chart.flush()
     render(chart)
-    assert chart.candle_item.path_builds == builds + 1
+    assert chart.candle_item.path_builds == builds
+    assert chart.candle_item.appends == 1
     assert chart.candle_item.count == last + 1
+    assert chart.candle_item.built.hi == last + 1
+    assert chart.candle_item.built.close[-1] == series.close[last]
     assert chart.forming_item.bar[0] == last + 1
+
+
+@pytest.mark.parametrize("visible", [300, 20_000])
+def test_appended_candles_draw_like_a_fresh_build(chart, visible):
+    series = random_series(20_000)
+    chart.set_series(series, closed_len=19_000)
+    chart.price_plot.vb.setXRange(19_000 - visible, 19_010, padding=0)
+    render(chart)
+    for closed in range(19_001, 19_400, 7):  # several candles at once, too
+        chart.series_changed(closed_len=closed)
+        chart.flush()
+        render(chart)
+    appended = chart.candle_item.built
+    assert chart.candle_item.appends > 0
+    assert appended.hi == chart.candle_item.count
+    assert (appended.group > 1) == (visible > 3000)
+    fresh = merge_bars(series, appended.lo, appended.hi, appended.group)
+    for name in ("x", "open", "high", "low", "close"):
+        np.testing.assert_array_equal(getattr(appended, name), getattr(fresh, name))
 
 
 def test_repaints_are_coalesced_to_30_per_second(chart, qtbot):

@@ -10,6 +10,7 @@ import talib
 from chart_helpers import OFFSET, TIMEFRAME, random_series
 
 from qfdesk.engine.indicators import batch
+from qfdesk.engine.series import CandleSeries
 from qfdesk.ui.chart import ChartWidget
 
 pytestmark = pytest.mark.gui
@@ -83,18 +84,37 @@ def test_overlay_and_pane_values_equal_the_engine(chart):
 
 
 def test_closing_candles_extend_values_from_a_tail(chart):
-    series = random_series(20_000)
-    chart.set_series(series, closed_len=19_000)
+    source = random_series(19_200)
+    series = CandleSeries(source.asset, source.timeframe)
+
+    def add(i: int) -> None:
+        series.append(
+            int(source.start[i]), source.open[i], source.high[i], source.low[i], source.close[i]
+        )
+
+    for i in range(19_001):
+        add(i)
+    chart.set_series(series, closed_len=19_000)  # the last candle is forming
     ids = {spec["kind"]: chart.add_indicator(spec) for spec in ALL}
     computed = {i: chart.indicators.values(i).computed for i in ids.values()}
-    for closed in range(19_001, 19_101):
-        chart.series_changed(closed_len=closed)
+    chart.grab()
+    for i in range(19_001, 19_110):  # a candle closes and the next one starts forming
+        add(i)
+        chart.series_changed(closed_len=i)
         chart.flush()
-    close = series.close[:19_100]
+        if i % 10 == 0:
+            chart.grab()
+    line = chart.indicators.view(ids["ema"]).lines["ema"]
+    assert line.appends > 0 and line.path_builds == 1  # appended to the drawing, not rebuilt
+    lo, hi, k = line.built_range
+    assert k == 1 and hi == 19_109
+    stored = chart.indicators.values(ids["ema"]).output("ema")
+    np.testing.assert_array_equal(line.drawn_y, stored[lo:hi])  # drawn = held (held = engine below)
+    close = series.close[:19_109]
     for kind, spec_id in ids.items():
         values = chart.indicators.values(spec_id)
-        assert values.count == 19_100
-        assert values.computed - computed[spec_id] <= 100 * (values.spec.warmup + 1)
+        assert values.count == 19_109
+        assert values.computed - computed[spec_id] <= 109 * (values.spec.warmup + 1)
         full = {
             "sma": lambda: (batch.sma(close, 20),),
             "ema": lambda: (batch.ema(close, 50),),
