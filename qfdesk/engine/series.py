@@ -72,7 +72,7 @@ class CandleSeries:
         if n == self._start.shape[0]:
             self._grow()
             starts, opens, highs, lows, closes = self._views
-        starts[n] = start
+        starts[n] = int(start)
         opens[n] = open_
         highs[n] = high
         lows[n] = low
@@ -85,17 +85,6 @@ class CandleSeries:
         if i < 0:
             raise IndexError("update_last on an empty series")
         ohlc = self._ohlc
-        ohlc[1, i] = high
-        ohlc[2, i] = low
-        ohlc[3, i] = close
-
-    def set_last(self, open_: float, high: float, low: float, close: float) -> None:
-        """Replace all four prices of the last candle (a forming candle merged with history)."""
-        i = self._len - 1
-        if i < 0:
-            raise IndexError("set_last on an empty series")
-        ohlc = self._ohlc
-        ohlc[0, i] = open_
         ohlc[1, i] = high
         ohlc[2, i] = low
         ohlc[3, i] = close
