@@ -1,0 +1,317 @@
+"""The auto-trader's core: closed candles -> strategies -> risk -> one order per signal.
+
+Qt-free and clock-free (the caller passes platform time). One :class:`StrategyRunner` per
+(strategy, asset) on the chosen timeframe. Each signal gets one intent id, and ``send`` is
+called at most once per intent id; the caller reports back with :meth:`AutoTrader.placed` and
+:meth:`AutoTrader.settled`. An order is counted as open in the risk manager when it is sent
+(so orders in flight count toward max open trades and trades per hour); a placement that
+provably failed is released as a refund (profit 0).
+
+It stops itself, saying why, on: a disconnect (:meth:`disconnected`), a REAL account without
+the trader's consent for this session, ``max_failures`` failed placements in a row, a risk
+decision that halts trading (daily loss, losing-streak pause, session target), and every
+strategy having failed. Every signal, risk decision and outcome is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+from qfdesk.engine.events import Candle, CandleClosed, Direction
+from qfdesk.engine.risk import AccountState, RiskManager, TradeIntent
+from qfdesk.engine.strategies import Signal, StrategyRegistry, StrategyRunner
+
+log = logging.getLogger(__name__)
+
+
+class StopReason(str, Enum):
+    SWITCHED_OFF = "switched off"
+    DISCONNECTED = "disconnected"
+    REAL_WITHOUT_CONSENT = "REAL account without consent"
+    REPEATED_ERRORS = "repeated errors"
+    RISK_LIMIT = "risk limit"
+    STRATEGIES_FAILED = "strategies failed"
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyChoice:
+    name: str
+    params: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AutoTradeConfig:
+    """``max_candle_age``: a candle that ended longer ago than this (seconds, platform time)
+    only warms the strategies up: its moment has passed, so it never trades."""
+
+    strategies: tuple[StrategyChoice, ...]
+    assets: tuple[str, ...]
+    timeframe: int
+    paper: bool = True
+    max_failures: int = 3
+    max_candle_age: float = 10.0
+
+    def problems(self) -> list[str]:
+        found = []
+        if not self.strategies:
+            found.append("choose at least one strategy")
+        if not self.assets:
+            found.append("choose at least one asset")
+        if self.max_failures < 1:
+            found.append("max_failures must be at least 1")
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A trade the risk manager allowed for one signal, to be placed once."""
+
+    intent_id: str
+    signal: Signal
+    stake: float
+    payout: float
+    entry_price: float  # close of the signal candle
+    entry_time: float  # end of the signal candle (platform time)
+    paper: bool
+
+    @property
+    def asset(self) -> str:
+        return self.signal.asset
+
+    @property
+    def direction(self) -> Direction:
+        return self.signal.direction
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    reason: StopReason
+    text: str
+
+
+class AutoTrader:
+    """``send(order)`` places (live) or books (paper) an order; it must not block.
+
+    ``payout_of(asset)`` and ``account()`` give the current payout and account state (None
+    while unknown: the signal is skipped). ``consent()`` tells whether the trader allowed
+    REAL trading in this session; in paper mode no account is ever traded.
+    """
+
+    def __init__(
+        self,
+        config: AutoTradeConfig,
+        registry: StrategyRegistry,
+        risk: RiskManager,
+        send: Callable[[Order], None],
+        *,
+        payout_of: Callable[[str], float | None],
+        account: Callable[[], AccountState | None],
+        consent: Callable[[], bool] = lambda: False,
+        on_signal: Callable[[Signal, Candle], None] | None = None,
+        on_stop: Callable[[Stop], None] | None = None,
+    ) -> None:
+        """Raises StrategyError for an unknown strategy or bad parameters, ValueError for a
+        config that makes no sense."""
+        problems = config.problems()
+        if problems:
+            raise ValueError("auto-trader settings make no sense: " + "; ".join(problems))
+        self.config = config
+        self.risk = risk
+        self._send = send
+        self._payout_of = payout_of
+        self._account = account
+        self._consent = consent
+        self._on_signal = on_signal
+        self._on_stop = on_stop
+        self.runners = [
+            StrategyRunner(registry.create(choice.name, choice.params), asset, config.timeframe)
+            for choice in config.strategies
+            for asset in config.assets
+        ]
+        self.orders: dict[str, Order] = {}
+        self.signals: list[Signal] = []
+        self.failures = 0
+        self.stopped: Stop | None = None
+        self._reported: set[str] = set()
+        self._signal_keys: set[tuple[str, str, int, int]] = set()
+        self._runner_errors: set[int] = set()
+        mode = "PAPER" if config.paper else "LIVE"
+        log.warning(
+            "auto-trader ON (%s): %s on %s, timeframe %d s",
+            mode,
+            ", ".join(f"{c.name} {dict(c.params)}" for c in config.strategies),
+            ", ".join(config.assets),
+            config.timeframe,
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.stopped is None
+
+    # ----- input ---------------------------------------------------------------------------
+
+    def warm_up(self, history: Callable[[str, int], Iterable[Candle]]) -> None:
+        """Feed each runner the closed candles ``history(asset, timeframe)`` already holds."""
+        for runner in self.runners:
+            runner.warm_up(history(runner.asset, runner.timeframe))
+
+    def on_events(self, events: Iterable[object], now: float | None) -> list[Order]:
+        """A batch of events: every CandleClosed among them (others are ignored)."""
+        orders: list[Order] = []
+        for event in events:
+            if isinstance(event, CandleClosed):
+                orders += self.on_candle_closed(event, now)
+        return orders
+
+    def on_candle_closed(self, event: CandleClosed, now: float | None) -> list[Order]:
+        """Run the strategies of this candle's asset; the orders sent for their signals."""
+        candle = event.candle
+        if not self.running or candle.timeframe != self.config.timeframe:
+            return []
+        stale = (
+            event.by == "history"
+            or now is None
+            or now - (candle.start + candle.timeframe) > self.config.max_candle_age
+        )
+        orders: list[Order] = []
+        for i, runner in enumerate(self.runners):
+            if runner.asset != candle.asset:
+                continue
+            if stale:
+                runner.warm_up([candle])
+                continue
+            signal = runner.on_candle(candle, now)
+            if runner.error is not None and i not in self._runner_errors:
+                self._runner_errors.add(i)
+                log.error("auto-trader: %s", runner.error)
+            if signal is not None and self.running:
+                order = self._on_signal_found(signal, candle, now)
+                if order is not None:
+                    orders.append(order)
+        if self.running and len(self._runner_errors) == len(self.runners):
+            self.stop(StopReason.STRATEGIES_FAILED, "every strategy failed; see the log")
+        return orders
+
+    def _on_signal_found(self, signal: Signal, candle: Candle, now: float) -> Order | None:
+        key = (signal.strategy, signal.asset, signal.timeframe, signal.candle_start)
+        if key in self._signal_keys:
+            log.warning("auto-trader: signal %s seen already; no second order", key)
+            return None
+        self._signal_keys.add(key)
+        self.signals.append(signal)
+        if self._on_signal is not None:
+            self._on_signal(signal, candle)
+        payout = self._payout_of(signal.asset)
+        account = self._account()
+        if payout is None or account is None:
+            log.warning(
+                "auto-trader: signal on %s skipped: %s not known yet",
+                signal.asset,
+                "payout" if payout is None else "account",
+            )
+            return None
+        if not self.config.paper and not account.is_demo and not self._consent():
+            self.real_without_consent()
+            return None
+        decision = self.risk.check(TradeIntent.from_signal(signal, payout), account, now)
+        if not decision.allowed:
+            if decision.halts:
+                self.stop(StopReason.RISK_LIMIT, decision.reason)
+            return None
+        order = Order(
+            intent_id=uuid.uuid4().hex[:16],
+            signal=signal,
+            stake=decision.stake,
+            payout=payout,
+            entry_price=candle.close,
+            entry_time=float(candle.start + candle.timeframe),
+            paper=self.config.paper,
+        )
+        self.orders[order.intent_id] = order
+        self.risk.record_open(order.intent_id, signal.asset, order.stake, now)
+        log.info(
+            "auto-trader: order %s %s %s stake %g payout %g%% (%s)",
+            order.intent_id,
+            signal.direction.value.upper(),
+            signal.asset,
+            order.stake,
+            payout,
+            "paper" if order.paper else "live",
+        )
+        try:
+            self._send(order)
+        except Exception as exc:  # a failed send is a failed placement
+            log.exception("auto-trader: sending order %s failed", order.intent_id)
+            self.placed(order.intent_id, False, f"{type(exc).__name__}: {exc}", now=now)
+        return order
+
+    # ----- feedback ----------------------------------------------------------------------------
+
+    def placed(
+        self, intent_id: str, ok: bool, error: str = "", *, clicked: bool = False, now: float
+    ) -> None:
+        """The outcome of placing an order. ``clicked``: it failed but may have reached the
+        platform (unconfirmed), so it stays counted as open."""
+        if intent_id not in self.orders or intent_id in self._reported:
+            log.warning(
+                "auto-trader: placement report for %s ignored (unknown or repeated)", intent_id
+            )
+            return
+        self._reported.add(intent_id)
+        if ok:
+            self.failures = 0
+            log.info("auto-trader: order %s placed", intent_id)
+            return
+        self.failures += 1
+        if not clicked:
+            self.risk.record_result(intent_id, 0.0, now)
+        log.error(
+            "auto-trader: order %s failed (%d in a row): %s",
+            intent_id,
+            self.failures,
+            error or "no reason given",
+        )
+        if self.running and self.failures >= self.config.max_failures:
+            self.stop(
+                StopReason.REPEATED_ERRORS,
+                f"{self.failures} placements failed in a row; last: {error or 'no reason'}",
+            )
+
+    def settled(self, intent_id: str, profit: float, now: float) -> None:
+        """An order's trade closed with ``profit``; stops at once if a halting limit is hit."""
+        if intent_id not in self.orders:
+            return
+        self.risk.record_result(intent_id, profit, now)
+        log.info("auto-trader: order %s closed %+.2f", intent_id, profit)
+        if not self.running:
+            return
+        order = self.orders[intent_id]
+        probe = TradeIntent(order.asset, order.direction, order.payout, source="auto-trader probe")
+        account = self._account() or AccountState(balance=float("inf"))
+        decision = self.risk.check(probe, account, now)
+        if decision.halts:
+            self.stop(StopReason.RISK_LIMIT, decision.reason)
+
+    def disconnected(self, text: str = "the platform's Chrome is not connected") -> None:
+        if self.running:
+            self.stop(StopReason.DISCONNECTED, text)
+
+    def real_without_consent(self) -> None:
+        if self.running:
+            self.stop(
+                StopReason.REAL_WITHOUT_CONSENT,
+                "the account is REAL and trading real money was not allowed in this session",
+            )
+
+    def stop(self, reason: StopReason, text: str = "") -> None:
+        """Stop for good (a new AutoTrader is made to start again); reported once."""
+        if self.stopped is not None:
+            return
+        self.stopped = Stop(reason, text or reason.value)
+        log.warning("auto-trader OFF: %s: %s", reason.value, self.stopped.text)
+        if self._on_stop is not None:
+            self._on_stop(self.stopped)
