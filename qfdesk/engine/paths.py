@@ -94,8 +94,17 @@ def resource_path(*parts: str) -> Path:
     return resources_dir().joinpath(*parts)
 
 
+def source_root() -> Path | None:
+    """The repository folder when running from a source checkout, else None."""
+    return _CHECKOUT_ROOT if is_source_checkout() else None
+
+
 def app_command() -> list[str]:
-    """The command line that starts this app again (the bundle's executable, or qfdesk)."""
+    """The command line that starts this app: the bundle's program, the installed ``qfdesk``
+    script next to this Python, or ``python -m qfdesk`` (run it in ``source_root()``)."""
     if is_frozen():
         return [sys.executable]
+    script = Path(sys.executable).with_name("qfdesk.exe" if sys.platform == "win32" else "qfdesk")
+    if script.is_file():
+        return [str(script)]
     return [sys.executable, "-m", "qfdesk"]
