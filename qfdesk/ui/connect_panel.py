@@ -7,6 +7,8 @@ from PySide6 import QtCore, QtWidgets
 from qfdesk.browser.live import parse_address
 from qfdesk.browser.settings import DEFAULT_URL, BrowserSettings
 
+PANEL_WIDTH = 560
+
 
 class ConnectPanel(QtWidgets.QFrame):
     launchRequested = QtCore.Signal(object)  # BrowserSettings
@@ -42,9 +44,11 @@ class ConnectPanel(QtWidgets.QFrame):
         layout.addWidget(self.detail)
         layout.addLayout(form)
         layout.addWidget(self.error)
-        self.setMaximumWidth(560)
+        self.setFixedWidth(PANEL_WIDTH)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
         self.launch_button.clicked.connect(self._launch)
         self.attach_button.clicked.connect(self._attach)
+        self._fit()
 
     def _launch(self) -> None:
         settings = BrowserSettings(**{**_fields(self.settings), "url": self.url.text().strip()})
@@ -64,14 +68,20 @@ class ConnectPanel(QtWidgets.QFrame):
     def set_busy(self, text: str) -> None:
         self.error.setStyleSheet("color: #b2b5be;")
         self.error.setText(text)
+        self._fit()
         self.launch_button.setEnabled(False)
         self.attach_button.setEnabled(False)
 
     def show_error(self, text: str) -> None:
         self.error.setStyleSheet("color: #ef5350;")
         self.error.setText(text)
+        self._fit()
         self.launch_button.setEnabled(True)
         self.attach_button.setEnabled(True)
+
+    def _fit(self) -> None:
+        """Word-wrapped labels need the height for this width, not the plain size hint."""
+        self.setFixedHeight(self.layout().heightForWidth(PANEL_WIDTH))
 
 
 def _fields(settings: BrowserSettings) -> dict:

@@ -216,6 +216,8 @@ class MainWindow(QtWidgets.QMainWindow):
             log.warning("indicator not restored: %s", problem)
         self.trade_panel.amount.setValue(self.store.number("trade/amount", 1.0))
         self.trade_panel.set_expiry(int(self.store.number("trade/expiry", 60)))
+        # Until this session measures it, times are labelled with the last measured offset.
+        self.chart.set_platform_offset(self.store.number("clock/offset", 0.0))
         timeframe = self.store.timeframe(DEFAULT_TIMEFRAME)
         self.timeframe = timeframe if timeframe in TIMEFRAMES.values() else DEFAULT_TIMEFRAME
         self.toolbar.timeframes.show_timeframe(self.timeframe)
@@ -263,6 +265,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if offset is not None and (self._offset is None or abs(offset - self._offset) > 0.5):
             self._offset = offset
             self.chart.set_platform_offset(offset)
+            self.store.settings.setValue("clock/offset", offset)
         self.status.show_health(self._frames_per_s, self._offset)
 
     # ----- data -------------------------------------------------------------------------

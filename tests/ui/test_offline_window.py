@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from browser_helpers import free_port, needs_browser, rig_settings
@@ -16,6 +18,8 @@ from qfdesk.ui.main_window import MainWindow
 from qfdesk.ui.source_state import SourceState
 
 pytestmark = pytest.mark.gui
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
 @pytest.fixture
@@ -47,9 +51,9 @@ def test_without_chrome_the_window_offers_to_connect_and_shows_csv_history(
     assert window.connect_panel.launch_button.isEnabled()
     loaded = load_history(quflx_csv_dir, asset="EURUSD_otc").series[("EURUSD_otc", 60)]
     assert wait_until(qloop, lambda: len(window.chart.series or ()) >= len(loaded), 10)
+    assert wait_until(qloop, lambda: "CSV files" in window.status.source.text(), 5)
     assert window.source_state is SourceState.DISCONNECTED
     assert window.status.state.text() == "DISCONNECTED"
-    assert "CSV files" in window.status.source.text()
     series = window.chart.series
     assert series.asset == "EURUSD_otc" and series.timeframe == 60
     n = len(loaded)
@@ -61,6 +65,8 @@ def test_without_chrome_the_window_offers_to_connect_and_shows_csv_history(
     np.testing.assert_array_equal(built.close, series.close[built.lo : built.hi])
     window.toolbar.timeframes.choose(3600)
     assert window.chart.series.timeframe == 3600 and len(window.chart.series) > 50
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert window.grab().save(str(ARTIFACTS / "offline_window.png"))
 
 
 @pytest.mark.browser
