@@ -134,9 +134,7 @@ class DeskPreferences(QtCore.QObject):
         problem = self.update(dataclasses.replace(self.settings, hotkey_buy=buy, hotkey_sell=sell))
         if problem and self.window is not None:
             self.window.hotkeys.apply(self.settings.hotkey_buy, self.settings.hotkey_sell)
-            QtWidgets.QMessageBox.warning(
-                self.window, "Hotkeys not changed", f"The hotkeys were not changed: {problem}"
-            )
+            self._warn("Hotkeys not changed", f"The hotkeys were not changed: {problem}")
 
     def _menus(self, window: MainWindow) -> None:
         bar = window.menuBar()
@@ -164,9 +162,7 @@ class DeskPreferences(QtCore.QObject):
     def _dialog_accepted(self, settings: AppSettings) -> None:
         problem = self.update(settings)
         if problem:
-            QtWidgets.QMessageBox.warning(
-                self.window, "Settings not saved", f"The settings were not saved: {problem}"
-            )
+            self._warn("Settings not saved", f"The settings were not saved: {problem}")
 
     def open_paths(self) -> PathsDialog:
         data_root = self.data_root or self.settings.data_root()
@@ -176,14 +172,23 @@ class DeskPreferences(QtCore.QObject):
         return dialog
 
     def _report_load_problems(self) -> None:
-        box = QtWidgets.QMessageBox(
-            QtWidgets.QMessageBox.Icon.Warning,
+        self._warn(
             "Settings",
             "Some settings could not be used; the defaults replace them. Check them in "
             "File > Settings.\n\n" + "\n".join(self.load_problems),
+        )
+
+    def _warn(self, title: str, text: str) -> QtWidgets.QMessageBox:
+        """A non-blocking warning with selectable text."""
+        log.warning("%s: %s", title, text)
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Icon.Warning,
+            title,
+            text,
             QtWidgets.QMessageBox.StandardButton.Ok,
             self.window,
         )
         box.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.dialog = box
         box.open()
+        return box

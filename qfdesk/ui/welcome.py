@@ -34,8 +34,8 @@ class WelcomeDialog(QtWidgets.QDialog):
         self.setWindowTitle("Welcome to QuantumFlux Desk")
         self.setMinimumWidth(560)
         self.choice = WelcomeChoice.LATER
-        intro = QtWidgets.QLabel(INTRO)
-        intro.setWordWrap(True)
+        self.intro = QtWidgets.QLabel(INTRO)
+        self.intro.setWordWrap(True)
         where = QtWidgets.QLabel(
             f"Platform page: {platform_url}<br>Chrome profile: {default_profile_dir()}"
         )
@@ -54,7 +54,7 @@ class WelcomeDialog(QtWidgets.QDialog):
         buttons.addWidget(self.simulated_button)
         buttons.addWidget(self.launch_button)
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(intro)
+        layout.addWidget(self.intro)
         layout.addWidget(where)
         layout.addLayout(buttons)
 
