@@ -36,6 +36,7 @@ class SettingsDialog(QtWidgets.QDialog):
         self.editors: dict[str, QtWidgets.QWidget] = {}
         self.errors: dict[str, QtWidgets.QLabel] = {}
         self._path_lines: dict[str, QtWidgets.QLineEdit] = {}
+        self._sections: list[str] = []
         tabs = QtWidgets.QTabWidget(self)
         forms: dict[str, QtWidgets.QFormLayout] = {}
         for name in field_names():
@@ -44,6 +45,7 @@ class SettingsDialog(QtWidgets.QDialog):
                 page = QtWidgets.QWidget()
                 forms[info.section] = QtWidgets.QFormLayout(page)
                 tabs.addTab(page, info.section)
+                self._sections.append(info.section)
             editor = self._editor(name, info.kind, getattr(settings, name))
             self.editors[name] = editor
             column = QtWidgets.QVBoxLayout()
@@ -166,11 +168,13 @@ class SettingsDialog(QtWidgets.QDialog):
         for name, label in self.errors.items():
             label.setText(found.get(name, ""))
             label.setVisible(name in found)
+        for index in range(self.tabs.count()):
+            section = self._sections[index]
+            count = sum(FIELD_INFO[name].section == section for name in found)
+            self.tabs.setTabText(index, f"{section} ({count} refused)" if count else section)
         if found:
             first = next(iter(found))
-            page = self.editors[first].parentWidget()
-            if page is not None:
-                self.tabs.setCurrentWidget(page)
+            self.tabs.setCurrentIndex(self._sections.index(FIELD_INFO[first].section))
             self.summary.setStyleSheet(ERROR_STYLE)
             count = len(found)
             self.summary.setText(
