@@ -12,6 +12,7 @@ from qfdesk.browser.settings import BrowserSettings
 from qfdesk.engine.events import Direction, Event
 from qfdesk.engine.risk import RiskLimits, RiskManager
 from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
+from qfdesk.ui.autotrade_controller import install_autotrade
 from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
 from qfdesk.ui.connect_panel import ConnectPanel
 from qfdesk.ui.consent import RealConsent
@@ -119,6 +120,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self._badges()
+        self.autotrade = install_autotrade(self)
         self.hotkeys = Hotkeys(
             self, store, lambda: self.trade(Direction.CALL), lambda: self.trade(Direction.PUT)
         )
@@ -168,6 +170,8 @@ class MainWindow(QtWidgets.QMainWindow):
         trading.addAction("SELL", lambda: self.trade(Direction.PUT))
         trading.addSeparator()
         trading.addAction("Hotkeys\u2026", lambda: self.hotkeys.edit(self))
+        trading.addSeparator()
+        trading.addAction("Auto-trader\u2026", self.autotrade.configure)
 
     def _wire(self) -> None:
         queued = QtCore.Qt.ConnectionType.QueuedConnection

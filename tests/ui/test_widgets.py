@@ -163,7 +163,7 @@ def test_indicators_menu_adds_configures_and_removes(window, qtbot):
 def test_autotrade_slot_is_reserved_in_the_toolbar(window):
     from PySide6 import QtGui
 
-    assert window.toolbar.autotrade_action is None
+    assert window.toolbar.autotrade_action is window.autotrade.switch, "the switch is installed"
     action = QtGui.QAction("Auto-trading", window)
     action.setCheckable(True)
     window.toolbar.add_autotrade_action(action)

@@ -1,0 +1,398 @@
+"""Runs the auto-trader in the window: closed candles in, orders placed (live) or booked (paper).
+
+Live orders go the manual trade's way (``place_on_page``: asset, amount, expiry, one trade
+click carrying the order's intent id) on the bridge's action executor, and show in the trade
+tables; paper orders go into a :class:`PaperBook` settled from the following ticks, apart
+from the real trades. Just before an order is placed (on the executor) the auto-trader must
+still be on and the page's account DEMO or REAL with consent given in this session; else
+nothing is clicked. Signals and paper trades show as chart markers; when the auto-trader
+stops itself the switch goes off and ``stopped`` carries the reason for the trader to see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+from PySide6 import QtCore, QtWidgets
+
+from qfdesk.browser.capabilities.account import DEMO
+from qfdesk.browser.capabilities.base import Result
+from qfdesk.engine.autotrader import AutoTrader, Order, Stop, StopReason
+from qfdesk.engine.backtest_stats import LOSS, WIN
+from qfdesk.engine.events import Candle, Event, Tick
+from qfdesk.engine.paper import PaperBook, PaperTrade
+from qfdesk.engine.risk import AccountState, RiskLimits, RiskManager
+from qfdesk.engine.strategies import Signal, StrategyError, StrategyRegistry
+from qfdesk.ui.autotrade_action import AutoTradeSwitch
+from qfdesk.ui.autotrade_panel import AutoTradeDialog, AutoTradeSetup
+from qfdesk.ui.chart import ChartWidget, SignalMarker, TradeMarker, TradeResult
+from qfdesk.ui.consent import RealConsent
+from qfdesk.ui.live_bridge import LiveBridge
+from qfdesk.ui.market_model import MarketModel
+from qfdesk.ui.trade_book import TradeBook, TradeRecord, TradeStatus
+from qfdesk.ui.trading import ManualIntent, page_account, place_on_page
+
+log = logging.getLogger(__name__)
+
+CHECK_EVERY_MS = 1000
+PAPER_START_BALANCE = 1000.0
+_PAPER_RESULTS = {WIN: TradeResult.WON, LOSS: TradeResult.LOST}
+
+
+def history_candles(market: MarketModel, asset: str, timeframe: int) -> list[Candle]:
+    """The closed candles the window's store holds for ``asset`` (to warm strategies up)."""
+    series = market.book.series(asset, timeframe)
+    n = market.book.closed_len(asset, timeframe)
+    columns = (series.start[:n], series.open[:n], series.high[:n], series.low[:n])
+    return [
+        Candle(asset, timeframe, int(s), o, h, lo, c)
+        for s, o, h, lo, c in zip(*(col.tolist() for col in columns), series.close[:n].tolist())
+    ]
+
+
+class AutoTradeController(QtCore.QObject):
+    stopped = QtCore.Signal(str)  # why the auto-trader stopped itself
+    message = QtCore.Signal(str, str)  # text, kind (info / warning / error)
+
+    def __init__(
+        self,
+        *,
+        bridge: LiveBridge,
+        market: MarketModel,
+        book: TradeBook,
+        consent: RealConsent,
+        chart: ChartWidget,
+        switch: AutoTradeSwitch,
+        base_limits: Callable[[], RiskLimits],
+        current_asset: Callable[[], str],
+        current_timeframe: Callable[[], int],
+        registry: StrategyRegistry | None = None,
+        window: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.bridge = bridge
+        self.market = market
+        self.book = book
+        self.consent = consent
+        self.chart = chart
+        self.switch = switch
+        self.registry = registry or StrategyRegistry()
+        self.window = window
+        self._base_limits = base_limits
+        self._current_asset = current_asset
+        self._current_timeframe = current_timeframe
+        self.trader: AutoTrader | None = None
+        self.paper: PaperBook | None = None
+        self.setup: AutoTradeSetup | None = None
+        self.dialog: AutoTradeDialog | None = None
+        self.last_stop: Stop | None = None
+        self.stop_box: QtWidgets.QMessageBox | None = None
+        self.signal_markers: dict[str, list[SignalMarker]] = defaultdict(list)
+        self.tasks: set[asyncio.Task] = set()
+        queued = QtCore.Qt.ConnectionType.QueuedConnection
+        switch.toggled.connect(self._toggled)
+        bridge.eventsReady.connect(self._on_events, queued)
+        bridge.tailStateChanged.connect(self._on_tail_state, queued)
+        book.closed.connect(self._on_closed)
+        self._timer = QtCore.QTimer(self)
+        self._timer.setInterval(CHECK_EVERY_MS)
+        self._timer.timeout.connect(self._check)
+        self._timer.start()
+
+    @property
+    def running(self) -> bool:
+        return self.trader is not None and self.trader.running
+
+    # ----- switching ----------------------------------------------------------------------
+
+    def _toggled(self, checked: bool) -> None:
+        if not checked:
+            self.switch_off()
+            return
+        self.switch.show_state(False, True)  # on only once it really runs
+        self.configure()
+
+    def configure(self) -> AutoTradeDialog:
+        """Open the settings dialog (window-modal, not blocking); Start starts."""
+        dialog = AutoTradeDialog(
+            self.registry,
+            list(self.market.assets),
+            self._base_limits(),
+            current_asset=self._current_asset(),
+            timeframe=self._current_timeframe(),
+            previous=self.setup,
+            parent=self.window,
+        )
+        dialog.accepted.connect(lambda: self.start(dialog.setup))
+        dialog.finished.connect(lambda _: setattr(self, "dialog", None))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def start(self, setup: AutoTradeSetup | None) -> bool:
+        """Start with ``setup``; False (and a message) if it may not start now. On a REAL
+        (or unknown) account, live mode first asks the trader's consent for the session."""
+        if setup is None or self.running:
+            return False
+        self.setup = setup
+        if not setup.config.paper:
+            if not self.bridge.connected:
+                self._say("Auto-trader not started: connect to the platform's Chrome first.")
+                return False
+            if self.market.is_demo is not True and not self.consent.granted:
+                task = asyncio.ensure_future(self._consent_then_start(setup))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+                return False
+        return self._start(setup)
+
+    async def _consent_then_start(self, setup: AutoTradeSetup) -> None:
+        balance = self.market.balance
+        detail = (
+            f"Balance {balance:,.2f}. " if balance is not None else ""
+        ) + "The auto-trader would place trades by itself."
+        if await self.consent.ask(self.window, detail):
+            self._start(setup)
+        else:
+            self._say("Auto-trader not started: the account is REAL and consent was refused.")
+
+    def _start(self, setup: AutoTradeSetup) -> bool:
+        config = setup.config
+        if config.paper and self.paper is None:
+            self.paper = PaperBook(PAPER_START_BALANCE)
+        try:
+            trader = AutoTrader(
+                config,
+                self.registry,
+                RiskManager(setup.limits),
+                self._send,
+                payout_of=self.market.payout,
+                account=self._account,
+                consent=lambda: self.consent.granted,
+                on_signal=self._on_signal,
+                on_stop=self._on_stop,
+            )
+        except (StrategyError, ValueError) as exc:
+            self._say(f"Auto-trader not started: {exc}")
+            return False
+        trader.warm_up(lambda asset, tf: history_candles(self.market, asset, tf))
+        self.trader = trader
+        self.last_stop = None
+        self.switch.show_state(True, config.paper)
+        self.message.emit(
+            f"Auto-trader ON ({'paper' if config.paper else 'LIVE'}): "
+            f"{', '.join(c.name for c in config.strategies)} on {', '.join(config.assets)}",
+            "warning" if not config.paper else "info",
+        )
+        return True
+
+    def switch_off(self) -> None:
+        if self.trader is not None:
+            self.trader.stop(StopReason.SWITCHED_OFF, "switched off by the trader")
+        self.switch.show_state(False, self.switch.paper)
+
+    def _on_stop(self, stop: Stop) -> None:
+        self.last_stop = stop
+        self.switch.show_state(False, self.switch.paper)
+        if stop.reason is StopReason.SWITCHED_OFF:
+            self.message.emit("Auto-trader OFF.", "info")
+            return
+        text = f"Auto-trader stopped itself ({stop.reason.value}): {stop.text}"
+        self.message.emit(text, "error")
+        self.stopped.emit(text)
+
+    def _say(self, text: str) -> None:
+        log.warning("%s", text)
+        self.switch.show_state(False, self.switch.paper)
+        self.message.emit(text, "error")
+
+    # ----- market ------------------------------------------------------------------------------
+
+    def _now(self) -> float:
+        """Platform time (the strategies' and risk's clock); the local clock before any tick."""
+        now = self.market.clock.platform_now()
+        return time.time() if now is None else now
+
+    def _account(self) -> AccountState | None:
+        if self.paper is not None and self.trader is not None and self.trader.config.paper:
+            return AccountState(self.paper.balance, is_demo=True)
+        return self.market.account_state()
+
+    def _on_events(self, events: list[Event]) -> None:
+        trader = self.trader
+        if trader is not None and trader.running:
+            trader.on_events(events, self._now())
+        if self.paper is not None and self.paper.open_trades:
+            self._paper_settled(self.paper.on_ticks([e for e in events if type(e) is Tick]))
+
+    def _on_tail_state(self, state: str) -> None:
+        if state != "connected" and self.trader is not None:
+            self.trader.disconnected(f"the connection to the platform's Chrome is {state}")
+
+    def _check(self) -> None:
+        trader = self.trader
+        live = trader is not None and trader.running and not trader.config.paper
+        if live and not self.bridge.connected:
+            trader.disconnected("the platform's Chrome is not connected")
+        if self.paper is not None and self.paper.open_trades:
+            self._paper_settled(self.paper.on_clock(self._now()))
+
+    def _on_signal(self, signal: Signal, candle: Candle) -> None:
+        markers = self.signal_markers[signal.asset]
+        markers.append(SignalMarker(float(candle.start), candle.close, signal.direction))
+        self.show_markers()
+
+    def show_markers(self) -> None:
+        """The current asset's signals on the chart."""
+        self.chart.set_signal_markers(self.signal_markers.get(self._current_asset(), []))
+
+    # ----- orders --------------------------------------------------------------------------------
+
+    def _send(self, order: Order) -> None:
+        trader = self.trader
+        assert trader is not None
+        if order.paper:
+            assert self.paper is not None
+            trade = self.paper.open(
+                order.intent_id,
+                order.asset,
+                order.direction,
+                order.stake,
+                order.payout,
+                order.entry_time,
+                order.entry_price,
+                order.signal.expiry,
+            )
+            trader.placed(order.intent_id, True, now=self._now())
+            self._paper_marker(trade)
+            return
+        task = asyncio.ensure_future(self._place_live(trader, order))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def _paper_settled(self, trades: list[PaperTrade]) -> None:
+        for trade in trades:
+            if self.trader is not None:
+                self.trader.settled(trade.id, trade.profit or 0.0, self._now())
+            self._paper_marker(trade)
+            balance = self.paper.balance if self.paper is not None else 0.0
+            self.message.emit(
+                f"Paper {trade.asset}: {trade.profit or 0.0:+.2f} (paper balance {balance:,.2f})",
+                "info",
+            )
+
+    def _paper_marker(self, trade: PaperTrade) -> None:
+        if trade.asset != self._current_asset():
+            return
+        result = TradeResult.PENDING
+        if trade.settled:
+            result = _PAPER_RESULTS.get(trade.outcome, TradeResult.REFUND)
+        self.chart.upsert_trade_marker(
+            TradeMarker(
+                id=f"paper-{trade.id}",
+                entry_time=trade.entry_time,
+                entry_price=trade.entry_price,
+                expiry_time=trade.expiry_time,
+                direction=trade.direction,
+                result=result,
+            )
+        )
+
+    async def _place_live(self, trader: AutoTrader, order: Order) -> None:
+        record = self.book.add(
+            TradeRecord(
+                key=order.intent_id,
+                asset=order.asset,
+                direction=order.direction,
+                amount=order.stake,
+                expiry=order.signal.expiry,
+                payout=order.payout,
+                reason=f"auto: {order.signal.strategy}: {order.signal.reason}",
+            )
+        )
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(
+                self.bridge.executor, self._place_blocking, trader, order
+            )
+        except Exception as exc:
+            log.exception("auto-trader: order %s: unexpected error", order.intent_id)
+            result = Result(False, {}, f"unexpected error ({exc}); check the platform")
+        self._outcome(trader, order, record, result)
+
+    def _place_blocking(self, trader: AutoTrader, order: Order) -> Result:
+        """On the executor: the last checks, then the page's trade path, once."""
+        if not trader.running:
+            return Result(False, {"not_sent": True}, "the auto-trader stopped before placing it")
+        account = page_account(self.bridge)
+        real = account != DEMO or self.market.is_demo is not True
+        if real and not self.consent.granted:
+            return Result(False, {"real": True}, "the page shows a REAL (or unknown) account")
+        intent = ManualIntent(
+            order.asset, order.direction, order.stake, order.signal.expiry, order.intent_id
+        )
+        return place_on_page(self.bridge, intent, real and self.consent.granted)
+
+    def _outcome(
+        self, trader: AutoTrader, order: Order, record: TradeRecord, result: Result
+    ) -> None:
+        now = self._now()
+        if result.ok:
+            self.book.update(record, status=TradeStatus.PENDING, deal_id=result.data.get("deal_id"))
+            trader.placed(order.intent_id, True, now=now)
+            return
+        clicked = bool(result.data.get("clicked")) and not result.diagnostics.get("proof", {}).get(
+            "refused"
+        )
+        status = TradeStatus.UNCONFIRMED if clicked else TradeStatus.REFUSED
+        self.book.update(record, status=status, reason=result.error or "refused")
+        if result.data.get("real"):
+            trader.real_without_consent()
+        trader.placed(order.intent_id, False, result.error or "refused", clicked=clicked, now=now)
+
+    def _on_closed(self, record: TradeRecord) -> None:
+        trader = self.trader
+        if trader is not None and record.key in trader.orders:
+            trader.settled(record.key, record.profit or 0.0, self._now())
+
+
+def install_autotrade(window: QtWidgets.QMainWindow) -> AutoTradeController:
+    """Put the switch in ``window``'s toolbar slot and its badge in the status bar, and run
+    the auto-trader there (``window`` is the main window: bridge, market, book, chart...)."""
+    switch = AutoTradeSwitch(window)
+    window.toolbar.add_autotrade_action(switch)
+    window.status.addPermanentWidget(switch.badge)
+    switch.show_state(False, True)
+    controller = AutoTradeController(
+        bridge=window.bridge,
+        market=window.market,
+        book=window.book,
+        consent=window.consent,
+        chart=window.chart,
+        switch=switch,
+        base_limits=lambda: window.risk.limits,
+        current_asset=lambda: window.asset,
+        current_timeframe=lambda: window.timeframe,
+        window=window,
+    )
+    queued = QtCore.Qt.ConnectionType.QueuedConnection
+    window.toolbar.assets.assetChosen.connect(lambda _: controller.show_markers(), queued)
+    window.market.pageAssetChanged.connect(lambda _: controller.show_markers(), queued)
+    controller.message.connect(window.trade_panel.show_message)
+    controller.stopped.connect(lambda text: _tell_stop(window, controller, text))
+    return controller
+
+
+def _tell_stop(window: QtWidgets.QMainWindow, controller: AutoTradeController, text: str) -> None:
+    window.statusBar().showMessage(text, 60_000)
+    box = QtWidgets.QMessageBox(
+        QtWidgets.QMessageBox.Icon.Warning, "Auto-trader stopped", text, parent=window
+    )
+    box.setObjectName("autoTradeStopped")
+    box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+    controller.stop_box = box
+    box.open()

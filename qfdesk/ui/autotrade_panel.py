@@ -1,0 +1,265 @@
+"""The auto-trader's settings dialog: strategies with parameters, assets, timeframe, paper or
+live, and the auto-trader's own risk limits. It only builds an :class:`AutoTradeSetup`;
+starting is the controller's job."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from qfdesk.engine.autotrader import AutoTradeConfig, StrategyChoice
+from qfdesk.engine.risk import RiskLimits
+from qfdesk.engine.strategies import StrategyError, StrategyRegistry
+from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
+
+
+@dataclass(frozen=True, slots=True)
+class AutoTradeSetup:
+    config: AutoTradeConfig
+    limits: RiskLimits
+
+
+def parse_params(text: str) -> dict[str, str]:
+    """``"fast=1, slow=2 expiry=15"`` -> {"fast": "1", ...}; StrategyError when malformed."""
+    params: dict[str, str] = {}
+    for item in re.split(r"[,\s;]+", text.strip()):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise StrategyError(f"parameter {item!r} must look like name=value, e.g. fast=5")
+        params[key] = value
+    return params
+
+
+def _none_if_zero(value: float) -> float | None:
+    return None if value <= 0 else value
+
+
+class AutoTradeDialog(QtWidgets.QDialog):
+    def __init__(
+        self,
+        registry: StrategyRegistry,
+        assets: list[str],
+        base_limits: RiskLimits,
+        *,
+        current_asset: str = "",
+        timeframe: int = 60,
+        previous: AutoTradeSetup | None = None,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Auto-trader")
+        self.setObjectName("autoTradeDialog")
+        self.registry = registry
+        self.base_limits = base_limits
+        self.setup: AutoTradeSetup | None = None
+
+        self.strategies = QtWidgets.QTableWidget(0, 2, self)
+        self.strategies.setHorizontalHeaderLabels(["Strategy", "Parameters (name=value ...)"])
+        self.strategies.horizontalHeader().setStretchLastSection(True)
+        self.strategies.verticalHeader().hide()
+        self._fill_strategies()
+        add_file = QtWidgets.QPushButton("Add strategy file\u2026", self)
+        add_file.clicked.connect(self._add_file)
+
+        self.assets = QtWidgets.QListWidget(self)
+        for symbol in sorted(set(assets) | ({current_asset} if current_asset else set())):
+            item = QtWidgets.QListWidgetItem(symbol, self.assets)
+            item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(QtCore.Qt.CheckState.Unchecked)
+        self.timeframe = QtWidgets.QComboBox(self)
+        for seconds in sorted(TIMEFRAMES.values()):
+            self.timeframe.addItem(timeframe_label(seconds), seconds)
+        self.paper = QtWidgets.QRadioButton("Paper: simulated trades, no clicks", self)
+        self.live = QtWidgets.QRadioButton("Live: places trades on the platform page", self)
+        self.paper.setChecked(True)
+
+        self.stake = self._spin(base_limits.stake, 0.01, 100000, 2)
+        self.max_per_hour = self._spin(base_limits.max_trades_per_hour or 0, 0, 10000, 0)
+        self.max_open = self._spin(base_limits.max_open_trades or 0, 0, 1000, 0)
+        self.min_confidence = self._spin(base_limits.min_confidence, 0, 1, 2)
+        self.daily_loss = self._spin(base_limits.daily_loss_limit or 0, 0, 1e9, 2)
+        self.max_losses = self._spin(base_limits.max_consecutive_losses or 0, 0, 1000, 0)
+
+        risk = QtWidgets.QFormLayout()
+        risk.addRow("Stake", self.stake)
+        risk.addRow("Max trades per hour (0 = off)", self.max_per_hour)
+        risk.addRow("Max open trades (0 = off)", self.max_open)
+        risk.addRow("Min confidence", self.min_confidence)
+        risk.addRow("Daily loss limit (0 = off)", self.daily_loss)
+        risk.addRow("Losses in a row before a pause (0 = off)", self.max_losses)
+        self.error = QtWidgets.QLabel("", self)
+        self.error.setObjectName("autoTradeError")
+        self.error.setStyleSheet("color: #ff5252;")
+        self.error.setWordWrap(True)
+        buttons = QtWidgets.QDialogButtonBox(self)
+        self.start_button = buttons.addButton(
+            "Start", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        left = QtWidgets.QVBoxLayout()
+        left.addWidget(QtWidgets.QLabel("Strategies"))
+        left.addWidget(self.strategies, 1)
+        left.addWidget(add_file)
+        middle = QtWidgets.QVBoxLayout()
+        middle.addWidget(QtWidgets.QLabel("Assets"))
+        middle.addWidget(self.assets, 1)
+        middle.addWidget(QtWidgets.QLabel("Timeframe"))
+        middle.addWidget(self.timeframe)
+        right = QtWidgets.QVBoxLayout()
+        right.addWidget(self.paper)
+        right.addWidget(self.live)
+        right.addLayout(risk)
+        right.addStretch(1)
+        columns = QtWidgets.QHBoxLayout()
+        columns.addLayout(left, 3)
+        columns.addLayout(middle, 2)
+        columns.addLayout(right, 3)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(columns, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.resize(980, 460)
+        self.choose_timeframe(timeframe)
+        if previous is not None:
+            self.apply(previous)
+        elif current_asset:
+            self.choose_assets([current_asset])
+
+    def _spin(self, value: float, low: float, high: float, decimals: int) -> QtWidgets.QWidget:
+        spin = QtWidgets.QDoubleSpinBox(self)
+        spin.setRange(low, high)
+        spin.setDecimals(decimals)
+        spin.setValue(float(value))
+        return spin
+
+    def _fill_strategies(self) -> None:
+        self.strategies.setRowCount(0)
+        for name in self.registry.names():
+            row = self.strategies.rowCount()
+            self.strategies.insertRow(row)
+            item = QtWidgets.QTableWidgetItem(name)
+            item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(QtCore.Qt.CheckState.Unchecked)
+            self.strategies.setItem(row, 0, item)
+            self.strategies.setItem(row, 1, QtWidgets.QTableWidgetItem(""))
+
+    def _add_file(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Strategy file", str(Path.home()), "Python files (*.py)"
+        )
+        if path:
+            self.load_strategy_file(Path(path))
+
+    def load_strategy_file(self, path: Path) -> list[str]:
+        """Register the strategies a Python file defines and list them; [] and a message if
+        it cannot be used."""
+        try:
+            names = self.registry.load_file(path)
+        except StrategyError as exc:
+            self.error.setText(str(exc))
+            return []
+        self._fill_strategies()
+        self.error.setText("")
+        return names
+
+    # ----- programmatic choices (the dialog's widgets, filled) --------------------------
+
+    def _row(self, name: str) -> int:
+        for row in range(self.strategies.rowCount()):
+            if self.strategies.item(row, 0).text() == name:
+                return row
+        raise KeyError(name)
+
+    def choose_strategy(self, name: str, params: str = "", checked: bool = True) -> None:
+        row = self._row(name)
+        state = QtCore.Qt.CheckState.Checked if checked else QtCore.Qt.CheckState.Unchecked
+        self.strategies.item(row, 0).setCheckState(state)
+        self.strategies.item(row, 1).setText(params)
+
+    def choose_assets(self, symbols: list[str]) -> None:
+        for i in range(self.assets.count()):
+            item = self.assets.item(i)
+            checked = item.text() in symbols
+            item.setCheckState(
+                QtCore.Qt.CheckState.Checked if checked else QtCore.Qt.CheckState.Unchecked
+            )
+
+    def choose_timeframe(self, seconds: int) -> None:
+        index = self.timeframe.findData(seconds)
+        if index >= 0:
+            self.timeframe.setCurrentIndex(index)
+
+    def apply(self, setup: AutoTradeSetup) -> None:
+        for choice in setup.config.strategies:
+            text = " ".join(f"{k}={v:g}" for k, v in choice.params.items())
+            if choice.name in self.registry.names():
+                self.choose_strategy(choice.name, text)
+        self.choose_assets(list(setup.config.assets))
+        self.choose_timeframe(setup.config.timeframe)
+        (self.paper if setup.config.paper else self.live).setChecked(True)
+        limits = setup.limits
+        self.stake.setValue(limits.stake)
+        self.max_per_hour.setValue(limits.max_trades_per_hour or 0)
+        self.max_open.setValue(limits.max_open_trades or 0)
+        self.min_confidence.setValue(limits.min_confidence)
+        self.daily_loss.setValue(limits.daily_loss_limit or 0)
+        self.max_losses.setValue(limits.max_consecutive_losses or 0)
+
+    # ----- result ----------------------------------------------------------------------------
+
+    def build(self) -> AutoTradeSetup:
+        """The setup the widgets describe; StrategyError or ValueError saying what is wrong."""
+        choices = []
+        for row in range(self.strategies.rowCount()):
+            item = self.strategies.item(row, 0)
+            if item.checkState() != QtCore.Qt.CheckState.Checked:
+                continue
+            given = parse_params(self.strategies.item(row, 1).text())
+            strategy = self.registry.create(item.text(), given)
+            changed = {k: strategy.params[k] for k in given}
+            choices.append(StrategyChoice(item.text(), changed))
+        assets = tuple(
+            self.assets.item(i).text()
+            for i in range(self.assets.count())
+            if self.assets.item(i).checkState() == QtCore.Qt.CheckState.Checked
+        )
+        config = AutoTradeConfig(
+            tuple(choices), assets, int(self.timeframe.currentData()), self.paper.isChecked()
+        )
+        problems = config.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        stake = self.stake.value()
+        limits = dataclasses.replace(
+            self.base_limits,
+            stake=stake,
+            stake_percent=None,
+            min_stake=min(self.base_limits.min_stake, stake),
+            max_stake=max(self.base_limits.max_stake, stake),
+            max_trades_per_hour=int(self.max_per_hour.value()) or None,
+            max_open_trades=int(self.max_open.value()) or None,
+            min_confidence=self.min_confidence.value(),
+            daily_loss_limit=_none_if_zero(self.daily_loss.value()),
+            max_consecutive_losses=int(self.max_losses.value()) or None,
+        )
+        problems = limits.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return AutoTradeSetup(config, limits)
+
+    def accept(self) -> None:
+        try:
+            self.setup = self.build()
+        except (StrategyError, ValueError) as exc:
+            self.error.setText(f"Cannot start: {exc}")
+            return
+        super().accept()

@@ -1,0 +1,145 @@
+"""The auto-trader switch in a real main window (offscreen): off at every start, on and off,
+a state nobody can miss, paper trades from signals, and a visible reason when it stops."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from desk_helpers import Desk, ini_store, pause, wait_until
+from PySide6 import QtWidgets
+
+from qfdesk.engine.events import AssetInfo, AssetTable, Candle, CandleClosed, Tick
+from qfdesk.ui.autotrade_action import OFF_TEXT
+from qfdesk.ui.dark_theme import WARN
+
+pytestmark = pytest.mark.gui
+
+ASSET = "EURUSD_otc"
+TF = 5
+ZIGZAG = [1.0, 0.9, 1.0, 0.9, 1.0, 0.9]
+
+
+@pytest.fixture
+def desk(tmp_path, qloop):
+    store = ini_store(tmp_path / "settings.ini")
+    store.set_last_asset(ASSET)
+    # Whatever a settings file says, the auto-trader never starts on by itself.
+    for key in ("autotrade/on", "autotrade/enabled", "toolbar/autotrade"):
+        store.settings.setValue(key, True)
+    store.sync()
+    desk = Desk(tmp_path)
+    info = AssetInfo(1, ASSET, "EUR/USD OTC", "currency", 92.0, True, True, (15, 60))
+    desk.window.market.apply([AssetTable((info,))])
+    yield desk
+    desk.close()
+
+
+def zigzag_candles(closes: list[float], closed_now: int) -> list[CandleClosed]:
+    """Candles of ASSET; the first ``closed_now`` have just closed by the local clock (the
+    window's clock offline), the others close later."""
+    begin = int(time.time()) // TF * TF - TF * closed_now
+    return [
+        CandleClosed(Candle(ASSET, TF, begin + TF * i, c, c, c, c), "tick")
+        for i, c in enumerate(closes)
+    ]
+
+
+def start_paper(desk: Desk, qloop, params: str = "fast=1 slow=2 expiry=15"):
+    window = desk.window
+    switch = window.autotrade.switch
+    switch.trigger()
+    dialog = window.autotrade.dialog
+    assert dialog is not None and dialog.isVisible(), "switching on asks what to run"
+    assert not switch.isChecked() and switch.text() == OFF_TEXT, "not on before Start"
+    dialog.choose_strategy("sma-cross", params)
+    dialog.choose_timeframe(TF)
+    dialog.start_button.click()
+    return dialog
+
+
+def test_off_at_every_start_even_if_settings_say_on(desk):
+    switch = desk.window.autotrade.switch
+    assert desk.window.toolbar.autotrade_action is switch
+    assert not switch.isChecked() and switch.text() == OFF_TEXT
+    assert not switch.badge.isVisible()
+    assert not desk.window.autotrade.running
+    assert "#787b86" in switch.button_style(desk.window.toolbar), "grey when off"
+
+
+def test_on_paper_trades_signals_then_off_nothing_more(desk, qloop):
+    window = desk.window
+    controller = window.autotrade
+    switch = controller.switch
+    start_paper(desk, qloop)
+    assert controller.running and switch.isChecked()
+    assert switch.text() == "AUTO ON \u00b7 PAPER"
+    assert switch.badge.isVisible() and "PAPER" in switch.badge.text()
+    assert WARN in switch.button_style(window.toolbar), "a bright background when on"
+
+    candles = zigzag_candles(ZIGZAG, closed_now=4)
+    window.bridge.eventsReady.emit(candles[:4])
+    assert wait_until(qloop, lambda: len(controller.paper.open_trades) == 2, 5)
+    signals = window.chart.markers.signals
+    assert [s.direction.value for s in signals] == ["call", "put"], "each signal on the chart"
+    assert {t.id for t in window.chart.markers.trades} == {
+        f"paper-{t.id}" for t in controller.paper.open_trades
+    }
+    assert window.book.records == [], "paper trades stay apart from the real ones"
+
+    switch.trigger()
+    assert not controller.running and not switch.isChecked() and switch.text() == OFF_TEXT
+    assert not switch.badge.isVisible()
+    # The platform clock moves on: the later candles have closed, and would give signals.
+    window.market.clock.observe(time.time() + 2 * TF + 1, time.time())
+    window.bridge.eventsReady.emit(candles[4:])
+    pause(qloop, 0.3)
+    assert len(controller.trader.orders) == 2, "off: nothing more"
+
+    entry_end = max(t.expiry_time for t in controller.paper.open_trades)
+    window.bridge.eventsReady.emit([Tick(ASSET, entry_end + 1, 2.0)])
+    assert wait_until(qloop, lambda: not controller.paper.open_trades, 5)
+    assert len(controller.paper.settled) == 2, "paper trades open when it stopped still settle"
+
+
+def test_when_it_stops_itself_a_message_says_why(desk, qloop):
+    window = desk.window
+    controller = window.autotrade
+    start_paper(desk, qloop)
+    window.bridge.tailStateChanged.emit("reconnecting")
+    assert wait_until(qloop, lambda: not controller.running, 5)
+    assert not controller.switch.isChecked() and controller.switch.text() == OFF_TEXT
+    box = controller.stop_box
+    assert box is not None and box.isVisible()
+    assert "disconnected" in box.text() and "reconnecting" in box.text()
+    assert "reconnecting" in window.statusBar().currentMessage()
+    assert "stopped itself" in window.trade_panel.message.text()
+    box.close()
+
+
+def test_bad_settings_are_explained_and_do_not_start(desk, qloop):
+    window = desk.window
+    start_paper(desk, qloop, params="fast=3 slow=2")
+    dialog = window.autotrade.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert "fast must be shorter than slow" in dialog.error.text()
+    assert not window.autotrade.running and not window.autotrade.switch.isChecked()
+    dialog.choose_strategy("sma-cross", "fast=1 slow=2")
+    dialog.choose_assets([])
+    dialog.start_button.click()
+    assert "choose at least one asset" in dialog.error.text()
+    dialog.reject()
+    assert window.autotrade.switch.text() == OFF_TEXT
+
+
+def test_live_needs_a_connection(desk, qloop):
+    window = desk.window
+    switch = window.autotrade.switch
+    switch.trigger()
+    dialog = window.autotrade.dialog
+    dialog.choose_strategy("sma-cross", "fast=1 slow=2")
+    dialog.live.setChecked(True)
+    dialog.start_button.click()
+    assert not window.autotrade.running and not switch.isChecked()
+    assert "connect to the platform" in window.trade_panel.message.text()
+    assert isinstance(dialog, QtWidgets.QDialog)
