@@ -204,6 +204,14 @@ class LiveBridge(QtCore.QObject):
             url_mark=self.settings.url_mark,
         )
 
+    def reload_page(self) -> None:
+        """Reload the platform tab (executor thread): the page then sends its asset table,
+        balance and history again, which an attach to an open page has missed."""
+        ctx = self.action_context()
+        ctx.ensure_tab()
+        ctx.driver.refresh()
+        log.info("reloaded the platform page")
+
     # ----- stopping ---------------------------------------------------------------------------
 
     def stop(self, *, close_chrome: bool = False) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 TITLE = "QuantumFlux Desk"
 STATUS_EVERY_MS = 250
 HISTORY_RETRY = 60.0
+RELOAD_HINT_AFTER = 8.0
 DEFAULT_TIMEFRAME = 60
 DEFAULT_INDICATORS = [
     {"kind": "ema", "params": {"period": 20}},
@@ -81,6 +84,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._history_files: dict[str, int] = {}
         self._offset: float | None = None
         self._frames_per_s = 0.0
+        self._decimals = 5
+        self._connected_at: float | None = None
+        self._told_reload = False
+        self.reload_hint_after = RELOAD_HINT_AFTER
 
         self.market = MarketModel(self)
         self.book = TradeBook(self)
@@ -170,6 +177,7 @@ class MainWindow(QtWidgets.QMainWindow):
         trading.addAction("SELL", lambda: self.trade(Direction.PUT))
         trading.addSeparator()
         trading.addAction("Hotkeys\u2026", lambda: self.hotkeys.edit(self))
+        trading.addAction("Reload the platform page", self.reload_page)
         trading.addSeparator()
         trading.addAction("Auto-trader\u2026", self.autotrade.configure)
 
@@ -249,6 +257,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_connected(self, ok: bool, text: str) -> None:
         if ok:
+            self._connected_at = time.monotonic()
             self.connect_panel.hide()
             self.status.show_connection(f"{text}: {self.tail_state}")
             log.info("connected: %s", text)
@@ -294,6 +303,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         book = self.market.book
         series = book.series(self.asset, self.timeframe)
+        self._set_decimals()
         # The same series rebuilt (history arrived): keep the trader's view unless it follows
         # the newest candle. Another asset or timeframe starts at the newest candle.
         keep_view = self.chart.series is series and not self.chart.is_following()
@@ -304,6 +314,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.chart.set_trade_markers(
             [m for r in self.book.records if r.asset == self.asset and (m := _marker(r))]
         )
+
+    def _set_decimals(self) -> None:
+        decimals = self.market.price_decimals(self.asset)
+        if decimals != self._decimals:
+            self._decimals = decimals
+            self.chart.set_price_decimals(decimals)
 
     def _on_history(self, asset: str, events: list, files: int) -> None:
         self._history_files[asset] = files
@@ -381,12 +397,42 @@ class MainWindow(QtWidgets.QMainWindow):
             self.market.payout(self.asset),
         )
 
+    def reload_page(self) -> None:
+        """Ask the page to send everything again (off the GUI thread)."""
+        if not self.bridge.connected:
+            self.trade_panel.show_message("Not connected to the platform's Chrome.", "warning")
+            return
+        loop = asyncio.get_event_loop()
+        future = loop.run_in_executor(self.bridge.executor, self.bridge.reload_page)
+        future.add_done_callback(_log_failure("reloading the platform page"))
+
+    def _missing_page_state(self) -> None:
+        """Attached to a page that had loaded before: its asset table and balance are sent
+        only when it loads, so say how to get them."""
+        if self._told_reload or self._connected_at is None:
+            return
+        if time.monotonic() - self._connected_at < self.reload_hint_after:
+            return
+        if self.market.assets and self.market.balance is not None:
+            return
+        self._told_reload = True
+        text = (
+            "The platform page loaded before qfdesk attached, so its asset list and balance "
+            "are unknown (trading is off until they are). Use Trading > Reload the platform "
+            "page, or press F5 in the platform tab."
+        )
+        log.warning(text)
+        self.trade_panel.show_message(text, "warning")
+
     # ----- state ----------------------------------------------------------------------------
 
     def refresh_status(self) -> None:
         """Source sensing and the always-visible status (every STATUS_EVERY_MS)."""
         for asset in self.market.close_by_clock():
             self._on_candles(asset, False)
+        if self.asset:
+            self._set_decimals()
+        self._missing_page_state()
         age = self.market.tick_age(self.asset) if self.asset else None
         connected = self.bridge.connected
         state = sense(connected, age, self.live_window)
@@ -433,6 +479,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.save_layout()
         self._timer.stop()
         super().closeEvent(event)
+
+
+def _log_failure(what: str) -> Callable[[asyncio.Future], None]:
+    def done(future: asyncio.Future) -> None:
+        error = future.exception()
+        if error is not None:
+            log.error("%s failed: %s", what, error)
+
+    return done
 
 
 def _marker(record: TradeRecord) -> TradeMarker | None:

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 DEAL_EVENTS = (DealsOpened, DealsClosed, OrderOpened, OrderClosed, OrderFailed)
 RATE_WINDOW = 5.0
+MIN_DECIMALS, DEFAULT_DECIMALS, MAX_DECIMALS = 2, 5, 6
 
 
 class MarketModel(QtCore.QObject):
@@ -60,6 +61,7 @@ class MarketModel(QtCore.QObject):
         self.page_asset: str | None = None
         self.last_tick_at: dict[str, float] = {}  # local monotonic time of the last live tick
         self.last_price: dict[str, float] = {}
+        self.decimals: dict[str, int] = {}  # digits after the point the platform quotes
         self._tick_times: deque[float] = deque()
 
     # ----- input ---------------------------------------------------------------------------
@@ -75,6 +77,7 @@ class MarketModel(QtCore.QObject):
                 book.on_tick(event)
                 self.last_tick_at[event.asset] = now
                 self.last_price[event.asset] = event.price
+                self._note_decimals(event.asset, event.price)
                 self._tick_times.append(now)
                 if event.received:
                     self.clock.observe(event.time, event.received)
@@ -123,6 +126,16 @@ class MarketModel(QtCore.QObject):
             assets.add(item.asset)
         for asset in assets:
             self.candlesChanged.emit(asset, True)
+
+    def _note_decimals(self, asset: str, price: float) -> None:
+        text = repr(price)
+        digits = len(text) - text.index(".") - 1 if "." in text and "e" not in text else 0
+        if digits > self.decimals.get(asset, 0):
+            self.decimals[asset] = min(digits, MAX_DECIMALS)
+
+    def price_decimals(self, asset: str) -> int:
+        """Decimals to show for ``asset``: as many as its ticks carried (at least 2)."""
+        return max(MIN_DECIMALS, self.decimals.get(asset, DEFAULT_DECIMALS))
 
     def _note_currency(self, event: Event) -> None:
         deals = (event.deal,) if isinstance(event, OrderOpened) else getattr(event, "deals", ())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_helpers import free_port, needs_browser, rig_settings
+from browser_helpers import ChromeRig, free_port, needs_browser, rig_settings
 from desk_helpers import ini_store, wait_until
 from PySide6 import QtCore
 
@@ -84,3 +84,29 @@ def test_connect_panel_launches_chrome_on_the_platform(offline, qloop, qtbot):
         assert wait_until(qloop, lambda: window.market.assets, 15)
         assert wait_until(qloop, lambda: window.source_state is SourceState.LIVE, 20)
         window.bridge.stop(close_chrome=True)
+
+
+@pytest.mark.browser
+@needs_browser
+def test_attaching_to_a_page_already_open_says_to_reload_and_reload_brings_it(
+    offline, qloop, tmp_path
+):
+    window = offline
+    window.reload_hint_after = 1.0
+    with SimulatedPlatform(assets=3, seed=6) as sim:
+        rig = ChromeRig(tmp_path / "trader-profile")
+        try:
+            rig.launch()
+            rig.open_page(sim.url)
+            rig.wait_ready()  # the trader's page is up before the app attaches
+            window.connect_chrome(rig.settings, launch=False)
+            assert wait_until(qloop, lambda: window.bridge.connected, 30)
+            assert wait_until(qloop, lambda: "Reload" in window.trade_panel.message.text(), 15)
+            assert not window.market.assets
+            window.reload_page()
+            assert wait_until(qloop, lambda: window.market.assets, 20)
+            assert wait_until(qloop, lambda: window.market.balance is not None, 10)
+            assert wait_until(qloop, lambda: window.source_state is SourceState.LIVE, 20)
+        finally:
+            window.bridge.stop()
+            rig.close()

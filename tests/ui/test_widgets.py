@@ -168,3 +168,15 @@ def test_autotrade_slot_is_reserved_in_the_toolbar(window):
     action.setCheckable(True)
     window.toolbar.add_autotrade_action(action)
     assert window.toolbar.actions()[-1] is action
+
+
+def test_price_decimals_follow_the_quotes(qapp):
+    from qfdesk.engine.events import Tick
+    from qfdesk.ui.market_model import MarketModel
+
+    market = MarketModel()
+    assert market.price_decimals("USDJPY_otc") == 5
+    market.apply([Tick("USDJPY_otc", 1000.0, 151.25), Tick("USDJPY_otc", 1001.0, 151.257)])
+    assert market.price_decimals("USDJPY_otc") == 3
+    market.apply([Tick("#AAPL_otc", 1000.0, 201.5)])
+    assert market.price_decimals("#AAPL_otc") == 2
