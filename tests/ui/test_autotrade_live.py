@@ -1,0 +1,100 @@
+"""The auto-trader end to end: the simulated platform, real headless Chromium, the real window.
+
+On (live, DEMO account), sma-cross fast=1 slow=2 on 5 s candles fires on the simulator's
+random walk; the trades it places reach the platform as clicks, never more than the limit
+(2 trades per hour); switched off, nothing more is placed while candles keep closing.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_helpers import needs_browser
+from desk_helpers import Desk, pause, wait_until
+
+from qfdesk.sim.platform import SimulatedPlatform
+from qfdesk.ui.autotrade_action import OFF_TEXT
+from qfdesk.ui.source_state import SourceState
+from qfdesk.ui.trade_book import TradeStatus
+
+pytestmark = [pytest.mark.gui, pytest.mark.browser, needs_browser]
+
+TF = 5
+LIMIT = 2
+
+
+@pytest.fixture
+def sim():
+    with SimulatedPlatform(assets=4, seed=5) as platform:
+        yield platform
+
+
+@pytest.fixture
+def desk(sim, qloop, tmp_path):
+    desk = Desk(tmp_path)
+    try:
+        desk.connect(qloop, sim)
+        assert wait_until(qloop, lambda: desk.window.source_state is SourceState.LIVE, 30)
+        assert wait_until(qloop, lambda: desk.window.market.payout(desk.window.asset), 10)
+        yield desk
+    finally:
+        desk.close()
+
+
+def test_on_trades_by_signals_within_the_limits_then_off_nothing_more(desk, qloop, sim):
+    window = desk.window
+    controller = window.autotrade
+    switch = controller.switch
+    asset = window.asset
+    assert window.market.is_demo is True
+    before = len(sim.orders())
+
+    switch.trigger()
+    dialog = controller.dialog
+    dialog.choose_strategy("sma-cross", "fast=1 slow=2 expiry=3")
+    dialog.choose_assets([asset])
+    dialog.choose_timeframe(TF)
+    dialog.live.setChecked(True)
+    dialog.stake.setValue(2)
+    dialog.max_per_hour.setValue(LIMIT)
+    dialog.max_open.setValue(1)
+    dialog.start_button.click()
+    assert controller.running and switch.text() == "AUTO ON \u00b7 LIVE"
+    assert switch.badge.isVisible() and "LIVE" in switch.badge.text()
+
+    assert wait_until(qloop, lambda: len(sim.orders()) - before >= LIMIT, 120), (
+        f"signals {len(controller.trader.signals)}, orders {len(controller.trader.orders)}"
+    )
+    trader = controller.trader
+    # Still on for three more candles: the limit lets nothing more through.
+    pause(qloop, 3 * TF)
+    assert controller.running
+    placed = sim.orders()[before:]
+    assert len(placed) == LIMIT, "never more than the limit"
+    assert all(o.asset == asset and o.amount == 2 and o.expiry == 3 for o in placed)
+    assert all(o.is_demo for o in placed)
+    assert len(trader.orders) == LIMIT
+    records = [r for r in window.book.records if r.key in trader.orders]
+    assert len(records) == LIMIT and all(r.reason.startswith("auto: sma-cross") for r in records)
+    by_intent = {r.key: r for r in records}
+    for order in trader.orders.values():
+        assert by_intent[order.intent_id].direction is order.direction
+    assert sorted(o.action for o in placed) == sorted(
+        order.direction.value for order in trader.orders.values()
+    )
+    assert wait_until(qloop, lambda: all(r.status.finished for r in records), 30), [
+        r.status for r in records
+    ]
+    assert all(r.status is not TradeStatus.REFUSED for r in records)
+    markers = window.chart.markers.signals
+    assert len(markers) == len(trader.signals), "each signal shows on the chart"
+
+    switch.trigger()
+    assert not controller.running and switch.text() == OFF_TEXT
+    candles_at_off = window.market.book.closed_len(asset, TF)
+    pause(qloop, 4 * TF)
+    assert window.market.book.closed_len(asset, TF) >= candles_at_off + 3, "candles went on"
+    assert len(sim.orders()) - before == LIMIT, "off: nothing more placed"
+    assert len(trader.orders) == LIMIT
+    logs = "\n".join(window.log_panel.lines())
+    assert "auto-trader ON (LIVE)" in logs and "auto-trader OFF: switched off" in logs
+    assert "max_trades_per_hour" in logs, "the denials are logged with their reason"
