@@ -12,6 +12,7 @@ their exit time has passed), and the stake is the one it sizes.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,8 @@ from qfdesk.engine.backtest_stats import LOSS, WIN, BacktestStats, compute_stats
 from qfdesk.engine.events import Direction
 from qfdesk.engine.risk import AccountState, RiskManager, TradeIntent
 from qfdesk.engine.strategies.base import CALL, PUT, CandleArrays, SignalArrays, Strategy
+
+PROGRESS_ROWS = 4096  # risk replay rows between progress reports
 
 
 class BacktestError(ValueError):
@@ -148,7 +151,12 @@ def resolve_outcomes(
 
 
 def _through_risk(
-    trades: Trades, risk: RiskManager, config: BacktestConfig, asset: str, source: str
+    trades: Trades,
+    risk: RiskManager,
+    config: BacktestConfig,
+    asset: str,
+    source: str,
+    progress: Callable[[float], None] | None = None,
 ) -> tuple[Trades, dict[str, int]]:
     """Replay the trades in time order through the risk manager; keep those it allows."""
     balance = config.start_balance
@@ -163,7 +171,10 @@ def _through_risk(
         trades.confidence.tolist(),
         trades.outcome.tolist(),
     )
+    total = max(1, len(trades))
     for row, (now, exit_time, direction, confidence, outcome) in enumerate(columns):
+        if progress is not None and row % PROGRESS_ROWS == 0:
+            progress(row / total)
         while pending and pending[0][0] <= now:
             closed_at, done, profit = heapq.heappop(pending)
             risk.record_result(str(done), profit, closed_at)
@@ -206,14 +217,19 @@ def run_backtest(
     *,
     asset: str = "",
     risk: RiskManager | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> BacktestResult:
+    """``progress(fraction)`` is called now and then with the share of the work done."""
     config.check(timeframe)
     n = int(np.asarray(candles.start).shape[0])
     signals = _checked_signals(strategy, candles, n)
+    if progress is not None:
+        progress(0.6)
     trades, skipped = resolve_outcomes(candles, timeframe, signals, config)
     denied: dict[str, int] = {}
     if risk is not None:
-        trades, denied = _through_risk(trades, risk, config, asset, strategy.name)
+        step = None if progress is None else (lambda done: progress(0.7 + 0.25 * done))
+        trades, denied = _through_risk(trades, risk, config, asset, strategy.name, step)
     stats = compute_stats(
         trades.outcome,
         trades.profit,
@@ -222,6 +238,8 @@ def run_backtest(
         signals=int(signals.index.size),
         denied=sum(denied.values()),
     )
+    if progress is not None:
+        progress(1.0)
     return BacktestResult(
         strategy.name, asset, timeframe, config, trades, stats, dict(strategy.params), denied
     )
