@@ -127,13 +127,29 @@ def create_event_loop(
     return loop
 
 
+class _StopOnClose(QtCore.QObject):
+    """Stops the loop when the watched window closes (open dialogs do not keep it alive)."""
+
+    def __init__(self, loop: qasync.QEventLoop, window: QtWidgets.QWidget) -> None:
+        super().__init__(window)
+        self._loop = loop
+        self._window = window
+
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Close:
+            QtCore.QTimer.singleShot(0, self._stop_if_closed)
+        return False
+
+    def _stop_if_closed(self) -> None:
+        if not self._window.isVisible():  # the close was not refused
+            self._loop.stop()
+
+
 def run_until_closed(
     loop: qasync.QEventLoop, window: QtWidgets.QWidget, on_exit: Callable[[], None]
 ) -> int:
-    """Run the loop until the last window closes, then ``on_exit`` (always)."""
-    app = QtWidgets.QApplication.instance()
-    assert app is not None
-    app.lastWindowClosed.connect(loop.stop)
+    """Run the loop until ``window`` closes, then ``on_exit`` (always)."""
+    window.installEventFilter(_StopOnClose(loop, window))
     try:
         with loop:
             loop.run_forever()

@@ -83,6 +83,11 @@ def test_connect_panel_launches_chrome_on_the_platform(offline, qloop, qtbot):
         )
         assert wait_until(qloop, lambda: window.market.assets, 15)
         assert wait_until(qloop, lambda: window.source_state is SourceState.LIVE, 20)
+        window.bridge.source.endpoint.process.kill()  # Chrome crashes
+        assert wait_until(qloop, lambda: window.source_state is SourceState.DISCONNECTED, 10)
+        assert window.status.state.text() == "DISCONNECTED"
+        assert "connected" in window.status.connection.text()  # disconnected / reconnecting
+        assert len(window.chart.series) > 0, "what was shown stays on the chart"
         window.bridge.stop(close_chrome=True)
 
 
