@@ -93,6 +93,10 @@ class ErrorReporter(QtCore.QObject):
         self.reported.emit(title, text)
 
     def _show(self, title: str, text: str) -> None:
+        for open_dialog in self.dialogs:
+            if open_dialog.details == text:  # the same error again: one dialog is enough
+                open_dialog.repeated()
+                return
         parent = QtWidgets.QApplication.activeWindow()
         dialog = ErrorDialog(title, text, parent)
         dialog.finished.connect(lambda _=0, d=dialog: self._forget(d))

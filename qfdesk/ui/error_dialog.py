@@ -11,11 +11,13 @@ class ErrorDialog(QtWidgets.QDialog):
         self.setWindowTitle("QuantumFlux Desk: unexpected error")
         self.setAttribute(QtGui.Qt.WidgetAttribute.WA_DeleteOnClose)
         self.resize(720, 420)
-        heading = QtWidgets.QLabel(
-            f"{title}\nThe error was logged and the app goes on. Copy the text below into a "
-            "bug report if it happens again."
-        )
+        self.details = details
+        self.times = 1
+        self._title = title
+        heading = QtWidgets.QLabel()
         heading.setWordWrap(True)
+        self.heading = heading
+        self._set_heading()
         self.text = QtWidgets.QPlainTextEdit(details)
         self.text.setReadOnly(True)
         self.text.setTextInteractionFlags(
@@ -35,6 +37,17 @@ class ErrorDialog(QtWidgets.QDialog):
         layout.addWidget(heading)
         layout.addWidget(self.text, 1)
         layout.addLayout(buttons)
+
+    def _set_heading(self) -> None:
+        again = f" (happened {self.times} times)" if self.times > 1 else ""
+        self.heading.setText(
+            f"{self._title}{again}\nThe error was logged and the app goes on. Copy the text "
+            "below into a bug report if it happens again."
+        )
+
+    def repeated(self) -> None:
+        self.times += 1
+        self._set_heading()
 
     def copy_text(self) -> None:
         QtWidgets.QApplication.clipboard().setText(self.text.toPlainText())

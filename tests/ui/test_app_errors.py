@@ -67,6 +67,12 @@ def test_exceptions_in_a_timer_a_thread_and_a_task_are_shown_and_the_app_goes_on
     dialog = next(d for d in reporter.dialogs if "timer" in d.text.toPlainText())
     dialog.copy_text()
     assert "boom in a timer" in QtWidgets.QApplication.clipboard().text()
+    shown = len(reporter.dialogs)
+    QtCore.QTimer.singleShot(0, bad_slot)
+    assert wait_until(qloop, lambda: reporter.count == 4, 5)
+    pause(qloop, 0.1)
+    assert len(reporter.dialogs) == shown, "the same error again: no second dialog"
+    assert "happened 2 times" in dialog.heading.text()
     before = len(beats)
     pause(qloop, 0.3)
     assert len(beats) > before, "the app goes on"
