@@ -15,6 +15,7 @@ from qfdesk.engine.events import Direction, Event
 from qfdesk.engine.risk import RiskLimits, RiskManager
 from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
 from qfdesk.ui.autotrade_controller import install_autotrade
+from qfdesk.ui.backtest_dialog import open_backtest
 from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
 from qfdesk.ui.connect_panel import ConnectPanel
 from qfdesk.ui.consent import RealConsent
@@ -180,6 +181,7 @@ class MainWindow(QtWidgets.QMainWindow):
         trading.addAction("Reload the platform page", self.reload_page)
         trading.addSeparator()
         trading.addAction("Auto-trader\u2026", self.autotrade.configure)
+        trading.addAction("Backtest\u2026", lambda: open_backtest(self))
 
     def _wire(self) -> None:
         queued = QtCore.Qt.ConnectionType.QueuedConnection

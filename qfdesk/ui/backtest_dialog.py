@@ -1,0 +1,481 @@
+"""The backtest dialog: history CSVs, one or two strategies (A/B), results side by side.
+
+Loading and backtests run on a worker thread (:class:`Job`) with a progress bar; results come
+back through Qt signals. Each side shows its statistics, its equity curve and its trades as
+markers on a chart of the candles; with B, a line says whether the difference in win rate is
+statistically meaningful (two-proportion z-test).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from qfdesk.engine.backtest import BacktestConfig, BacktestError, BacktestResult, run_backtest
+from qfdesk.engine.backtest_stats import LOSS, WIN, BacktestStats, compare_stats
+from qfdesk.engine.events import Direction
+from qfdesk.engine.history_loader import LoadedHistory, load_history
+from qfdesk.engine.risk import RiskLimits, RiskManager
+from qfdesk.engine.series import CandleSeries
+from qfdesk.engine.strategies import StrategyError, StrategyRegistry
+from qfdesk.engine.strategies.base import CALL
+from qfdesk.engine.timeframes import timeframe_label
+from qfdesk.ui.autotrade_panel import parse_params
+from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
+
+log = logging.getLogger(__name__)
+
+_RESULTS = {WIN: TradeResult.WON, LOSS: TradeResult.LOST}
+
+
+def _num(value: float | None, fmt: str, suffix: str = "") -> str:
+    return "n/a" if value is None else format(value, fmt) + suffix
+
+
+def stat_rows(stats: BacktestStats) -> list[tuple[str, str]]:
+    """The statistics as the dialog shows them (label, text)."""
+    win_rate = None if stats.win_rate is None else stats.win_rate * 100
+    return [
+        ("trades", str(stats.trades)),
+        ("wins", str(stats.wins)),
+        ("losses", str(stats.losses)),
+        ("refunds", str(stats.refunds)),
+        ("skipped", str(stats.skipped)),
+        ("win rate", _num(win_rate, ".2f", " %")),
+        ("net profit", f"{stats.net_profit:.2f}"),
+        ("max drawdown", f"{stats.max_drawdown:.2f} ({stats.max_drawdown_pct:.2f} %)"),
+        ("profit factor", _num(stats.profit_factor, ".3f")),
+        ("longest losing streak", str(stats.longest_losing_streak)),
+        ("expectancy per trade", _num(stats.expectancy, ".4f")),
+        ("denied by risk", str(stats.denied)),
+    ]
+
+
+def trade_markers(result: BacktestResult) -> list[TradeMarker]:
+    trades = result.trades
+    return [
+        TradeMarker(
+            id=str(i),
+            entry_time=float(entry_time),
+            entry_price=float(entry_price),
+            expiry_time=float(exit_time),
+            direction=Direction.CALL if direction == CALL else Direction.PUT,
+            result=_RESULTS.get(outcome, TradeResult.REFUND),
+        )
+        for i, (entry_time, entry_price, exit_time, direction, outcome) in enumerate(
+            zip(
+                trades.entry_time.tolist(),
+                trades.entry_price.tolist(),
+                trades.exit_time.tolist(),
+                trades.direction.tolist(),
+                trades.outcome.tolist(),
+            )
+        )
+    ]
+
+
+class Job(QtCore.QThread):
+    """``work(progress)`` on its own thread; ``done(result)`` or ``failed(text)`` after."""
+
+    progressed = QtCore.Signal(int)  # percent
+    done = QtCore.Signal(object)
+    failed = QtCore.Signal(str)
+
+    def __init__(self, work: Callable[[Callable[[float], None]], Any], parent: QtCore.QObject):
+        super().__init__(parent)
+        self._work = work
+
+    def run(self) -> None:
+        try:
+            result = self._work(lambda share: self.progressed.emit(int(share * 100)))
+        except (BacktestError, StrategyError, OSError, ValueError) as exc:
+            self.failed.emit(str(exc))
+            return
+        except Exception as exc:
+            log.exception("backtest job failed")
+            self.failed.emit(f"unexpected error: {type(exc).__name__}: {exc}")
+            return
+        self.done.emit(result)
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One strategy to test: name and parameter overrides."""
+
+    strategy: str
+    params: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    series: CandleSeries
+    asset: str
+    timeframe: int
+    sides: tuple[Side, ...]
+    expiry: int
+    payout: float
+    stake: float
+    risk: RiskLimits | None
+
+
+def run_request(
+    registry: StrategyRegistry, request: RunRequest, progress: Callable[[float], None]
+) -> list[BacktestResult]:
+    """Every side of ``request`` on the same candles (worker thread)."""
+    strategies = [
+        registry.create(side.strategy, {**side.params, "expiry": request.expiry})
+        for side in request.sides
+    ]
+    results = []
+    share = 1.0 / len(strategies)
+    for i, strategy in enumerate(strategies):
+        config = BacktestConfig(strategy.expiry, request.payout, request.stake)
+        risk = None
+        if request.risk is not None:
+            risk = RiskManager(request.risk, log_level=logging.DEBUG)
+        results.append(
+            run_backtest(
+                request.series,
+                request.timeframe,
+                strategy,
+                config,
+                asset=request.asset,
+                risk=risk,
+                progress=lambda done, i=i: progress((i + done) * share),
+            )
+        )
+    return results
+
+
+class ResultView(QtWidgets.QWidget):
+    """One side's statistics, equity curve and trades on a chart of the candles."""
+
+    def __init__(self, title: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QtWidgets.QLabel(title, self)
+        self.title.setStyleSheet("font-weight: bold;")
+        self.stats = QtWidgets.QTableWidget(0, 2, self)
+        self.stats.setHorizontalHeaderLabels(["", "value"])
+        self.stats.verticalHeader().hide()
+        self.stats.horizontalHeader().setStretchLastSection(True)
+        self.stats.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.equity = pg.PlotWidget(self)
+        self.equity.setMinimumHeight(120)
+        self.equity.showGrid(x=True, y=True, alpha=0.2)
+        self.equity.setLabel("left", "balance")
+        self.equity.setLabel("bottom", "trade")
+        self.curve = self.equity.plot([], [], pen=pg.mkPen("#2962ff", width=2))
+        self.chart = ChartWidget(self)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.stats, 2)
+        top.addWidget(self.equity, 3)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addLayout(top, 2)
+        layout.addWidget(self.chart, 3)
+
+    def show_result(self, result: BacktestResult, series: CandleSeries) -> None:
+        params = " ".join(f"{k}={v:g}" for k, v in result.params.items())
+        self.title.setText(f"{result.strategy} ({params})")
+        rows = stat_rows(result.stats)
+        self.stats.setRowCount(len(rows))
+        for row, (label, text) in enumerate(rows):
+            self.stats.setItem(row, 0, QtWidgets.QTableWidgetItem(label))
+            self.stats.setItem(row, 1, QtWidgets.QTableWidgetItem(text))
+        equity = np.concatenate(([result.config.start_balance], result.equity))
+        self.curve.setData(np.arange(equity.shape[0]), equity)
+        self.chart.set_series(series, len(series))
+        self.chart.set_trade_markers(trade_markers(result))
+
+    def shown_stats(self) -> dict[str, str]:
+        return {
+            self.stats.item(row, 0).text(): self.stats.item(row, 1).text()
+            for row in range(self.stats.rowCount())
+        }
+
+
+class BacktestDialog(QtWidgets.QDialog):
+    def __init__(
+        self,
+        registry: StrategyRegistry,
+        data_path: Path,
+        *,
+        base_limits: RiskLimits | None = None,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Backtest")
+        self.setObjectName("backtestDialog")
+        self.registry = registry
+        self.base_limits = base_limits or RiskLimits()
+        self.loaded: LoadedHistory | None = None
+        self.loaded_path: Path | None = None
+        self.results: list[BacktestResult] = []
+        self.job: Job | None = None
+
+        self.path = QtWidgets.QLineEdit(str(data_path), self)
+        pick_file = QtWidgets.QPushButton("File\u2026", self)
+        pick_folder = QtWidgets.QPushButton("Folder\u2026", self)
+        self.load_button = QtWidgets.QPushButton("Load", self)
+        pick_file.clicked.connect(self._pick_file)
+        pick_folder.clicked.connect(self._pick_folder)
+        self.load_button.clicked.connect(self.load)
+        self.asset = QtWidgets.QComboBox(self)
+        self.timeframe = QtWidgets.QComboBox(self)
+        self.timeframe.currentIndexChanged.connect(self._fill_assets)
+        names = registry.names()
+        self.strategy_a = QtWidgets.QComboBox(self)
+        self.strategy_a.addItems(names)
+        self.params_a = QtWidgets.QLineEdit(self)
+        self.params_a.setPlaceholderText("name=value ... (defaults if empty)")
+        self.compare = QtWidgets.QCheckBox("Compare with B (A/B)", self)
+        self.strategy_b = QtWidgets.QComboBox(self)
+        self.strategy_b.addItems(names)
+        self.params_b = QtWidgets.QLineEdit(self)
+        self.params_b.setPlaceholderText("name=value ... (defaults if empty)")
+        self.expiry = QtWidgets.QSpinBox(self)
+        self.expiry.setRange(1, 86400)
+        self.expiry.setValue(60)
+        self.expiry.setSuffix(" s")
+        self.payout = QtWidgets.QDoubleSpinBox(self)
+        self.payout.setRange(1, 1000)
+        self.payout.setValue(92)
+        self.payout.setSuffix(" %")
+        self.stake = QtWidgets.QDoubleSpinBox(self)
+        self.stake.setRange(0.01, 1e6)
+        self.stake.setValue(1)
+        self.use_risk = QtWidgets.QCheckBox("Through the risk limits", self)
+        self.run_button = QtWidgets.QPushButton("Run", self)
+        self.run_button.clicked.connect(self.run)
+        self.progress = QtWidgets.QProgressBar(self)
+        self.progress.setRange(0, 100)
+        self.status = QtWidgets.QLabel("Load the data, then run.", self)
+        self.status.setWordWrap(True)
+        self.verdict = QtWidgets.QLabel("", self)
+        self.verdict.setObjectName("abVerdict")
+        self.verdict.setStyleSheet("font-weight: bold;")
+        self.view_a = ResultView("A", self)
+        self.view_b = ResultView("B", self)
+        self.view_b.hide()
+
+        data = QtWidgets.QHBoxLayout()
+        data.addWidget(QtWidgets.QLabel("Data"))
+        data.addWidget(self.path, 1)
+        for widget in (pick_file, pick_folder, self.load_button):
+            data.addWidget(widget)
+        form = QtWidgets.QGridLayout()
+        form.addWidget(QtWidgets.QLabel("Asset"), 0, 0)
+        form.addWidget(self.asset, 0, 1)
+        form.addWidget(QtWidgets.QLabel("Timeframe"), 0, 2)
+        form.addWidget(self.timeframe, 0, 3)
+        form.addWidget(QtWidgets.QLabel("Expiry"), 0, 4)
+        form.addWidget(self.expiry, 0, 5)
+        form.addWidget(QtWidgets.QLabel("Payout"), 0, 6)
+        form.addWidget(self.payout, 0, 7)
+        form.addWidget(QtWidgets.QLabel("Stake"), 0, 8)
+        form.addWidget(self.stake, 0, 9)
+        form.addWidget(QtWidgets.QLabel("A"), 1, 0)
+        form.addWidget(self.strategy_a, 1, 1)
+        form.addWidget(self.params_a, 1, 2, 1, 4)
+        form.addWidget(self.use_risk, 1, 6, 1, 2)
+        form.addWidget(self.compare, 2, 0, 1, 1)
+        form.addWidget(self.strategy_b, 2, 1)
+        form.addWidget(self.params_b, 2, 2, 1, 4)
+        form.addWidget(self.run_button, 2, 8, 1, 2)
+        sides = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, self)
+        sides.addWidget(self.view_a)
+        sides.addWidget(self.view_b)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(data)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.verdict)
+        layout.addWidget(sides, 1)
+        self.resize(1400, 900)
+        self._set_ready(True)
+
+    # ----- data -------------------------------------------------------------------------------
+
+    def _pick_file(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Candle CSV", self.path.text(), "CSV files (*.csv)"
+        )
+        if path:
+            self.path.setText(path)
+            self.load()
+
+    def _pick_folder(self) -> None:
+        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Candle folder", self.path.text())
+        if path:
+            self.path.setText(path)
+            self.load()
+
+    def load(self) -> None:
+        """Read the CSVs under the path (worker thread); fills the asset and timeframe lists."""
+        path = Path(self.path.text().strip()).expanduser()
+        if not path.exists():
+            self.status.setText(f"{path} does not exist; choose a candle CSV file or a folder.")
+            return
+
+        def work(progress: Callable[[float], None]) -> LoadedHistory:
+            progress(0.0)
+            loaded = load_history(path)
+            progress(1.0)
+            return loaded
+
+        self.status.setText(f"Loading {path}\u2026")
+        self._start(work, lambda loaded: self._loaded(path, loaded))
+
+    def _loaded(self, path: Path, loaded: LoadedHistory) -> None:
+        self.loaded, self.loaded_path = loaded, path
+        timeframes = sorted({tf for (_, tf), s in loaded.series.items() if len(s)})
+        self.timeframe.blockSignals(True)
+        self.timeframe.clear()
+        for seconds in timeframes:
+            self.timeframe.addItem(timeframe_label(seconds), seconds)
+        self.timeframe.blockSignals(False)
+        self._fill_assets()
+        skipped = f"; {len(loaded.problems)} rows skipped (see the log)" if loaded.problems else ""
+        for problem in loaded.problems[:20]:
+            log.info("backtest data: %s:%d: %s", problem.file, problem.line, problem.reason)
+        count = sum(1 for s in loaded.series.values() if len(s))
+        self.status.setText(f"{loaded.files} files, {count} candle series{skipped}.")
+        if not count:
+            self.status.setText(f"No candles found under {path}; choose another file or folder.")
+
+    def _fill_assets(self) -> None:
+        current = self.asset.currentText()
+        self.asset.clear()
+        if self.loaded is None or self.timeframe.currentData() is None:
+            return
+        timeframe = int(self.timeframe.currentData())
+        assets = sorted(
+            a for (a, tf), s in self.loaded.series.items() if tf == timeframe and len(s)
+        )
+        for asset in assets:
+            count = len(self.loaded.series[(asset, timeframe)])
+            self.asset.addItem(f"{asset} ({count} candles)", asset)
+        index = self.asset.findData(current.split(" ")[0]) if current else -1
+        self.asset.setCurrentIndex(max(index, 0))
+
+    def choose(self, asset: str, timeframe: int) -> None:
+        self.timeframe.setCurrentIndex(max(self.timeframe.findData(timeframe), 0))
+        self.asset.setCurrentIndex(max(self.asset.findData(asset), 0))
+
+    # ----- running ------------------------------------------------------------------------------
+
+    def request(self) -> RunRequest:
+        """What the widgets ask for; StrategyError or ValueError saying what is missing."""
+        if self.loaded is None or self.asset.currentData() is None:
+            raise ValueError("load data with candles first")
+        asset, timeframe = str(self.asset.currentData()), int(self.timeframe.currentData())
+        sides = [Side(self.strategy_a.currentText(), parse_params(self.params_a.text()))]
+        if self.compare.isChecked():
+            sides.append(Side(self.strategy_b.currentText(), parse_params(self.params_b.text())))
+        stake = self.stake.value()
+        risk = None
+        if self.use_risk.isChecked():
+            base = self.base_limits
+            risk = dataclasses.replace(
+                base,
+                stake=stake,
+                stake_percent=None,
+                min_stake=min(base.min_stake, stake),
+                max_stake=max(base.max_stake, stake),
+            )
+        return RunRequest(
+            self.loaded.series[(asset, timeframe)],
+            asset,
+            timeframe,
+            tuple(sides),
+            self.expiry.value(),
+            self.payout.value(),
+            stake,
+            risk,
+        )
+
+    def run(self) -> None:
+        try:
+            request = self.request()
+            for side in request.sides:  # parameters checked here, before the thread
+                self.registry.create(side.strategy, {**side.params, "expiry": request.expiry})
+        except (StrategyError, ValueError) as exc:
+            self.status.setText(f"Cannot run: {exc}")
+            return
+        self.status.setText(
+            f"Running on {request.asset} {timeframe_label(request.timeframe)}, "
+            f"{len(request.series)} candles\u2026"
+        )
+        self._start(
+            lambda progress: run_request(self.registry, request, progress),
+            lambda results: self._show(request, results),
+        )
+
+    def _start(self, work: Callable, done: Callable[[Any], None]) -> None:
+        self._set_ready(False)
+        self.progress.setValue(0)
+        job = Job(work, self)
+        job.progressed.connect(self.progress.setValue)
+        job.done.connect(done)
+        job.failed.connect(lambda text: self.status.setText(f"Failed: {text}"))
+        job.finished.connect(lambda: self._set_ready(True))
+        job.finished.connect(job.deleteLater)
+        self.job = job
+        job.start()
+
+    def _set_ready(self, ready: bool) -> None:
+        self.run_button.setEnabled(ready)
+        self.load_button.setEnabled(ready)
+        if ready:
+            self.job = None
+
+    @property
+    def busy(self) -> bool:
+        return self.job is not None
+
+    def _show(self, request: RunRequest, results: list[BacktestResult]) -> None:
+        self.results = results
+        self.progress.setValue(100)
+        self.view_a.show_result(results[0], request.series)
+        self.view_b.setVisible(len(results) == 2)
+        if len(results) == 2:
+            self.view_b.show_result(results[1], request.series)
+            comparison = compare_stats(results[0].stats, results[1].stats)
+            self.verdict.setText(f"A/B: {comparison.describe()}")
+        else:
+            self.verdict.setText("")
+        self.status.setText(
+            f"Done: {request.asset} {timeframe_label(request.timeframe)}, "
+            f"{len(request.series)} candles, expiry {request.expiry} s, payout "
+            f"{request.payout:g} %, stake {request.stake:g}"
+            + (", through the risk limits" if request.risk is not None else "")
+        )
+
+    def closeEvent(self, event: Any) -> None:
+        if self.job is not None:
+            self.job.wait(10_000)
+        super().closeEvent(event)
+
+
+def open_backtest(window: QtWidgets.QMainWindow) -> BacktestDialog:
+    """The dialog for the main window (its data folder, strategies and risk limits)."""
+    dialog = BacktestDialog(
+        window.autotrade.registry,
+        Path(window.history.root),
+        base_limits=window.risk.limits,
+        parent=window,
+    )
+    dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    dialog.load()
+    return dialog

@@ -1,0 +1,149 @@
+"""The backtest dialog on the real QuantumFlux candles: the figures it shows are run_backtest's,
+A/B with the two-proportion verdict, risk limits, progress, bad input explained."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import numpy as np
+import pytest
+from desk_helpers import Desk, wait_until
+
+from qfdesk.engine.backtest import BacktestConfig, run_backtest
+from qfdesk.engine.backtest_stats import compare_stats
+from qfdesk.engine.history_loader import load_history
+from qfdesk.engine.risk import RiskLimits, RiskManager
+from qfdesk.engine.strategies import StrategyRegistry
+from qfdesk.ui.backtest_dialog import BacktestDialog, stat_rows
+
+pytestmark = pytest.mark.gui
+
+ASSET, TF = "ZARUSD_otc", 60
+
+
+@pytest.fixture(scope="module")
+def candles(quflx_csv_dir):
+    return load_history(quflx_csv_dir).series[(ASSET, TF)]
+
+
+def expected(candles, name: str, params: dict, risk: RiskLimits | None = None, stake=1.0):
+    strategy = StrategyRegistry().create(name, {**params, "expiry": 120})
+    return run_backtest(
+        candles,
+        TF,
+        strategy,
+        BacktestConfig(120, 85.0, stake),
+        asset=ASSET,
+        risk=None if risk is None else RiskManager(risk, log_level=logging.DEBUG),
+    )
+
+
+@pytest.fixture
+def dialog(qtbot, qloop, quflx_csv_dir):
+    dialog = BacktestDialog(StrategyRegistry(), quflx_csv_dir)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.load()
+    assert wait_until(qloop, lambda: dialog.loaded is not None and not dialog.busy, 30)
+    dialog.choose(ASSET, TF)
+    dialog.expiry.setValue(120)
+    dialog.payout.setValue(85)
+    return dialog
+
+
+def run(dialog, qloop) -> None:
+    dialog.run_button.click()
+    assert dialog.busy or dialog.results, dialog.status.text()
+    assert wait_until(qloop, lambda: not dialog.busy, 60), dialog.status.text()
+    assert dialog.results, dialog.status.text()
+
+
+def test_shows_the_figures_run_backtest_gives(dialog, qloop, candles):
+    assert dialog.asset.currentData() == ASSET and dialog.timeframe.currentData() == TF
+    assert f"({len(candles)} candles)" in dialog.asset.currentText()
+    dialog.strategy_a.setCurrentText("sma-cross")
+    dialog.params_a.setText("fast=3 slow=8")
+    seen: list[int] = []
+    dialog.progress.valueChanged.connect(seen.append)
+    run(dialog, qloop)
+    want = expected(candles, "sma-cross", {"fast": 3, "slow": 8})
+    (got,) = dialog.results
+    assert want.stats.trades > 20, "a real test needs trades"
+    assert got.stats == want.stats
+    assert dialog.view_a.shown_stats() == dict(stat_rows(want.stats))
+    assert dialog.view_a.shown_stats()["trades"] == str(want.stats.trades)
+    assert seen[-1] == 100 and any(0 < v < 100 for v in seen), "the progress bar moved"
+    _, ys = dialog.view_a.curve.getData()
+    assert np.allclose(ys, np.concatenate(([1000.0], want.equity)))
+    markers = dialog.view_a.chart.markers.trades
+    assert len(markers) == want.stats.trades
+    assert sorted(m.entry_time for m in markers) == sorted(want.trades.entry_time.tolist())
+    assert dialog.view_a.chart.series is candles or len(dialog.view_a.chart.series) == len(candles)
+    assert not dialog.view_b.isVisible() and dialog.verdict.text() == ""
+
+
+def test_a_b_side_by_side_with_the_win_rate_test(dialog, qloop, candles):
+    dialog.strategy_a.setCurrentText("sma-cross")
+    dialog.params_a.setText("fast=3 slow=8")
+    dialog.compare.setChecked(True)
+    dialog.strategy_b.setCurrentText("rsi-reversal")
+    dialog.params_b.setText("period=7")
+    run(dialog, qloop)
+    a = expected(candles, "sma-cross", {"fast": 3, "slow": 8})
+    b = expected(candles, "rsi-reversal", {"period": 7})
+    assert [r.stats for r in dialog.results] == [a.stats, b.stats]
+    assert dialog.view_b.isVisible()
+    assert dialog.view_b.shown_stats() == dict(stat_rows(b.stats))
+    verdict = compare_stats(a.stats, b.stats)
+    assert dialog.verdict.text() == f"A/B: {verdict.describe()}"
+    assert ("not significant" in dialog.verdict.text()) == (not verdict.significant)
+
+
+def test_through_the_risk_limits(dialog, qloop, candles):
+    dialog.base_limits = RiskLimits(min_payout=0, max_open_trades=1, max_trades_per_hour=3)
+    dialog.strategy_a.setCurrentText("sma-cross")
+    dialog.params_a.setText("fast=2 slow=5")
+    dialog.stake.setValue(2)
+    dialog.use_risk.setChecked(True)
+    run(dialog, qloop)
+    limits = dataclasses.replace(dialog.base_limits, stake=2.0)
+    want = expected(candles, "sma-cross", {"fast": 2, "slow": 5}, limits, stake=2.0)
+    assert want.stats.denied > 0
+    assert dialog.results[0].stats == want.stats
+    assert dialog.view_a.shown_stats()["denied by risk"] == str(want.stats.denied)
+
+
+def test_bad_input_is_explained(dialog, qloop, tmp_path):
+    dialog.strategy_a.setCurrentText("sma-cross")
+    dialog.params_a.setText("fast=9 slow=3")
+    dialog.run_button.click()
+    assert "Cannot run" in dialog.status.text() and "fast must be shorter" in dialog.status.text()
+    dialog.params_a.setText("fast")
+    dialog.run_button.click()
+    assert "name=value" in dialog.status.text()
+    dialog.params_a.setText("")
+    dialog.expiry.setValue(90)
+    dialog.run_button.click()
+    assert wait_until(qloop, lambda: not dialog.busy, 30)
+    assert dialog.status.text().startswith("Failed: ")
+    assert "multiple of the timeframe" in dialog.status.text()
+    dialog.path.setText(str(tmp_path / "nowhere"))
+    dialog.load()
+    assert "does not exist" in dialog.status.text()
+
+
+def test_the_main_window_menu_opens_it_on_the_data_folder(tmp_path, qloop, quflx_csv_dir):
+    desk = Desk(tmp_path, data_root=quflx_csv_dir)
+    try:
+        menu = next(a.menu() for a in desk.window.menuBar().actions() if a.text() == "&Trading")
+        action = next(a for a in menu.actions() if a.text() == "Backtest\u2026")
+        action.trigger()
+        dialog = desk.window.findChild(BacktestDialog)
+        assert dialog is not None and dialog.isVisible()
+        assert dialog.path.text() == str(quflx_csv_dir)
+        assert wait_until(qloop, lambda: dialog.loaded is not None and not dialog.busy, 30)
+        assert dialog.asset.count() > 0
+        dialog.close()
+    finally:
+        desk.close()
