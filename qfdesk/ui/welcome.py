@@ -22,7 +22,7 @@ INTRO = (
     "session: live prices, your account and balance, your trades. It never sees or stores "
     "your password, and the login stays in that profile for next time.</p>"
     "<p>Not ready to connect your account? Try the <b>simulated platform</b> first: a "
-    "built-in practice market in its own window, no account and no money involved.</p>"
+    "built-in practice market with live prices, no account and no money involved.</p>"
 )
 
 
@@ -32,7 +32,7 @@ class WelcomeDialog(QtWidgets.QDialog):
     def __init__(self, platform_url: str, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Welcome to QuantumFlux Desk")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(680)
         self.choice = WelcomeChoice.LATER
         self.intro = QtWidgets.QLabel(INTRO)
         self.intro.setWordWrap(True)
@@ -40,7 +40,7 @@ class WelcomeDialog(QtWidgets.QDialog):
             f"Platform page: {platform_url}<br>Chrome profile: {default_profile_dir()}"
         )
         where.setWordWrap(True)
-        where.setObjectName("sectionTitle")
+        where.setStyleSheet("color: #787b86; font-size: 11px;")
         self.launch_button = QtWidgets.QPushButton("Launch Chrome on the platform and log in")
         self.launch_button.setDefault(True)
         self.simulated_button = QtWidgets.QPushButton("Try the simulated platform first")
