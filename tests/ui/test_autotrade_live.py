@@ -40,6 +40,23 @@ def desk(sim, qloop, tmp_path):
         desk.close()
 
 
+def start_live(controller, asset: str, max_per_hour: int) -> None:
+    controller.switch.trigger()
+    dialog = controller.dialog
+    dialog.choose_strategy("sma-cross", "fast=1 slow=2 expiry=3")
+    dialog.choose_assets([asset])
+    dialog.choose_timeframe(TF)
+    dialog.live.setChecked(True)
+    dialog.stake.setValue(2)
+    dialog.max_per_hour.setValue(max_per_hour)
+    dialog.max_open.setValue(1)
+    dialog.start_button.click()
+
+
+def answer(box, yes: bool) -> None:
+    next(b for b in box.buttons() if b.text().startswith("Yes") == yes).click()
+
+
 def test_on_trades_by_signals_within_the_limits_then_off_nothing_more(desk, qloop, sim):
     window = desk.window
     controller = window.autotrade
@@ -48,16 +65,7 @@ def test_on_trades_by_signals_within_the_limits_then_off_nothing_more(desk, qloo
     assert window.market.is_demo is True
     before = len(sim.orders())
 
-    switch.trigger()
-    dialog = controller.dialog
-    dialog.choose_strategy("sma-cross", "fast=1 slow=2 expiry=3")
-    dialog.choose_assets([asset])
-    dialog.choose_timeframe(TF)
-    dialog.live.setChecked(True)
-    dialog.stake.setValue(2)
-    dialog.max_per_hour.setValue(LIMIT)
-    dialog.max_open.setValue(1)
-    dialog.start_button.click()
+    start_live(controller, asset, LIMIT)
     assert controller.running and switch.text() == "AUTO ON \u00b7 LIVE"
     assert switch.badge.isVisible() and "LIVE" in switch.badge.text()
 
@@ -98,3 +106,36 @@ def test_on_trades_by_signals_within_the_limits_then_off_nothing_more(desk, qloo
     logs = "\n".join(window.log_panel.lines())
     assert "auto-trader ON (LIVE)" in logs and "auto-trader OFF: switched off" in logs
     assert "max_trades_per_hour" in logs, "the denials are logged with their reason"
+
+
+def test_a_real_account_without_consent_stops_it_and_nothing_real_is_placed(desk, qloop, sim):
+    window = desk.window
+    controller = window.autotrade
+    asset = window.asset
+    start_live(controller, asset, 50)
+    assert controller.running
+    sim.control("account", kind="real")
+    try:
+        assert wait_until(qloop, lambda: window.market.is_demo is False, 30)
+        assert wait_until(qloop, lambda: not controller.running, 60), "it never stopped"
+        assert controller.last_stop.reason.value == "REAL account without consent"
+        box = controller.stop_box
+        assert box is not None and box.isVisible() and "REAL" in box.text()
+        assert controller.switch.text() == OFF_TEXT
+        pause(qloop, 2 * TF)
+        assert not [o for o in sim.orders() if not o.is_demo], "nothing placed on REAL"
+        box.close()
+
+        start_live(controller, asset, 50)
+        assert wait_until(qloop, lambda: window.consent.dialog is not None, 10), "asks first"
+        assert not controller.running and controller.switch.text() == OFF_TEXT
+        answer(window.consent.dialog, yes=False)
+        assert wait_until(
+            qloop, lambda: "consent was refused" in window.trade_panel.message.text(), 5
+        )
+        assert not controller.running and not window.consent.granted
+        pause(qloop, 2 * TF)
+        assert not [o for o in sim.orders() if not o.is_demo]
+    finally:
+        sim.control("account", kind="demo")
+        wait_until(qloop, lambda: window.market.is_demo is True, 20)
