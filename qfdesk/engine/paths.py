@@ -31,8 +31,9 @@ def is_frozen() -> bool:
     return bool(getattr(sys, "frozen", False)) and hasattr(sys, "_MEIPASS")
 
 
-def is_source_checkout(root: Path = _CHECKOUT_ROOT) -> bool:
+def is_source_checkout() -> bool:
     """True when running from a clone of the repository (also an editable install)."""
+    root = _CHECKOUT_ROOT
     return not is_frozen() and (root / "pyproject.toml").is_file() and (root / "qfdesk").is_dir()
 
 
