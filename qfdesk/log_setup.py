@@ -6,6 +6,7 @@ import logging
 import logging.handlers
 import sys
 from pathlib import Path
+from typing import TextIO
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOG_FILENAME = "qfdesk.log"
@@ -19,7 +20,7 @@ class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time of each record (it may be replaced)."""
 
     @property
-    def stream(self):  # type: ignore[override]
+    def stream(self) -> TextIO | None:  # type: ignore[override]
         return sys.stderr
 
     @stream.setter
