@@ -2,7 +2,8 @@
 
 The auto-trader is built elsewhere; it puts its switch here with
 :meth:`MainToolbar.add_autotrade_action` (a checkable QAction whose state is obvious), into
-the place reserved for it at the toolbar's right end.
+the place reserved for it after the save switches, left of the flexible space, so that it
+never overflows out of sight on a narrow window (the badges at the right end go first).
 """
 
 from __future__ import annotations
@@ -38,16 +39,16 @@ class MainToolbar(QtWidgets.QToolBar):
         self.save_ticks = self._switch("Save ticks", "write every tick to CSV files")
         self.save_candles.toggled.connect(self.saveCandlesToggled)
         self.save_ticks.toggled.connect(self.saveTicksToggled)
+        self.autotrade_slot = self.addSeparator()
         spacer = QtWidgets.QWidget(self)
         spacer.setSizePolicy(
             QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred
         )
-        self.addWidget(spacer)
+        self.spacer_action = self.addWidget(spacer)
         self.badges = QtWidgets.QWidget(self)
         self.badges_layout = QtWidgets.QHBoxLayout(self.badges)
         self.badges_layout.setContentsMargins(0, 0, 0, 0)
         self.addWidget(self.badges)
-        self.autotrade_slot = self.addSeparator()
         self.autotrade_action: QtGui.QAction | None = None
 
     def _switch(self, text: str, tip: str) -> QtGui.QAction:
@@ -61,8 +62,8 @@ class MainToolbar(QtWidgets.QToolBar):
         self.badges_layout.addWidget(label)
 
     def add_autotrade_action(self, action: QtGui.QAction) -> None:
-        """The auto-trader's on/off switch, at the reserved place at the right end."""
+        """The auto-trader's on/off switch, at the reserved place (left of the space)."""
         if self.autotrade_action is not None:
             self.removeAction(self.autotrade_action)
         self.autotrade_action = action
-        self.addAction(action)
+        self.insertAction(self.spacer_action, action)

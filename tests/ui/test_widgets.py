@@ -167,7 +167,9 @@ def test_autotrade_slot_is_reserved_in_the_toolbar(window):
     action = QtGui.QAction("Auto-trading", window)
     action.setCheckable(True)
     window.toolbar.add_autotrade_action(action)
-    assert window.toolbar.actions()[-1] is action
+    actions = window.toolbar.actions()
+    assert action in actions and window.autotrade.switch not in actions
+    assert actions.index(action) == actions.index(window.toolbar.spacer_action) - 1
 
 
 def test_price_decimals_follow_the_quotes(qapp):
