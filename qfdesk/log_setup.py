@@ -31,20 +31,23 @@ class _StderrHandler(logging.StreamHandler):
 def setup_logging(level: str, log_dir: Path | None = None) -> Path | None:
     """Log at ``level`` to stderr (when there is one) and, with ``log_dir``, to rotating files.
 
-    Returns the log file, or None when there is none (no ``log_dir``, or it cannot be
-    written: then the app still runs, and says so on the console).
+    Like ``logging.basicConfig``, the level and the console are left alone when someone else
+    (an embedding program, a test runner) already set up the root logger. Returns the log
+    file, or None when there is none (no ``log_dir``, or it cannot be written: then the app
+    still runs, and says so on the console).
     """
     root = logging.getLogger()
-    root.setLevel(level)
     # Called again in one process (tests run the CLI in-process): replace, never pile up.
     while _installed:
         handler = _installed.pop()
         root.removeHandler(handler)
         handler.close()
     formatter = logging.Formatter(LOG_FORMAT)
-    # A windowed app (PyInstaller, console=False on Windows) has no stderr at all.
-    if sys.stderr is not None:
-        _add(root, _StderrHandler(), formatter)
+    if not root.handlers:
+        root.setLevel(level)
+        # A windowed app (PyInstaller, console=False on Windows) has no stderr at all.
+        if sys.stderr is not None:
+            _add(root, _StderrHandler(), formatter)
     if log_dir is None:
         return None
     path = log_dir / LOG_FILENAME
@@ -58,6 +61,7 @@ def setup_logging(level: str, log_dir: Path | None = None) -> Path | None:
             "cannot write log files in %s (%s); logging to the console only", log_dir, error
         )
         return None
+    handler.setLevel(level)
     _add(root, handler, formatter)
     return path
 

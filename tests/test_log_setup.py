@@ -26,7 +26,8 @@ def clean_root():
     root.setLevel(level)
 
 
-def test_app_logs_go_to_a_rotating_file(tmp_path, clean_root):
+def test_app_logs_go_to_a_rotating_file(tmp_path, clean_root, caplog):
+    caplog.set_level(logging.DEBUG)
     log_dir = tmp_path / "state" / "log"
     path = setup_logging("DEBUG", log_dir)
     assert path == log_dir / LOG_FILENAME
@@ -34,18 +35,25 @@ def test_app_logs_go_to_a_rotating_file(tmp_path, clean_root):
     files = [h for h in clean_root.handlers if isinstance(h, logging.handlers.RotatingFileHandler)]
     assert len(files) == 1
     handler = files[0]
-    assert isinstance(handler, logging.handlers.RotatingFileHandler)
     assert handler.maxBytes == MAX_BYTES and handler.backupCount == BACKUPS
     handler.flush()
     assert "DEBUG qfdesk.test: hello from the test" in path.read_text()
 
 
 def test_setting_up_again_replaces_the_handlers(tmp_path, clean_root):
-    before = len(clean_root.handlers)
+    before = list(clean_root.handlers)
     setup_logging("INFO", tmp_path)
-    setup_logging("INFO", tmp_path)
-    assert len(clean_root.handlers) == before + 2, "one console and one file handler"
-    assert clean_root.level == logging.INFO
+    setup_logging("WARNING", tmp_path)
+    added = [h for h in clean_root.handlers if h not in before]
+    assert len(added) == 1 and added[0].level == logging.WARNING
+
+
+def test_a_configured_root_keeps_its_level_and_console(clean_root):
+    # pytest has set up the root logger: like basicConfig, leave it be.
+    level, handlers = clean_root.level, list(clean_root.handlers)
+    assert handlers
+    assert setup_logging("DEBUG", None) is None
+    assert clean_root.level == level and clean_root.handlers == handlers
 
 
 def test_an_unwritable_log_dir_leaves_the_console(tmp_path, clean_root, caplog):
