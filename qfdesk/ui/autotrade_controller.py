@@ -25,6 +25,7 @@ from qfdesk.engine.autotrader import AutoTrader, Order, Stop, StopReason
 from qfdesk.engine.backtest_stats import LOSS, WIN
 from qfdesk.engine.events import Candle, Event, Tick
 from qfdesk.engine.paper import PaperBook, PaperTrade
+from qfdesk.engine.paths import config_dir
 from qfdesk.engine.risk import AccountState, RiskLimits, RiskManager
 from qfdesk.engine.strategies import Signal, StrategyError, StrategyRegistry
 from qfdesk.ui.autotrade_action import AutoTradeSwitch
@@ -363,6 +364,9 @@ class AutoTradeController(QtCore.QObject):
 def install_autotrade(window: QtWidgets.QMainWindow) -> AutoTradeController:
     """Put the switch in ``window``'s toolbar slot and its badge in the status bar, and run
     the auto-trader there (``window`` is the main window: bridge, market, book, chart...)."""
+    registry = StrategyRegistry()
+    for problem in registry.load_config(config_dir() / "strategies.json"):
+        log.warning("strategies file: %s", problem)
     switch = AutoTradeSwitch(window)
     window.toolbar.add_autotrade_action(switch)
     window.status.addPermanentWidget(switch.badge)
@@ -377,6 +381,7 @@ def install_autotrade(window: QtWidgets.QMainWindow) -> AutoTradeController:
         base_limits=lambda: window.risk.limits,
         current_asset=lambda: window.asset,
         current_timeframe=lambda: window.timeframe,
+        registry=registry,
         window=window,
     )
     queued = QtCore.Qt.ConnectionType.QueuedConnection

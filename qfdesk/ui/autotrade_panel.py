@@ -149,8 +149,19 @@ class AutoTradeDialog(QtWidgets.QDialog):
             item = QtWidgets.QTableWidgetItem(name)
             item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(QtCore.Qt.CheckState.Unchecked)
+            params = QtWidgets.QTableWidgetItem("")
+            params.setToolTip(self._params_help(name))
+            item.setToolTip(params.toolTip())
             self.strategies.setItem(row, 0, item)
-            self.strategies.setItem(row, 1, QtWidgets.QTableWidgetItem(""))
+            self.strategies.setItem(row, 1, params)
+
+    def _params_help(self, name: str) -> str:
+        """The strategy's description and its parameters with their current values."""
+        strategy = self.registry.create(name)
+        known = type(strategy).all_params()
+        lines = [strategy.description or name]
+        lines += [f"{key}={value:g}: {known[key].help}" for key, value in strategy.params.items()]
+        return "\n".join(lines)
 
     def _add_file(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(

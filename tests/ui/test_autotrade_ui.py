@@ -61,6 +61,7 @@ def start_paper(desk: Desk, qloop, params: str = "fast=1 slow=2 expiry=15"):
 def test_off_at_every_start_even_if_settings_say_on(desk):
     switch = desk.window.autotrade.switch
     assert desk.window.toolbar.autotrade_action is switch
+    assert desk.window.toolbar.widgetForAction(switch).isVisible(), "in sight, not overflowed"
     assert not switch.isChecked() and switch.text() == OFF_TEXT
     assert not switch.badge.isVisible()
     assert not desk.window.autotrade.running
@@ -143,3 +144,50 @@ def test_live_needs_a_connection(desk, qloop):
     assert not window.autotrade.running and not switch.isChecked()
     assert "connect to the platform" in window.trade_panel.message.text()
     assert isinstance(dialog, QtWidgets.QDialog)
+
+
+STRATEGY_FILE = """
+from qfdesk.engine.events import Direction
+from qfdesk.engine.strategies import Param, Strategy, Vote
+
+
+class EveryOther(Strategy):
+    name = "every-other"
+    description = "CALL on every second candle"
+    PARAMS = {"every": Param(2, "fire on every n-th candle", int, minimum=1)}
+
+    def reset(self):
+        self.seen = 0
+
+    def on_candle(self, candle):
+        self.seen += 1
+        if self.seen % self.params["every"] == 0:
+            return Vote(Direction.CALL, 0.9, f"candle {self.seen}")
+        return None
+"""
+
+
+def test_a_strategy_of_the_traders_own_from_a_file(desk, qloop, tmp_path):
+    path = tmp_path / "mine.py"
+    path.write_text(STRATEGY_FILE)
+    window = desk.window
+    controller = window.autotrade
+    controller.switch.trigger()
+    dialog = controller.dialog
+    assert dialog.load_strategy_file(tmp_path / "missing.py") == []
+    assert "does not exist" in dialog.error.text()
+    assert dialog.load_strategy_file(path) == ["every-other"]
+    dialog.choose_strategy("every-other", "every=3 expiry=15")
+    dialog.choose_timeframe(TF)
+    assert (
+        "fire on every n-th candle"
+        in dialog.strategies.item(dialog._row("every-other"), 1).toolTip()
+    )
+    dialog.start_button.click()
+    assert controller.running
+    window.bridge.eventsReady.emit(zigzag_candles(ZIGZAG, closed_now=len(ZIGZAG)))
+    assert wait_until(qloop, lambda: len(controller.trader.orders) == 1, 5)
+    (order,) = controller.trader.orders.values()
+    assert order.signal.strategy == "every-other" and order.signal.expiry == 15
+    assert order.signal.reason == "candle 6", "candle 3 was too old to trade: it only warmed up"
+    controller.switch.trigger()
