@@ -117,8 +117,14 @@ class AutoTradeController(QtCore.QObject):
         self.switch.show_state(False, True)  # on only once it really runs
         self.configure()
 
-    def configure(self) -> AutoTradeDialog:
+    def configure(self) -> AutoTradeDialog | None:
         """Open the settings dialog (window-modal, not blocking); Start starts."""
+        if self.running:
+            self.message.emit("Switch the auto-trader off to change its settings.", "warning")
+            return None
+        if self.dialog is not None:
+            self.dialog.raise_()
+            return self.dialog
         dialog = AutoTradeDialog(
             self.registry,
             list(self.market.assets),

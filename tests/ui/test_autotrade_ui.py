@@ -77,6 +77,8 @@ def test_on_paper_trades_signals_then_off_nothing_more(desk, qloop):
     assert switch.text() == "AUTO ON \u00b7 PAPER"
     assert switch.badge.isVisible() and "PAPER" in switch.badge.text()
     assert WARN in switch.button_style(window.toolbar), "a bright background when on"
+    assert controller.configure() is None, "settings change only while off"
+    assert "Switch the auto-trader off" in window.trade_panel.message.text()
 
     candles = zigzag_candles(ZIGZAG, closed_now=4)
     window.bridge.eventsReady.emit(candles[:4])
@@ -124,6 +126,8 @@ def test_bad_settings_are_explained_and_do_not_start(desk, qloop):
     dialog = window.autotrade.dialog
     assert dialog is not None and dialog.isVisible()
     assert "fast must be shorter than slow" in dialog.error.text()
+    window.autotrade.switch.trigger()
+    assert window.autotrade.dialog is dialog, "one settings dialog at a time"
     assert not window.autotrade.running and not window.autotrade.switch.isChecked()
     dialog.choose_strategy("sma-cross", "fast=1 slow=2")
     dialog.choose_assets([])
