@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from desk_helpers import ini_store, wait_until
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from qfdesk.browser.settings import BrowserSettings
 from qfdesk.engine.events import (
@@ -182,3 +182,17 @@ def test_price_decimals_follow_the_quotes(qapp):
     assert market.price_decimals("USDJPY_otc") == 3
     market.apply([Tick("#AAPL_otc", 1000.0, 201.5)])
     assert market.price_decimals("#AAPL_otc") == 2
+
+
+def test_hotkeys_dialog_changes_and_stores_the_keys(window, qtbot):
+    from PySide6 import QtGui
+
+    dialog = window.hotkeys.edit(window)
+    assert dialog.isVisible()  # opened with open(): the event loop goes on
+    buy_edit, sell_edit = dialog.findChildren(QtWidgets.QKeySequenceEdit)
+    buy_edit.setKeySequence(QtGui.QKeySequence("Ctrl+Up"))
+    sell_edit.setKeySequence(QtGui.QKeySequence("Ctrl+Down"))
+    dialog.accept()
+    assert window.hotkeys.keys() == ("Ctrl+Up", "Ctrl+Down")
+    assert window.store.text("hotkeys/buy") == "Ctrl+Up"
+    assert "Ctrl+Up" in window.trade_panel.hotkeys_label.text()
