@@ -13,7 +13,10 @@ from qfdesk.settings.model import field_names
 
 ERROR_STYLE = "color: #ef5350;"
 HINT_STYLE = "color: #787b86; font-size: 11px;"
-RESTART_NOTE = "Data folder, the save switches at start and the theme's chart apply on restart."
+RESTART_NOTE = (
+    "The data folder and the save switches at start take effect at the next start; the rest "
+    "at once."
+)
 
 
 def _text(value: object) -> str:
@@ -31,7 +34,6 @@ class SettingsDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.setWindowTitle("QuantumFlux Desk settings")
         self.setMinimumWidth(560)
-        self.original = settings
         self.accepted_settings: AppSettings | None = None
         self.editors: dict[str, QtWidgets.QWidget] = {}
         self.errors: dict[str, QtWidgets.QLabel] = {}
@@ -91,7 +93,9 @@ class SettingsDialog(QtWidgets.QDialog):
             box.setChecked(bool(value))
             return box
         if kind == "hotkey":
-            return QtWidgets.QKeySequenceEdit(QtGui.QKeySequence(str(value)))
+            keys = QtWidgets.QKeySequenceEdit(QtGui.QKeySequence(str(value)))
+            keys.setMaximumSequenceLength(1)
+            return keys
         if kind == "choice":
             combo = QtWidgets.QComboBox()
             combo.addItems(list(THEMES))
