@@ -17,20 +17,44 @@ Every function returns float64 arrays as long as its input, NaN where TA-Lib has
   ``100 * (c - lowest low) / (highest high - lowest low)`` (0 when the range is 0),
   slow %K = SMA(fast %K, 3), slow %D = SMA(slow %K, 3); first at ``fastk + slowk + slowd - 3``.
 
-Recursions (EMA, Wilder) are solved in blocks with numpy's cumulative sums instead of a
-Python loop: inside a block of length L, ``y[k] = a^(k+1) y[-1] + a^k * cumsum(u[j] a^-j)``,
-which is exact algebra with relative rounding about L * machine epsilon.
+Recursions (EMA, Wilder) are blocked matrix products (``recurrence``), window sums and extremes
+are built by doubling (``windows``), variances are exact to about 1e-10 (``moments``); long
+series are worked in chunks that stay in the CPU cache.
 """
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
 
-_MAX_BLOCK = 1024
-_DIRECT_SUM_MAX = 8
+from qfdesk.engine.indicators.moments import window_moments
+from qfdesk.engine.indicators.recurrence import linear_recurrence
+from qfdesk.engine.indicators.windows import (
+    CHUNK,
+    chunks,
+    slide,
+    spares,
+    window_means,
+    window_reduce,
+)
+
+__all__ = [
+    "MACD",
+    "Bands",
+    "Stochastic",
+    "bollinger",
+    "check_period",
+    "ema",
+    "linear_recurrence",
+    "macd",
+    "rolling_max",
+    "rolling_min",
+    "rolling_std",
+    "rsi",
+    "sma",
+    "stochastic",
+]
 
 
 class MACD(NamedTuple):
@@ -63,80 +87,6 @@ def _nan(n: int) -> np.ndarray:
     return np.full(n, np.nan)
 
 
-def _recur_blocks(view: np.ndarray, prev: float, a: float, decay: np.ndarray) -> float:
-    """Finish blocks (rows of ``view``) that hold ``cumsum(u[j] * a^-j)``; return the last y."""
-    blocks, block = view.shape
-    ends = (view[:, -1] * decay[block - 1]).tolist()
-    carry = np.empty(blocks)
-    a_block = a**block
-    for b in range(blocks):
-        carry[b] = a * prev
-        prev = a_block * prev + ends[b]
-    # y[k] = a^k * (cumsum[k] + a * y_before_block)
-    view += carry[:, None]
-    view *= decay[:block]
-    return prev
-
-
-def linear_recurrence(
-    seed: float, u: np.ndarray, a: float, gain: float = 1.0, out: np.ndarray | None = None
-) -> np.ndarray:
-    """``y[t] = a * y[t-1] + gain * u[t]`` with ``y[-1] = seed``, for 0 <= a < 1, without a
-    Python loop over t. ``out`` (may be ``u`` itself) receives y."""
-    m = u.shape[0]
-    out = np.empty(m) if out is None else out
-    if a == 0.0 or m == 0:
-        np.multiply(u, gain, out=out)
-        return out
-    # The block length keeps a^-L far from overflow (a^-L < e^600).
-    block = max(1, min(_MAX_BLOCK, int(600.0 / -math.log(a)), m))
-    steps = np.arange(block, dtype=np.float64)
-    grow = gain * a**-steps
-    decay = a**steps
-    full = m - m % block
-    prev = float(seed)
-    for lo, hi in ((0, full), (full, m)):
-        if hi == lo:
-            continue
-        width = block if lo == 0 else hi - lo
-        view = out[lo:hi].reshape(-1, width)
-        np.multiply(u[lo:hi].reshape(-1, width), grow[:width], out=view)
-        np.cumsum(view, axis=1, out=view)
-        prev = _recur_blocks(view, prev, a, decay)
-    return out
-
-
-def window_sums(x: np.ndarray, period: int, out: np.ndarray | None = None) -> np.ndarray:
-    """Sums of x[i - period + 1 : i + 1] for i >= period - 1 (length n - period + 1).
-
-    Short windows add shifted slices; longer ones use prefix sums that restart every block of
-    at least ``period`` values, so rounding stays that of a block however long the series."""
-    n = x.shape[0]
-    m = n - period + 1
-    out = np.empty(m) if out is None else out
-    if period <= _DIRECT_SUM_MAX:
-        np.copyto(out, x[period - 1 :])
-        for lag in range(1, period):
-            out += x[period - 1 - lag : n - lag]
-        return out
-    block = max(period, 256)
-    blocks = -(-n // block)
-    prefix = np.empty(blocks * block)
-    prefix[:n] = x
-    prefix[n:] = 0.0
-    local = prefix.reshape(blocks, block)
-    np.cumsum(local, axis=1, out=local)
-    totals = local[:, -1].copy()
-    out[0] = prefix[period - 1]
-    np.subtract(prefix[period:n], prefix[: n - period], out=out[1:])
-    # A window that starts in the previous block needs that block's total added back.
-    if blocks > 1:
-        ends = (np.arange(1, blocks)[:, None] * block + np.arange(period)[None, :]).ravel()
-        crossing = ends < n
-        out[ends[crossing] - period + 1] += np.repeat(totals[:-1], period)[crossing]
-    return out
-
-
 def sma(x: np.ndarray, period: int) -> np.ndarray:
     check_period(period)
     x = _as_array(x)
@@ -144,8 +94,7 @@ def sma(x: np.ndarray, period: int) -> np.ndarray:
     out = np.empty(n)
     out[: period - 1] = np.nan
     if n >= period:
-        window_sums(x, period, out[period - 1 :])
-        out[period - 1 :] /= period
+        window_means(x, period, out[period - 1 :])
     return out
 
 
@@ -217,21 +166,11 @@ def macd(x: np.ndarray, fast: int = 12, slow: int = 26, signal: int = 9) -> MACD
 
 
 def _rolling_extreme(x: np.ndarray, period: int, op: np.ufunc) -> np.ndarray:
-    """op over the last ``period`` values at each index, by doubling windows (O(n log period))."""
     n = x.shape[0]
     out = np.empty(n)
     out[: period - 1] = np.nan
-    if n < period:
-        return out
-    acc, width = x, 1
-    while width * 2 <= period:
-        acc = op(acc[:-width], acc[width:])
-        width *= 2
-    rest = period - width
-    if rest:
-        op(acc[: acc.shape[0] - rest], acc[rest:], out=out[period - 1 :])
-    else:
-        out[period - 1 :] = acc
+    if n >= period:
+        window_reduce(x, period, op, out[period - 1 :])
     return out
 
 
@@ -245,79 +184,15 @@ def rolling_min(x: np.ndarray, period: int) -> np.ndarray:
     return _rolling_extreme(_as_array(x), period, np.minimum)
 
 
-def window_mean_var(x: np.ndarray, period: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and population variance of x[i - period + 1 : i + 1] for i >= period - 1.
-
-    Windows are taken in rows of ``block`` consecutive windows; a row's values are measured
-    from its first value, and E[d^2] - E[d]^2 comes from that row's prefix sums. Where the
-    rounding bound of that formula is not far below the window's variance (a nearly flat
-    window among moving prices: the case that sums of x^2, as in TA-Lib, get wrong), the window
-    is computed again exactly by two passes; a window of equal values has variance 0.
-    """
-    n = x.shape[0]
-    m = n - period + 1
-    block = max(64, 4 * period)
-    rows = -(-m // block)
-    width = block + period - 1
-    padded = np.empty(rows * block + period - 1)
-    padded[:n] = x
-    padded[n:] = x[-1]
-    view = np.lib.stride_tricks.sliding_window_view(padded, width)[::block]
-    ref = view[:, :1].copy()
-    d = view - ref
-    d2 = np.square(d)
-    sums = np.empty((rows, block))
-    squares = np.empty((rows, block))
-    for values, out in ((d, sums), (d2, squares)):
-        np.cumsum(values, axis=1, out=values)
-        out[:, 0] = values[:, period - 1]
-        np.subtract(values[:, period:], values[:, : block - 1], out=out[:, 1:])
-    sums /= period
-    variance = squares
-    variance /= period
-    variance -= np.square(sums)
-    # Rounding of the prefix sums is at most ~ eps * width * (row's sum of d^2); keep nine
-    # digits of the variance or recompute.
-    bound = (8.0 * np.finfo(np.float64).eps * width / period * 1e9) * d2[:, -1:]
-    suspect = np.flatnonzero((variance < bound).ravel()[:m])
-    sums += ref
-    mean, variance = sums.ravel()[:m], variance.ravel()[:m]
-    if suspect.size:
-        _recompute(x, period, suspect, variance)
-    return mean, variance
-
-
-def _recompute(x: np.ndarray, period: int, suspect: np.ndarray, variance: np.ndarray) -> None:
-    """Exact variance of the windows ending at ``suspect + period - 1``: 0 where all values
-    are equal (flat markets give many such windows), else by two passes."""
-    n = x.shape[0]
-    ends = suspect + period - 1
-    if suspect.size * period < n // 8:
-        windows = np.lib.stride_tricks.sliding_window_view(x, period)[suspect]
-        flat = windows.max(axis=1) == windows.min(axis=1)
-    else:
-        changed = np.empty(n, dtype=bool)
-        changed[0] = True
-        np.not_equal(x[1:], x[:-1], out=changed[1:])
-        run_start = np.maximum.accumulate(np.where(changed, np.arange(n), 0))
-        flat = ends - run_start[ends] + 1 >= period
-    variance[suspect[flat]] = 0.0
-    rest = suspect[~flat]
-    if rest.size:
-        windows = np.lib.stride_tricks.sliding_window_view(x, period)[rest]
-        centred = windows - windows.mean(axis=1, keepdims=True)
-        variance[rest] = np.square(centred).mean(axis=1)
-
-
 def rolling_std(x: np.ndarray, period: int) -> np.ndarray:
     """Population standard deviation of the last ``period`` values (TA-Lib's STDDEV, nbdev 1)."""
     check_period(period)
     x = _as_array(x)
-    n = x.shape[0]
-    out = np.empty(n)
+    out = np.empty(x.shape[0])
     out[: period - 1] = np.nan
-    if n >= period:
-        np.sqrt(window_mean_var(x, period)[1], out=out[period - 1 :])
+    for lo, _, var in window_moments(x, period):
+        start = lo + period - 1
+        np.sqrt(var, out=out[start : start + var.size])
     return out
 
 
@@ -329,27 +204,17 @@ def bollinger(x: np.ndarray, period: int = 20, k_up: float = 2.0, k_down: float 
     upper, middle, lower = np.empty(n), np.empty(n), np.empty(n)
     for band in (upper, middle, lower):
         band[: period - 1] = np.nan
-    if n >= period:
-        mean, variance = window_mean_var(x, period)
-        std = np.sqrt(variance, out=variance)
-        middle[period - 1 :] = mean
-        np.multiply(std, k_up, out=upper[period - 1 :])
-        upper[period - 1 :] += mean
-        np.multiply(std, -k_down, out=lower[period - 1 :])
-        lower[period - 1 :] += mean
+    for lo, mean, var in window_moments(x, period):
+        start = lo + period - 1
+        span = slice(start, start + mean.size)
+        std = np.sqrt(var, out=var)
+        middle[span] = mean
+        up, down = upper[span], lower[span]
+        np.multiply(std, k_up, out=up)
+        up += mean
+        np.multiply(std, k_down, out=down)
+        np.subtract(mean, down, out=down)
     return Bands(upper, middle, lower)
-
-
-def _smoothed(values: np.ndarray, first: int, period: int) -> np.ndarray:
-    """SMA of values[first:] placed at its own indices (NaN before first + period - 1)."""
-    n = values.shape[0]
-    out = np.empty(n)
-    start = min(first + period - 1, n)
-    out[:start] = np.nan
-    if n > start:
-        window_sums(values[first:], period, out[start:])
-        out[start:] /= period
-    return out
 
 
 def stochastic(
@@ -362,19 +227,37 @@ def stochastic(
 ) -> Stochastic:
     for value, name in ((fastk, "fastk"), (slowk, "slowk"), (slowd, "slowd")):
         check_period(value, name)
-    close = _as_array(close)
+    high, low, close = _as_array(high), _as_array(low), _as_array(close)
     n = close.shape[0]
-    span = rolling_max(high, fastk)
-    fast = rolling_min(low, fastk)
-    np.subtract(span, fast, out=span)
-    span /= 100.0
-    np.subtract(close, fast, out=fast)
-    flat = span == 0.0
+    first = fastk + slowk + slowd - 3
+    k, d = np.empty(n), np.empty(n)
+    k[: min(first, n)] = np.nan
+    d[: min(first, n)] = np.nan
+    if n <= first:
+        return Stochastic(k, d)
+    size = min(CHUNK, n - first) + first
+    top, bottom, spare = np.empty(size), np.empty(size), spares(size)
+    flat = np.empty(size, dtype=bool)
+    # Outputs first + lo .. first + hi - 1 need the inputs lo .. first + hi - 1.
     with np.errstate(invalid="ignore", divide="ignore"):
-        np.divide(fast, span, out=fast)
-    fast[flat] = 0.0
-    first_k = fastk - 1
-    k = _smoothed(fast, first_k, slowk)
-    d = _smoothed(k, first_k + slowk - 1, slowd)
-    k[: min(fastk + slowk + slowd - 3, n)] = np.nan
+        for lo, hi in chunks(n - first, CHUNK):
+            end = first + hi
+            count = end - lo - fastk + 1
+            span, fast = top[:count], bottom[:count]
+            slide(high[lo:end], fastk, np.maximum, span, spare)
+            slide(low[lo:end], fastk, np.minimum, fast, spare)
+            np.subtract(span, fast, out=span)
+            span /= 100.0
+            np.subtract(close[lo + fastk - 1 : end], fast, out=fast)
+            np.divide(fast, span, out=fast)
+            zero = np.equal(span, 0.0, out=flat[:count])
+            if zero.any():
+                fast[zero] = 0.0
+            slow = top[: count - slowk + 1]
+            slide(fast, slowk, np.add, slow, spare)
+            slow *= 1.0 / slowk
+            k[first + lo : end] = slow[slowd - 1 :]
+            out = d[first + lo : end]
+            slide(slow, slowd, np.add, out, spare)
+            out *= 1.0 / slowd
     return Stochastic(k, d)
