@@ -41,8 +41,14 @@ class Gap:
 
 @dataclass(frozen=True, slots=True)
 class TailTiming:
+    """Drain cadence. ``busy_interval`` apart while data flows, that is while the last
+    entries came at most ``busy_hold`` ago (a few ticks a second leave most 15 ms drains
+    empty, and going idle after each would add ~20 ms to every tick); ``idle_interval``
+    apart once the log has been quiet longer."""
+
     busy_interval: float = 0.015
     idle_interval: float = 0.035
+    busy_hold: float = 1.0
     liveness_interval: float = 0.5
     backoff_min: float = 0.5
     backoff_max: float = 10.0
@@ -57,7 +63,7 @@ class TailWorker(threading.Thread):
     ``connect`` returns a fresh chromedriver session with performance logging on (for example
     ``lambda: attach(address, performance_log=True)``); it is called at start and after every
     disconnection. While data flows the drains are ``busy_interval`` apart (sleep adjusted for
-    the time the drain and the callback took), at most ``idle_interval`` when quiet. Every
+    the time the drain took), ``idle_interval`` once quiet (see TailTiming). Every
     ``liveness_interval`` it also asks for the window list, which notices a dead Chrome and
     makes chromedriver pick up tabs opened since.
     """
@@ -178,6 +184,7 @@ class TailWorker(threading.Thread):
     def _drain_loop(self) -> None:
         timing = self._timing
         last_alive_check = time.monotonic()
+        last_entries = float("-inf")
         while not self._stop_event.is_set():
             started = time.monotonic()
             try:
@@ -189,7 +196,10 @@ class TailWorker(threading.Thread):
                 self._lost(exc)
                 return
             self._deliver(entries)
-            interval = timing.busy_interval if entries else timing.idle_interval
+            if entries:
+                last_entries = started
+            busy = started - last_entries <= timing.busy_hold
+            interval = timing.busy_interval if busy else timing.idle_interval
             self._stop_event.wait(max(0.0, interval - (time.monotonic() - started)))
 
     def _lost(self, exc: Exception) -> None:
