@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -131,13 +132,32 @@ class PlatformEntryFilter:
         self.refresh = refresh
         self._checked = 0.0
         self._keep: str | None = None
+        self._refreshing = threading.Lock()
         self.dropped = 0
 
     def _update(self) -> None:
+        """The first tab list is read inline; later ones on a short-lived thread, because the
+        filter runs on the tail's delivery path and a busy Chrome can take tens of ms to
+        answer ``/json/list``: every batch behind it would wait that long."""
         now = time.monotonic()
         if now - self._checked < self.refresh:
             return
+        first = self._checked == 0.0
         self._checked = now
+        if first:
+            self._refresh()
+        elif self._refreshing.acquire(blocking=False):
+            threading.Thread(
+                target=self._refresh_then_release, name="qfdesk-tabs", daemon=True
+            ).start()
+
+    def _refresh_then_release(self) -> None:
+        try:
+            self._refresh()
+        finally:
+            self._refreshing.release()
+
+    def _refresh(self) -> None:
         try:
             tabs = platform_tabs(self.address, self.url_mark)
         except (OSError, ValueError) as exc:
