@@ -19,11 +19,13 @@ Run: ``python benchmarks/bench_tail_latency.py [--duration 25] [--rates 20,200]`
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -63,6 +65,47 @@ Key = tuple[str, float]
 
 def _key(asset: str, t: float) -> Key:
     return asset, round(float(t), 3)
+
+
+# A bare process that only sleeps 5 ms at a time and notes how late it wakes up: how long
+# this machine keeps a ready process from running, whatever our code does.
+_PROBE = """
+import json, select, sys, time
+late = []
+while True:
+    start = time.perf_counter()
+    if select.select([sys.stdin], [], [], 0.005)[0]:
+        break
+    late.append((time.perf_counter() - start - 0.005) * 1000.0)
+late.sort() or late.append(0.0)
+print(json.dumps({"p99": late[int(len(late) * 0.99)], "max": late[-1],
+                  "over_50": sum(v > 50 for v in late)}))
+"""
+
+
+class StallProbe:
+    """Runs ``_PROBE`` in its own process while a rate is measured."""
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _PROBE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def finish(self) -> dict[str, float]:
+        try:
+            out, _ = self._process.communicate("stop\n", timeout=10)
+            return json.loads(out)
+        except (subprocess.TimeoutExpired, ValueError, OSError):
+            self.kill()
+            return {}
+
+    def kill(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait(5)
 
 
 class DecodeClock:
@@ -245,19 +288,31 @@ def figures(rig: Rig, scenario: Scenario) -> Figures:
     )
 
 
-def measure_rate(rig: Rig, rate: float, duration: float) -> tuple[Figures, Figures]:
+def measure_rate(rig: Rig, rate: float, duration: float) -> tuple[Figures, Figures, str]:
     """The stream alone and the stream with trades at ``rate``, in alternating slices
-    (ABBA order) so that the machine's changing load hits both alike."""
+    (ABBA order) so that the machine's changing load hits both alike; and how long the
+    machine kept a bare process waiting meanwhile."""
     rig.sim.control("set_tick_rate", rate=rate)
     time.sleep(SETTLE)
     base = Scenario(f"{rate:g}/s", rate, None)
     busy = Scenario(f"{rate:g}/s + trades", rate, ClickStats())
     slices = max(1, round(duration / SLICE))
-    for index in range(slices):
-        for scenario in (base, busy) if index % 2 == 0 else (busy, base):
-            run_slice(rig, scenario, duration / slices)
+    probe = StallProbe()
+    try:
+        for index in range(slices):
+            for scenario in (base, busy) if index % 2 == 0 else (busy, base):
+                run_slice(rig, scenario, duration / slices)
+        stalls = probe.finish()
+    finally:
+        probe.kill()
     time.sleep(GRACE)
-    return figures(rig, base), figures(rig, busy)
+    machine = (
+        f"machine at {rate:g}/s: a bare process's 5 ms sleeps woke up late by p99 "
+        f"{stalls['p99']:.1f} ms, max {stalls['max']:.0f} ms ({stalls['over_50']} times > 50 ms)"
+        if stalls
+        else f"machine at {rate:g}/s: stall probe gave no figures"
+    )
+    return figures(rig, base), figures(rig, busy), machine
 
 
 def report(f: Figures) -> None:
@@ -336,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         decode_errors=lambda: pipeline.decoder.stats.malformed_total,
     )
     action_driver = None
-    results: list[tuple[Figures, Figures]] = []
+    results: list[tuple[Figures, Figures, str]] = []
     print(
         f"bench_tail_latency: {os.cpu_count()} cores, load average "
         f"{'/'.join(f'{v:.1f}' for v in os.getloadavg())} at start, Python "
@@ -360,10 +415,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         rig = Rig(sim, source, clock, ctx, wait_ready(ctx), args.click_every)
         for rate in rates:
-            base, busy = measure_rate(rig, rate, args.duration)
+            base, busy, machine = measure_rate(rig, rate, args.duration)
             report(base)
             report(busy)
-            results.append((base, busy))
+            print(f"{'':<22} {machine}", flush=True)
+            results.append((base, busy, machine))
     except KeyboardInterrupt:
         print("interrupted: cleaning up", flush=True)
     finally:
@@ -376,12 +432,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def summarise(
-    results: list[tuple[Figures, Figures]], clock: DecodeClock, pipeline: Pipeline
+    results: list[tuple[Figures, Figures, str]], clock: DecodeClock, pipeline: Pipeline
 ) -> None:
     if not results:
         return
     print("\nsummary (ms; goal p50 <= 40, p99 <= 100, none lost, p99 ratio ~1):")
-    for base, busy in results:
+    for base, busy, machine in results:
         for f in (base, busy):
             ok = f.p50 <= 40 and f.p99 <= 100 and f.sent == f.decoded
             print(
@@ -389,6 +445,7 @@ def summarise(
                 f"sent/decoded {f.sent}/{f.decoded}  {'meets goal' if ok else 'MISSES goal'}"
             )
         print(f"  p99 with trades / without at {base.rate:g}/s: {busy.p99 / base.p99:.2f}")
+        print(f"  {machine}")
     malformed = pipeline.decoder.stats.malformed_total
     print(
         f"  ticks decoded twice: {clock.doubled}; decode errors: {malformed}; "
