@@ -1,7 +1,7 @@
 """Mean and population variance of every window of a series, exact to about 1e-10 relative.
 
-Windows are taken in rows of ``ROW`` consecutive windows, a few thousand windows at a time so
-the work stays in the CPU cache. A row's values are measured from its first value (d = x - ref),
+Windows are taken a few thousand at a time, so the work stays in the CPU cache, and a chunk's
+values are measured from its middle value (d = x - ref),
 and the variance is E[d^2] - E[d]^2 from window sums of d and d^2 (``windows.slide``: shallow
 trees of additions). That difference loses digits only when the window's variance is tiny next
 to E[d^2] (a nearly flat window among moving prices, the case where sums of x^2, as in TA-Lib,
@@ -15,9 +15,11 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from qfdesk.engine.indicators.windows import CHUNK, slide, sum_depth
+from qfdesk.engine.indicators.windows import chunks, slide, sum_depth
 
-ROW = 128
+# Windows per chunk, all measured from one value of the chunk: small enough that prices do not
+# move far from it within the chunk, large enough to keep the per-call overhead low.
+CHUNK = 4096
 _KEEP = 1e-10  # relative accuracy kept for the variance; below it a window is recomputed
 
 
@@ -50,29 +52,29 @@ def exact_variance(segment: np.ndarray, period: int, starts: np.ndarray) -> np.n
     return variance
 
 
-class _Rows:
-    """Scratch arrays for up to ``rows`` rows of ``width`` inputs and ``cols`` windows."""
+class _Work:
+    """Scratch arrays for a chunk of ``inputs`` values and ``windows`` windows."""
 
-    def __init__(self, rows: int, width: int, cols: int) -> None:
-        self.d = np.empty((rows, width))
-        self.d2 = np.empty((rows, width))
-        self.spare = (np.empty((rows, width)), np.empty((rows, width)))
-        self.mean = np.empty((rows, cols))
-        self.var = np.empty((rows, cols))
-        self.square = np.empty((rows, cols))
-        self.low = np.empty((rows, cols), dtype=bool)
+    def __init__(self, inputs: int, windows: int) -> None:
+        self.d = np.empty(inputs)
+        self.d2 = np.empty(inputs)
+        self.spare = (np.empty(inputs), np.empty(inputs))
+        self.mean = np.empty(windows)
+        self.var = np.empty(windows)
+        self.square = np.empty(windows)
+        self.low = np.empty(windows, dtype=bool)
 
 
-def _rows_moments(
-    src: np.ndarray, period: int, work: _Rows, bound: float
+def _chunk_moments(
+    src: np.ndarray, period: int, work: _Work, bound: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean, variance and suspect windows (flat indices) of each row of ``src``'s windows."""
-    rows, width = src.shape
-    cols = width - period + 1
-    d, d2 = work.d[:rows, :width], work.d2[:rows, :width]
-    spare = (work.spare[0][:rows, :width], work.spare[1][:rows, :width])
-    mean, var, square = work.mean[:rows, :cols], work.var[:rows, :cols], work.square[:rows, :cols]
-    ref = src[:, :1]
+    """Mean, variance and suspect windows (indices) of the windows of ``src``."""
+    size = src.shape[0]
+    count = size - period + 1
+    d, d2 = work.d[:size], work.d2[:size]
+    spare = (work.spare[0][:size], work.spare[1][:size])
+    mean, var, square = work.mean[:count], work.var[:count], work.square[:count]
+    ref = float(src[size // 2])
     np.subtract(src, ref, out=d)
     np.multiply(d, d, out=d2)
     slide(d, period, np.add, mean, spare)
@@ -83,40 +85,24 @@ def _rows_moments(
     np.multiply(mean, mean, out=var)
     np.subtract(square, var, out=var)
     square *= bound
-    low = np.less(var, square, out=work.low[:rows, :cols])
+    low = np.less(var, square, out=work.low[:count])
     suspect = np.flatnonzero(low) if low.any() else np.empty(0, dtype=np.intp)
     mean += ref
-    return mean.ravel(), var.ravel(), suspect
+    return mean, var, suspect
 
 
 def window_moments(x: np.ndarray, period: int) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """Yield ``(lo, mean, var)`` for the windows ``x[i : i + period]``, i = lo, lo + 1, ...,
     chunk by chunk, over all ``len(x) - period + 1`` windows. The arrays are scratch: use them
     before asking for the next chunk."""
-    n = x.shape[0]
-    m = n - period + 1
+    m = x.shape[0] - period + 1
     if m <= 0:
         return
     bound = _bound(period)
-    full = m // ROW
-    per_chunk = max(1, CHUNK // ROW)
-    if full:
-        width = ROW + period - 1
-        rows = np.lib.stride_tricks.sliding_window_view(x, width)[::ROW]
-        work = _Rows(min(per_chunk, full), width, ROW)
-        for r0 in range(0, full, per_chunk):
-            r1 = min(r0 + per_chunk, full)
-            mean, var, suspect = _rows_moments(rows[r0:r1], period, work, bound)
-            lo = r0 * ROW
-            if suspect.size:
-                segment = x[lo : r1 * ROW + period - 1]
-                var[suspect] = exact_variance(segment, period, suspect)
-            yield lo, mean, var
-    lo = full * ROW
-    if lo < m:
-        segment = x[lo:]
-        work = _Rows(1, segment.shape[0], m - lo)
-        mean, var, suspect = _rows_moments(segment[None, :], period, work, bound)
+    work = _Work(min(CHUNK, m) + period - 1, min(CHUNK, m))
+    for lo, hi in chunks(m, CHUNK):
+        segment = x[lo : hi + period - 1]
+        mean, var, suspect = _chunk_moments(segment, period, work, bound)
         if suspect.size:
             var[suspect] = exact_variance(segment, period, suspect)
         yield lo, mean, var
