@@ -204,16 +204,21 @@ def bollinger(x: np.ndarray, period: int = 20, k_up: float = 2.0, k_down: float 
     upper, middle, lower = np.empty(n), np.empty(n), np.empty(n)
     for band in (upper, middle, lower):
         band[: period - 1] = np.nan
-    for lo, mean, var in window_moments(x, period):
-        start = lo + period - 1
-        span = slice(start, start + mean.size)
+    if n < period:
+        return Bands(upper, middle, lower)
+    for lo, mean, var in window_moments(x, period, middle[period - 1 :]):
+        span = slice(lo + period - 1, lo + period - 1 + mean.size)
         std = np.sqrt(var, out=var)
-        middle[span] = mean
         up, down = upper[span], lower[span]
-        np.multiply(std, k_up, out=up)
-        up += mean
-        np.multiply(std, k_down, out=down)
-        np.subtract(mean, down, out=down)
+        if k_up == k_down:
+            np.multiply(std, k_up, out=std)
+            np.add(mean, std, out=up)
+            np.subtract(mean, std, out=down)
+        else:
+            np.multiply(std, k_up, out=up)
+            up += mean
+            np.multiply(std, k_down, out=down)
+            np.subtract(mean, down, out=down)
     return Bands(upper, middle, lower)
 
 

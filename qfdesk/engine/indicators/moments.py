@@ -58,22 +58,21 @@ class _Work:
     def __init__(self, inputs: int, windows: int) -> None:
         self.d = np.empty(inputs)
         self.d2 = np.empty(inputs)
-        self.spare = (np.empty(inputs), np.empty(inputs))
-        self.mean = np.empty(windows)
+        self.spare = (np.empty(inputs), np.empty(inputs), np.empty(inputs))
         self.var = np.empty(windows)
         self.square = np.empty(windows)
         self.low = np.empty(windows, dtype=bool)
 
 
 def _chunk_moments(
-    src: np.ndarray, period: int, work: _Work, bound: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean, variance and suspect windows (indices) of the windows of ``src``."""
+    src: np.ndarray, period: int, work: _Work, bound: float, mean: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (into ``mean``), variance and suspect windows (indices) of the windows of ``src``."""
     size = src.shape[0]
     count = size - period + 1
     d, d2 = work.d[:size], work.d2[:size]
-    spare = (work.spare[0][:size], work.spare[1][:size])
-    mean, var, square = work.mean[:count], work.var[:count], work.square[:count]
+    spare = tuple(buffer[:size] for buffer in work.spare)
+    var, square = work.var[:count], work.square[:count]
     ref = float(src[size // 2])
     np.subtract(src, ref, out=d)
     np.multiply(d, d, out=d2)
@@ -88,21 +87,26 @@ def _chunk_moments(
     low = np.less(var, square, out=work.low[:count])
     suspect = np.flatnonzero(low) if low.any() else np.empty(0, dtype=np.intp)
     mean += ref
-    return mean, var, suspect
+    return var, suspect
 
 
-def window_moments(x: np.ndarray, period: int) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+def window_moments(
+    x: np.ndarray, period: int, mean: np.ndarray | None = None
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """Yield ``(lo, mean, var)`` for the windows ``x[i : i + period]``, i = lo, lo + 1, ...,
-    chunk by chunk, over all ``len(x) - period + 1`` windows. The arrays are scratch: use them
-    before asking for the next chunk."""
+    chunk by chunk, over all ``len(x) - period + 1`` windows. ``mean`` (one value per window)
+    receives the means if given; the variances are scratch: use them before asking for the
+    next chunk."""
     m = x.shape[0] - period + 1
     if m <= 0:
         return
     bound = _bound(period)
     work = _Work(min(CHUNK, m) + period - 1, min(CHUNK, m))
+    means = np.empty(min(CHUNK, m)) if mean is None else mean
     for lo, hi in chunks(m, CHUNK):
         segment = x[lo : hi + period - 1]
-        mean, var, suspect = _chunk_moments(segment, period, work, bound)
+        chunk_mean = means[: hi - lo] if mean is None else mean[lo:hi]
+        var, suspect = _chunk_moments(segment, period, work, bound, chunk_mean)
         if suspect.size:
             var[suspect] = exact_variance(segment, period, suspect)
-        yield lo, mean, var
+        yield lo, chunk_mean, var

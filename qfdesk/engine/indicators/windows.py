@@ -29,35 +29,38 @@ def slide(
     period: int,
     op: Reduce,
     out: np.ndarray,
-    spare: tuple[np.ndarray, np.ndarray],
+    spare: tuple[np.ndarray, ...],
 ) -> np.ndarray:
-    """``out[..., i] = op`` over ``src[..., i : i + period]`` along the last axis; ``out`` has
-    ``period - 1`` fewer columns than ``src``; ``spare``: two scratch arrays at least as large
-    as ``src``, which must not overlap ``src`` or ``out``."""
-    m = out.shape[-1]
+    """``out[i] = op`` over ``src[i : i + period]``; ``out`` is ``period - 1`` shorter than
+    ``src``; ``spare``: three scratch arrays at least as long as ``src``, which must not overlap
+    ``src`` or ``out``."""
+    m = out.shape[0]
     if period == 1:
-        np.copyto(out, src[..., :m])
+        np.copyto(out, src[:m])
         return out
-    acc, width, offset, started, turn = src, 1, 0, False, 0
+    # acc holds op over ``width`` consecutive values (in spare[held], or src itself); the first
+    # binary part of the window waits in spare[pinned] until the second one is built.
+    acc, held, width, offset = src, -1, 1, 0
+    first: np.ndarray | None = None
+    pinned = -1
     while True:
         if period & width:
-            part = acc[..., offset : offset + m]
-            if started:
-                op(out, part, out=out)
+            if first is None:
+                first, pinned = acc[offset : offset + m], held
             else:
-                np.copyto(out, part)
-                started = True
+                op(first, acc[offset : offset + m], out=out)
+                first, pinned = out, -1
             offset += width
         if 2 * width > period:
             return out
         if 2 * width == period:
             # A power of two: the last level is the answer.
-            return op(acc[..., :m], acc[..., width : width + m], out=out)
-        size = acc.shape[-1] - width
-        level = spare[turn][..., :size]
-        turn ^= 1
-        op(acc[..., :size], acc[..., width : width + size], out=level)
-        acc, width = level, 2 * width
+            return op(acc[:m], acc[width : width + m], out=out)
+        size = acc.shape[0] - width
+        target = 0 if held != 0 and pinned != 0 else 1 if held != 1 and pinned != 1 else 2
+        level = spare[target][:size]
+        op(acc[:size], acc[width:], out=level)
+        acc, held, width = level, target, 2 * width
 
 
 def chunks(m: int, chunk: int) -> Iterator[tuple[int, int]]:
@@ -66,8 +69,8 @@ def chunks(m: int, chunk: int) -> Iterator[tuple[int, int]]:
         yield lo, min(lo + chunk, m)
 
 
-def spares(size: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.empty(size), np.empty(size)
+def spares(size: int) -> tuple[np.ndarray, ...]:
+    return np.empty(size), np.empty(size), np.empty(size)
 
 
 def window_reduce(x: np.ndarray, period: int, op: Reduce, out: np.ndarray) -> np.ndarray:
