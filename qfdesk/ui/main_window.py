@@ -153,17 +153,18 @@ class MainWindow(QtWidgets.QMainWindow):
         return dock
 
     def _badges(self) -> None:
-        self.sim_badge = QtWidgets.QLabel("SIMULATED")
-        self.sim_badge.setObjectName("badge")
-        self.sim_badge.setStyleSheet(badge_style(WARN, "#131722"))
-        self.sim_badge.setToolTip("Connected to the built-in simulated platform: no real market")
+        """Account type and balance above the BUY/SELL buttons (and in the status bar); the
+        SIMULATED badge there and at the left of the status bar."""
+        self.sim_badge = _sim_badge()
         self.sim_badge.setVisible(self.simulated)
+        status_sim_badge = _sim_badge()
+        status_sim_badge.setVisible(self.simulated)
+        self.status.insertWidget(0, status_sim_badge)
         self.account_badge = QtWidgets.QLabel("ACCOUNT ?")
         self.account_badge.setObjectName("badge")
         self.balance_label = QtWidgets.QLabel("-")
         self.balance_label.setObjectName("bigValue")
-        for widget in (self.sim_badge, self.account_badge, self.balance_label):
-            self.toolbar.add_badge(widget)
+        self.trade_panel.set_header([self.sim_badge, self.account_badge], self.balance_label)
 
     def _menus(self) -> None:
         bar = self.menuBar()
@@ -481,6 +482,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.save_layout()
         self._timer.stop()
         super().closeEvent(event)
+
+
+def _sim_badge() -> QtWidgets.QLabel:
+    badge = QtWidgets.QLabel("SIMULATED")
+    badge.setObjectName("badge")
+    badge.setStyleSheet(badge_style(WARN, "#131722"))
+    badge.setToolTip("Connected to the built-in simulated platform: no real market, no money")
+    return badge
 
 
 def _log_failure(what: str) -> Callable[[asyncio.Future], None]:

@@ -3,7 +3,7 @@
 The auto-trader is built elsewhere; it puts its switch here with
 :meth:`MainToolbar.add_autotrade_action` (a checkable QAction whose state is obvious), into
 the place reserved for it after the save switches, left of the flexible space, so that it
-never overflows out of sight on a narrow window (the badges at the right end go first).
+never overflows out of sight on a narrow window.
 """
 
 from __future__ import annotations
@@ -45,10 +45,6 @@ class MainToolbar(QtWidgets.QToolBar):
             QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred
         )
         self.spacer_action = self.addWidget(spacer)
-        self.badges = QtWidgets.QWidget(self)
-        self.badges_layout = QtWidgets.QHBoxLayout(self.badges)
-        self.badges_layout.setContentsMargins(0, 0, 0, 0)
-        self.addWidget(self.badges)
         self.autotrade_action: QtGui.QAction | None = None
 
     def _switch(self, text: str, tip: str) -> QtGui.QAction:
@@ -57,9 +53,6 @@ class MainToolbar(QtWidgets.QToolBar):
         action.setChecked(False)
         action.setToolTip(tip)
         return action
-
-    def add_badge(self, label: QtWidgets.QLabel) -> None:
-        self.badges_layout.addWidget(label)
 
     def add_autotrade_action(self, action: QtGui.QAction) -> None:
         """The auto-trader's on/off switch, at the reserved place (left of the space)."""

@@ -56,6 +56,12 @@ class TradePanel(QtWidgets.QWidget):
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
+        self._badges = QtWidgets.QHBoxLayout()
+        self._badges.setSpacing(6)
+        layout.addLayout(self._badges)
+        self._balance_slot = QtWidgets.QVBoxLayout()
+        layout.addLayout(self._balance_slot)
+        layout.addSpacing(6)
         for title, widget in (
             ("Asset", self.asset_label),
             ("Payout", self.payout_label),
@@ -72,6 +78,13 @@ class TradePanel(QtWidgets.QWidget):
         layout.addWidget(self.hotkeys_label)
         layout.addWidget(self.message)
         layout.addStretch(1)
+
+    def set_header(self, badges: list[QtWidgets.QWidget], balance: QtWidgets.QWidget) -> None:
+        """Badges (account type, SIMULATED) and the balance, above everything else."""
+        for badge in badges:
+            self._badges.addWidget(badge)
+        self._badges.addStretch(1)
+        self._balance_slot.addWidget(balance)
 
     def set_asset(self, name: str, payout: float | None) -> None:
         self.asset_label.setText(name or "-")
