@@ -77,7 +77,7 @@ while True:
     if select.select([sys.stdin], [], [], 0.005)[0]:
         break
     late.append((time.perf_counter() - start - 0.005) * 1000.0)
-late.sort() or late.append(0.0)
+late = sorted(late) or [0.0]
 print(json.dumps({"p99": late[int(len(late) * 0.99)], "max": late[-1],
                   "over_50": sum(v > 50 for v in late)}))
 """
