@@ -4,10 +4,12 @@ The live path as the app runs it: the simulator (``SimulatedPlatform``) stamps e
 with its local send time; Chromium (headless, launched by ``LiveSource``) receives it on the
 page's socket; the tail drains the performance log and the ``Pipeline`` decodes it. The
 moment ``Pipeline.feed`` returns is the tick's decode time; it is matched to the send record
-by (asset, platform time). Scenarios, at each rate: the stream alone, then the stream while a
-loop places BUY/SELL trades through the trade-click capability on a separate chromedriver
-session, as the app does (select asset, set amount, set expiry, trade click), one every
-``--click-every`` seconds. The run without clicks is the baseline of the one with clicks.
+by (asset, platform time). Two scenarios at each rate: the stream alone (the baseline), and
+the stream while a loop places BUY/SELL trades through the trade-click capability on a
+separate chromedriver session, as the app does (select asset, set amount, set expiry, trade
+click), one every ``--click-every`` seconds. They alternate in 5 s slices (ABBA) so that
+the load of a busy machine hits both alike; a bare probe process shows that load (how late
+a 5 ms sleep wakes up).
 
 Each figure set also splits the latency: send -> Chrome's log stamp of the frame (network
 and Chrome) and Chrome's stamp -> decoded (drain wait, chromedriver, delivery, decode).
