@@ -119,29 +119,30 @@ def ema(x: np.ndarray, period: int) -> np.ndarray:
 
 
 def rsi(x: np.ndarray, period: int = 14) -> np.ndarray:
+    """RSI = 100 * avg gain / (avg gain + avg loss), where avg gain + avg loss is computed as
+    Wilder's average of |change| (the same sum, without a subtraction or a second division)."""
     check_period(period)
     x = _as_array(x)
     n = x.shape[0]
     if n <= period:
         return _nan(n)
-    # Average gains (and losses, kept negative) are computed in place of the changes.
-    loss = np.diff(x)
-    gain = np.maximum(loss, 0.0)
-    np.minimum(loss, 0.0, out=loss)
-    a = 1.0 - 1.0 / period
-    for values in (gain, loss):
-        seed = values[:period].sum() / period
-        values[period - 1] = seed
-        linear_recurrence(seed, values[period:], a, 1.0 / period, values[period:])
-    avg_gain = gain[period - 1 :]
-    total = loss[period - 1 :]
-    np.subtract(avg_gain, total, out=total)
+    change = np.subtract(x[1:], x[:-1])
+    gain = np.maximum(change, 0.0)
+    size = np.abs(change, out=change)
+    gain_seed = 100.0 * float(gain[:period].sum()) / period
+    size_seed = float(size[:period].sum()) / period
     out = np.empty(n)
     out[:period] = np.nan
+    out[period] = gain_seed / size_seed if size_seed else 0.0
+    # 100 x average gains into the output, average sizes into the gains' array.
+    a = 1.0 - 1.0 / period
+    avg_gain, avg_size = out[period + 1 :], gain[period:]
+    linear_recurrence(gain_seed, gain[period:], a, 100.0 / period, avg_gain, overwrite_u=True)
+    linear_recurrence(size_seed, size[period:], a, 1.0 / period, avg_size, overwrite_u=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        np.divide(avg_gain, total, out=out[period:])
-    out[period:] *= 100.0
-    out[period:][total == 0.0] = 0.0
+        np.divide(avg_gain, avg_size, out=avg_gain)
+    if not avg_size.all():
+        avg_gain[avg_size == 0.0] = 0.0
     return out
 
 

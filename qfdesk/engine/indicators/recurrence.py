@@ -13,9 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 BLOCK = 16
-# Blocks per matrix product: small enough to stay in the CPU cache and under the size where
-# OpenBLAS would hand the product to a second thread (its wake-up costs more than it saves).
+# Blocks per matrix-vector and matrix product: small enough to stay in the CPU cache and under
+# the sizes where OpenBLAS would hand the work to a second thread (m * n < 9216 for a product
+# with a vector, m * n * k <= 262144 for one with a matrix): its wake-up costs more than it saves.
 _ROWS = 512
+_PRODUCT_ROWS = 1024
 _LOOP_MAX = 4 * BLOCK
 
 
@@ -35,11 +37,62 @@ def _block_matrix(a: float, gain: float) -> np.ndarray:
     return np.where(lag >= 0, gain * a ** np.maximum(lag, 0), 0.0)
 
 
+class BlockedRecurrence:
+    """``y[t] = a * y[t-1] + gain * u[t]`` over ``m`` inputs that are produced chunk by chunk
+    (whole blocks, in order, possibly computed on the fly and thrown away): first every chunk's
+    inputs go through ``add_ends``, then ``solve``, then every chunk's inputs again through
+    ``apply``; the last ``m % BLOCK`` inputs through ``apply_tail``."""
+
+    def __init__(self, seed: float, m: int, a: float, gain: float) -> None:
+        if not 0.0 < a < 1.0 or gain == 0.0:
+            raise ValueError(f"blocked recurrence needs 0 < a < 1 and a gain, got {a}, {gain}")
+        self.blocks = m // BLOCK
+        self._a, self._gain = a, gain
+        self._matrix = _block_matrix(a, gain)
+        self._last = self._matrix[:, -1].copy()
+        # carried[b]: y just before block b (carried[0] = seed), then scaled in solve().
+        self._carried = np.empty(self.blocks + 1)
+        self._carried[0] = seed
+        self._tail_seed = float(seed)
+
+    def add_ends(self, block: int, rows: np.ndarray) -> None:
+        """Blocks ``block ..`` (``rows``: their inputs, one block per row) on their own."""
+        ends = self._carried[block + 1 : block + 1 + rows.shape[0]]
+        for lo in range(0, rows.shape[0], _ROWS):
+            np.matmul(rows[lo : lo + _ROWS], self._last, out=ends[lo : lo + _ROWS])
+
+    def solve(self) -> None:
+        """The y at each block end: its own response plus a^BLOCK times the y carried in."""
+        ends = self._carried[1:]
+        linear_recurrence(self._carried[0], ends, self._a**BLOCK, 1.0, ends)
+        self._tail_seed = float(self._carried[-1])
+        # The y carried into a block acts as an extra input a / gain * y_in at its first position.
+        self._carried *= self._a / self._gain
+
+    def apply(self, block: int, rows: np.ndarray, out: np.ndarray) -> None:
+        """y of blocks ``block ..`` into ``out`` (same shape as ``rows``, apart from it);
+        ``rows`` is overwritten."""
+        rows[:, 0] += self._carried[block : block + rows.shape[0]]
+        for lo in range(0, rows.shape[0], _PRODUCT_ROWS):
+            hi = lo + _PRODUCT_ROWS
+            np.matmul(rows[lo:hi], self._matrix, out=out[lo:hi])
+
+    def apply_tail(self, u: np.ndarray, out: np.ndarray) -> None:
+        """y of the last ``m % BLOCK`` inputs ``u`` into ``out``."""
+        _plain(self._tail_seed, u, self._a, self._gain, out)
+
+
 def linear_recurrence(
-    seed: float, u: np.ndarray, a: float, gain: float = 1.0, out: np.ndarray | None = None
+    seed: float,
+    u: np.ndarray,
+    a: float,
+    gain: float = 1.0,
+    out: np.ndarray | None = None,
+    overwrite_u: bool = False,
 ) -> np.ndarray:
     """``y[t] = a * y[t-1] + gain * u[t]`` with ``y[-1] = seed``, for 0 <= a < 1, without a
-    Python loop over t. ``out`` (may be ``u`` itself) receives y."""
+    Python loop over t. ``out`` (may be ``u`` itself) receives y. With ``overwrite_u`` and an
+    ``out`` apart from ``u``, u is used as scratch (saves a copy of each block)."""
     m = u.shape[0]
     out = np.empty(m) if out is None else out
     if a == 0.0:
@@ -51,29 +104,20 @@ def linear_recurrence(
     if m <= _LOOP_MAX:
         _plain(float(seed), u, a, gain, out)
         return out
-    blocks = m // BLOCK
-    full = blocks * BLOCK
-    matrix = _block_matrix(a, gain)
-    rows = u[:full].reshape(blocks, BLOCK)
-    # y at the end of each block: the block's own response plus a^BLOCK times the y carried in.
-    carried = np.empty(blocks + 1)
-    carried[0] = seed
-    ends = carried[1:]
-    last = matrix[:, -1].copy()
-    for lo in range(0, blocks, _ROWS):
-        np.matmul(rows[lo : lo + _ROWS], last, out=ends[lo : lo + _ROWS])
-    linear_recurrence(seed, ends, a**BLOCK, 1.0, ends)
-    tail_seed = float(carried[blocks])
-    # The y carried into a block acts as an extra input a / gain * y_in at its first position.
-    carried *= a / gain
-    y = out[:full].reshape(blocks, BLOCK)
-    work = np.empty((min(_ROWS, blocks), BLOCK))
-    for lo in range(0, blocks, _ROWS):
-        hi = min(lo + _ROWS, blocks)
-        chunk = work[: hi - lo]
-        np.copyto(chunk, rows[lo:hi])
-        chunk[:, 0] += carried[lo:hi]
-        np.matmul(chunk, matrix, out=y[lo:hi])
+    recurrence = BlockedRecurrence(seed, m, a, gain)
+    full = recurrence.blocks * BLOCK
+    rows = u[:full].reshape(-1, BLOCK)
+    y = out[:full].reshape(-1, BLOCK)
+    recurrence.add_ends(0, rows)
+    recurrence.solve()
+    if overwrite_u and not np.may_share_memory(u, out):
+        recurrence.apply(0, rows, y)
+    else:
+        work = np.empty((min(_PRODUCT_ROWS, rows.shape[0]), BLOCK))
+        for lo in range(0, rows.shape[0], _PRODUCT_ROWS):
+            chunk = work[: min(_PRODUCT_ROWS, rows.shape[0] - lo)]
+            np.copyto(chunk, rows[lo : lo + chunk.shape[0]])
+            recurrence.apply(lo, chunk, y[lo : lo + chunk.shape[0]])
     if full < m:
-        linear_recurrence(tail_seed, u[full:], a, gain, out[full:])
+        recurrence.apply_tail(u[full:], out[full:])
     return out
