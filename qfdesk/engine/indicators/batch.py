@@ -29,7 +29,12 @@ from typing import NamedTuple
 import numpy as np
 
 from qfdesk.engine.indicators.moments import window_moments
-from qfdesk.engine.indicators.recurrence import linear_recurrence
+from qfdesk.engine.indicators.recurrence import (
+    BLOCK,
+    BlockedRecurrence,
+    linear_recurrence,
+    recurrence_difference,
+)
 from qfdesk.engine.indicators.windows import (
     CHUNK,
     chunks,
@@ -38,6 +43,9 @@ from qfdesk.engine.indicators.windows import (
     window_means,
     window_reduce,
 )
+
+# Values per chunk of a recurrence worked in the CPU cache (whole blocks).
+RECURRENCE_CHUNK = 512 * BLOCK
 
 __all__ = [
     "MACD",
@@ -126,24 +134,58 @@ def rsi(x: np.ndarray, period: int = 14) -> np.ndarray:
     n = x.shape[0]
     if n <= period:
         return _nan(n)
-    change = np.subtract(x[1:], x[:-1])
-    gain = np.maximum(change, 0.0)
-    size = np.abs(change, out=change)
-    gain_seed = 100.0 * float(gain[:period].sum()) / period
-    size_seed = float(size[:period].sum()) / period
     out = np.empty(n)
     out[:period] = np.nan
+    m = n - 1 - period
+    size = min(RECURRENCE_CHUNK, max(m, 1))
+    change, moved, below = np.empty(max(size, period)), np.empty(max(size, period)), np.empty(size)
+
+    def changes(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Twice the gains and the sizes of the changes x[t + 1] - x[t], lo <= t < hi."""
+        up = np.subtract(x[lo + 1 : hi + 1], x[lo:hi], out=change[: hi - lo])
+        moves = np.abs(up, out=moved[: hi - lo])
+        up += moves  # twice the gain, exactly
+        return up, moves
+
+    up, moves = changes(0, period)
+    gain_seed = 50.0 * float(up.sum()) / period
+    size_seed = float(moves.sum()) / period
     out[period] = gain_seed / size_seed if size_seed else 0.0
-    # 100 x average gains into the output, average sizes into the gains' array.
     a = 1.0 - 1.0 / period
-    avg_gain, avg_size = out[period + 1 :], gain[period:]
-    linear_recurrence(gain_seed, gain[period:], a, 100.0 / period, avg_gain, overwrite_u=True)
-    linear_recurrence(size_seed, size[period:], a, 1.0 / period, avg_size, overwrite_u=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        np.divide(avg_gain, avg_size, out=avg_gain)
-    if not avg_size.all():
-        avg_gain[avg_size == 0.0] = 0.0
+    gains = BlockedRecurrence(gain_seed, m, a, 50.0 / period)
+    sizes = BlockedRecurrence(size_seed, m, a, 1.0 / period)
+    # Chunk by chunk, the changes are made twice (for the block ends, then for the averages)
+    # rather than kept, so the work stays in the CPU cache and no big temporary is needed.
+    full = gains.blocks * BLOCK
+    for lo, hi in chunks(full, RECURRENCE_CHUNK):
+        up, moves = changes(period + lo, period + hi)
+        gains.add_ends(lo // BLOCK, up.reshape(-1, BLOCK))
+        sizes.add_ends(lo // BLOCK, moves.reshape(-1, BLOCK))
+    gains.solve()
+    sizes.solve()
+    for lo, hi in chunks(full, RECURRENCE_CHUNK):
+        up, moves = changes(period + lo, period + hi)
+        result = out[period + 1 + lo : period + 1 + hi]
+        gains.apply(lo // BLOCK, up.reshape(-1, BLOCK), result.reshape(-1, BLOCK))
+        sizes.apply(lo // BLOCK, moves.reshape(-1, BLOCK), below[: hi - lo].reshape(-1, BLOCK))
+        _divide_rsi(result, below[: hi - lo])
+    if full < m:
+        up, moves = changes(period + full, period + m)
+        result = out[period + 1 + full :]
+        gains.apply_tail(up, result)
+        sizes.apply_tail(moves, below[: m - full])
+        _divide_rsi(result, below[: m - full])
     return out
+
+
+def _divide_rsi(gain: np.ndarray, size: np.ndarray) -> None:
+    """gain (100 x average gains) / size in place; 0 where both are 0 (a market that stood
+    still: TA-Lib's RSI is 0 there)."""
+    flat = gain.size and gain.min() == 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.divide(gain, size, out=gain)
+    if flat:
+        gain[size == 0.0] = 0.0
 
 
 def macd(x: np.ndarray, fast: int = 12, slow: int = 26, signal: int = 9) -> MACD:
@@ -154,16 +196,24 @@ def macd(x: np.ndarray, fast: int = 12, slow: int = 26, signal: int = 9) -> MACD
     x = _as_array(x)
     n = x.shape[0]
     start = slow - 1
-    line = _ema_from(x, fast, start)
-    hist = _ema_from(x, slow, start)
-    np.subtract(line, hist, out=line)
-    sig = np.empty(n)
+    line, sig = np.empty(n), np.empty(n)
+    line[: min(start, n)] = np.nan
     sig[: min(start, n)] = np.nan
     if n > start:
+        # Both EMAs start at ``start``, each seeded with the SMA of its own period ending there.
+        k_fast, k_slow = 2.0 / (fast + 1), 2.0 / (slow + 1)
+        seed_fast = float(np.mean(x[start - fast + 1 : start + 1]))
+        seed_slow = float(np.mean(x[:slow]))
+        line[start] = seed_fast - seed_slow
+        recurrence_difference(
+            x[start + 1 :],
+            (seed_fast, 1.0 - k_fast, k_fast),
+            (seed_slow, 1.0 - k_slow, k_slow),
+            line[start + 1 :],
+        )
         _ema_from(line[start:], signal, signal - 1, sig[start:])
     line[: min(start + signal - 1, n)] = np.nan
-    np.subtract(line, sig, out=hist)
-    return MACD(line, sig, hist)
+    return MACD(line, sig, np.subtract(line, sig))
 
 
 def _rolling_extreme(x: np.ndarray, period: int, op: np.ufunc) -> np.ndarray:

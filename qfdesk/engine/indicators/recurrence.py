@@ -44,42 +44,41 @@ class BlockedRecurrence:
     ``apply``; the last ``m % BLOCK`` inputs through ``apply_tail``."""
 
     def __init__(self, seed: float, m: int, a: float, gain: float) -> None:
-        if not 0.0 < a < 1.0 or gain == 0.0:
-            raise ValueError(f"blocked recurrence needs 0 < a < 1 and a gain, got {a}, {gain}")
+        if not 0.0 <= a < 1.0 or gain == 0.0:
+            raise ValueError(f"blocked recurrence needs 0 <= a < 1 and a gain, got {a}, {gain}")
         self.blocks = m // BLOCK
         self._a, self._gain = a, gain
-        self._matrix = _block_matrix(a, gain)
-        self._last = self._matrix[:, -1].copy()
-        # carried[b]: y just before block b (carried[0] = seed), then scaled in solve().
-        self._carried = np.empty(self.blocks + 1)
-        self._carried[0] = seed
-        self._tail_seed = float(seed)
+        self.matrix = _block_matrix(a, gain)
+        self.powers = a ** np.arange(1.0, BLOCK + 1.0)  # the carried y's share of each y
+        self._last = self.matrix[:, -1].copy()
+        # carried[b]: y just before block b (carried[0] = seed); carried[blocks] starts the tail.
+        self.carried = np.empty(self.blocks + 1)
+        self.carried[0] = seed
 
     def add_ends(self, block: int, rows: np.ndarray) -> None:
         """Blocks ``block ..`` (``rows``: their inputs, one block per row) on their own."""
-        ends = self._carried[block + 1 : block + 1 + rows.shape[0]]
+        ends = self.carried[block + 1 : block + 1 + rows.shape[0]]
         for lo in range(0, rows.shape[0], _ROWS):
             np.matmul(rows[lo : lo + _ROWS], self._last, out=ends[lo : lo + _ROWS])
 
     def solve(self) -> None:
         """The y at each block end: its own response plus a^BLOCK times the y carried in."""
-        ends = self._carried[1:]
-        linear_recurrence(self._carried[0], ends, self._a**BLOCK, 1.0, ends)
-        self._tail_seed = float(self._carried[-1])
-        # The y carried into a block acts as an extra input a / gain * y_in at its first position.
-        self._carried *= self._a / self._gain
+        ends = self.carried[1:]
+        linear_recurrence(self.carried[0], ends, self._a**BLOCK, 1.0, ends)
 
     def apply(self, block: int, rows: np.ndarray, out: np.ndarray) -> None:
         """y of blocks ``block ..`` into ``out`` (same shape as ``rows``, apart from it);
         ``rows`` is overwritten."""
-        rows[:, 0] += self._carried[block : block + rows.shape[0]]
+        # The y carried into a block acts as an extra input a / gain * y_in at its first position.
+        carried = self.carried[block : block + rows.shape[0]]
+        rows[:, 0] += carried * (self._a / self._gain)
         for lo in range(0, rows.shape[0], _PRODUCT_ROWS):
             hi = lo + _PRODUCT_ROWS
-            np.matmul(rows[lo:hi], self._matrix, out=out[lo:hi])
+            np.matmul(rows[lo:hi], self.matrix, out=out[lo:hi])
 
     def apply_tail(self, u: np.ndarray, out: np.ndarray) -> None:
         """y of the last ``m % BLOCK`` inputs ``u`` into ``out``."""
-        _plain(self._tail_seed, u, self._a, self._gain, out)
+        _plain(float(self.carried[-1]), u, self._a, self._gain, out)
 
 
 def linear_recurrence(
@@ -88,11 +87,9 @@ def linear_recurrence(
     a: float,
     gain: float = 1.0,
     out: np.ndarray | None = None,
-    overwrite_u: bool = False,
 ) -> np.ndarray:
     """``y[t] = a * y[t-1] + gain * u[t]`` with ``y[-1] = seed``, for 0 <= a < 1, without a
-    Python loop over t. ``out`` (may be ``u`` itself) receives y. With ``overwrite_u`` and an
-    ``out`` apart from ``u``, u is used as scratch (saves a copy of each block)."""
+    Python loop over t. ``out`` (may be ``u`` itself) receives y."""
     m = u.shape[0]
     out = np.empty(m) if out is None else out
     if a == 0.0:
@@ -110,14 +107,52 @@ def linear_recurrence(
     y = out[:full].reshape(-1, BLOCK)
     recurrence.add_ends(0, rows)
     recurrence.solve()
-    if overwrite_u and not np.may_share_memory(u, out):
-        recurrence.apply(0, rows, y)
-    else:
-        work = np.empty((min(_PRODUCT_ROWS, rows.shape[0]), BLOCK))
-        for lo in range(0, rows.shape[0], _PRODUCT_ROWS):
-            chunk = work[: min(_PRODUCT_ROWS, rows.shape[0] - lo)]
-            np.copyto(chunk, rows[lo : lo + chunk.shape[0]])
-            recurrence.apply(lo, chunk, y[lo : lo + chunk.shape[0]])
+    work = np.empty((min(_PRODUCT_ROWS, rows.shape[0]), BLOCK))
+    for lo in range(0, rows.shape[0], _PRODUCT_ROWS):
+        chunk = work[: min(_PRODUCT_ROWS, rows.shape[0] - lo)]
+        np.copyto(chunk, rows[lo : lo + chunk.shape[0]])
+        recurrence.apply(lo, chunk, y[lo : lo + chunk.shape[0]])
     if full < m:
         recurrence.apply_tail(u[full:], out[full:])
+    return out
+
+
+def recurrence_difference(
+    u: np.ndarray,
+    first: tuple[float, float, float],
+    second: tuple[float, float, float],
+    out: np.ndarray,
+) -> np.ndarray:
+    """y1 - y2 for two recurrences over the same inputs, each given as (seed, a, gain), into
+    ``out`` (apart from ``u``): one matrix product per chunk, with the difference of the two
+    block matrices, and the carried y's added by a rank-2 product."""
+    m = u.shape[0]
+    if m <= _LOOP_MAX or not all(0.0 <= a < 1.0 and gain for _, a, gain in (first, second)):
+        np.subtract(
+            linear_recurrence(first[0], u, first[1], first[2]),
+            linear_recurrence(second[0], u, second[1], second[2]),
+            out=out,
+        )
+        return out
+    one, two = (BlockedRecurrence(seed, m, a, gain) for seed, a, gain in (first, second))
+    full = one.blocks * BLOCK
+    rows = u[:full].reshape(-1, BLOCK)
+    y = out[:full].reshape(-1, BLOCK)
+    for recurrence in (one, two):
+        recurrence.add_ends(0, rows)
+        recurrence.solve()
+    matrix = one.matrix - two.matrix
+    carried = np.stack([one.carried[:-1], two.carried[:-1]], axis=1)
+    powers = np.stack([one.powers, -two.powers])
+    work = np.empty((min(_PRODUCT_ROWS, rows.shape[0]), BLOCK))
+    for lo in range(0, rows.shape[0], _PRODUCT_ROWS):
+        hi = min(lo + _PRODUCT_ROWS, rows.shape[0])
+        chunk = y[lo:hi]
+        np.matmul(rows[lo:hi], matrix, out=chunk)
+        chunk += np.matmul(carried[lo:hi], powers, out=work[: hi - lo])
+    if full < m:
+        tail = np.empty(m - full)
+        one.apply_tail(u[full:], out[full:])
+        two.apply_tail(u[full:], tail)
+        out[full:] -= tail
     return out
