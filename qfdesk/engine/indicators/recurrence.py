@@ -10,6 +10,8 @@ responses with coefficient ``a ** BLOCK``. Every y is a short sum of positive-we
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 BLOCK = 16
@@ -87,19 +89,23 @@ def linear_recurrence(
     a: float,
     gain: float = 1.0,
     out: np.ndarray | None = None,
+    each: Callable[[int, int], object] | None = None,
 ) -> np.ndarray:
     """``y[t] = a * y[t-1] + gain * u[t]`` with ``y[-1] = seed``, for 0 <= a < 1, without a
-    Python loop over t. ``out`` (may be ``u`` itself) receives y."""
+    Python loop over t. ``out`` (may be ``u`` itself) receives y. ``each(lo, hi)``, if given,
+    is called as soon as y[lo:hi] is written (chunks in order, covering all t), while those
+    values are still in the CPU cache."""
     m = u.shape[0]
     out = np.empty(m) if out is None else out
-    if a == 0.0:
-        np.multiply(u, gain, out=out)
-        return out
-    if gain == 0.0:
-        np.multiply(seed, a ** np.arange(1.0, m + 1.0), out=out)
-        return out
-    if m <= _LOOP_MAX:
-        _plain(float(seed), u, a, gain, out)
+    if a == 0.0 or gain == 0.0 or m <= _LOOP_MAX:
+        if a == 0.0:
+            np.multiply(u, gain, out=out)
+        elif gain == 0.0:
+            np.multiply(seed, a ** np.arange(1.0, m + 1.0), out=out)
+        else:
+            _plain(float(seed), u, a, gain, out)
+        if each is not None:
+            each(0, m)
         return out
     recurrence = BlockedRecurrence(seed, m, a, gain)
     full = recurrence.blocks * BLOCK
@@ -112,8 +118,12 @@ def linear_recurrence(
         chunk = work[: min(_PRODUCT_ROWS, rows.shape[0] - lo)]
         np.copyto(chunk, rows[lo : lo + chunk.shape[0]])
         recurrence.apply(lo, chunk, y[lo : lo + chunk.shape[0]])
+        if each is not None:
+            each(lo * BLOCK, (lo + chunk.shape[0]) * BLOCK)
     if full < m:
         recurrence.apply_tail(u[full:], out[full:])
+        if each is not None:
+            each(full, m)
     return out
 
 
