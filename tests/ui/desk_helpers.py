@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
 import time
@@ -109,22 +110,44 @@ class GuiWatchdog:
         self.timer.timeout.connect(self._beat)
         self.gaps: list[float] = []
         self.stalls: list[float] = []
-        self._last = (0.0, 0.0)
+        self.gc_pauses: list[tuple[int, float]] = []
+        self._gc_started = 0.0
+        self.running: list[float] = []
+        self._last = (0.0, 0.0, 0.0)
 
-    def _sample(self) -> tuple[float, float]:
-        wait_ns = int(self._path.read_text().split()[1])
-        return time.perf_counter(), wait_ns / 1e9
+    def _sample(self) -> tuple[float, float, float]:
+        run_ns, wait_ns, _ = self._path.read_text().split()
+        return time.perf_counter(), int(wait_ns) / 1e9, int(run_ns) / 1e9
 
     def start(self) -> None:
         self._last = self._sample()
+        gc.callbacks.append(self._gc)
         self.timer.start()
 
     def stop(self) -> None:
         self.timer.stop()
+        gc.callbacks.remove(self._gc)
+
+    def _gc(self, phase: str, info: dict) -> None:
+        """Collector pauses (any thread), to tell them apart from the app's own work."""
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            pause = (time.perf_counter() - self._gc_started) * 1000
+            self.gc_pauses.append((info["generation"], pause))
 
     def _beat(self) -> None:
-        now, waited = self._sample()
+        now, waited, ran = self._sample()
         gap = now - self._last[0]
         self.gaps.append(gap * 1000)
         self.stalls.append((gap - (waited - self._last[1])) * 1000)
-        self._last = (now, waited)
+        self.running.append((ran - self._last[2]) * 1000)
+        self._last = (now, waited, ran)
+
+    def worst(self) -> str:
+        """The worst stall: how long the thread ran (the app's work) and was blocked."""
+        i = max(range(1, len(self.stalls)), key=self.stalls.__getitem__)
+        return (
+            f"{self.stalls[i]:.1f} ms (running {self.running[i]:.1f} ms, blocked "
+            f"{self.stalls[i] - self.running[i]:.1f} ms)"
+        )
