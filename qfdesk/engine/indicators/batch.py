@@ -24,6 +24,7 @@ series are worked in chunks that stay in the CPU cache.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -261,9 +262,10 @@ def rolling_std(x: np.ndarray, period: int) -> np.ndarray:
     x = _as_array(x)
     out = np.empty(x.shape[0])
     out[: period - 1] = np.nan
-    for lo, _, var in window_moments(x, period):
-        start = lo + period - 1
-        np.sqrt(var, out=out[start : start + var.size])
+    for lo, _, spread in window_moments(x, period):
+        span = out[lo + period - 1 : lo + period - 1 + spread.size]
+        np.sqrt(spread, out=span)
+        span *= 1.0 / math.sqrt(period)
     return out
 
 
@@ -277,18 +279,20 @@ def bollinger(x: np.ndarray, period: int = 20, k_up: float = 2.0, k_down: float 
         band[: period - 1] = np.nan
     if n < period:
         return Bands(upper, middle, lower)
-    for lo, mean, var in window_moments(x, period, middle[period - 1 :]):
+    # std = sqrt(spread / period): the 1 / sqrt(period) goes with k.
+    scale_up, scale_down = k_up / math.sqrt(period), k_down / math.sqrt(period)
+    for lo, mean, spread in window_moments(x, period, middle[period - 1 :]):
         span = slice(lo + period - 1, lo + period - 1 + mean.size)
-        std = np.sqrt(var, out=var)
+        root = np.sqrt(spread, out=spread)
         up, down = upper[span], lower[span]
         if k_up == k_down:
-            np.multiply(std, k_up, out=std)
-            np.add(mean, std, out=up)
-            np.subtract(mean, std, out=down)
+            np.multiply(root, scale_up, out=root)
+            np.add(mean, root, out=up)
+            np.subtract(mean, root, out=down)
         else:
-            np.multiply(std, k_up, out=up)
+            np.multiply(root, scale_up, out=up)
             up += mean
-            np.multiply(std, k_down, out=down)
+            np.multiply(root, scale_down, out=down)
             np.subtract(mean, down, out=down)
     return Bands(upper, middle, lower)
 

@@ -31,12 +31,12 @@ def slide(
     out: np.ndarray,
     spare: tuple[np.ndarray, ...],
 ) -> np.ndarray:
-    """``out[i] = op`` over ``src[i : i + period]``; ``out`` is ``period - 1`` shorter than
-    ``src``; ``spare``: three scratch arrays at least as long as ``src``, which must not overlap
-    ``src`` or ``out``."""
-    m = out.shape[0]
+    """``out[..., i] = op`` over ``src[..., i : i + period]`` along the last axis; ``out`` has
+    ``period - 1`` fewer columns than ``src``; ``spare``: three scratch arrays shaped like
+    ``src`` or larger, which must not overlap ``src`` or ``out``."""
+    m = out.shape[-1]
     if period == 1:
-        np.copyto(out, src[:m])
+        np.copyto(out, src[..., :m])
         return out
     # acc holds op over ``width`` consecutive values (in spare[held], or src itself); the first
     # binary part of the window waits in spare[pinned] until the second one is built.
@@ -46,20 +46,20 @@ def slide(
     while True:
         if period & width:
             if first is None:
-                first, pinned = acc[offset : offset + m], held
+                first, pinned = acc[..., offset : offset + m], held
             else:
-                op(first, acc[offset : offset + m], out=out)
+                op(first, acc[..., offset : offset + m], out=out)
                 first, pinned = out, -1
             offset += width
         if 2 * width > period:
             return out
         if 2 * width == period:
             # A power of two: the last level is the answer.
-            return op(acc[:m], acc[width : width + m], out=out)
-        size = acc.shape[0] - width
+            return op(acc[..., :m], acc[..., width : width + m], out=out)
+        size = acc.shape[-1] - width
         target = 0 if held != 0 and pinned != 0 else 1 if held != 1 and pinned != 1 else 2
-        level = spare[target][:size]
-        op(acc[:size], acc[width:], out=level)
+        level = spare[target][..., :size]
+        op(acc[..., :size], acc[..., width:], out=level)
         acc, held, width = level, target, 2 * width
 
 
