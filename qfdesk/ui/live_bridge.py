@@ -35,6 +35,7 @@ from qfdesk.engine.timeframes import TIMEFRAMES
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_EVERY = 0.5
+CONNECT_JOIN_TIMEOUT = 40.0
 
 
 class LiveBridge(QtCore.QObject):
@@ -65,6 +66,7 @@ class LiveBridge(QtCore.QObject):
         self._housekeeper: threading.Thread | None = None
         self._starting = False
         self._stopped = False
+        self._connecting: threading.Thread | None = None
         self.launched_chrome = False
 
     # ----- data path (tail thread) ------------------------------------------------------
@@ -98,10 +100,6 @@ class LiveBridge(QtCore.QObject):
     def connected(self) -> bool:
         return self.source is not None and self.source.state is TailState.CONNECTED
 
-    @property
-    def busy_connecting(self) -> bool:
-        return self._starting
-
     def start(
         self, settings: BrowserSettings, *, launch: bool, navigate_to: str | None = None
     ) -> None:
@@ -119,12 +117,13 @@ class LiveBridge(QtCore.QObject):
             # listens, so that the page's first frames (asset table, history) are not missed.
             navigate_to = navigate_to or settings.url
             settings = dataclasses.replace(settings, url="about:blank")
-        threading.Thread(
+        self._connecting = threading.Thread(
             target=self._start,
             args=(settings, launch, navigate_to),
             name="qfdesk-connect",
             daemon=True,
-        ).start()
+        )
+        self._connecting.start()
 
     def _start(self, settings: BrowserSettings, launch: bool, navigate_to: str | None) -> None:
         source = LiveSource(
@@ -161,7 +160,6 @@ class LiveBridge(QtCore.QObject):
             self.connectFinished.emit(False, f"Could not connect to Chrome: {error}")
             return
         self._starting = False
-        self._stop.clear()
         self._housekeeper = threading.Thread(
             target=self._housekeeping, name="qfdesk-housekeeping", daemon=True
         )
@@ -221,6 +219,10 @@ class LiveBridge(QtCore.QObject):
             return
         self._stopped = True
         self._stop.set()
+        if self._connecting is not None:
+            # A Chrome being launched right now must not outlive us: let the start finish,
+            # it sees the stop and closes what it started.
+            self._connecting.join(CONNECT_JOIN_TIMEOUT)
         if self._housekeeper is not None:
             self._housekeeper.join(5)
             self._housekeeper = None
