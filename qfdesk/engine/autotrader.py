@@ -290,7 +290,9 @@ class AutoTrader:
         if not self.running:
             return
         order = self.orders[intent_id]
-        probe = TradeIntent(order.asset, order.direction, order.payout, source="auto-trader probe")
+        probe = TradeIntent(
+            order.asset, order.direction, order.payout, source="limit check, not a trade"
+        )
         account = self._account() or AccountState(balance=float("inf"))
         decision = self.risk.check(probe, account, now)
         if decision.halts:

@@ -63,6 +63,12 @@ class AutoTradeSwitch(QtGui.QAction):
             if isinstance(widget, QtWidgets.QToolButton):
                 widget.setStyleSheet(f"QToolButton {{ {style} padding: 4px 10px; }}")
 
+    def show_activity(self, text: str) -> None:
+        """What the running auto-trader has done so far, after the mode in the badge."""
+        if self.on:
+            mode = "PAPER (no clicks)" if self.paper else "LIVE (places trades)"
+            self.badge.setText(f"AUTO-TRADING: {mode} \u00b7 {text}")
+
     def button_style(self, toolbar: QtWidgets.QToolBar) -> str:
         """The style sheet of this switch's button in ``toolbar`` (what the trader sees)."""
         widget = toolbar.widgetForAction(self)

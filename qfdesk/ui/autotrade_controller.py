@@ -252,6 +252,17 @@ class AutoTradeController(QtCore.QObject):
         markers = self.signal_markers[signal.asset]
         markers.append(SignalMarker(float(candle.start), candle.close, signal.direction))
         self.show_markers()
+        QtCore.QTimer.singleShot(0, self.show_activity)
+
+    def show_activity(self) -> None:
+        """Signals, orders and (paper) profit so far, in the status badge."""
+        trader = self.trader
+        if trader is None:
+            return
+        text = f"{len(trader.signals)} signals, {len(trader.orders)} orders"
+        if trader.config.paper and self.paper is not None:
+            text += f", paper P/L {self.paper.balance - self.paper.start_balance:+.2f}"
+        self.switch.show_activity(text)
 
     def show_markers(self) -> None:
         """The current asset's signals on the chart."""
@@ -286,6 +297,7 @@ class AutoTradeController(QtCore.QObject):
             if self.trader is not None:
                 self.trader.settled(trade.id, trade.profit or 0.0, self._now())
             self._paper_marker(trade)
+            self.show_activity()
             balance = self.paper.balance if self.paper is not None else 0.0
             self.message.emit(
                 f"Paper {trade.asset}: {trade.profit or 0.0:+.2f} (paper balance {balance:,.2f})",

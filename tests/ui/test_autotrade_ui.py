@@ -89,6 +89,7 @@ def test_on_paper_trades_signals_then_off_nothing_more(desk, qloop):
         f"paper-{t.id}" for t in controller.paper.open_trades
     }
     assert window.book.records == [], "paper trades stay apart from the real ones"
+    assert "2 signals, 2 orders, paper P/L +0.00" in switch.badge.text()
 
     switch.trigger()
     assert not controller.running and not switch.isChecked() and switch.text() == OFF_TEXT
