@@ -1,7 +1,7 @@
 """Tail latency: from the simulator's send to the decoded Tick event, in real headless Chromium.
 
-The live path as the app runs it: the simulator (``SimulatedPlatform``) stamps every tick
-with its local send time; Chromium (headless, launched by ``LiveSource``) receives it on the
+The live path as the app runs it: the simulator (``SimulatedPlatform``, in a process of its
+own as the real platform is remote) stamps every tick with its local send time; Chromium (headless, launched by ``LiveSource``) receives it on the
 page's socket; the tail drains the performance log and the ``Pipeline`` decodes it. The
 moment ``Pipeline.feed`` returns is the tick's decode time; it is matched to the send record
 by (asset, platform time). Two scenarios at each rate: the stream alone (the baseline), and
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import signal
@@ -34,7 +35,9 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +55,7 @@ from qfdesk.browser.settings import BrowserSettings
 from qfdesk.engine.events import Tick
 from qfdesk.engine.pipeline import Pipeline
 from qfdesk.engine.timeframes import TIMEFRAMES
-from qfdesk.sim.platform import SimulatedPlatform
+from qfdesk.sim import SentTick, SimulatedPlatform
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -108,6 +111,57 @@ class StallProbe:
         if self._process.poll() is None:
             self._process.kill()
             self._process.wait(5)
+
+
+def _serve_sim(conn: Connection, assets: int, tick_rate: float) -> None:
+    """The simulator's own process: answers ``(method, args, kwargs)`` until ``None``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it, also on Ctrl-C
+    with SimulatedPlatform(assets=assets, tick_rate=tick_rate, seed=1) as sim:
+        conn.send(sim.url)
+        while (request := conn.recv()) is not None:
+            method, args, kwargs = request
+            conn.send(getattr(sim, method)(*args, **kwargs))
+
+
+class SimProcess:
+    """``SimulatedPlatform`` in a process of its own, as the real platform is remote: its
+    sends never wait for this process's interpreter lock, nor the tail for its."""
+
+    def __init__(self, assets: int, tick_rate: float) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=_serve_sim, args=(child, assets, tick_rate), name="qfdesk-sim", daemon=True
+        )
+        self.url = ""
+
+    def start(self) -> None:
+        self._process.start()
+        if not self._conn.poll(30):
+            raise RuntimeError("the simulator process did not start within 30 s")
+        self.url = self._conn.recv()
+
+    def _call(self, method: str, *args: object, **kwargs: object) -> Any:
+        self._conn.send((method, args, kwargs))
+        return self._conn.recv()
+
+    def control(self, action: str, **params: object) -> None:
+        self._call("control", action, **params)
+
+    def sent_ticks(self) -> list[SentTick]:
+        return self._call("sent_ticks")
+
+    def stop(self) -> None:
+        if self._process.pid is None:
+            return
+        try:
+            self._conn.send(None)
+        except OSError:
+            pass
+        self._process.join(15)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(5)
 
 
 class DecodeClock:
@@ -229,7 +283,7 @@ def _pct(values: np.ndarray, q: float) -> float:
 
 @dataclass
 class Rig:
-    sim: SimulatedPlatform
+    sim: SimProcess
     source: LiveSource
     clock: DecodeClock
     ctx: Context
@@ -385,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     hub = EventHub()
     pipeline.add_listener(hub.publish)
     clock = DecodeClock(pipeline)
-    sim = SimulatedPlatform(assets=args.assets, tick_rate=rates[0], seed=1)
+    sim = SimProcess(args.assets, rates[0])
     source = LiveSource(
         settings,
         clock,
