@@ -86,9 +86,16 @@ def _moments(
     mean_d = np.multiply(total, 1.0 / period, out=mean)
     total *= mean_d
     var = np.subtract(squares, total, out=total)
-    limit = np.multiply(squares, bound, out=work.bound[:rows, :cols])
-    low = np.less(var, limit, out=work.low[:rows, :cols])
-    suspect = np.flatnonzero(low) if low.any() else np.empty(0, dtype=np.intp)
+    # Suspect: var < bound * sum(d^2). As sum(d^2) <= period * max(d^2) over the row, a row
+    # whose smallest var clears bound * period * max(d^2) has none: two cheap reductions.
+    clear = var.min(axis=1) >= bound * period * powers[1].max(axis=1)
+    if clear.all():
+        suspect = np.empty(0, dtype=np.intp)
+    else:
+        limit = np.multiply(squares, bound, out=work.bound[:rows, :cols])
+        low = np.less(var, limit, out=work.low[:rows, :cols])
+        low[clear] = False
+        suspect = np.flatnonzero(low)
     mean += ref
     return var, suspect
 
