@@ -139,3 +139,20 @@ def test_a_real_account_without_consent_stops_it_and_nothing_real_is_placed(desk
     finally:
         sim.control("account", kind="demo")
         wait_until(qloop, lambda: window.market.is_demo is True, 20)
+
+
+def test_chrome_going_away_stops_it_saying_why(desk, qloop, sim):
+    window = desk.window
+    controller = window.autotrade
+    start_live(controller, window.asset, 50)
+    assert controller.running
+    window.bridge.source.endpoint.process.kill()  # Chrome crashes
+    assert wait_until(qloop, lambda: not controller.running, 30), "it never stopped"
+    assert controller.last_stop.reason.value == "disconnected"
+    box = controller.stop_box
+    assert box is not None and box.isVisible() and "disconnected" in box.text()
+    assert controller.switch.text() == OFF_TEXT and not controller.switch.badge.isVisible()
+    orders = len(controller.trader.orders)
+    pause(qloop, 2 * TF)
+    assert len(controller.trader.orders) == orders
+    box.close()
