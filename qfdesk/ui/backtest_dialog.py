@@ -230,6 +230,7 @@ class BacktestDialog(QtWidgets.QDialog):
         pick_folder.clicked.connect(self._pick_folder)
         self.load_button.clicked.connect(self.load)
         self.asset = QtWidgets.QComboBox(self)
+        self.asset.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.timeframe = QtWidgets.QComboBox(self)
         self.timeframe.currentIndexChanged.connect(self._fill_assets)
         names = registry.names()
