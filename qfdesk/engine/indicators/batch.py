@@ -46,7 +46,7 @@ from qfdesk.engine.indicators.windows import (
 )
 
 # Values per chunk of a recurrence worked in the CPU cache (whole blocks).
-RECURRENCE_CHUNK = 512 * BLOCK
+RECURRENCE_CHUNK = 1024 * BLOCK
 
 __all__ = [
     "MACD",
@@ -171,27 +171,27 @@ def rsi(x: np.ndarray, period: int = 14) -> np.ndarray:
         sizes.add_ends(lo // BLOCK, moves.reshape(-1, BLOCK))
     gains.solve()
     sizes.solve()
-    for lo, hi in chunks(full, RECURRENCE_CHUNK):
-        up, moves = changes(period + lo, period + hi)
-        result = out[period + 1 + lo : period + 1 + hi]
-        gains.apply(lo // BLOCK, up.reshape(-1, BLOCK), result.reshape(-1, BLOCK))
-        sizes.apply(lo // BLOCK, moves.reshape(-1, BLOCK), below[: hi - lo].reshape(-1, BLOCK))
-        _divide_rsi(result, below[: hi - lo])
-    if full < m:
-        up, moves = changes(period + full, period + m)
-        result = out[period + 1 + full :]
-        gains.apply_tail(up, result)
-        sizes.apply_tail(moves, below[: m - full])
-        _divide_rsi(result, below[: m - full])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for lo, hi in chunks(full, RECURRENCE_CHUNK):
+            up, moves = changes(period + lo, period + hi)
+            result = out[period + 1 + lo : period + 1 + hi]
+            gains.apply(lo // BLOCK, up.reshape(-1, BLOCK), result.reshape(-1, BLOCK))
+            sizes.apply(lo // BLOCK, moves.reshape(-1, BLOCK), below[: hi - lo].reshape(-1, BLOCK))
+            _divide_rsi(result, below[: hi - lo])
+        if full < m:
+            up, moves = changes(period + full, period + m)
+            result = out[period + 1 + full :]
+            gains.apply_tail(up, result)
+            sizes.apply_tail(moves, below[: m - full])
+            _divide_rsi(result, below[: m - full])
     return out
 
 
 def _divide_rsi(gain: np.ndarray, size: np.ndarray) -> None:
     """gain (100 x average gains) / size in place; 0 where both are 0 (a market that stood
-    still: TA-Lib's RSI is 0 there)."""
+    still: TA-Lib's RSI is 0 there). Call with invalid divisions ignored."""
     flat = gain.size and gain.min() == 0.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        np.divide(gain, size, out=gain)
+    np.divide(gain, size, out=gain)
     if flat:
         gain[size == 0.0] = 0.0
 

@@ -56,6 +56,7 @@ class BlockedRecurrence:
         # carried[b]: y just before block b (carried[0] = seed); carried[blocks] starts the tail.
         self.carried = np.empty(self.blocks + 1)
         self.carried[0] = seed
+        self._inputs = np.empty(0)  # the carried y's as inputs, set by solve()
 
     def add_ends(self, block: int, rows: np.ndarray) -> None:
         """Blocks ``block ..`` (``rows``: their inputs, one block per row) on their own."""
@@ -67,13 +68,13 @@ class BlockedRecurrence:
         """The y at each block end: its own response plus a^BLOCK times the y carried in."""
         ends = self.carried[1:]
         linear_recurrence(self.carried[0], ends, self._a**BLOCK, 1.0, ends)
+        # The y carried into a block acts as an extra input a / gain * y_in at its first position.
+        self._inputs = self.carried * (self._a / self._gain)
 
     def apply(self, block: int, rows: np.ndarray, out: np.ndarray) -> None:
         """y of blocks ``block ..`` into ``out`` (same shape as ``rows``, apart from it);
         ``rows`` is overwritten."""
-        # The y carried into a block acts as an extra input a / gain * y_in at its first position.
-        carried = self.carried[block : block + rows.shape[0]]
-        rows[:, 0] += carried * (self._a / self._gain)
+        rows[:, 0] += self._inputs[block : block + rows.shape[0]]
         for lo in range(0, rows.shape[0], _PRODUCT_ROWS):
             hi = lo + _PRODUCT_ROWS
             np.matmul(rows[lo:hi], self.matrix, out=out[lo:hi])
