@@ -110,13 +110,25 @@ def test_never_two_orders_for_one_signal_or_one_intent():
     assert len(rig.sent) == 1
 
 
-def test_stale_and_history_candles_only_warm_up():
+def test_stale_and_history_candles_only_warm_up(caplog):
     rig = Rig()
     assert rig.feed(ZIGZAG[:4], late=60) == []
     assert rig.feed(ZIGZAG[4:6], first=4, by="history") == []
     assert rig.sent == [] and rig.signals == []
+    caplog.clear()
+    assert rig.feed(ZIGZAG[:6], by="history") == [], "history seen already"
+    assert "refused" not in caplog.text, "old history is skipped quietly"
     (order,) = rig.feed(ZIGZAG[6:7], first=6)
     assert order.direction is Direction.CALL, "indicators were warm: the next turn trades"
+
+
+def test_warm_up_from_history_then_live():
+    rig = Rig()
+    history = [Candle(A, TF, T0 + TF * i, c, c, c, c) for i, c in enumerate(ZIGZAG[:5])]
+    rig.trader.warm_up(lambda asset, tf: history if (asset, tf) == (A, TF) else [])
+    assert rig.feed(ZIGZAG[:5]) == [], "the same candles again: nothing"
+    (order,) = rig.feed(ZIGZAG[5:6], first=5)
+    assert order.direction is Direction.PUT and rig.signals == [order.signal]
 
 
 def test_disconnect_stops_and_nothing_more_is_sent():
