@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 # Windows per chunk: a few arrays of this many float64 fit the CPU's L2 cache.
-CHUNK = 8192
+CHUNK = 16384
 
 Reduce = Callable[..., np.ndarray]
 
