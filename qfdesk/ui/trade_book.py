@@ -52,6 +52,11 @@ class TradeRecord:
     created: float = field(default_factory=time.time)
 
 
+def side_name(direction: Direction) -> str:
+    """BUY / SELL, as the trader says it (the platform says call / put)."""
+    return "BUY" if direction is Direction.CALL else "SELL"
+
+
 def result_of(deal: Deal) -> TradeStatus:
     """Won / lost / refund of a closed deal: by profit, else by prices and direction."""
     if deal.profit > 0:

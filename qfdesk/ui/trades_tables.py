@@ -6,9 +6,8 @@ import time
 
 from PySide6 import QtGui, QtWidgets
 
-from qfdesk.engine.events import Direction
 from qfdesk.ui.dark_theme import BUY, SELL, TEXT, WARN
-from qfdesk.ui.trade_book import TradeBook, TradeRecord, TradeStatus
+from qfdesk.ui.trade_book import TradeBook, TradeRecord, TradeStatus, side_name
 
 OPEN_COLUMNS = ("Time", "Asset", "Side", "Amount", "Expiry", "Open price", "Status")
 HISTORY_COLUMNS = ("Time", "Asset", "Side", "Amount", "Open", "Close", "Result", "Profit")
@@ -19,10 +18,6 @@ _STATUS_COLORS = {
     TradeStatus.PENDING: WARN,
     TradeStatus.UNCONFIRMED: SELL,
 }
-
-
-def _side(direction: Direction) -> str:
-    return "BUY" if direction is Direction.CALL else "SELL"
 
 
 def _price(value: float | None) -> str:
@@ -85,7 +80,7 @@ class OpenTradesTable(_TradesTable):
         cells = [
             _clock(record.created),
             record.asset,
-            _side(record.direction),
+            side_name(record.direction),
             f"{record.amount:g}",
             f"{record.expiry} s",
             _price(record.open_price),
@@ -104,7 +99,7 @@ class HistoryTable(_TradesTable):
         cells = [
             _clock(record.created),
             record.asset,
-            _side(record.direction),
+            side_name(record.direction),
             f"{record.amount:g}",
             _price(record.open_price),
             _price(record.close_price),

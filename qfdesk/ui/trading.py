@@ -33,7 +33,7 @@ from qfdesk.engine.risk import RiskManager, TradeIntent
 from qfdesk.ui.consent import RealConsent
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.market_model import MarketModel
-from qfdesk.ui.trade_book import TradeBook, TradeRecord, TradeStatus
+from qfdesk.ui.trade_book import TradeBook, TradeRecord, TradeStatus, side_name
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class TradeController(QtCore.QObject):
 
     def request(self, asset: str, direction: Direction, amount: float, expiry: int) -> bool:
         """Start one trade; False (and a message) if one is already in flight."""
-        side = "BUY" if direction is Direction.CALL else "SELL"
+        side = side_name(direction)
         if self.busy:
             log.warning("trade %s %s ignored: another trade is still in flight", side, asset)
             self.message.emit("A trade is still in flight; wait for its outcome.", "warning")
@@ -121,7 +121,7 @@ class TradeController(QtCore.QObject):
         self.message.emit(f"Not traded ({where}): {reason}", "error")
 
     async def _run(self, intent: ManualIntent) -> None:
-        side = "BUY" if intent.direction is Direction.CALL else "SELL"
+        side = side_name(intent.direction)
         payout = self.market.payout(intent.asset)
         record = self.book.add(
             TradeRecord(
@@ -184,7 +184,8 @@ class TradeController(QtCore.QObject):
             if not await self.consent.ask(self.window, detail):
                 self._refuse(record, "REAL account and no consent to trade real money", "consent")
                 return
-        self.message.emit(f"Placing {record.direction.name} {intent.amount:g}\u2026", "info")
+        side = side_name(intent.direction)
+        self.message.emit(f"Placing {side} {intent.amount:g} on {intent.asset}\u2026", "info")
         result = await loop.run_in_executor(
             self.bridge.executor, place_on_page, self.bridge, intent, real and self.consent.granted
         )
