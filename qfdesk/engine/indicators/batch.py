@@ -114,24 +114,18 @@ def sma(x: np.ndarray, period: int) -> np.ndarray:
     return out
 
 
-def _ema_from(x: np.ndarray, period: int, first: int, out: np.ndarray | None = None) -> np.ndarray:
-    """EMA seeded with the SMA of x[first - period + 1 : first + 1], first value at ``first``."""
-    n = x.shape[0]
-    out = np.empty(n) if out is None else out
-    if first >= n or first < period - 1:
-        out[:] = np.nan
-        return out
-    out[:first] = np.nan
-    k = 2.0 / (period + 1)
-    seed = float(np.mean(x[first - period + 1 : first + 1]))
-    out[first] = seed
-    linear_recurrence(seed, x[first + 1 :], 1.0 - k, k, out[first + 1 :])
-    return out
-
-
 def ema(x: np.ndarray, period: int) -> np.ndarray:
     check_period(period)
-    return _ema_from(_as_array(x), period, period - 1)
+    x = _as_array(x)
+    n = x.shape[0]
+    out = np.empty(n)
+    out[: min(period - 1, n)] = np.nan
+    if n >= period:
+        k = 2.0 / (period + 1)
+        seed = float(np.mean(x[:period]))
+        out[period - 1] = seed
+        linear_recurrence(seed, x[period:], 1.0 - k, k, out[period:])
+    return out
 
 
 def rsi(x: np.ndarray, period: int = 14) -> np.ndarray:
