@@ -152,7 +152,7 @@ def rsi(x: np.ndarray, period: int = 14) -> np.ndarray:
     up, moves = changes(0, period)
     gain_seed = 50.0 * float(up.sum()) / period
     size_seed = float(moves.sum()) / period
-    out[period] = gain_seed / size_seed if size_seed else 0.0
+    out[period] = min(gain_seed / size_seed, 100.0) if size_seed else 0.0
     a = 1.0 - 1.0 / period
     gains = BlockedRecurrence(gain_seed, m, a, 50.0 / period)
     sizes = BlockedRecurrence(size_seed, m, a, 1.0 / period)
@@ -182,10 +182,12 @@ def rsi(x: np.ndarray, period: int = 14) -> np.ndarray:
 
 
 def _divide_rsi(gain: np.ndarray, size: np.ndarray) -> None:
-    """gain (100 x average gains) / size in place; 0 where both are 0 (a market that stood
+    """gain (100 x average gains) / size in place, at most 100 (where every change was a gain
+    the two averages may differ in their last bit); 0 where both are 0 (a market that stood
     still: TA-Lib's RSI is 0 there). Call with invalid divisions ignored."""
     flat = gain.size and gain.min() == 0.0
     np.divide(gain, size, out=gain)
+    np.minimum(gain, 100.0, out=gain)
     if flat:
         gain[size == 0.0] = 0.0
 
