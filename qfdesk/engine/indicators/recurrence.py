@@ -52,7 +52,7 @@ class BlockedRecurrence:
         self._a, self._gain = a, gain
         self.matrix = _block_matrix(a, gain)
         self.powers = a ** np.arange(1.0, BLOCK + 1.0)  # the carried y's share of each y
-        self._last = self.matrix[:, -1].copy()
+        self.end_weights = self.matrix[:, -1].copy()  # each input's share of its block's end
         # carried[b]: y just before block b (carried[0] = seed); carried[blocks] starts the tail.
         self.carried = np.empty(self.blocks + 1)
         self.carried[0] = seed
@@ -62,7 +62,7 @@ class BlockedRecurrence:
         """Blocks ``block ..`` (``rows``: their inputs, one block per row) on their own."""
         ends = self.carried[block + 1 : block + 1 + rows.shape[0]]
         for lo in range(0, rows.shape[0], _ROWS):
-            np.matmul(rows[lo : lo + _ROWS], self._last, out=ends[lo : lo + _ROWS])
+            np.matmul(rows[lo : lo + _ROWS], self.end_weights, out=ends[lo : lo + _ROWS])
 
     def solve(self) -> None:
         """The y at each block end: its own response plus a^BLOCK times the y carried in."""
@@ -149,8 +149,13 @@ def recurrence_difference(
     full = one.blocks * BLOCK
     rows = u[:full].reshape(-1, BLOCK)
     y = out[:full].reshape(-1, BLOCK)
-    for recurrence in (one, two):
-        recurrence.add_ends(0, rows)
+    # Both recurrences' block ends in one pass over the inputs.
+    weights = np.stack([one.end_weights, two.end_weights], axis=1)
+    ends = np.empty((rows.shape[0], 2))
+    for lo in range(0, rows.shape[0], _ROWS):
+        np.matmul(rows[lo : lo + _ROWS], weights, out=ends[lo : lo + _ROWS])
+    for column, recurrence in enumerate((one, two)):
+        recurrence.carried[1:] = ends[:, column]
         recurrence.solve()
     matrix = one.matrix - two.matrix
     carried = np.stack([one.carried[:-1], two.carried[:-1]], axis=1)
