@@ -43,7 +43,7 @@ class Gap:
 class TailTiming:
     """Drain cadence. ``busy_interval`` apart while data flows, that is while the last
     entries came at most ``busy_hold`` ago (a few ticks a second leave most 15 ms drains
-    empty, and going idle after each would add ~20 ms to every tick); ``idle_interval``
+    empty, and idling after each added ~10 ms to a tick on average); ``idle_interval``
     apart once the log has been quiet longer."""
 
     busy_interval: float = 0.015
