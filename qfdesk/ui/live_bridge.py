@@ -144,7 +144,7 @@ class LiveBridge(QtCore.QObject):
                 source.endpoint is not None and source.endpoint.process is not None
             )
             if navigate_to and self.launched_chrome:
-                self._driver().get(navigate_to)
+                self.executor.submit(lambda: self._driver().get(navigate_to)).result()
         except ChromeError as error:
             self.source = None
             source.stop(close_chrome=True)
