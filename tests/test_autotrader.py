@@ -57,11 +57,13 @@ class Rig:
         registry.register(Exploding)
         limits = limits or RiskLimits(min_payout=0, max_open_trades=None, max_trades_per_hour=None)
         self.risk = RiskManager(limits)
+        self.now = float(T0)
         self.trader = AutoTrader(
             AutoTradeConfig(strategies, (A,), TF, paper=paper),
             registry,
             self.risk,
             self._send,
+            risk_clock=lambda: self.now,
             payout_of=lambda asset: 90.0,
             account=lambda: AccountState(1000.0, is_demo=demo),
             consent=lambda: consent,
@@ -79,7 +81,8 @@ class Rig:
         for i, close in enumerate(closes, start=first):
             start = T0 + TF * i
             event = CandleClosed(Candle(A, TF, start, close, close, close, close), by)
-            orders += self.trader.on_candle_closed(event, start + TF + late)
+            self.now = start + TF + late
+            orders += self.trader.on_candle_closed(event, self.now)
         return orders
 
 
@@ -104,8 +107,10 @@ def test_never_two_orders_for_one_signal_or_one_intent():
     again = CandleClosed(Candle(A, TF, T0 + 2 * TF, 1.0, 1.0, 1.0, 1.0), "clock")
     assert rig.trader.on_candle_closed(again, T0 + 3 * TF + 1) == []
     order = rig.sent[0]
-    rig.trader.placed(order.intent_id, False, "first report", now=T0 + 20)
-    rig.trader.placed(order.intent_id, False, "second report", now=T0 + 21)
+    rig.now = T0 + 20
+    rig.trader.placed(order.intent_id, False, "first report")
+    rig.now = T0 + 21
+    rig.trader.placed(order.intent_id, False, "second report")
     assert rig.trader.failures == 1, "a repeated report is ignored"
     assert len(rig.sent) == 1
 
@@ -151,11 +156,14 @@ def test_real_account_without_consent_stops_before_any_order():
 def test_repeated_failed_placements_stop_it():
     rig = Rig()
     for order in rig.feed(ZIGZAG[:4]):
-        rig.trader.placed(order.intent_id, False, "button disabled", now=T0 + 30)
-    rig.trader.placed(rig.feed(ZIGZAG[4:5], first=4)[0].intent_id, True, now=T0 + 31)
+        rig.now = T0 + 30
+        rig.trader.placed(order.intent_id, False, "button disabled")
+    rig.now = T0 + 31
+    rig.trader.placed(rig.feed(ZIGZAG[4:5], first=4)[0].intent_id, True)
     assert rig.trader.failures == 0 and rig.trader.running, "a success resets the count"
     for order in rig.feed(ZIGZAG[5:], first=5):
-        rig.trader.placed(order.intent_id, False, "button disabled", now=T0 + 50)
+        rig.now = T0 + 50
+        rig.trader.placed(order.intent_id, False, "button disabled")
     assert rig.stops[0].reason is StopReason.REPEATED_ERRORS
     assert "3 placements failed in a row" in rig.stops[0].text
     assert rig.risk.open_trades == 1, "failed orders are released, the placed one stays open"
@@ -171,8 +179,10 @@ def test_sends_that_raise_count_as_failures():
 def test_a_halting_limit_stops_it_when_hit():
     rig = Rig(RiskLimits(min_payout=0, max_open_trades=None, daily_loss_limit=2.0))
     for order in rig.feed(ZIGZAG[:4]):
-        rig.trader.placed(order.intent_id, True, now=T0 + 30)
-        rig.trader.settled(order.intent_id, -1.0, T0 + 40)
+        rig.now = T0 + 30
+        rig.trader.placed(order.intent_id, True)
+        rig.now = T0 + 40
+        rig.trader.settled(order.intent_id, -1.0)
     assert [s.reason for s in rig.stops] == [StopReason.RISK_LIMIT]
     assert "daily loss limit" in rig.stops[0].text
     assert rig.feed(ZIGZAG[4:], first=4) == []

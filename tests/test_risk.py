@@ -186,3 +186,18 @@ def test_recording_the_same_open_twice_counts_once():
     rm.record_open("a", "EURUSD_otc", 1.0, T0 + 1)
     assert rm.open_trades == 1
     assert rm.check(intent(), RICH, T0 + 2).allowed
+
+
+def test_a_callers_own_limits_apply_to_the_one_shared_state():
+    rm = RiskManager(relaxed(max_open_trades=None, max_consecutive_losses=None))
+    strict = relaxed(max_open_trades=1, max_consecutive_losses=2, pause_minutes=5)
+    rm.record_open("manual", "EURUSD_otc", 1.0, T0)
+    assert rm.check(intent(), RICH, T0 + 1).allowed, "the manager's own limits allow a second"
+    d = rm.check(intent(), RICH, T0 + 1, strict)
+    assert d.code == "max_open_trades", "a trade placed by hand counts against the stricter caller"
+    rm.record_result("manual", -1.0, T0 + 60)
+    trade(rm, "b", T0 + 100, profit=-1.0)  # two losses in a row, the last closing at T0 + 160
+    assert rm.check(intent(), RICH, T0 + 200, strict).code == "losing_streak_pause"
+    assert rm.check(intent(), RICH, T0 + 200).allowed, "no pause under the manager's own limits"
+    assert rm.check(intent(), RICH, T0 + 160 + 300, strict).allowed, "pause served: fresh streak"
+    assert rm.losing_streak == 0

@@ -16,13 +16,14 @@ strategy having failed. Every signal, risk decision and outcome is logged.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
 from qfdesk.engine.events import Candle, CandleClosed, Direction
-from qfdesk.engine.risk import AccountState, RiskManager, TradeIntent
+from qfdesk.engine.risk import AccountState, RiskLimits, RiskManager, TradeIntent
 from qfdesk.engine.strategies import Signal, StrategyRegistry, StrategyRunner
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,8 @@ class AutoTrader:
         risk: RiskManager,
         send: Callable[[Order], None],
         *,
+        limits: RiskLimits | None = None,
+        risk_clock: Callable[[], float] = time.time,
         payout_of: Callable[[str], float | None],
         account: Callable[[], AccountState | None],
         consent: Callable[[], bool] = lambda: False,
@@ -121,6 +124,8 @@ class AutoTrader:
             raise ValueError("auto-trader settings make no sense: " + "; ".join(problems))
         self.config = config
         self.risk = risk
+        self.limits = limits
+        self._risk_clock = risk_clock
         self._send = send
         self._payout_of = payout_of
         self._account = account
@@ -224,7 +229,9 @@ class AutoTrader:
         if not self.config.paper and not account.is_demo and not self._consent():
             self.real_without_consent()
             return None
-        decision = self.risk.check(TradeIntent.from_signal(signal, payout), account, now)
+        decision = self.risk.check(
+            TradeIntent.from_signal(signal, payout), account, self._risk_clock(), self.limits
+        )
         if not decision.allowed:
             if decision.halts:
                 self.stop(StopReason.RISK_LIMIT, decision.reason)
@@ -239,7 +246,7 @@ class AutoTrader:
             paper=self.config.paper,
         )
         self.orders[order.intent_id] = order
-        self.risk.record_open(order.intent_id, signal.asset, order.stake, now)
+        self.risk.record_open(order.intent_id, signal.asset, order.stake, self._risk_clock())
         log.info(
             "auto-trader: order %s %s %s stake %g payout %g%% (%s)",
             order.intent_id,
@@ -253,14 +260,12 @@ class AutoTrader:
             self._send(order)
         except Exception as exc:  # a failed send is a failed placement
             log.exception("auto-trader: sending order %s failed", order.intent_id)
-            self.placed(order.intent_id, False, f"{type(exc).__name__}: {exc}", now=now)
+            self.placed(order.intent_id, False, f"{type(exc).__name__}: {exc}")
         return order
 
     # ----- feedback ----------------------------------------------------------------------------
 
-    def placed(
-        self, intent_id: str, ok: bool, error: str = "", *, clicked: bool = False, now: float
-    ) -> None:
+    def placed(self, intent_id: str, ok: bool, error: str = "", *, clicked: bool = False) -> None:
         """The outcome of placing an order. ``clicked``: it failed but may have reached the
         platform (unconfirmed), so it stays counted as open."""
         if intent_id not in self.orders or intent_id in self._reported:
@@ -275,7 +280,7 @@ class AutoTrader:
             return
         self.failures += 1
         if not clicked:
-            self.risk.record_result(intent_id, 0.0, now)
+            self.risk.record_result(intent_id, 0.0, self._risk_clock())
         log.error(
             "auto-trader: order %s failed (%d in a row): %s",
             intent_id,
@@ -288,11 +293,11 @@ class AutoTrader:
                 f"{self.failures} placements failed in a row; last: {error or 'no reason'}",
             )
 
-    def settled(self, intent_id: str, profit: float, now: float) -> None:
+    def settled(self, intent_id: str, profit: float) -> None:
         """An order's trade closed with ``profit``; stops at once if a halting limit is hit."""
         if intent_id not in self.orders:
             return
-        self.risk.record_result(intent_id, profit, now)
+        self.risk.record_result(intent_id, profit, self._risk_clock())
         log.info("auto-trader: order %s closed %+.2f", intent_id, profit)
         if not self.running:
             return
@@ -301,7 +306,7 @@ class AutoTrader:
             order.asset, order.direction, order.payout, source="limit check, not a trade"
         )
         account = self._account() or AccountState(balance=float("inf"))
-        decision = self.risk.check(probe, account, now)
+        decision = self.risk.check(probe, account, self._risk_clock(), self.limits)
         if decision.halts:
             self.stop(StopReason.RISK_LIMIT, decision.reason)
 

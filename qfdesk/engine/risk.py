@@ -1,8 +1,15 @@
 """The one risk manager every trade passes, manual or automatic.
 
-Pure: the caller passes the clock (``now``, epoch seconds) and the account state, so every
-limit is testable. Each decision carries a reason in words and a ``code`` naming the rule,
-and is logged. Days are UTC days of ``now``.
+Pure: the caller passes the clock (``now``, UTC epoch seconds: one clock for every caller)
+and the account state, so every limit is testable. Each decision carries a reason in words
+and a ``code`` naming the rule, and is logged. Days are UTC days of ``now``.
+
+One manager holds the state of all trading (open trades, trades this hour, today's and the
+session's profit, the losing streak, cooldowns); a caller with stricter limits of its own,
+such as the auto-trader, passes them to :meth:`RiskManager.check` and they are applied to
+that same state. A losing-streak pause is therefore decided when a trade is checked: after
+``max_consecutive_losses`` losses in a row, no trade passes until ``pause_minutes`` after the
+last of them; the first check after that starts a fresh streak.
 
 A refund (profit 0) is neither a win nor a loss: it does not extend or break a losing streak.
 """
@@ -112,7 +119,7 @@ class _State:
     day: int = -1
     day_profit: float = 0.0
     losing_streak: int = 0
-    paused_until: float = -math.inf
+    last_loss: float = -math.inf
     opened_times: deque[float] = field(default_factory=deque)
     last_open_by_asset: dict[str, float] = field(default_factory=dict)
     open_trades: dict[str, _OpenTrade] = field(default_factory=dict)
@@ -144,8 +151,15 @@ class RiskManager:
         self._roll_day(now)
         return self._s.day_profit
 
-    def check(self, intent: TradeIntent, account: AccountState, now: float) -> RiskDecision:
-        decision = self._decide(intent, account, now)
+    def check(
+        self,
+        intent: TradeIntent,
+        account: AccountState,
+        now: float,
+        limits: RiskLimits | None = None,
+    ) -> RiskDecision:
+        """Allow or deny ``intent`` under ``limits`` (default: this manager's own)."""
+        decision = self._decide(intent, account, now, limits or self.limits)
         log.log(
             self._level,
             "risk %s %s %s (%s, conf %.2f, payout %g%%): %s - %s",
@@ -160,8 +174,10 @@ class RiskManager:
         )
         return decision
 
-    def _decide(self, intent: TradeIntent, account: AccountState, now: float) -> RiskDecision:
-        lim, s = self.limits, self._s
+    def _decide(
+        self, intent: TradeIntent, account: AccountState, now: float, lim: RiskLimits
+    ) -> RiskDecision:
+        s = self._s
         self._roll_day(now)
         if lim.daily_loss_limit is not None and s.day_profit <= -lim.daily_loss_limit:
             return _deny(
@@ -169,12 +185,17 @@ class RiskManager:
                 f"daily loss limit reached: {s.day_profit:.2f} today (limit "
                 f"{lim.daily_loss_limit:g}); trading stops until the next UTC day",
             )
-        if now < s.paused_until:
-            return _deny(
-                "losing_streak_pause",
-                f"paused after {lim.max_consecutive_losses} losses in a row until "
-                f"{s.paused_until - now:.0f} s from now",
-            )
+        if lim.max_consecutive_losses is not None and (
+            s.losing_streak >= lim.max_consecutive_losses
+        ):
+            until = s.last_loss + lim.pause_minutes * 60.0
+            if now < until:
+                return _deny(
+                    "losing_streak_pause",
+                    f"paused after {s.losing_streak} losses in a row until "
+                    f"{until - now:.0f} s from now",
+                )
+            s.losing_streak = 0
         if lim.session_profit_target is not None and s.session_profit >= lim.session_profit_target:
             return _deny(
                 "session_target",
@@ -210,10 +231,9 @@ class RiskManager:
                 f"{intent.asset} traded {now - last:.0f} s ago; cooldown is "
                 f"{lim.asset_cooldown_seconds:g} s",
             )
-        return self._sized(intent, account)
+        return self._sized(intent, account, lim)
 
-    def _sized(self, intent: TradeIntent, account: AccountState) -> RiskDecision:
-        lim = self.limits
+    def _sized(self, intent: TradeIntent, account: AccountState, lim: RiskLimits) -> RiskDecision:
         if intent.stake is not None:
             stake = float(intent.stake)
             if not lim.min_stake <= stake <= lim.max_stake:
@@ -258,11 +278,8 @@ class RiskManager:
         s.session_profit += profit
         if profit < 0:
             s.losing_streak += 1
-            if lim.max_consecutive_losses is not None and (
-                s.losing_streak >= lim.max_consecutive_losses
-            ):
-                s.paused_until = now + lim.pause_minutes * 60.0
-                s.losing_streak = 0
+            s.last_loss = now
+            if s.losing_streak == lim.max_consecutive_losses:
                 log.log(
                     max(self._level, logging.WARNING),
                     "risk: %d losses in a row; pausing for %g minutes",

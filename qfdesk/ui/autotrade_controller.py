@@ -26,7 +26,7 @@ from qfdesk.engine.backtest_stats import LOSS, WIN
 from qfdesk.engine.events import Candle, Event, Tick
 from qfdesk.engine.paper import PaperBook, PaperTrade
 from qfdesk.engine.paths import config_dir
-from qfdesk.engine.risk import AccountState, RiskLimits, RiskManager
+from qfdesk.engine.risk import AccountState, RiskManager
 from qfdesk.engine.strategies import Signal, StrategyError, StrategyRegistry
 from qfdesk.ui.autotrade_action import AutoTradeSwitch
 from qfdesk.ui.autotrade_panel import AutoTradeDialog, AutoTradeSetup
@@ -68,7 +68,7 @@ class AutoTradeController(QtCore.QObject):
         consent: RealConsent,
         chart: ChartWidget,
         switch: AutoTradeSwitch,
-        base_limits: Callable[[], RiskLimits],
+        risk: RiskManager,
         current_asset: Callable[[], str],
         current_timeframe: Callable[[], int],
         registry: StrategyRegistry | None = None,
@@ -83,7 +83,7 @@ class AutoTradeController(QtCore.QObject):
         self.switch = switch
         self.registry = registry or StrategyRegistry()
         self.window = window
-        self._base_limits = base_limits
+        self.risk = risk
         self._current_asset = current_asset
         self._current_timeframe = current_timeframe
         self.trader: AutoTrader | None = None
@@ -128,7 +128,7 @@ class AutoTradeController(QtCore.QObject):
         dialog = AutoTradeDialog(
             self.registry,
             list(self.market.assets),
-            self._base_limits(),
+            self.risk.limits,
             current_asset=self._current_asset(),
             timeframe=self._current_timeframe(),
             previous=self.setup,
@@ -172,11 +172,14 @@ class AutoTradeController(QtCore.QObject):
         if config.paper and self.paper is None:
             self.paper = PaperBook(PAPER_START_BALANCE)
         try:
+            # Live trades share the one risk manager of all trading, under the auto-trader's
+            # own limits; paper trades have a manager of their own, apart from real results.
             trader = AutoTrader(
                 config,
                 self.registry,
-                RiskManager(setup.limits),
+                RiskManager(setup.limits) if config.paper else self.risk,
                 self._send,
+                limits=setup.limits,
                 payout_of=self.market.payout,
                 account=self._account,
                 consent=lambda: self.consent.granted,
@@ -285,7 +288,7 @@ class AutoTradeController(QtCore.QObject):
                 order.entry_price,
                 order.signal.expiry,
             )
-            trader.placed(order.intent_id, True, now=self._now())
+            trader.placed(order.intent_id, True)
             self._paper_marker(trade)
             return
         task = asyncio.ensure_future(self._place_live(trader, order))
@@ -295,7 +298,7 @@ class AutoTradeController(QtCore.QObject):
     def _paper_settled(self, trades: list[PaperTrade]) -> None:
         for trade in trades:
             if self.trader is not None:
-                self.trader.settled(trade.id, trade.profit or 0.0, self._now())
+                self.trader.settled(trade.id, trade.profit or 0.0)
             self._paper_marker(trade)
             self.show_activity()
             balance = self.paper.balance if self.paper is not None else 0.0
@@ -331,6 +334,7 @@ class AutoTradeController(QtCore.QObject):
                 expiry=order.signal.expiry,
                 payout=order.payout,
                 reason=f"auto: {order.signal.strategy}: {order.signal.reason}",
+                source="auto",
             )
         )
         loop = asyncio.get_running_loop()
@@ -359,10 +363,9 @@ class AutoTradeController(QtCore.QObject):
     def _outcome(
         self, trader: AutoTrader, order: Order, record: TradeRecord, result: Result
     ) -> None:
-        now = self._now()
         if result.ok:
             self.book.update(record, status=TradeStatus.PENDING, deal_id=result.data.get("deal_id"))
-            trader.placed(order.intent_id, True, now=now)
+            trader.placed(order.intent_id, True)
             return
         clicked = bool(result.data.get("clicked")) and not result.diagnostics.get("proof", {}).get(
             "refused"
@@ -371,12 +374,12 @@ class AutoTradeController(QtCore.QObject):
         self.book.update(record, status=status, reason=result.error or "refused")
         if result.data.get("real"):
             trader.real_without_consent()
-        trader.placed(order.intent_id, False, result.error or "refused", clicked=clicked, now=now)
+        trader.placed(order.intent_id, False, result.error or "refused", clicked=clicked)
 
     def _on_closed(self, record: TradeRecord) -> None:
         trader = self.trader
         if trader is not None and record.key in trader.orders:
-            trader.settled(record.key, record.profit or 0.0, self._now())
+            trader.settled(record.key, record.profit or 0.0)
 
 
 def install_autotrade(window: QtWidgets.QMainWindow) -> AutoTradeController:
@@ -396,7 +399,7 @@ def install_autotrade(window: QtWidgets.QMainWindow) -> AutoTradeController:
         consent=window.consent,
         chart=window.chart,
         switch=switch,
-        base_limits=lambda: window.risk.limits,
+        risk=window.risk,
         current_asset=lambda: window.asset,
         current_timeframe=lambda: window.timeframe,
         registry=registry,
