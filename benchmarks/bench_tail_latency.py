@@ -75,7 +75,8 @@ def _key(asset: str, t: float) -> Key:
 # A bare process that only sleeps 5 ms at a time and notes how late it wakes up: how long
 # this machine keeps a ready process from running, whatever our code does.
 _PROBE = """
-import json, select, sys, time
+import json, select, signal, sys, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # the benchmark ends it, also on Ctrl-C
 late = []
 while True:
     start = time.perf_counter()
