@@ -115,3 +115,15 @@ def test_attaching_to_a_page_already_open_says_to_reload_and_reload_brings_it(
         finally:
             window.bridge.stop()
             rig.close()
+
+
+@pytest.mark.browser
+@needs_browser
+def test_closing_while_chrome_is_starting_ends_that_chrome(tmp_path, qapp):
+    from test_demo_process import with_profile
+
+    bridge = LiveBridge(tmp_path / "data", tmp_path / "artifacts")
+    profile = tmp_path / "starting-profile"
+    bridge.start(rig_settings(profile, free_port()), launch=True)
+    bridge.stop(close_chrome=True)  # the window closed at once
+    assert with_profile(str(profile)) == [], "no Chrome outlives the app"
