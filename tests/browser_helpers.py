@@ -9,7 +9,6 @@ Chrome's whole process group is killed on exit, whatever happened.
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import threading
 import time
@@ -29,10 +28,8 @@ from qfdesk.engine.events import Tick
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
-needs_browser = pytest.mark.skipif(
-    shutil.which("chromium") is None and not CHROMIUM.exists(),
-    reason="Chromium is not installed",
-)
+needs_browser = pytest.mark.usefixtures("installed_browser")
+"""Browser tests fail, never skip, without Chromium: a missing browser must not pass for green."""
 
 
 def free_port() -> int:

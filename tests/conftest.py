@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,14 @@ def capture_path() -> Path:
 def quflx_csv_dir() -> Path:
     assert QUFLX_CSV.is_dir(), f"the real QuantumFlux CSVs are missing at {QUFLX_CSV}"
     return QUFLX_CSV
+
+
+@pytest.fixture(scope="session")
+def installed_browser() -> None:
+    """Real Chromium and chromedriver, or a failure that says how to get them."""
+    missing = [name for name in ("chromium", "chromedriver") if shutil.which(name) is None]
+    if missing:
+        pytest.fail(
+            f"{' and '.join(missing)} not installed: the README's test command installs them "
+            "(Debian packages chromium and chromium-driver)"
+        )

@@ -59,7 +59,7 @@ def sim() -> Iterator[SimulatedPlatform]:
 def new_driver() -> Any:
     """Headless Chromium with the performance log on."""
     if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
-        pytest.skip("Chromium or chromedriver is not installed")
+        pytest.fail("Chromium or chromedriver is not installed: run the README's test command")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
