@@ -157,6 +157,17 @@ def run_until_closed(
     try:
         with loop:
             loop.run_forever()
+            _cancel_pending(loop)
     finally:
         on_exit()
     return 0
+
+
+def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what is still running (a page action awaited, a consent asked) and let it end,
+    so no task is destroyed while pending when the loop closes."""
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
