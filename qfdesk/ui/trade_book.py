@@ -125,23 +125,29 @@ class TradeBook(QtCore.QObject):
         record = self._by_deal.get(deal.id) or self._adopt(deal)
         if record is None:
             if self._attempt_for(deal) is None:
-                record = TradeRecord(
-                    key=deal.id,
-                    asset=deal.asset,
-                    direction=deal.direction,
-                    amount=deal.amount,
-                    expiry=int(deal.close_ts - deal.open_ts),
-                    payout=deal.percent_profit,
-                    status=TradeStatus.PENDING,
-                    deal_id=deal.id,
-                    source="platform",
-                )
-                self._by_deal[deal.id] = record
+                record = self._platform_record(deal)
                 self._fill(record, deal)
-                self.add(record)
+                self.changed.emit(record)
             return
         if self._fill(record, deal):
             self.changed.emit(record)
+
+    def _platform_record(self, deal: Deal) -> TradeRecord:
+        """A deal no attempt of the app's accounts for (placed on the page by hand)."""
+        record = TradeRecord(
+            key=deal.id,
+            asset=deal.asset,
+            direction=deal.direction,
+            amount=deal.amount,
+            expiry=int(deal.close_ts - deal.open_ts),
+            payout=deal.percent_profit,
+            status=TradeStatus.PENDING,
+            deal_id=deal.id,
+            source="platform",
+        )
+        self._by_deal[deal.id] = record
+        self.records.append(record)
+        return record
 
     def _attempt_for(self, deal: Deal) -> TradeRecord | None:
         """An app attempt with no deal id yet that may be this deal: still waiting for its
@@ -183,18 +189,7 @@ class TradeBook(QtCore.QObject):
         if record is None:
             if self._attempt_for(deal) is not None:
                 return
-            record = TradeRecord(
-                key=deal.id,
-                asset=deal.asset,
-                direction=deal.direction,
-                amount=deal.amount,
-                expiry=int(deal.close_ts - deal.open_ts),
-                payout=deal.percent_profit,
-                deal_id=deal.id,
-                source="platform",
-            )
-            self._by_deal[deal.id] = record
-            self.records.append(record)
+            record = self._platform_record(deal)
         if not record.status.finished:
             self._finish(record, deal)
 
