@@ -40,7 +40,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qfdesk.engine.csv_sink import SESSION_STAMP_FORMAT, TICKS_LABEL, safe_asset_name
+from qfdesk.engine.csv_sink import (
+    SESSION_STAMP_FORMAT,
+    TICKS_LABEL,
+    format_price,
+    safe_asset_name,
+)
 from qfdesk.engine.events import Tick
 from qfdesk.engine.series import CandleSeries
 from qfdesk.engine.timeframes import timeframe_label
@@ -476,10 +481,6 @@ def _per_unique(
     return mapped[codes]
 
 
-def _num(value: float) -> str:
-    return repr(float(value))
-
-
 def _float_or_nan(value: object) -> float:
     try:
         return float(value)  # type: ignore[arg-type]
@@ -532,7 +533,7 @@ def _check_prices(checks: _Checks, rows: _Rows) -> None:
     for name, v in rows.numbers.items():
         checks.check(
             ~np.isfinite(v) | (v <= 0),
-            lambda i, n=name, v=v: f"{n} must be a positive number, got {_num(v[i])}",
+            lambda i, n=name, v=v: f"{n} must be a positive number, got {format_price(v[i])}",
         )
 
 
@@ -623,13 +624,13 @@ def load_history(
     starts = micros // _US_PER_S
     _check_prices(checks, rows)
     o, h, lo, c = (rows.numbers[n] for n in PRICE_COLUMNS)
-    checks.check(h < lo, lambda i: f"high {_num(h[i])} is below low {_num(lo[i])}")
+    checks.check(h < lo, lambda i: f"high {format_price(h[i])} is below low {format_price(lo[i])}")
     for name in ("open", "close"):
         v = rows.numbers[name]
         checks.check(
             (v < lo) | (v > h),
             lambda i, n=name, v=v: (
-                f"{n} {_num(v[i])} is outside low..high ({_num(lo[i])}..{_num(h[i])})"
+                f"{n} {format_price(v[i])} is outside low..high ({format_price(lo[i])}..{format_price(h[i])})"
             ),
         )
     period = np.maximum(timeframes, 1)
