@@ -66,7 +66,7 @@ import numpy as np
 
 from qfdesk.engine.events import Candle, CandleClosed, HistoryCandles, HistoryTicks, Tick
 from qfdesk.engine.series import CandleSeries
-from qfdesk.engine.timeframes import TIMEFRAMES
+from qfdesk.engine.timeframes import TIMEFRAMES, period_start
 
 CLOSE_GRACE = 1.0
 """Seconds after a period's end before :meth:`CandleBook.on_clock` closes its candle."""
@@ -346,8 +346,7 @@ class CandleBook:
         """Close ``b``'s forming candle (if any) and start the one holding ``t``."""
         if b.forming:
             self._close(st, b, out, by)
-        tf = b.tf
-        start = int(t // tf) * tf
+        start = period_start(t, b.tf)
         b.begin(start, p, p, p, p)
         b.first = t
         b.partial = partial
@@ -475,7 +474,7 @@ class CandleBook:
                     b.c = p
                     b.write()
                 else:
-                    self._roll(st, b, t, p, out, "history", first > int(t // b.tf) * b.tf)
+                    self._roll(st, b, t, p, out, "history", first > period_start(t, b.tf))
         return out
 
     def _merge_history(
