@@ -237,27 +237,16 @@ class CandleBook:
     def series(self, asset: str, timeframe: int) -> CandleSeries:
         """Closed candles plus the forming one (if any) as the last element. An asset not seen
         yet gives an empty series that is not kept."""
-        st = self._assets.get(asset)
-        if st is None:
-            self._check_timeframe(timeframe)
-            return CandleSeries(asset, timeframe)
-        return self._builder(st, timeframe).series
+        b = self._builder(asset, timeframe)
+        return CandleSeries(asset, timeframe) if b is None else b.series
 
     def forming(self, asset: str, timeframe: int) -> Candle | None:
-        st = self._assets.get(asset)
-        if st is None:
-            self._check_timeframe(timeframe)
-            return None
-        b = self._builder(st, timeframe)
-        return b.candle() if b.forming else None
+        b = self._builder(asset, timeframe)
+        return b.candle() if b is not None and b.forming else None
 
     def closed_len(self, asset: str, timeframe: int) -> int:
-        st = self._assets.get(asset)
-        if st is None:
-            self._check_timeframe(timeframe)
-            return 0
-        b = self._builder(st, timeframe)
-        return len(b.series) - (1 if b.forming else 0)
+        b = self._builder(asset, timeframe)
+        return 0 if b is None else len(b.series) - (1 if b.forming else 0)
 
     # --- live ticks (the hot path) ---------------------------------------------------------
 
@@ -547,15 +536,13 @@ class CandleBook:
         st = self._assets[asset] = _Asset(asset, self.timeframes)
         return st
 
-    def _builder(self, st: _Asset, timeframe: int) -> _Builder:
-        b = st.by_tf.get(timeframe)
-        if b is None:
-            raise KeyError(f"timeframe {timeframe} s is not built here; built: {self.timeframes}")
-        return b
-
-    def _check_timeframe(self, timeframe: int) -> None:
+    def _builder(self, asset: str, timeframe: int) -> _Builder | None:
+        """The asset's builder at ``timeframe``; None for an asset not seen yet. KeyError for
+        a timeframe the book does not build."""
         if timeframe not in self.timeframes:
             raise KeyError(f"timeframe {timeframe} s is not built here; built: {self.timeframes}")
+        st = self._assets.get(asset)
+        return None if st is None else st.by_tf[timeframe]
 
 
 def _good_candle(c: Candle) -> bool:
