@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qfdesk.engine.backtest_stats import LOSS, WIN, BacktestStats, compute_stats
+from qfdesk.engine.backtest_stats import LOSS, WIN, BacktestStats, compute_stats, trade_profit
 from qfdesk.engine.events import Direction
 from qfdesk.engine.risk import AccountState, RiskManager, TradeIntent
 from qfdesk.engine.strategies.base import CALL, PUT, CandleArrays, SignalArrays, Strategy
@@ -163,6 +163,7 @@ def _through_risk(
     pending: list[tuple[int, int, float]] = []
     kept: list[int] = []
     stakes: list[float] = []
+    profits: list[float] = []
     denied: dict[str, int] = {}
     columns = zip(
         trades.entry_time.tolist(),
@@ -192,20 +193,18 @@ def _through_risk(
             denied[decision.code] = denied.get(decision.code, 0) + 1
             continue
         risk.record_open(str(row), asset, decision.stake, now)
-        stake = decision.stake
-        profit = (
-            stake * config.payout / 100.0 if outcome == WIN else -stake if outcome == LOSS else 0.0
-        )
+        profit = trade_profit(outcome, decision.stake, config.payout)
         heapq.heappush(pending, (exit_time, row, profit))
         kept.append(row)
-        stakes.append(stake)
+        stakes.append(decision.stake)
+        profits.append(profit)
     for exit_time, done, profit in sorted(pending):
         risk.record_result(str(done), profit, exit_time)
     rows = np.array(kept, dtype=np.int64)
     chosen = trades.take(rows)
-    stake = np.array(stakes, dtype=np.float64)
-    profit = payoff(chosen.outcome, stake, config.payout)
     fields = {name: getattr(chosen, name) for name in chosen.__dataclass_fields__}
+    stake = np.array(stakes, dtype=np.float64)
+    profit = np.array(profits, dtype=np.float64)
     return Trades(**{**fields, "stake": stake, "profit": profit}), denied
 
 

@@ -24,6 +24,15 @@ LOSS = -1
 REFUND = 0
 
 
+def trade_profit(outcome: int, stake: float, payout: float) -> float:
+    """One trade's profit: stake * payout% for a win, -stake for a loss, 0 for a refund."""
+    if outcome == WIN:
+        return stake * payout / 100.0
+    if outcome == LOSS:
+        return -stake
+    return 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class BacktestStats:
     trades: int

@@ -16,7 +16,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qfdesk.engine.backtest_stats import LOSS, REFUND, WIN, BacktestStats, compute_stats
+from qfdesk.engine.backtest_stats import (
+    LOSS,
+    WIN,
+    BacktestStats,
+    compute_stats,
+    trade_profit,
+)
 from qfdesk.engine.events import Direction, Tick
 
 log = logging.getLogger(__name__)
@@ -127,12 +133,7 @@ class PaperBook:
         del self._open[trade.id]
         move = float(np.sign(exit_price - trade.entry_price))
         outcome = int(move if trade.direction is Direction.CALL else -move)
-        if outcome == WIN:
-            profit = trade.stake * trade.payout / 100.0
-        elif outcome == LOSS:
-            profit = -trade.stake
-        else:
-            outcome, profit = REFUND, 0.0
+        profit = trade_profit(outcome, trade.stake, trade.payout)
         done = replace(trade, exit_price=exit_price, outcome=outcome, profit=profit)
         self.balance += profit
         self.settled.append(done)
