@@ -146,20 +146,9 @@ class Selectors:
     def critical(self) -> list[str]:
         return [name for name, spec in self.elements.items() if spec.critical]
 
-    def find_all(self, root: object, name: str) -> tuple[Selector | None, list[WebElement]]:
-        """All elements matched by the first fallback that matches any; ``root`` is a driver
-        or an element (relative lookups)."""
-        for selector in self.spec(name).chain:
-            try:
-                found = root.find_elements(selector.by, selector.value)
-            except WebDriverException as exc:
-                log.debug("selector %s for %s failed: %s", selector, name, exc.msg)
-                continue
-            if found:
-                return selector, found
-        return None, []
-
-    def find(self, root: object, name: str) -> Match | None:
+    def _first_hit(self, root: object, name: str) -> tuple[int, Selector, list[WebElement]] | None:
+        """The first fallback of ``name``'s chain matching anything under ``root`` (a driver or
+        an element), with its index and every element it matched."""
         for index, selector in enumerate(self.spec(name).chain):
             try:
                 found = root.find_elements(selector.by, selector.value)
@@ -167,22 +156,28 @@ class Selectors:
                 log.debug("selector %s for %s failed: %s", selector, name, exc.msg)
                 continue
             if found:
-                return Match(name, found[0], selector, index)
+                return index, selector, found
         return None
+
+    def find_all(self, root: object, name: str) -> tuple[Selector | None, list[WebElement]]:
+        """All elements matched by the first fallback that matches any; ``root`` is a driver
+        or an element (relative lookups)."""
+        hit = self._first_hit(root, name)
+        return (hit[1], hit[2]) if hit is not None else (None, [])
+
+    def find(self, root: object, name: str) -> Match | None:
+        hit = self._first_hit(root, name)
+        return Match(name, hit[2][0], hit[1], hit[0]) if hit is not None else None
 
     def resolve(self, root: object, names: list[str] | None = None) -> list[Resolution]:
         """Which fallback of each element matches on the page now (for ``qfdesk doctor``)."""
         report = []
         for name in names or list(self.elements):
-            spec = self.spec(name)
-            resolution = Resolution(name, spec.critical, None, None, 0)
-            for index, selector in enumerate(spec.chain):
-                try:
-                    found = root.find_elements(selector.by, selector.value)
-                except WebDriverException:
-                    continue
-                if found:
-                    resolution = Resolution(name, spec.critical, selector, index, len(found))
-                    break
-            report.append(resolution)
+            critical = self.spec(name).critical
+            hit = self._first_hit(root, name)
+            if hit is None:
+                report.append(Resolution(name, critical, None, None, 0))
+            else:
+                index, selector, found = hit
+                report.append(Resolution(name, critical, selector, index, len(found)))
         return report
