@@ -5,7 +5,7 @@ from __future__ import annotations
 from selenium.webdriver.common.keys import Keys
 
 from qfdesk.browser.capabilities.base import CapabilityFailure, Context, Result, capability
-from qfdesk.browser.capabilities.page import parse_number, require, wait_until
+from qfdesk.browser.capabilities.page import read_amount, require, wait_until
 
 # React ignores a bare ``el.value = x``; the prototype's setter plus input/change events
 # reach its onChange like typing does.
@@ -23,7 +23,7 @@ def format_amount(amount: float) -> str:
 
 
 def _matches(ctx: Context, amount: float) -> bool:
-    value = parse_number(require(ctx, "amount_input").element.get_attribute("value") or "")
+    value = read_amount(ctx)
     return value is not None and abs(value - amount) < 1e-9
 
 
