@@ -99,6 +99,13 @@ def test_parse_address():
         parse_address("localhost")
 
 
+def test_doctor_explains_a_bad_attach_address(capsys):
+    parser = argparse.ArgumentParser()
+    doctor.configure(parser)
+    assert doctor.run(parser.parse_args(["--attach", "localhost"])) == 2
+    assert "'localhost' is not HOST:PORT" in capsys.readouterr().err
+
+
 # -- real Chromium -----------------------------------------------------------------------
 
 

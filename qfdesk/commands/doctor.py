@@ -39,6 +39,8 @@ def _settings(args: argparse.Namespace) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from qfdesk.browser.attach import attach, chromedriver_info, detach
     from qfdesk.browser.chrome_launcher import ensure_chrome
     from qfdesk.browser.errors import ChromeError
@@ -46,7 +48,11 @@ def run(args: argparse.Namespace) -> int:
     from qfdesk.browser.selectors import Selectors
     from qfdesk.browser.tabs import PlatformTab
 
-    settings = _settings(args)
+    try:
+        settings = _settings(args)
+    except ValueError as error:
+        print(f"qfdesk doctor: {error}", file=sys.stderr)
+        return 2
     profile = profile_state(settings.profile_dir or default_profile_dir())
     print(f"profile     {profile.path}")
     if profile.exists:
