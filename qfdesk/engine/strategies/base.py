@@ -64,10 +64,6 @@ class SignalArrays(NamedTuple):
     confidence: np.ndarray
 
     @classmethod
-    def empty(cls) -> SignalArrays:
-        return cls(np.empty(0, np.int64), np.empty(0, np.int8), np.empty(0, np.float64))
-
-    @classmethod
     def from_masks(
         cls, calls: np.ndarray, puts: np.ndarray, confidence: np.ndarray
     ) -> SignalArrays:
