@@ -263,6 +263,19 @@ def _write_diagnostics(ctx: Context, attempt_id: str, diagnostics: dict[str, Any
     return path
 
 
+def _refuse(ctx: Context, attempt_id: str, diagnostics: dict[str, Any], failure: str) -> Result:
+    """Log and record an attempt refused before any click."""
+    diagnostics["outcome"] = {"ok": False, "error": failure, "clicked": False}
+    path = _write_diagnostics(ctx, attempt_id, diagnostics)
+    log.warning(
+        "trade %s: refused before clicking: %s (checks %s)",
+        attempt_id,
+        failure,
+        diagnostics["checks"],
+    )
+    return Result(False, {"attempt_id": attempt_id}, failure, (path,), diagnostics)
+
+
 @capability("trade click")
 def trade_click(
     ctx: Context,
@@ -297,31 +310,22 @@ def trade_click(
         },
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    artifacts: list[Any] = []
     log.info("trade %s: %s intent %s", attempt_id, side.name, diagnostics["intent"])
     checks, failure, button = _check_preconditions(ctx, side, asset, amount, expiry)
     diagnostics["checks"] = checks
     if failure is not None:
-        diagnostics["outcome"] = {"ok": False, "error": failure, "clicked": False}
-        artifacts.append(_write_diagnostics(ctx, attempt_id, diagnostics))
-        log.warning(
-            "trade %s: refused before clicking: %s (checks %s)", attempt_id, failure, checks
-        )
-        return Result(False, {"attempt_id": attempt_id}, failure, tuple(artifacts), diagnostics)
-
+        return _refuse(ctx, attempt_id, diagnostics, failure)
     earlier = LEDGER.claim(intent_id, attempt_id) if intent_id is not None else None
     if earlier is not None:
         failure = (
             f"Intent {intent_id} was already clicked (attempt {earlier}); a second trade for "
             "one intent is never sent. Check the platform's open trades."
         )
-        diagnostics["outcome"] = {"ok": False, "error": failure, "clicked": False}
-        artifacts.append(_write_diagnostics(ctx, attempt_id, diagnostics))
-        log.warning("trade %s: refused: %s", attempt_id, failure)
-        return Result(False, {"attempt_id": attempt_id}, failure, tuple(artifacts), diagnostics)
+        return _refuse(ctx, attempt_id, diagnostics, failure)
     shown_amount = checks["amount"]["shown"]
     symbol = symbol_of_display(ctx, checks["asset"]["shown"])
     diagnostics["symbol"] = symbol
+    artifacts: list[Any] = []
     before = save_screenshot(ctx, f"trade-{attempt_id}-before")
     if before is not None:
         artifacts.append(before)
