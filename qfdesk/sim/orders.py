@@ -105,9 +105,7 @@ class OrderDesk:
             return
         asset = self._state.catalogue[record.asset]
         account = self.accounts[session.is_demo]
-        market = self._state.markets[asset.symbol]
-        if asset.symbol not in self._state.streamed_assets():
-            market.fill_until(platform_now())
+        market = self._state.market_now(asset.symbol)
         deal = new_deal(
             asset=asset.symbol,
             amount=amount,  # type: ignore[arg-type]
@@ -155,10 +153,7 @@ class OrderDesk:
             return
         self.close_tasks.pop(deal["id"], None)
         asset = self._state.catalogue[deal["asset"]]
-        market = self._state.markets[asset.symbol]
-        if asset.symbol not in self._state.streamed_assets():
-            market.fill_until(platform_now())
-        close_price = market.price
+        close_price = self._state.market_now(asset.symbol).price
         if self.forced_outcomes:
             close_price = forced_close_price(
                 deal["command"], deal["openPrice"], self.forced_outcomes.pop(0), asset.precision

@@ -117,6 +117,14 @@ class SimState:
         wanted = {session.current_asset, *session.subscriptions, *self.favourites}
         return {s for s in wanted if s in self.catalogue and self.catalogue[s].active}
 
+    def market_now(self, symbol: str) -> AssetMarket:
+        """``symbol``'s market with its price current: an asset not streamed (so not walked
+        by the tick loop) is walked up to now first."""
+        market = self.markets[symbol]
+        if symbol not in self.streamed_assets():
+            market.fill_until(platform_now())
+        return market
+
     def streamed_assets(self) -> list[str]:
         if self.streaming_paused:
             return []
@@ -250,14 +258,11 @@ class SimState:
         period = payload.get("period", 60)
         if symbol not in self.catalogue or not valid_period(period):
             return
-        was_streamed = symbol in self.streamed_assets()
+        market = self.market_now(symbol)
         session.current_asset = symbol
         session.period = period
         self.chart_symbol = symbol
         self.chart_period = period
-        market = self.markets[symbol]
-        if not was_streamed:
-            market.fill_until(platform_now())
         # the newest complete candle ends where the kept ticks still cover the open one
         end = int(market.last_time // period) * period
         rows = market.candles(period, end - HISTORY_CANDLES * period, end)
