@@ -30,7 +30,6 @@ class Session:
         self.authed = False
         self.is_demo = True
         self.current_asset = ""
-        self.period = 60
         self.subscriptions: set[str] = set()
         self.pong = asyncio.Event()
 
@@ -68,9 +67,6 @@ class Session:
 
     async def emit_frames(self, header: str, attachment: bytes) -> bool:
         return await self._write(header, attachment)
-
-    async def emit_text(self, event: str, *args: Any) -> bool:
-        return await self._write(frames.text_event(event, *args))
 
     async def ping_loop(self, interval: float, timeout: float) -> None:
         """Ping like the server does; close the socket when the page stops answering."""

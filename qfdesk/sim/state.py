@@ -260,7 +260,6 @@ class SimState:
             return
         market = self.market_now(symbol)
         session.current_asset = symbol
-        session.period = period
         self.chart_symbol = symbol
         self.chart_period = period
         # the newest complete candle ends where the kept ticks still cover the open one
