@@ -35,7 +35,7 @@ from qfdesk.ui.consent import RealConsent
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.market_model import MarketModel
 from qfdesk.ui.trade_book import TradeBook, TradeRecord, TradeStatus
-from qfdesk.ui.trading import ManualIntent, page_account, place_on_page
+from qfdesk.ui.trading import ManualIntent, clicked_unconfirmed, page_account, place_on_page
 
 log = logging.getLogger(__name__)
 
@@ -367,9 +367,7 @@ class AutoTradeController(QtCore.QObject):
             self.book.update(record, status=TradeStatus.PENDING, deal_id=result.data.get("deal_id"))
             trader.placed(order.intent_id, True)
             return
-        clicked = bool(result.data.get("clicked")) and not result.diagnostics.get("proof", {}).get(
-            "refused"
-        )
+        clicked = clicked_unconfirmed(result)
         status = TradeStatus.UNCONFIRMED if clicked else TradeStatus.REFUSED
         self.book.update(record, status=status, reason=result.error or "refused")
         if result.data.get("real"):

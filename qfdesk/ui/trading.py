@@ -69,6 +69,14 @@ def place_on_page(bridge: LiveBridge, intent: ManualIntent, allow_real: bool) ->
     )
 
 
+def clicked_unconfirmed(result: Result) -> bool:
+    """A failed trade whose click went out and the platform did not refuse: it may be open,
+    so it counts as open and is never repeated."""
+    return bool(result.data.get("clicked")) and not result.diagnostics.get("proof", {}).get(
+        "refused"
+    )
+
+
 def page_account(bridge: LiveBridge) -> str | None:
     """DEMO / REAL as the page and socket show it (executor thread); None if unreadable."""
     result = profile_scan(bridge.action_context())
@@ -199,8 +207,7 @@ class TradeController(QtCore.QObject):
             self.book.update(record, status=TradeStatus.PENDING, deal_id=deal_id)
             log.info("trade %s: placed, deal %s (%s)", intent.intent_id, deal_id, result.data)
             self.message.emit(f"Trade placed: deal {deal_id or '?'}; waiting for expiry.", "info")
-        elif result.data.get("clicked") and not result.diagnostics.get("proof", {}).get("refused"):
-            # Clicked but not proven: count it as open, never repeat it.
+        elif clicked_unconfirmed(result):
             self.risk.record_open(intent.intent_id, intent.asset, intent.amount, now)
             self.book.update(record, status=TradeStatus.UNCONFIRMED, reason=result.error or "")
             log.error("trade %s: clicked, not confirmed: %s", intent.intent_id, result.error)
