@@ -32,6 +32,7 @@ from qfdesk.ui.autotrade_action import AutoTradeSwitch
 from qfdesk.ui.autotrade_panel import AutoTradeDialog, AutoTradeSetup
 from qfdesk.ui.chart import ChartWidget, SignalMarker, TradeMarker, TradeResult
 from qfdesk.ui.consent import RealConsent
+from qfdesk.ui.history_worker import series_candles
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.market_model import MarketModel
 from qfdesk.ui.trade_book import TradeBook, TradeRecord, TradeStatus
@@ -47,12 +48,7 @@ _PAPER_RESULTS = {WIN: TradeResult.WON, LOSS: TradeResult.LOST}
 def history_candles(market: MarketModel, asset: str, timeframe: int) -> list[Candle]:
     """The closed candles the window's store holds for ``asset`` (to warm strategies up)."""
     series = market.book.series(asset, timeframe)
-    n = market.book.closed_len(asset, timeframe)
-    columns = (series.start[:n], series.open[:n], series.high[:n], series.low[:n])
-    return [
-        Candle(asset, timeframe, int(s), o, h, lo, c)
-        for s, o, h, lo, c in zip(*(col.tolist() for col in columns), series.close[:n].tolist())
-    ]
+    return list(series_candles(series, 0, market.book.closed_len(asset, timeframe)))
 
 
 class AutoTradeController(QtCore.QObject):

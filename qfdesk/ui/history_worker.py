@@ -22,13 +22,17 @@ MAX_CANDLES = 5000
 HISTORY_SOURCE = "csv"
 
 
-def history_events(series: CandleSeries, limit: int = MAX_CANDLES) -> HistoryCandles:
-    lo = max(0, len(series) - limit)
+def series_candles(series: CandleSeries, lo: int, hi: int) -> tuple[Candle, ...]:
+    """Candles ``lo:hi`` of ``series`` as events."""
     columns = (series.start, series.open, series.high, series.low, series.close)
-    rows = zip(*(column[lo:].tolist() for column in columns), strict=True)
-    candles = tuple(
+    rows = zip(*(column[lo:hi].tolist() for column in columns), strict=True)
+    return tuple(
         Candle(series.asset, series.timeframe, int(s), o, h, low, c) for s, o, h, low, c in rows
     )
+
+
+def history_events(series: CandleSeries, limit: int = MAX_CANDLES) -> HistoryCandles:
+    candles = series_candles(series, max(0, len(series) - limit), len(series))
     return HistoryCandles(series.asset, series.timeframe, candles, HISTORY_SOURCE)
 
 
