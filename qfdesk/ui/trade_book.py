@@ -29,6 +29,11 @@ class TradeStatus(str, Enum):
     def finished(self) -> bool:
         return self in (TradeStatus.WON, TradeStatus.LOST, TradeStatus.REFUND)
 
+    @property
+    def open(self) -> bool:
+        """Placed (or clicked, unconfirmed) and not settled yet."""
+        return self in (TradeStatus.PENDING, TradeStatus.UNCONFIRMED)
+
 
 @dataclass
 class TradeRecord:
@@ -100,9 +105,7 @@ class TradeBook(QtCore.QObject):
         self.changed.emit(record)
 
     def open_trades(self) -> list[TradeRecord]:
-        return [
-            r for r in self.records if r.status in (TradeStatus.PENDING, TradeStatus.UNCONFIRMED)
-        ]
+        return [r for r in self.records if r.status.open]
 
     def finished_trades(self) -> list[TradeRecord]:
         return [r for r in self.records if r.status.finished]

@@ -74,7 +74,7 @@ class OpenTradesTable(_TradesTable):
     columns = OPEN_COLUMNS
 
     def show_record(self, record: TradeRecord) -> None:
-        if record.status not in (TradeStatus.PENDING, TradeStatus.UNCONFIRMED):
+        if not record.status.open:
             self._drop(record.key)
             return
         cells = [
