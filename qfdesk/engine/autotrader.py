@@ -144,7 +144,6 @@ class AutoTrader:
         self._reported: set[str] = set()
         self._signal_keys: set[tuple[str, str, int, int]] = set()
         self._runner_errors: set[int] = set()
-        self._newest = [-(2**62)] * len(self.runners)  # newest candle start each runner saw
         mode = "PAPER" if config.paper else "LIVE"
         log.warning(
             "auto-trader ON (%s): %s on %s, timeframe %d s",
@@ -162,11 +161,8 @@ class AutoTrader:
 
     def warm_up(self, history: Callable[[str, int], Iterable[Candle]]) -> None:
         """Feed each runner the closed candles ``history(asset, timeframe)`` already holds."""
-        for i, runner in enumerate(self.runners):
-            candles = list(history(runner.asset, runner.timeframe))
-            runner.warm_up(candles)
-            if candles:
-                self._newest[i] = max(self._newest[i], candles[-1].start)
+        for runner in self.runners:
+            runner.warm_up(history(runner.asset, runner.timeframe))
 
     def on_events(self, events: Iterable[object], now: float | None) -> list[Order]:
         """A batch of events: every CandleClosed among them (others are ignored)."""
@@ -190,9 +186,8 @@ class AutoTrader:
         for i, runner in enumerate(self.runners):
             if runner.asset != candle.asset:
                 continue
-            if candle.start <= self._newest[i]:
+            if runner.has_seen(candle.start):
                 continue  # history the runner has seen already (or older): nothing to learn
-            self._newest[i] = candle.start
             if stale:
                 runner.warm_up([candle])
                 continue

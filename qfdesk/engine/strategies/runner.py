@@ -31,6 +31,10 @@ class StrategyRunner:
     def stopped(self) -> bool:
         return self.error is not None
 
+    def has_seen(self, start: int) -> bool:
+        """True if the strategy was given the candle starting at ``start`` or a later one."""
+        return self._last_start is not None and start <= self._last_start
+
     def warm_up(self, candles: Iterable[Candle]) -> None:
         """Feed history (closed candles, in order) so indicators are ready; their signals are
         dropped, since those trades' time has passed."""
@@ -103,7 +107,7 @@ class StrategyRunner:
                 f"it is {candle.asset} {candle.timeframe}s, this runner is for "
                 f"{self.asset} {self.timeframe}s"
             )
-        if self._last_start is not None and candle.start <= self._last_start:
+        if self.has_seen(candle.start):
             return f"not after the last candle given ({self._last_start})"
         if now is not None and candle.start + self.timeframe > now:
             return f"not closed yet (it ends at {candle.start + self.timeframe}, now is {now})"
