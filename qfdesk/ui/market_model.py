@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 
 from PySide6 import QtCore
 
@@ -38,7 +37,6 @@ from qfdesk.engine.timeframes import TIMEFRAMES
 log = logging.getLogger(__name__)
 
 DEAL_EVENTS = (DealsOpened, DealsClosed, OrderOpened, OrderClosed, OrderFailed)
-RATE_WINDOW = 5.0
 MIN_DECIMALS, DEFAULT_DECIMALS, MAX_DECIMALS = 2, 5, 6
 
 
@@ -62,7 +60,6 @@ class MarketModel(QtCore.QObject):
         self.last_tick_at: dict[str, float] = {}  # local monotonic time of the last live tick
         self.last_price: dict[str, float] = {}
         self.decimals: dict[str, int] = {}  # digits after the point the platform quotes
-        self._tick_times: deque[float] = deque()
 
     # ----- input ---------------------------------------------------------------------------
 
@@ -78,7 +75,6 @@ class MarketModel(QtCore.QObject):
                 self.last_tick_at[event.asset] = now
                 self.last_price[event.asset] = event.price
                 self._note_decimals(event.asset, event.price)
-                self._tick_times.append(now)
                 if event.received:
                     self.clock.observe(event.time, event.received)
                 touched.setdefault(event.asset, False)
@@ -150,12 +146,6 @@ class MarketModel(QtCore.QObject):
         """Seconds since the last live tick of ``asset``, None if none came."""
         at = self.last_tick_at.get(asset)
         return None if at is None else time.monotonic() - at
-
-    def ticks_per_second(self) -> float:
-        now = time.monotonic()
-        while self._tick_times and self._tick_times[0] < now - RATE_WINDOW:
-            self._tick_times.popleft()
-        return len(self._tick_times) / RATE_WINDOW
 
     def account_state(self) -> AccountState | None:
         if self.balance is None:
