@@ -6,7 +6,6 @@ import argparse
 import dataclasses
 import logging
 import signal
-from pathlib import Path
 
 from PySide6 import QtCore
 
@@ -26,11 +25,6 @@ log = logging.getLogger(__name__)
 
 LIVE_MARK = "qfdesk: live"
 """Logged once live data reaches the window (tests and scripts wait for it)."""
-
-
-def history_root(data_root: Path) -> Path:
-    """Where the window looks for CSV history: the whole data root (ours and old files)."""
-    return data_root
 
 
 def run_desktop(args: argparse.Namespace) -> int:
@@ -63,7 +57,7 @@ def run_desktop(args: argparse.Namespace) -> int:
     window = MainWindow(
         bridge=bridge,
         store=self_test.layout_store() if self_test else LayoutStore(),
-        history_root=history_root(data_root),
+        history_root=data_root,  # the whole data root: our CSVs and older files alike
         browser_settings=settings,
         log_handler=handler,
         risk_limits=prefs.settings.risk_limits(),
