@@ -9,7 +9,6 @@ program, the installed ``qfdesk`` script, or ``python -m qfdesk`` in a source ch
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -30,10 +29,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def data_home(override: Path | None = None) -> Path:
+    """``override``, else $XDG_DATA_HOME (if absolute), else ~/.local/share."""
     if override is not None:
         return override
-    env = os.environ.get("XDG_DATA_HOME", "")
-    return Path(env) if env and Path(env).is_absolute() else Path.home() / ".local" / "share"
+    import platformdirs
+
+    return platformdirs.user_data_path()
 
 
 def entry_path(home: Path) -> Path:
