@@ -111,6 +111,14 @@ class ChromeRig:
         assert self.tail.wait_for_state(TailState.CONNECTED, 15), "the tail did not attach"
         return self.tail
 
+    def start_on(self, url: str) -> TailWorker:
+        """Launch Chrome, start the tail, then open ``url`` and wait until the page is ready."""
+        self.launch()
+        tail = self.start_tail()
+        self.open_page(url)
+        self.wait_ready()
+        return tail
+
     def open_page(self, url: str) -> None:
         if self.driver is None:
             self.driver = attach(self.address)

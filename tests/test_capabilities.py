@@ -36,10 +36,7 @@ def sim():
 def rig(sim, tmp_path_factory):
     rig = ChromeRig(tmp_path_factory.mktemp("profile"))
     try:
-        rig.launch()
-        rig.start_tail()
-        rig.open_page(sim.url)
-        rig.wait_ready()
+        rig.start_on(sim.url)
         yield rig
     finally:
         rig.close()

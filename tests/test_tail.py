@@ -35,10 +35,7 @@ def test_ticks_collected_equal_ticks_sent_over_60s(tmp_path):
     with SimulatedPlatform(assets=3, tick_rate=20, seed=11) as sim:
         rig = ChromeRig(tmp_path / "profile")
         try:
-            rig.launch()
-            tail = rig.start_tail()
-            rig.open_page(sim.url)
-            rig.wait_ready()
+            tail = rig.start_on(sim.url)
             for favourite in sim.favourites:
                 assert favourite
             samples = []
@@ -71,10 +68,7 @@ def test_chrome_killed_and_restarted_is_survived(tmp_path):
     with SimulatedPlatform(assets=3, tick_rate=20, seed=12) as sim:
         rig = ChromeRig(tmp_path / "profile")
         try:
-            rig.launch()
-            tail = rig.start_tail()
-            rig.open_page(sim.url)
-            rig.wait_ready()
+            tail = rig.start_on(sim.url)
             time.sleep(3)
             killed_at = time.time()
             rig.endpoint.process.kill()
@@ -147,10 +141,7 @@ def test_dropped_socket_and_malformed_frames_do_not_stop_the_tail(tmp_path):
     with SimulatedPlatform(assets=2, tick_rate=20, seed=14) as sim:
         rig = ChromeRig(tmp_path / "profile")
         try:
-            rig.launch()
-            tail = rig.start_tail()
-            rig.open_page(sim.url)
-            rig.wait_ready()
+            tail = rig.start_on(sim.url)
             sockets_before = sum(
                 1 for e in rig.collected.events if type(e).__name__ == "SocketOpened"
             )
