@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6 import QtCore, QtWidgets
 
 from qfdesk.browser.live import parse_address
@@ -51,7 +53,7 @@ class ConnectPanel(QtWidgets.QFrame):
         self._fit()
 
     def _launch(self) -> None:
-        settings = BrowserSettings(**{**_fields(self.settings), "url": self.url.text().strip()})
+        settings = dataclasses.replace(self.settings, url=self.url.text().strip())
         self.set_busy("Launching Chrome\u2026")
         self.launchRequested.emit(settings)
 
@@ -61,7 +63,7 @@ class ConnectPanel(QtWidgets.QFrame):
         except ValueError as error:
             self.show_error(str(error))
             return
-        settings = BrowserSettings(**{**_fields(self.settings), "host": host, "port": port})
+        settings = dataclasses.replace(self.settings, host=host, port=port)
         self.set_busy(f"Attaching to {host}:{port}\u2026")
         self.attachRequested.emit(settings)
 
@@ -82,7 +84,3 @@ class ConnectPanel(QtWidgets.QFrame):
     def _fit(self) -> None:
         """Word-wrapped labels need the height for this width, not the plain size hint."""
         self.setFixedHeight(self.layout().heightForWidth(PANEL_WIDTH))
-
-
-def _fields(settings: BrowserSettings) -> dict:
-    return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
