@@ -180,11 +180,9 @@ class FrameDecoder:
 
     def _on_created(self, params: Mapping[str, Any], received: float, out: list[Event]) -> None:
         try:
-            socket_id = params["requestId"]
-            url = params["url"]
+            socket_id, url = params["requestId"], params["url"]
         except (LookupError, TypeError):
-            self.stats.malformed["bad_frame"] += 1
-            return
+            socket_id = url = None
         if type(socket_id) is not str or type(url) is not str:
             self.stats.malformed["bad_frame"] += 1
             return
@@ -195,8 +193,7 @@ class FrameDecoder:
         try:
             socket_id = params["requestId"]
         except (LookupError, TypeError):
-            self.stats.malformed["bad_frame"] += 1
-            return
+            socket_id = None
         if type(socket_id) is not str:
             self.stats.malformed["bad_frame"] += 1
             return
