@@ -65,13 +65,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_params(items: list[str]) -> dict[str, str]:
+def _parse_params(items: list[str], expiry: int | None) -> dict[str, str]:
+    """``K=V`` items as strategy parameters; ``--expiry``, when given, sets ``expiry``."""
     params = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise InputError(f"--param {item!r} must look like name=value, e.g. fast=5")
         params[key.strip()] = value.strip()
+    if expiry is not None:
+        params["expiry"] = str(expiry)
     return params
 
 
@@ -160,16 +163,12 @@ def _backtest(args: argparse.Namespace) -> dict[str, Any]:
     except ValueError as exc:
         raise InputError(str(exc)) from None
     registry = _registry(args)
-    overrides = _parse_params(args.param)
-    if args.expiry is not None:
-        overrides["expiry"] = str(args.expiry)
+    overrides = _parse_params(args.param, args.expiry)
     try:
         strategy = registry.create(args.strategy, overrides)
         other = None
         if args.compare:
-            other_params = _parse_params(args.compare_param)
-            if args.expiry is not None:
-                other_params["expiry"] = str(args.expiry)
+            other_params = _parse_params(args.compare_param, args.expiry)
             other = registry.create(args.compare, other_params)
     except StrategyError as exc:
         raise InputError(str(exc)) from None
