@@ -13,6 +13,7 @@ from pathlib import Path
 from browser_helpers import free_port, rig_settings
 from PySide6 import QtCore
 
+from qfdesk.browser.settings import BrowserSettings
 from qfdesk.engine.risk import RiskLimits
 from qfdesk.sim.platform import SimulatedPlatform
 from qfdesk.ui.layout_store import LayoutStore
@@ -45,6 +46,22 @@ def pause(loop, seconds: float) -> None:
 
 def ini_store(path: Path) -> LayoutStore:
     return LayoutStore(QtCore.QSettings(str(path), QtCore.QSettings.Format.IniFormat))
+
+
+def offline_window(tmp_path: Path, qtbot) -> MainWindow:
+    """A shown window with no Chrome, its layout in ``tmp_path``/settings.ini (a second call
+    with the same ``tmp_path`` is the next start)."""
+    window = MainWindow(
+        bridge=LiveBridge(tmp_path / "data", tmp_path / "artifacts"),
+        store=ini_store(tmp_path / "settings.ini"),
+        history_root=tmp_path / "data",
+        browser_settings=BrowserSettings(port=1),
+        log_handler=QtLogHandler(),
+    )
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
 
 
 class Desk:

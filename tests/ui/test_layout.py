@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from desk_helpers import ini_store
+from desk_helpers import offline_window
 
-from qfdesk.browser.settings import BrowserSettings
 from qfdesk.engine.events import AssetInfo, AssetTable, Favourites
-from qfdesk.ui.live_bridge import LiveBridge
-from qfdesk.ui.log_panel import QtLogHandler
-from qfdesk.ui.main_window import DEFAULT_INDICATORS, MainWindow
+from qfdesk.ui.main_window import DEFAULT_INDICATORS
 
 pytestmark = pytest.mark.gui
 
 
-def make_window(tmp_path, qtbot) -> MainWindow:
-    window = MainWindow(
-        bridge=LiveBridge(tmp_path / "data", tmp_path / "artifacts"),
-        store=ini_store(tmp_path / "settings.ini"),
-        history_root=tmp_path / "data",
-        browser_settings=BrowserSettings(port=1),
-        log_handler=QtLogHandler(),
-    )
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
-
-
 def test_first_start_has_defaults(tmp_path, qtbot):
-    window = make_window(tmp_path, qtbot)
+    window = offline_window(tmp_path, qtbot)
     assert window.timeframe == 60
     kinds = [spec["kind"] for spec in window.chart.indicator_specs()]
     assert kinds == [spec["kind"] for spec in DEFAULT_INDICATORS]
@@ -38,7 +21,7 @@ def test_first_start_has_defaults(tmp_path, qtbot):
 
 
 def test_layout_and_choices_restored_on_next_start(tmp_path, qtbot):
-    window = make_window(tmp_path, qtbot)
+    window = offline_window(tmp_path, qtbot)
     window.market.apply(
         [
             AssetTable(
@@ -64,7 +47,7 @@ def test_layout_and_choices_restored_on_next_start(tmp_path, qtbot):
     window.trade_panel.set_expiry(300)
     window.close()
 
-    again = make_window(tmp_path, qtbot)
+    again = offline_window(tmp_path, qtbot)
     assert again.asset == "GBPUSD_otc"
     assert again.timeframe == 300 and again.toolbar.timeframes.timeframe() == 300
     assert again.chart.indicator_specs() == specs

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from desk_helpers import ini_store, wait_until
+from desk_helpers import offline_window, wait_until
 from PySide6 import QtCore, QtWidgets
 
-from qfdesk.browser.settings import BrowserSettings
 from qfdesk.engine.events import (
     AssetInfo,
     AssetTable,
@@ -18,9 +17,6 @@ from qfdesk.engine.events import (
     OrderOpened,
 )
 from qfdesk.ui.asset_selector import AssetSelector, asset_label
-from qfdesk.ui.live_bridge import LiveBridge
-from qfdesk.ui.log_panel import QtLogHandler
-from qfdesk.ui.main_window import MainWindow
 from qfdesk.ui.source_state import SourceState, sense
 from qfdesk.ui.trade_book import TradeBook, TradeRecord, TradeStatus
 
@@ -104,16 +100,7 @@ def test_trade_book_joins_attempts_and_deals_in_any_order(qapp):
 
 @pytest.fixture
 def window(tmp_path, qtbot, qloop):
-    window = MainWindow(
-        bridge=LiveBridge(tmp_path / "data", tmp_path / "artifacts"),
-        store=ini_store(tmp_path / "settings.ini"),
-        history_root=tmp_path / "data",
-        browser_settings=BrowserSettings(port=1),
-        log_handler=QtLogHandler(),
-    )
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = offline_window(tmp_path, qtbot)
     window.market.apply([AssetTable(ASSETS), Favourites(("AUDCAD_otc",))])
     return window
 
