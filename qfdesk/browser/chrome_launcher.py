@@ -74,10 +74,7 @@ class ChromeProcess:
         if sys.platform == "win32":
             self.process.terminate()
         else:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+            self._signal_group(signal.SIGTERM)
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -89,18 +86,18 @@ class ChromeProcess:
         if sys.platform == "win32":
             self.process.kill()
         else:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            self._signal_group(signal.SIGKILL)
         self.process.wait(10)
         self._reap_group()
 
     def _reap_group(self) -> None:
-        if sys.platform == "win32":
-            return
+        """Kill what is left of the group (helpers outliving the main process)."""
+        if sys.platform != "win32":
+            self._signal_group(signal.SIGKILL)
+
+    def _signal_group(self, sig: int) -> None:
         try:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            os.killpg(self.process.pid, sig)
         except ProcessLookupError:
             pass
 
