@@ -12,6 +12,7 @@ import random
 import time
 from collections import deque
 
+from qfdesk.engine.timeframes import period_start
 from qfdesk.sim.assets import SimAsset
 
 PLATFORM_OFFSET = 7200.0  # the platform's clock runs this far ahead of UTC
@@ -37,11 +38,9 @@ class AssetMarket:
         self._digits = asset.precision
         self._base = asset.price
         self.price = asset.price
-        self.last_time = 0.0
         self.ticks: deque[tuple[float, float]] = deque()
         self.minutes: dict[int, list[float]] = {}  # start -> [open, close, high, low]
-        self._earliest = 0
-        start = (int(now) // MINUTE) * MINUTE - 15 * MINUTE
+        start = period_start(now, MINUTE) - 15 * MINUTE
         self.last_time = start - FILL_INTERVAL
         self.fill_until(now)
         self._earliest = min(self.minutes)
@@ -80,7 +79,7 @@ class AssetMarket:
         self.ticks.append((t, price))
         while self.ticks and self.ticks[0][0] < t - KEEP_SECONDS:
             self.ticks.popleft()
-        start = int(t // MINUTE) * MINUTE
+        start = period_start(t, MINUTE)
         bar = self.minutes.get(start)
         if bar is None:
             self.minutes[start] = [price, price, price, price]
@@ -111,7 +110,7 @@ class AssetMarket:
 
         Periods under a minute come from the kept ticks only; longer ones from 1-minute bars.
         """
-        current = int(self.last_time // period) * period
+        current = period_start(self.last_time, period)
         end = min(end, current)
         start = max(start, int(self.last_time) - MAX_BACK_SECONDS)
         start = -(-start // period) * period
@@ -141,7 +140,7 @@ class AssetMarket:
         buckets: dict[int, list[float]] = {}
         for t, p in self.ticks:
             if start <= t < end:
-                bucket = int(t // period) * period
+                bucket = period_start(t, period)
                 bar = buckets.setdefault(bucket, [p, p, p, p])
                 bar[1], bar[2], bar[3] = p, max(bar[2], p), min(bar[3], p)
         return [(b, v[0], v[1], v[2], v[3]) for b, v in sorted(buckets.items())]

@@ -16,6 +16,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from qfdesk.engine.timeframes import period_start
 from qfdesk.sim import frames
 from qfdesk.sim.assets import SimAsset, build_catalogue
 from qfdesk.sim.control import Controls
@@ -263,7 +264,7 @@ class SimState:
         self.chart_symbol = symbol
         self.chart_period = period
         # the newest complete candle ends where the kept ticks still cover the open one
-        end = int(market.last_time // period) * period
+        end = period_start(market.last_time, period)
         rows = market.candles(period, end - HISTORY_CANDLES * period, end)
         await session.emit(
             "updateHistoryNewFast",
@@ -287,7 +288,7 @@ class SimState:
         count = PAGE_CANDLES
         if isinstance(offset, (int, float)) and offset > 0:
             count = min(max(int(offset // period), 1), MAX_PAGE_CANDLES)
-        end_bucket = int(end // period) * period
+        end_bucket = period_start(end, period)
         market = self.markets[symbol]
         rows = market.candles(period, end_bucket - count * period, end_bucket)
         asset_id = self.catalogue[symbol].id
