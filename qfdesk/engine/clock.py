@@ -22,7 +22,7 @@ DEFAULT_WINDOW = 300.0
 class ClockOffset:
     """Platform time minus UTC, in seconds (about +7200 on the live platform)."""
 
-    __slots__ = ("_samples", "_window", "offset", "samples")
+    __slots__ = ("_samples", "_window", "offset")
 
     def __init__(self, window: float = DEFAULT_WINDOW) -> None:
         if not window > 0:
@@ -31,7 +31,6 @@ class ClockOffset:
         # (received, sample) with samples strictly decreasing: the front is the window's max.
         self._samples: deque[tuple[float, float]] = deque()
         self.offset: float | None = None
-        self.samples = 0
 
     def observe(self, platform_time: float, received_wall: float) -> None:
         """One tick: its platform time and the wall-clock time it was received. Samples with
@@ -49,7 +48,6 @@ class ClockOffset:
         while samples[0][0] < horizon:
             samples.popleft()
         self.offset = samples[0][1]
-        self.samples += 1
 
     def platform_now(self, wall: float | None = None) -> float | None:
         """Platform time at ``wall`` (default: now), or None before the first sample."""
