@@ -6,9 +6,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from typing import Any
+
 import numpy as np
 
 from qfdesk.engine.series import CandleSeries
+from qfdesk.ui.chart import ChartWidget
 
 T0 = 1_756_900_800  # 2025-09-03 12:00:00 on the platform clock
 TIMEFRAME = 60
@@ -28,3 +31,13 @@ def random_series(n: int, seed: int = 7, timeframe: int = TIMEFRAME) -> CandleSe
     for i in range(n):
         series.append(int(starts[i]), open_[i], high[i], low[i], close[i])
     return series
+
+
+def shown_chart(qtbot, width: int, height: int, **options: Any) -> ChartWidget:
+    """A ChartWidget (platform offset OFFSET unless given) shown at ``width`` x ``height``."""
+    widget = ChartWidget(**{"platform_offset": OFFSET, **options})
+    widget.resize(width, height)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget

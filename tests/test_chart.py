@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from chart_helpers import OFFSET, T0, TIMEFRAME, random_series
+from chart_helpers import OFFSET, T0, TIMEFRAME, random_series, shown_chart
 from PySide6 import QtCore, QtGui
 
 from qfdesk.engine.series import CandleSeries
@@ -24,12 +24,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 @pytest.fixture
 def chart(qtbot):
-    widget = ChartWidget(platform_offset=OFFSET, tz=ZoneInfo("Asia/Tokyo"))
-    widget.resize(1000, 600)
-    qtbot.addWidget(widget)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown_chart(qtbot, 1000, 600, tz=ZoneInfo("Asia/Tokyo"))
 
 
 def render(widget: ChartWidget) -> QtGui.QImage:

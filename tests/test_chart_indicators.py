@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 import talib
-from chart_helpers import OFFSET, TIMEFRAME, random_series
+from chart_helpers import TIMEFRAME, random_series, shown_chart
 
 from qfdesk.engine.indicators import batch
 from qfdesk.engine.series import CandleSeries
@@ -25,12 +25,7 @@ ALL = [
 
 
 def make_chart(qtbot) -> ChartWidget:
-    widget = ChartWidget(platform_offset=OFFSET)
-    widget.resize(1000, 700)
-    qtbot.addWidget(widget)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown_chart(qtbot, 1000, 700)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from chart_helpers import OFFSET, T0, random_series
+from chart_helpers import T0, random_series, shown_chart
 from PySide6 import QtGui
 
 from qfdesk.engine.events import Direction
@@ -16,12 +16,7 @@ pytestmark = pytest.mark.gui
 
 @pytest.fixture
 def chart(qtbot):
-    widget = ChartWidget(platform_offset=OFFSET)
-    widget.resize(900, 600)
-    qtbot.addWidget(widget)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown_chart(qtbot, 900, 600)
 
 
 def line_segments(chart: ChartWidget, result: TradeResult) -> np.ndarray:
