@@ -181,14 +181,22 @@ class SimState:
                 self.ticks_sent += 1
 
     # -- trading socket ----------------------------------------------------------------
-    async def on_trading_frame(self, session: Session, text: str) -> None:
-        frame = frames.parse_client_frame(text)
+    async def _on_handshake(self, session: Session, frame: frames.ClientFrame) -> bool:
+        """Pong and connect, answered alike on both sockets; False for any other frame."""
         if frame.kind == "pong":
             session.pong.set()
         elif frame.kind == "connect":
             session.connected = True
             await session.send_text(frames.connect_ack(session.sio_sid))
-        elif frame.kind == "disconnect":
+        else:
+            return False
+        return True
+
+    async def on_trading_frame(self, session: Session, text: str) -> None:
+        frame = frames.parse_client_frame(text)
+        if await self._on_handshake(session, frame):
+            return
+        if frame.kind == "disconnect":
             await session.close()
         elif frame.kind == "event":
             await self._on_trading_event(session, frame.event, frame.args)
@@ -327,11 +335,7 @@ class SimState:
 
     async def on_chat_frame(self, session: Session, text: str) -> None:
         frame = frames.parse_client_frame(text)
-        if frame.kind == "pong":
-            session.pong.set()
-        elif frame.kind == "connect":
-            session.connected = True
-            await session.send_text(frames.connect_ack(session.sio_sid))
+        if await self._on_handshake(session, frame) and frame.kind == "connect":
             await session.send_text(frames.text_event("auth/success"))
 
     async def control(self, action: str, params: dict[str, Any]) -> None:
