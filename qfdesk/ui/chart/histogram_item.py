@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6 import QtGui
 
 from qfdesk.ui.chart import theme
-from qfdesk.ui.chart.visible_item import Rects, Segments, ValuesItem, group_bounds
+from qfdesk.ui.chart.visible_item import Rects, Segments, ValuesItem
 
 BAR_WIDTH = 0.6
 MIN_BAR_PIXELS = 2.0
@@ -32,15 +32,8 @@ class HistogramItem(ValuesItem):
     def detailed(self, k: int, bars_per_pixel: float) -> bool:
         return BAR_WIDTH * k / max(bars_per_pixel, 1e-12) >= MIN_BAR_PIXELS
 
-    def merge(self, lo: int, hi: int, k: int) -> tuple[np.ndarray, ...]:
-        values = self._values[lo:hi]
-        if k == 1 or hi <= lo:
-            return np.arange(lo, max(lo, hi), dtype=np.float64), values, values
-        firsts, _, x = group_bounds(lo, hi, k)
-        return x, np.fmax.reduceat(values, firsts), np.fmin.reduceat(values, firsts)
-
     def fill(self, columns: tuple[np.ndarray, ...], k: int, detailed: bool) -> None:
-        x, top, bottom = columns
+        x, bottom, top = columns
         zero = np.zeros(x.shape[0])
         up = top > 0
         down = bottom < 0

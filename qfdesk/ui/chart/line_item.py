@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtGui
 
-from qfdesk.ui.chart.visible_item import ValuesItem, group_bounds
+from qfdesk.ui.chart.visible_item import ValuesItem
 
 
 class LineItem(ValuesItem):
@@ -22,13 +22,6 @@ class LineItem(ValuesItem):
         self._gapped: QtGui.QPainterPath | None = None
         self.drawn_x = np.empty(0)
         self.drawn_y = np.empty(0)
-
-    def merge(self, lo: int, hi: int, k: int) -> tuple[np.ndarray, ...]:
-        values = self._values[lo:hi]
-        if k == 1 or hi <= lo:
-            return np.arange(lo, max(lo, hi), dtype=np.float64), values, values
-        firsts, _, centres = group_bounds(lo, hi, k)
-        return centres, np.fmin.reduceat(values, firsts), np.fmax.reduceat(values, firsts)
 
     def fill(self, columns: tuple[np.ndarray, ...], k: int, detailed: bool) -> None:
         centres, low, high = columns

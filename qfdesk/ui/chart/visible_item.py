@@ -190,6 +190,14 @@ class ValuesItem(VisibleRangeItem):
     def length(self) -> int:
         return self._values.shape[0]
 
+    def merge(self, lo: int, hi: int, k: int) -> tuple[np.ndarray, ...]:
+        """x, then each group's smallest and largest value (NaNs ignored)."""
+        values = self._values[lo:hi]
+        if k == 1 or hi <= lo:
+            return np.arange(lo, max(lo, hi), dtype=np.float64), values, values
+        firsts, _, centres = group_bounds(lo, hi, k)
+        return centres, np.fmin.reduceat(values, firsts), np.fmax.reduceat(values, firsts)
+
     def set_values(self, values: np.ndarray, appended: bool = False) -> None:
         """Show ``values``; ``appended``: the same values as before plus new ones at the end
         (only those are scanned, and only the last built group is merged again)."""
