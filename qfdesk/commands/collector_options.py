@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qfdesk.engine.csv_sink import CsvSink
-from qfdesk.engine.paths import default_data_root
 from qfdesk.engine.persist_settings import add_persist_arguments, resolve_persist_settings
-from qfdesk.engine.pipeline import Pipeline, PipelineSummary
 from qfdesk.engine.timeframes import parse_timeframes, timeframe_label
+
+if TYPE_CHECKING:
+    from qfdesk.engine.pipeline import Pipeline, PipelineSummary
 
 DEFAULT_TIMEFRAMES = "1m,5m,15m,1h"
 
@@ -44,6 +45,12 @@ def add_collector_arguments(parser: argparse.ArgumentParser) -> None:
 def build_pipeline(args: argparse.Namespace) -> Pipeline:
     """The pipeline the options describe; collectors save both candles and ticks by default.
     Raises ValueError for a persistence variable that is set but not understood."""
+    # Imported here, not at the top: every ``qfdesk`` start builds the parser (numpy and the
+    # candle code cost more than the rest of it).
+    from qfdesk.engine.csv_sink import CsvSink
+    from qfdesk.engine.paths import default_data_root
+    from qfdesk.engine.pipeline import Pipeline
+
     settings = resolve_persist_settings(args, os.environ, default_save=True)
     data_root = args.data_dir if args.data_dir is not None else default_data_root()
     sink = CsvSink(data_root, settings)
