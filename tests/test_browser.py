@@ -99,6 +99,11 @@ def test_parse_address():
         parse_address("localhost")
 
 
+def test_platform_tab_explains_a_chrome_that_does_not_answer():
+    with pytest.raises(AttachError, match="does not list its tabs"):
+        PlatformTab(None, f"127.0.0.1:{free_port()}", "quick-high-low").ensure(1.0)
+
+
 def test_doctor_explains_a_bad_attach_address(capsys):
     parser = argparse.ArgumentParser()
     doctor.configure(parser)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from selenium.common.exceptions import WebDriverException
 
-from qfdesk.browser.errors import PlatformTabNotFoundError
+from qfdesk.browser.errors import AttachError, PlatformTabNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +56,17 @@ class PlatformTab:
         """Switch to the platform tab (if not there already) and wait until it has loaded.
 
         Returns the tab's target id; raises PlatformTabNotFoundError if no tab shows the
-        platform within ``timeout``.
+        platform within ``timeout``, AttachError if Chrome does not answer.
         """
         deadline = time.monotonic() + timeout
         while True:
-            tabs = platform_tabs(self.address, self.url_mark)
+            try:
+                tabs = platform_tabs(self.address, self.url_mark)
+            except (OSError, ValueError) as exc:
+                raise AttachError(
+                    f"Chrome on {self.address} does not list its tabs ({exc}). Check that Chrome "
+                    "is still open, then try again."
+                ) from exc
             if tabs:
                 handle = self._switch(tabs)
                 if handle is not None and self._loaded(deadline):
