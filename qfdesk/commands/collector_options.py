@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qfdesk.engine.decode_stats import format_counts
 from qfdesk.engine.persist_settings import add_persist_arguments, resolve_persist_settings
 from qfdesk.engine.timeframes import parse_timeframes, timeframe_label
 
@@ -58,20 +59,16 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
 
 
 def format_summary(summary: PipelineSummary, timeframes: tuple[int, ...]) -> str:
-    def counts(mapping: dict[str, int]) -> str:
-        ordered = sorted(mapping.items(), key=lambda item: (-item[1], item[0]))
-        return ", ".join(f"{name} {count}" for name, count in ordered) or "none"
-
     built = ", ".join(timeframe_label(tf) for tf in timeframes)
     offset = "unknown" if summary.clock_offset is None else f"{summary.clock_offset:+.1f} s"
     lines = [
         f"frames:           {summary.frames}",
-        f"events:           {counts(summary.events)}",
-        f"ticks per asset:  {counts(summary.ticks_by_asset)}",
+        f"events:           {format_counts(summary.events)}",
+        f"ticks per asset:  {format_counts(summary.ticks_by_asset)}",
         f"candles closed:   {summary.candles_closed} ({built})",
         f"candles written:  {summary.candles_written}",
         f"ticks written:    {summary.ticks_written}",
-        f"malformed:        {counts(summary.malformed)}",
+        f"malformed:        {format_counts(summary.malformed)}",
         f"late ticks:       {summary.late_ticks}",
         f"platform clock:   {offset} from UTC",
     ]

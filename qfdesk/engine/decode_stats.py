@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -30,13 +31,13 @@ class DecodeStats:
     def summary(self) -> str:
         """One line for a log or a terminal: frames, events and skipped input by kind."""
         parts = [f"{self.frames} frames"]
-        parts.append("events: " + _format(self.events))
-        parts.append("malformed: " + _format(self.malformed))
-        parts.append("unmodelled: " + _format(self.unmodelled))
+        parts.append("events: " + format_counts(self.events))
+        parts.append("malformed: " + format_counts(self.malformed))
+        parts.append("unmodelled: " + format_counts(self.unmodelled))
         return "; ".join(parts)
 
 
-def _format(counts: Counter[str]) -> str:
-    if not counts:
-        return "none"
-    return ", ".join(f"{name} {count}" for name, count in counts.most_common())
+def format_counts(counts: Mapping[str, int]) -> str:
+    """``"Tick 12, Balance 1"``: most first, ties by name; ``"none"`` when empty."""
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{name} {count}" for name, count in ordered) or "none"
