@@ -118,7 +118,7 @@ def _registry(args: argparse.Namespace) -> Any:
 
 
 def _series(args: argparse.Namespace, timeframe: int) -> Any:
-    from qfdesk.engine.history_loader import load_history
+    from qfdesk.engine.history_loader import load_history, same_asset
     from qfdesk.engine.timeframes import timeframe_label
 
     if not args.data.exists():
@@ -129,10 +129,10 @@ def _series(args: argparse.Namespace, timeframe: int) -> Any:
         for problem in loaded.problems[:5]:
             print(f"  {problem.file}:{problem.line}: {problem.reason}", file=sys.stderr)
     for (asset, seconds), series in loaded.series.items():
-        if seconds == timeframe and _same_asset(asset, args.asset) and len(series):
+        if seconds == timeframe and same_asset(asset, args.asset) and len(series):
             return series, len(loaded.problems)
     everything = [(a, tf) for (a, tf), s in load_history(args.data).series.items() if len(s)]
-    others = sorted(timeframe_label(tf) for a, tf in everything if _same_asset(a, args.asset))
+    others = sorted(timeframe_label(tf) for a, tf in everything if same_asset(a, args.asset))
     if others:
         hint = f"{args.asset} has {', '.join(others)} candles there"
     else:
@@ -144,12 +144,6 @@ def _series(args: argparse.Namespace, timeframe: int) -> Any:
     raise InputError(
         f"no {timeframe_label(timeframe)} candles for {args.asset} in {args.data}; {hint}"
     )
-
-
-def _same_asset(a: str, b: str) -> bool:
-    from qfdesk.engine.csv_sink import safe_asset_name
-
-    return safe_asset_name(a).casefold() == safe_asset_name(b).casefold()
 
 
 def _backtest(args: argparse.Namespace) -> dict[str, Any]:

@@ -561,10 +561,13 @@ def _write_ranks(rows: _Rows) -> np.ndarray:
     return ranks[rows.file_index]
 
 
+def same_asset(a: str, b: str) -> bool:
+    """One asset by its file-name form, case-insensitive (``EURUSD_otc`` ~ ``eurusd_OTC``)."""
+    return safe_asset_name(a).casefold() == safe_asset_name(b).casefold()
+
+
 def _asset_wanted(info: _FileInfo, asset: str | None) -> bool:
-    if asset is None or info.asset is None:
-        return True
-    return safe_asset_name(info.asset).casefold() == safe_asset_name(asset).casefold()
+    return asset is None or info.asset is None or same_asset(info.asset, asset)
 
 
 def _row_timeframes(rows: _Rows) -> np.ndarray:
