@@ -181,6 +181,16 @@ def test_trade_refused_when_page_differs_from_intent(ctx, sim):
     assert len(sim.orders()) == before
 
 
+def test_trade_refused_for_an_unreadable_expiry_still_writes_its_diagnostics(ctx, sim):
+    before = _deals_before(sim)
+    result = trade_click(ctx, "BUY", expiry="soon")
+    assert not result.ok and "not an expiry" in result.error
+    diagnostics = json.loads(next(p for p in result.artifacts if p.suffix == ".json").read_text())
+    assert diagnostics["outcome"] == {"ok": False, "error": result.error, "clicked": False}
+    assert diagnostics["checks"]["account"]["type"] == "DEMO"
+    assert len(sim.orders()) == before
+
+
 def test_late_confirmation_never_clicks_twice(ctx, sim):
     assert set_amount(ctx, 8).ok
     before = _deals_before(sim)

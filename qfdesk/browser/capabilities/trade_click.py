@@ -35,7 +35,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 
 from qfdesk.browser.capabilities.account import DEMO, account_signals, account_type
 from qfdesk.browser.capabilities.assets import normalise, resolve, same_asset, symbol_of_display
-from qfdesk.browser.capabilities.base import Context, Result, capability
+from qfdesk.browser.capabilities.base import CapabilityFailure, Context, Result, capability
 from qfdesk.browser.capabilities.page import (
     is_enabled,
     open_trade_count,
@@ -161,9 +161,9 @@ def _check_preconditions(
     asset: str | None,
     amount: float | None,
     expiry: str | int | None,
-) -> tuple[dict[str, Any], str | None, Any]:
-    """(checks, first failure or None, button element)."""
-    checks: dict[str, Any] = {}
+    checks: dict[str, Any],
+) -> tuple[str | None, Any]:
+    """(first failure or None, button element); what was read goes into ``checks``."""
     signals = account_signals(ctx)
     account = account_type(signals)
     checks["account"] = {"type": account, "signals": signals, "consent": ctx.allow_real}
@@ -173,16 +173,15 @@ def _check_preconditions(
             "real money was given; nothing was clicked. Switch to the demo account, or give "
             "explicit consent for REAL trading."
         )
-        return checks, refusal, None
+        return refusal, None
     shown_asset = read_text(ctx, "current_asset")
     checks["asset"] = {"expected": asset, "shown": shown_asset}
     if asset is not None and not same_asset(shown_asset, resolve(ctx, asset)[1]):
-        return checks, f"The page shows {shown_asset}, not {asset}; nothing was clicked.", None
+        return f"The page shows {shown_asset}, not {asset}; nothing was clicked.", None
     shown_amount = read_amount(ctx)
     checks["amount"] = {"expected": amount, "shown": shown_amount}
     if shown_amount is None or (amount is not None and abs(shown_amount - amount) > 1e-9):
         return (
-            checks,
             f"The amount field shows {shown_amount}, not {amount}; nothing clicked.",
             None,
         )
@@ -191,7 +190,6 @@ def _check_preconditions(
     checks["expiry"] = {"expected": wanted_expiry, "shown": shown_expiry}
     if wanted_expiry is not None and shown_expiry != wanted_expiry:
         return (
-            checks,
             f"The expiry shows {shown_expiry} s, not {wanted_expiry} s; nothing was clicked.",
             None,
         )
@@ -202,8 +200,8 @@ def _check_preconditions(
         "enabled": enabled,
     }
     if not enabled:
-        return checks, f"The {direction.name} button is missing or disabled; nothing clicked.", None
-    return checks, None, match.element
+        return f"The {direction.name} button is missing or disabled; nothing clicked.", None
+    return None, match.element
 
 
 def _confirm(
@@ -311,8 +309,12 @@ def trade_click(
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     log.info("trade %s: %s intent %s", attempt_id, side.name, diagnostics["intent"])
-    checks, failure, button = _check_preconditions(ctx, side, asset, amount, expiry)
+    checks: dict[str, Any] = {}
     diagnostics["checks"] = checks
+    try:
+        failure, button = _check_preconditions(ctx, side, asset, amount, expiry, checks)
+    except CapabilityFailure as exc:  # an element missing, an expiry not understood
+        failure, button = str(exc), None
     if failure is not None:
         return _refuse(ctx, attempt_id, diagnostics, failure)
     earlier = LEDGER.claim(intent_id, attempt_id) if intent_id is not None else None
