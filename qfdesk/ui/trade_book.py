@@ -125,15 +125,27 @@ class TradeBook(QtCore.QObject):
         if deal.id in self._closed:
             return
         self._deals[deal.id] = deal
-        record = self._by_deal.get(deal.id) or self._adopt(deal)
-        if record is None:
-            if self._attempt_for(deal) is None:
-                record = self._platform_record(deal)
-                self._fill(record, deal)
-                self.changed.emit(record)
-            return
-        if self._fill(record, deal):
+        record = self._record_for(deal)
+        if record is not None and self._fill(record, deal):
             self.changed.emit(record)
+
+    def _record_for(self, deal: Deal) -> TradeRecord | None:
+        """The record of ``deal``: the one joined to it, an unconfirmed attempt it turns out
+        to be (a late confirmation), or a new record of a trade placed on the page by hand.
+        None while an attempt that may be this deal still waits for its confirmation (the
+        capability's result joins them)."""
+        record = self._by_deal.get(deal.id)
+        if record is not None:
+            return record
+        attempt = self._attempt_for(deal)
+        if attempt is None:
+            return self._platform_record(deal)
+        if attempt.status is TradeStatus.CHECKING:
+            return None
+        attempt.deal_id = deal.id
+        attempt.status = TradeStatus.PENDING
+        self._by_deal[deal.id] = attempt
+        return attempt
 
     def _platform_record(self, deal: Deal) -> TradeRecord:
         """A deal no attempt of the app's accounts for (placed on the page by hand)."""
@@ -168,16 +180,6 @@ class TradeBook(QtCore.QObject):
             None,
         )
 
-    def _adopt(self, deal: Deal) -> TradeRecord | None:
-        """A late confirmation of an unconfirmed attempt: it is this deal after all."""
-        record = self._attempt_for(deal)
-        if record is None or record.status is not TradeStatus.UNCONFIRMED:
-            return None
-        record.deal_id = deal.id
-        record.status = TradeStatus.PENDING
-        self._by_deal[deal.id] = record
-        return record
-
     def _fill(self, record: TradeRecord, deal: Deal) -> bool:
         if record.open_ts == deal.open_ts and record.open_price == deal.open_price:
             return False
@@ -188,12 +190,8 @@ class TradeBook(QtCore.QObject):
 
     def _closed_deal(self, deal: Deal) -> None:
         self._closed[deal.id] = deal
-        record = self._by_deal.get(deal.id) or self._adopt(deal)
-        if record is None:
-            if self._attempt_for(deal) is not None:
-                return
-            record = self._platform_record(deal)
-        if not record.status.finished:
+        record = self._record_for(deal)
+        if record is not None and not record.status.finished:
             self._finish(record, deal)
 
     def _finish(self, record: TradeRecord, deal: Deal) -> None:
