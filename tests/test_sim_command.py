@@ -90,3 +90,22 @@ def test_the_platform_restarts_on_the_same_port() -> None:
             assert response.status == 200
     with pytest.raises(RuntimeError, match="not started"):
         SimulatedPlatform().sent_ticks()
+
+
+@pytest.mark.parametrize("rate", ["0", "-3", "nan", "inf"])
+def test_simulate_refuses_a_tick_rate_that_is_not_a_finite_positive_number(rate: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "qfdesk", "simulate", "--tick-rate", rate],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "finite number above 0" in done.stderr
+
+
+@pytest.mark.parametrize("rate", [0, float("nan"), float("inf")])
+def test_control_refuses_a_tick_rate_that_is_not_a_finite_positive_number(rate: float) -> None:
+    with SimulatedPlatform(assets=2) as sim, pytest.raises(ValueError, match="finite number"):
+        sim.control("set_tick_rate", rate=rate)

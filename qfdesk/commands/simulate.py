@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 DEFAULT_PORT = 8765
 STATUS_EVERY = 30.0
@@ -10,8 +11,8 @@ STATUS_EVERY = 30.0
 
 def _positive_rate(text: str) -> float:
     value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("the tick rate must be above 0")
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError("the tick rate must be a finite number above 0")
     return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from qfdesk.sim import frames
@@ -114,8 +115,8 @@ class Controls:
 
     async def set_tick_rate(self, rate: float | None = None) -> None:
         """Total ticks per second across streamed assets; ``None``: two per asset."""
-        if rate is not None and not float(rate) > 0:
-            raise ValueError("the tick rate must be above 0")
+        if rate is not None and not 0 < float(rate) < math.inf:
+            raise ValueError("the tick rate must be a finite number above 0")
         self._state.tick_rate = float(rate) if rate is not None else None
 
     async def pause_stream(self) -> None:
