@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_helpers import CHROMEDRIVER, CHROMIUM, needs_browser
 
 from qfdesk.sim import SimulatedPlatform
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, needs_browser]
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 BUY = "#put-call-buttons-chart-1 .action-high-low.button-call-wrap a.btn.btn-call"
 SELL = "#put-call-buttons-chart-1 .action-high-low.button-put-wrap a.btn.btn-put"
 AMOUNT = '#put-call-buttons-chart-1 input[type="text"]'
@@ -58,8 +57,6 @@ def sim() -> Iterator[SimulatedPlatform]:
 
 def new_driver() -> Any:
     """Headless Chromium with the performance log on."""
-    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
-        pytest.fail("Chromium or chromedriver is not installed: run the README's test command")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
