@@ -36,6 +36,18 @@ def parse_params(text: str) -> dict[str, str]:
     return params
 
 
+def with_fixed_stake(base: RiskLimits, stake: float, **changes: object) -> RiskLimits:
+    """``base`` trading a fixed ``stake`` (its stake bounds widened to allow it)."""
+    return dataclasses.replace(
+        base,
+        stake=stake,
+        stake_percent=None,
+        min_stake=min(base.min_stake, stake),
+        max_stake=max(base.max_stake, stake),
+        **changes,
+    )
+
+
 def _none_if_zero(value: float) -> float | None:
     return None if value <= 0 else value
 
@@ -249,13 +261,9 @@ class AutoTradeDialog(QtWidgets.QDialog):
         problems = config.problems()
         if problems:
             raise ValueError("; ".join(problems))
-        stake = self.stake.value()
-        limits = dataclasses.replace(
+        limits = with_fixed_stake(
             self.base_limits,
-            stake=stake,
-            stake_percent=None,
-            min_stake=min(self.base_limits.min_stake, stake),
-            max_stake=max(self.base_limits.max_stake, stake),
+            self.stake.value(),
             max_trades_per_hour=int(self.max_per_hour.value()) or None,
             max_open_trades=int(self.max_open.value()) or None,
             min_confidence=self.min_confidence.value(),

@@ -8,7 +8,6 @@ statistically meaningful (two-proportion z-test).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from qfdesk.engine.series import CandleSeries
 from qfdesk.engine.strategies import StrategyError, StrategyRegistry
 from qfdesk.engine.strategies.base import CALL
 from qfdesk.engine.timeframes import timeframe_label
-from qfdesk.ui.autotrade_panel import parse_params
+from qfdesk.ui.autotrade_panel import parse_params, with_fixed_stake
 from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
 
 log = logging.getLogger(__name__)
@@ -384,16 +383,7 @@ class BacktestDialog(QtWidgets.QDialog):
         if self.compare.isChecked():
             sides.append(Side(self.strategy_b.currentText(), parse_params(self.params_b.text())))
         stake = self.stake.value()
-        risk = None
-        if self.use_risk.isChecked():
-            base = self.base_limits
-            risk = dataclasses.replace(
-                base,
-                stake=stake,
-                stake_percent=None,
-                min_stake=min(base.min_stake, stake),
-                max_stake=max(base.max_stake, stake),
-            )
+        risk = with_fixed_stake(self.base_limits, stake) if self.use_risk.isChecked() else None
         return RunRequest(
             self.loaded.series[(asset, timeframe)],
             asset,
