@@ -51,12 +51,6 @@ class LayoutStore:
         except (TypeError, ValueError):
             return default
 
-    def flag(self, key: str, default: bool) -> bool:
-        value = self._get(key, default)
-        if isinstance(value, str):
-            return value.lower() in ("1", "true", "yes", "on")
-        return bool(value)
-
     def last_asset(self) -> str:
         return self.text("chart/asset")
 
