@@ -159,7 +159,7 @@ class AutoTradeController(QtCore.QObject):
             f"Balance {balance:,.2f}. " if balance is not None else ""
         ) + "The auto-trader would place trades by itself."
         if await self.consent.ask(self.window, detail):
-            self._start(setup)
+            self.start(setup)  # checked again: the dialog may have been open for a while
         else:
             self._say("Auto-trader not started: the account is REAL and consent was refused.")
 

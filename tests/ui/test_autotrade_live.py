@@ -156,3 +156,22 @@ def test_chrome_going_away_stops_it_saying_why(desk, qloop, sim):
     pause(qloop, 2 * TF)
     assert len(controller.trader.orders) == orders
     box.close()
+
+
+def test_consent_given_after_chrome_went_away_does_not_start_it(desk, qloop, sim):
+    window = desk.window
+    controller = window.autotrade
+    sim.control("account", kind="real")
+    assert wait_until(qloop, lambda: window.market.is_demo is False, 30)
+    start_live(controller, window.asset, 50)
+    assert wait_until(qloop, lambda: window.consent.dialog is not None, 10), "asks first"
+    window.bridge.source.endpoint.process.kill()  # Chrome crashes while the question is open
+    assert wait_until(qloop, lambda: not window.bridge.connected, 30)
+    answer(window.consent.dialog, yes=True)
+    assert wait_until(
+        qloop,
+        lambda: "connect to the platform's Chrome first" in window.trade_panel.message.text(),
+        5,
+    )
+    assert not controller.running and controller.switch.text() == OFF_TEXT
+    assert not [o for o in sim.orders() if not o.is_demo], "nothing placed on REAL"
