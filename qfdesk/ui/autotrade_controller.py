@@ -15,7 +15,8 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
@@ -147,9 +148,7 @@ class AutoTradeController(QtCore.QObject):
                 self._say("Auto-trader not started: connect to the platform's Chrome first.")
                 return False
             if self.market.is_demo is not True and not self.consent.granted:
-                task = asyncio.ensure_future(self._consent_then_start(setup))
-                self.tasks.add(task)
-                task.add_done_callback(self.tasks.discard)
+                self._spawn(self._consent_then_start(setup))
                 return False
         return self._start(setup)
 
@@ -287,7 +286,11 @@ class AutoTradeController(QtCore.QObject):
             trader.placed(order.intent_id, True)
             self._paper_marker(trade)
             return
-        task = asyncio.ensure_future(self._place_live(trader, order))
+        self._spawn(self._place_live(trader, order))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` as a task kept in ``tasks`` until it ends."""
+        task = asyncio.ensure_future(work)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
