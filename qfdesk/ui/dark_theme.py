@@ -81,3 +81,14 @@ def apply_dark_theme(app: QtWidgets.QApplication) -> None:
 
 def badge_style(background: str, foreground: str = "#ffffff") -> str:
     return f"background: {background}; color: {foreground};"
+
+
+def account_badge(is_demo: bool | None) -> tuple[str, str]:
+    """Text and background of the account-type badge: DEMO, REAL (red) or not known yet."""
+    if is_demo is None:
+        return "ACCOUNT ?", BORDER
+    return ("DEMO", DEMO) if is_demo else ("REAL", REAL)
+
+
+def money_text(balance: float | None, currency: str) -> str:
+    return "-" if balance is None else f"{balance:,.2f} {currency}".strip()

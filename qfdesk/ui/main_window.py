@@ -19,7 +19,7 @@ from qfdesk.ui.backtest_dialog import open_backtest
 from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
 from qfdesk.ui.connect_panel import ConnectPanel
 from qfdesk.ui.consent import RealConsent
-from qfdesk.ui.dark_theme import REAL, WARN, badge_style
+from qfdesk.ui.dark_theme import REAL, WARN, account_badge, badge_style, money_text
 from qfdesk.ui.history_worker import HistoryWorker
 from qfdesk.ui.hotkeys import Hotkeys
 from qfdesk.ui.indicators_menu import IndicatorsMenu
@@ -340,14 +340,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_account(self) -> None:
         market = self.market
         self.status.show_account(market.is_demo, market.balance, market.currency)
-        if market.is_demo is None:
-            self.account_badge.setText("ACCOUNT ?")
-            self.account_badge.setStyleSheet(badge_style("#2a2e39"))
-        else:
-            self.account_badge.setText("DEMO" if market.is_demo else "REAL")
-            self.account_badge.setStyleSheet(badge_style("#26a69a" if market.is_demo else REAL))
-        money = "-" if market.balance is None else f"{market.balance:,.2f} {market.currency}"
-        self.balance_label.setText(money.strip())
+        text, background = account_badge(market.is_demo)
+        self.account_badge.setText(text)
+        self.account_badge.setStyleSheet(badge_style(background))
+        self.balance_label.setText(money_text(market.balance, market.currency))
         self.balance_label.setStyleSheet(f"color: {REAL};" if market.is_demo is False else "")
 
     def _on_page_asset(self, symbol: str) -> None:

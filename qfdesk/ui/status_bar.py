@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
-from qfdesk.ui.dark_theme import DEMO, REAL, SELL, TEXT, WARN, badge_style
+from qfdesk.ui.dark_theme import (
+    DEMO,
+    REAL,
+    SELL,
+    TEXT,
+    WARN,
+    account_badge,
+    badge_style,
+    money_text,
+)
 from qfdesk.ui.source_state import SourceState
 
 _STATE_COLORS = {
@@ -44,14 +53,12 @@ class StatusBar(QtWidgets.QStatusBar):
         self.connection.setText(text)
 
     def show_account(self, is_demo: bool | None, balance: float | None, currency: str) -> None:
-        if is_demo is None:
-            self.account.setText("ACCOUNT ?")
-            self.account.setStyleSheet(badge_style("#2a2e39", TEXT))
-        else:
-            self.account.setText("DEMO" if is_demo else "REAL")
-            self.account.setStyleSheet(badge_style(DEMO if is_demo else REAL))
-        money = "-" if balance is None else f"{balance:,.2f} {currency}".strip()
-        self.balance.setText(f"balance {money}")
+        text, background = account_badge(is_demo)
+        self.account.setText(text)
+        self.account.setStyleSheet(
+            badge_style(background, TEXT) if is_demo is None else badge_style(background)
+        )
+        self.balance.setText(f"balance {money_text(balance, currency)}")
         self.balance.setStyleSheet(f"color: {REAL}; font-weight: bold;" if is_demo is False else "")
 
     def show_health(self, frames_per_s: float | None, clock_offset: float | None) -> None:
