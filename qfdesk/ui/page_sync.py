@@ -23,8 +23,6 @@ def _select(bridge: LiveBridge, symbol: str) -> Result:
 
 
 class PageSync(QtCore.QObject):
-    selected = QtCore.Signal(str, bool, str)  # symbol, ok, error text
-
     def __init__(self, bridge: LiveBridge, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge
@@ -58,4 +56,3 @@ class PageSync(QtCore.QObject):
                 log.info("the platform page now shows %s (%s)", symbol, result.data.get("route"))
             else:
                 log.warning("could not select %s on the platform page: %s", symbol, result.error)
-            self.selected.emit(symbol, result.ok, result.error or "")
