@@ -552,7 +552,8 @@ def _good_candle(c: Candle) -> bool:
         start_ok = abs(int(c.start)) < _TIME_LIMIT
     except (TypeError, ValueError, OverflowError):
         return False
-    return start_ok and 0.0 < l <= min(o, cl) and max(o, cl) <= h < _INF
+    # Chained comparisons, not min/max: min(1.0, nan) is 1.0, so a NaN price would pass.
+    return start_ok and 0.0 < l <= o <= h < _INF and l <= cl <= h
 
 
 @dataclass(slots=True)
