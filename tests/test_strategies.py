@@ -11,7 +11,7 @@ import talib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qfdesk.engine.events import Candle, CandleClosed, Direction
+from qfdesk.engine.events import Candle, Direction
 from qfdesk.engine.series import CandleSeries
 from qfdesk.engine.strategies import (
     Signal,
@@ -53,7 +53,7 @@ def run_live(strategy: Strategy, series: CandleSeries) -> list[tuple[int, Signal
     found = []
     for i in range(len(series)):
         closed = candle(series, i)
-        signal = runner.on_closed(CandleClosed(closed, "tick"), now=closed.start + TF)
+        signal = runner.on_candle(closed, now=closed.start + TF)
         if signal is not None:
             found.append((i, signal))
     assert not runner.stopped, runner.error

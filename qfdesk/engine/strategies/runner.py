@@ -12,7 +12,7 @@ import logging
 import math
 from collections.abc import Iterable
 
-from qfdesk.engine.events import Candle, CandleClosed, Direction
+from qfdesk.engine.events import Candle, Direction
 from qfdesk.engine.strategies.base import Signal, Strategy, Vote
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,6 @@ class StrategyRunner:
         dropped, since those trades' time has passed."""
         for candle in candles:
             self._advance(candle, None)
-
-    def on_closed(self, event: CandleClosed, now: float | None = None) -> Signal | None:
-        return self.on_candle(event.candle, now)
 
     def on_candle(self, candle: Candle, now: float | None = None) -> Signal | None:
         """Give the strategy the next closed candle; its signal, if any.
