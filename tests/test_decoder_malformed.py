@@ -327,7 +327,7 @@ def cases() -> Iterator[Any]:
             yield pytest.param(kind, bad, id=f"{kind}-{index}")
 
 
-@pytest.mark.parametrize(("kind", "bad"), cases())
+@pytest.mark.parametrize(("kind", "bad"), list(cases()))
 def test_malformed_input_is_counted_and_costs_nothing_around_it(kind: str, bad: Any) -> None:
     bad_entries = bad if isinstance(bad, list) else [bad]
     good = [*stream(GOOD_BEFORE), *bad_entries, *stream(GOOD_AFTER)]
