@@ -9,7 +9,6 @@ Chrome's whole process group is killed on exit, whatever happened.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from qfdesk.browser.attach import attach, detach
-from qfdesk.browser.chrome_launcher import ChromeEndpoint, launch_chrome
+from qfdesk.browser.chrome_launcher import ChromeEndpoint, free_port, launch_chrome
 from qfdesk.browser.event_source import DecodingFeed, EventHub
 from qfdesk.browser.settings import BrowserSettings
 from qfdesk.browser.tail import TailState, TailWorker
@@ -30,12 +29,6 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 needs_browser = pytest.mark.usefixtures("installed_browser")
 """Browser tests fail, never skip, without Chromium: a missing browser must not pass for green."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rig_settings(profile: Path, port: int, url: str = "about:blank") -> BrowserSettings:

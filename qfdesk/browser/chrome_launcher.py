@@ -47,6 +47,13 @@ def probe_debugger(host: str, port: int, timeout: float = 1.0) -> dict | None:
     return info if isinstance(info, dict) and "Browser" in info else None
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port on ``host`` that nothing listens on now (for a Chrome of our own)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
 def port_is_open(host: str, port: int, timeout: float = 0.5) -> bool:
     try:
         with socket.create_connection((host, port), timeout=timeout):

@@ -11,11 +11,11 @@ import atexit
 import logging
 import os
 import shutil
-import socket
 import sys
 import tempfile
 from pathlib import Path
 
+from qfdesk.browser.chrome_launcher import free_port
 from qfdesk.browser.settings import BrowserSettings
 from qfdesk.sim.platform import SimulatedPlatform
 
@@ -23,12 +23,6 @@ log = logging.getLogger(__name__)
 
 HEADLESS_ENV = "QF_DEMO_HEADLESS"
 DEMO_ASSETS = 8
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def want_headless(flag: bool, environ: dict[str, str] | None = None) -> bool:
