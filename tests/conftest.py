@@ -1,18 +1,15 @@
-"""Shared test fixtures: the real platform data in ../shared/fixtures (never copied here)."""
+"""Shared test fixtures: the real platform data in tests/data (see its README)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("QF_SHARED", ROOT.parent / "shared"))
-FIXTURES = SHARED / "fixtures"
-CAPTURE = FIXTURES / "po_capture_2025-09-03.perflog.jsonl"
-QUFLX_CSV = FIXTURES / "quflx_csv"
+DATA = Path(__file__).resolve().parent / "data"
+CAPTURE = DATA / "po_capture_2025-09-03.perflog.jsonl"
+QUFLX_CSV = DATA / "quflx_csv"
 
 
 @pytest.fixture(scope="session")
