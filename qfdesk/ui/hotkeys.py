@@ -1,12 +1,27 @@
-"""BUY / SELL hotkeys: window-wide shortcuts, configurable, stored in QSettings."""
+"""BUY / SELL hotkeys: window-wide shortcuts, configurable, stored in QSettings.
+
+One press, one intent: a key held down trades once, however long the platform's auto-repeat
+goes on. QShortcut matches the keys (and lets a text field that has the focus keep them);
+an application event filter sees every press and release of the window first and lets an
+activation through only when its press started a hold (see :class:`KeyHold`).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from qfdesk.ui.key_hold import KeyHold
 from qfdesk.ui.layout_store import LayoutStore
+
+log = logging.getLogger(__name__)
+
+_OVERRIDE = QtCore.QEvent.Type.ShortcutOverride  # sent for every press, before any shortcut
+_RELEASE = QtCore.QEvent.Type.KeyRelease
+_KEY_EVENTS = (_OVERRIDE, QtCore.QEvent.Type.KeyPress, _RELEASE)
+_DEACTIVATE = QtCore.QEvent.Type.WindowDeactivate
 
 DEFAULT_BUY = "Shift+W"
 DEFAULT_SELL = "Shift+S"
@@ -23,16 +38,56 @@ class Hotkeys(QtCore.QObject):
         sell: Callable[[], None],
     ) -> None:
         super().__init__(window)
+        self.window = window
         self.store = store
+        self.hold = KeyHold()
+        self._fresh_press = False
+        self._last_key_event: tuple[QtCore.QEvent.Type, int, int, bool] | None = None
         self.buy = QtGui.QShortcut(window)
         self.sell = QtGui.QShortcut(window)
-        self.buy.activated.connect(buy)
-        self.sell.activated.connect(sell)
+        self.buy.activated.connect(lambda: self._activated("BUY", buy))
+        self.sell.activated.connect(lambda: self._activated("SELL", sell))
         for shortcut in (self.buy, self.sell):
             shortcut.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
             shortcut.setAutoRepeat(False)
         self.dialog: QtWidgets.QDialog | None = None
         self.apply(store.text("hotkeys/buy", DEFAULT_BUY), store.text("hotkeys/sell", DEFAULT_SELL))
+        QtWidgets.QApplication.instance().installEventFilter(self)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        """Feeds :attr:`hold` with the window's key events; never consumes one."""
+        kind = event.type()
+        if kind in _KEY_EVENTS:
+            if isinstance(watched, QtWidgets.QWidget) and watched.window() is self.window:
+                self._key_event(kind, event)
+        elif kind == _DEACTIVATE and watched is self.window:
+            self.hold.clear()
+        return False
+
+    def _key_event(self, kind: QtCore.QEvent.Type, event: QtGui.QKeyEvent) -> None:
+        """A press reaches the filter as ShortcutOverride, then (if no shortcut took it) as
+        KeyPress: what the override found is for that press's activation only. Qt hands an
+        ignored key event on to each parent widget, and the filter sees every hand-over:
+        only the first of them counts."""
+        code = event.nativeScanCode() or event.key()
+        seen = (kind, code, event.timestamp(), event.isAutoRepeat())
+        if seen == self._last_key_event:
+            return
+        self._last_key_event = seen
+        if kind == _OVERRIDE:
+            self._fresh_press = self.hold.press(code, event.timestamp(), event.isAutoRepeat())
+            return
+        self._fresh_press = False
+        if kind == _RELEASE:
+            self.hold.release(code, event.timestamp(), event.isAutoRepeat())
+
+    def _activated(self, side: str, intent: Callable[[], None]) -> None:
+        """A shortcut matched: the press that started a hold trades, nothing else does."""
+        fresh, self._fresh_press = self._fresh_press, False
+        if fresh:
+            intent()
+        else:
+            log.debug("%s hotkey: the key is still held (auto-repeat); no new trade", side)
 
     def apply(self, buy: str, sell: str) -> None:
         self.buy.setKey(QtGui.QKeySequence(buy))
