@@ -98,6 +98,11 @@ class LiveSource:
         return self.tail.state if self.tail else TailState.DISCONNECTED
 
     @property
+    def reconnects(self) -> int:
+        """How often the tail re-attached after losing Chrome (a restarted Chrome is one)."""
+        return self.tail.reconnects if self.tail else 0
+
+    @property
     def gaps(self) -> list[Gap]:
         return self.tail.gaps if self.tail else []
 

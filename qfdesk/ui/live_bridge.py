@@ -4,8 +4,8 @@ The tail thread feeds the :class:`Pipeline`; each batch of events reaches the GU
 through ``eventsReady`` (connect it with a queued connection). A housekeeping thread closes
 candles by the wall clock and reports health. Starting (Chrome launch, attach) runs on its own
 thread; capabilities run on ``executor`` (one thread, so actions on the page never overlap)
-with their own chromedriver session. Nothing here ever blocks the GUI thread, except
-:meth:`stop` at exit.
+with their own chromedriver session, rebuilt whenever the tail re-attaches (see
+:class:`ActionSession`). Nothing here ever blocks the GUI thread, except :meth:`stop` at exit.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pathlib import Path
 
 from PySide6 import QtCore
 
-from qfdesk.browser.attach import attach, detach
+from qfdesk.browser.action_session import ActionSession
+from qfdesk.browser.attach import attach
 from qfdesk.browser.capabilities.base import Context
 from qfdesk.browser.errors import ChromeError
 from qfdesk.browser.event_source import EventHub
@@ -61,7 +62,7 @@ class LiveBridge(QtCore.QObject):
         self.source: LiveSource | None = None
         self.settings: BrowserSettings | None = None
         self.selectors: Selectors | None = None
-        self._action_driver: object | None = None
+        self._actions = ActionSession(self._attach_actions, self._reattaches)
         self._stop = threading.Event()
         self._housekeeper: threading.Thread | None = None
         self._starting = False
@@ -130,7 +131,7 @@ class LiveBridge(QtCore.QObject):
             settings,
             self.pipeline.feed,
             launch=launch,
-            on_state=lambda state: self.tailStateChanged.emit(state.value),
+            on_state=self._on_tail_state,
             decode_errors=lambda: self.pipeline.decoder.stats.malformed_total,
         )
         try:
@@ -166,6 +167,28 @@ class LiveBridge(QtCore.QObject):
         self._housekeeper.start()
         self.connectFinished.emit(True, f"Chrome {settings.address}")
 
+    def _on_tail_state(self, state: TailState) -> None:
+        """Tail thread. After a re-attach the action session is rebuilt at once (on the
+        executor, queued before any action), so the first action after a crash finds it."""
+        self.tailStateChanged.emit(state.value)
+        if state is TailState.CONNECTED and self._reattaches():
+            try:
+                self.executor.submit(self._renew_actions)
+            except RuntimeError:  # stopping: the executor takes nothing more
+                pass
+
+    def _renew_actions(self) -> None:
+        if self._stopped:  # the session was closed for good, or is about to be
+            return
+        try:
+            self._driver()
+        except ChromeError as error:
+            log.warning(
+                "Chrome re-attached, but the action session could not attach (%s); "
+                "the next action tries again",
+                error,
+            )
+
     def _housekeeping(self) -> None:
         while not self._stop.wait(HOUSEKEEPING_EVERY):
             try:
@@ -179,12 +202,15 @@ class LiveBridge(QtCore.QObject):
     # ----- actions (executor thread only) ----------------------------------------------
 
     def _driver(self) -> object:
-        if self._action_driver is None:
-            assert self.settings is not None
-            self._action_driver = attach(
-                self.settings.address, chromedriver_path=self.settings.chromedriver_path
-            )
-        return self._action_driver
+        return self._actions.driver()
+
+    def _attach_actions(self) -> object:
+        assert self.settings is not None
+        return attach(self.settings.address, chromedriver_path=self.settings.chromedriver_path)
+
+    def _reattaches(self) -> int:
+        source = self.source
+        return source.reconnects if source is not None else 0
 
     def action_context(self, *, allow_real: bool = False) -> Context:
         """The context capabilities take. Call it on ``executor`` only (it may attach)."""
@@ -226,12 +252,8 @@ class LiveBridge(QtCore.QObject):
         if self._housekeeper is not None:
             self._housekeeper.join(5)
             self._housekeeper = None
-        self.executor.submit(self._detach_actions)
+        self.executor.submit(self._actions.close)
         self.executor.shutdown(wait=True, cancel_futures=True)
         if self.source is not None:
             self.source.stop(close_chrome=close_chrome)
         self.pipeline.on_wall_clock()
-
-    def _detach_actions(self) -> None:
-        detach(self._action_driver)
-        self._action_driver = None
