@@ -27,6 +27,15 @@ DEFAULT_BUY = "Shift+W"
 DEFAULT_SELL = "Shift+S"
 
 
+def _shortcut_window(widget: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    """The window whose shortcuts a key pressed in ``widget`` can trigger: a floating dock
+    belongs to its main window, as Qt's window-shortcut context has it."""
+    top = widget.window()
+    while isinstance(top, QtWidgets.QDockWidget) and top.parentWidget() is not None:
+        top = top.parentWidget().window()
+    return top
+
+
 class Hotkeys(QtCore.QObject):
     changed = QtCore.Signal(str, str)
 
@@ -58,7 +67,7 @@ class Hotkeys(QtCore.QObject):
         """Feeds :attr:`hold` with the window's key events; never consumes one."""
         kind = event.type()
         if kind in _KEY_EVENTS:
-            if isinstance(watched, QtWidgets.QWidget) and watched.window() is self.window:
+            if isinstance(watched, QtWidgets.QWidget) and _shortcut_window(watched) is self.window:
                 self._key_event(kind, event)
         elif kind == _DEACTIVATE and watched is self.window:
             self.hold.clear()

@@ -123,3 +123,15 @@ def test_a_key_held_past_the_end_of_a_trade_makes_no_second_trade(window, qloop)
     key.press()
     assert wait_until(qloop, lambda: len(window.book.records) == 2, 5)
     key.release()
+
+
+def test_a_key_held_in_the_floating_trade_panel_trades_once(window, qloop, qtbot):
+    window.trade_dock.setFloating(True)
+    qtbot.waitExposed(window.trade_dock)
+    key = HeldKey(window.trade_panel)
+    key.press()
+    assert wait_until(qloop, lambda: window.book.records and not window.trading.busy, 5)
+    key.repeats(20)
+    pause(qloop, 0.2)
+    assert len(window.book.records) == 1
+    key.release()
