@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.gui, pytest.mark.browser, needs_browser]
 
 REPEAT_S = 0.04
 AFTER_TRADE_REPEATS = 25
+CHOSEN = "AUDCAD_otc"  # not the page's first asset
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +97,8 @@ def test_after_chrome_is_killed_and_restarted_the_first_buy_reaches_the_platform
     window, bridge = desk.window, desk.bridge
     panel = window.trade_panel
     panel.amount.setValue(4)
+    window.toolbar.assets.choose(CHOSEN)
+    assert wait_until(qloop, lambda: window.market.page_asset == CHOSEN, 20)
     before = len(sim.orders())
     window.trade(Direction.CALL)
     trade_over(window, qloop)
@@ -114,6 +117,7 @@ def test_after_chrome_is_killed_and_restarted_the_first_buy_reaches_the_platform
         assert len(placed) == 1, f"the first BUY after the re-attach: {panel.message.text()}"
         order = placed[0]
         assert order.action == "call" and order.amount == 6 and order.deal_id
+        assert order.asset == CHOSEN and window.asset == CHOSEN, "the trader's asset is kept"
         record = window.book.records[-1]
         assert record.status is not TradeStatus.REFUSED and record.deal_id == order.deal_id
     finally:
