@@ -57,6 +57,7 @@ def test_holding_the_buy_hotkey_under_x_auto_repeat_trades_once_per_press(x_disp
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     print(result)
+    assert result["window_active"], "the window never became the active X window"
     assert result["flagged"] + result["unflagged"] > 20, "X repeated the held key"
     assert result["intents"] == 2, "a 2 s hold, then one more press: two intents"
     assert result["directions"] == ["call", "call"]

@@ -86,9 +86,10 @@ class PressCounter(QtCore.QObject):
         return sum(1 for _, repeat in self.presses if repeat is flagged)
 
 
-def play(keyboard: XTestKeyboard, done: threading.Event) -> None:
+def play(keyboard: XTestKeyboard, ready: threading.Event, done: threading.Event) -> None:
     try:
-        time.sleep(1.0)
+        if not ready.wait(30):
+            return
         keyboard.key(XK_SHIFT_L, True)
         keyboard.key(XK_W, True)
         time.sleep(HOLD_S)
@@ -124,10 +125,18 @@ def main(tmp: Path) -> None:
     window.show()
     window.activateWindow()
     keyboard = XTestKeyboard()
+    ready = threading.Event()
     done = threading.Event()
-    threading.Thread(target=play, args=(keyboard, done), daemon=True).start()
+    threading.Thread(target=play, args=(keyboard, ready, done), daemon=True).start()
+
+    def tick() -> None:
+        if window.isActiveWindow() and window.windowHandle().isExposed():
+            ready.set()  # the keys go to this window from now on
+        if done.is_set():
+            loop.stop()
+
     timer = QtCore.QTimer()
-    timer.timeout.connect(lambda: loop.stop() if done.is_set() else None)
+    timer.timeout.connect(tick)
     timer.start(50)
     with loop:
         loop.run_forever()
@@ -136,6 +145,7 @@ def main(tmp: Path) -> None:
     print(
         json.dumps(
             {
+                "window_active": ready.is_set(),
                 "intents": len(records),
                 "directions": [r.direction.value for r in records],
                 "flagged": counter.count(True),
