@@ -218,7 +218,7 @@ def test_strategies_and_selectors_files_not_used_are_shown_when_the_window_opens
     qtbot.waitUntil(lambda: isinstance(prefs.dialog, QtWidgets.QMessageBox), timeout=2000)
     text = prefs.dialog.text()
     assert prefs.dialog.windowTitle() == "Files not used"
-    assert f"the strategies file {tmp_path / 'strategies.json'} has a \"files\" part" in text
+    assert f'the strategies file {tmp_path / "strategies.json"} has a "files" part' in text
     assert "only the built-in strategies are used" in text
     assert f"the selectors file {tmp_path / 'selectors.json'} is not used" in text
     assert "the built-in selectors are used" in text
