@@ -4,7 +4,7 @@ Geometry and dock state, last asset, timeframe, indicators, hotkeys and the trad
 amount and expiry. REAL-account consent is never stored (it is per session). The file is
 ``layout.ini`` in the app's config folder, beside the settings file (the folder the Paths
 dialog shows); what an older version kept in Qt's own place (``~/.config/qfdesk/`` on Linux)
-is carried over once. Tests pass their own ``QSettings`` (an INI file under tmp_path) so the
+is moved there once. Tests pass their own ``QSettings`` (an INI file under tmp_path) so the
 user's settings stay untouched. Values read back are checked: a file edited by hand or
 damaged gives the defaults, never an error.
 """
@@ -36,13 +36,31 @@ def _open(path: Path) -> QtCore.QSettings:
     first_use = not path.exists()
     settings = QtCore.QSettings(str(path), QtCore.QSettings.Format.IniFormat)
     if first_use:
-        older = QtCore.QSettings()  # the organisation and app name create_qapp sets
-        keys = older.allKeys()
-        for key in keys:
-            settings.setValue(key, older.value(key))
-        if keys:
-            log.info("layout: carried over from %s to %s", older.fileName(), path)
+        _move_older(settings)
     return settings
+
+
+def _move_older(settings: QtCore.QSettings) -> None:
+    """Move what an older version kept in Qt's own place (the organisation and app name
+    create_qapp sets) into ``settings``; the old file is removed once the new one is written."""
+    older = QtCore.QSettings()
+    keys = older.allKeys()
+    if not keys:
+        return
+    for key in keys:
+        settings.setValue(key, older.value(key))
+    settings.sync()
+    if settings.status() != QtCore.QSettings.Status.NoError:
+        log.warning("layout: could not write %s; the layout starts afresh", settings.fileName())
+        return
+    old_file = Path(older.fileName())
+    del older
+    try:
+        old_file.unlink()
+        old_file.parent.rmdir()  # only when nothing else is in it
+    except OSError:
+        pass
+    log.info("layout: moved from %s to %s", old_file, settings.fileName())
 
 
 class LayoutStore:

@@ -1,4 +1,4 @@
-"""The window's layout file: in the config folder the Paths dialog shows, carried over once
+"""The window's layout file: in the config folder the Paths dialog shows, moved there once
 from where older versions kept it, and read back without error whatever it holds."""
 
 from __future__ import annotations
@@ -77,14 +77,15 @@ def run_app_code(tmp_path: Path, step: str) -> list[str]:
     return done.stdout.split("\n")
 
 
-def test_a_layout_an_older_version_kept_in_qts_own_place_is_carried_over_once(tmp_path):
+def test_a_layout_an_older_version_kept_in_qts_own_place_is_moved_once(tmp_path):
     older_file, carried = run_app_code(tmp_path, "older")[:2]
     assert Path(older_file) == tmp_path / "qfdesk" / f"{APP_DIR}.conf"
     assert carried == "GBPUSD_otc 300"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [APP_DIR], "one config folder"
     assert (tmp_path / APP_DIR / "layout.ini").is_file()
     again = run_app_code(tmp_path, "this")[0]
     assert again == "EURUSD_otc 300", "the layout file of this version is the one used"
-    assert "EURUSD_otc" not in Path(older_file).read_text(), "the old place is not written"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [APP_DIR]
 
 
 LAYOUT_VALUES = (
