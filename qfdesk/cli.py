@@ -8,7 +8,8 @@ import sys
 from collections.abc import Sequence
 
 from qfdesk import __version__
-from qfdesk.engine.paths import logs_dir
+from qfdesk.engine.paths import config_dir, logs_dir, own_folders
+from qfdesk.engine.private import make_private
 from qfdesk.log_setup import setup_logging
 from qfdesk.ui.desktop_options import add_desktop_arguments
 
@@ -43,7 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def private_start() -> None:
+    """Before anything is written: every file and folder of this process is the user's only."""
+    make_private(own_folders(), folders_with_files=(config_dir(), logs_dir()))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    private_start()
     args = build_parser().parse_args(argv)
     # The desktop app also logs to rotating files in the logs dir; subcommands to the console.
     setup_logging(args.log_level, logs_dir() if args.command is None else None)

@@ -353,6 +353,46 @@ def test_cli_strategies_file_preset(quflx_csv_dir, tmp_path):
     assert (report["strategy"], report["expiry"], report["params"]["slow"]) == ("quick", 120, 4)
 
 
+@pytest.mark.parametrize("option", ["--stake", "--payout", "--balance"])
+@pytest.mark.parametrize("value", ["inf", "nan", "1e400", "-inf"])
+def test_cli_numbers_that_are_not_finite_are_refused_by_the_option(
+    quflx_csv_dir, capsys, option, value
+):
+    args = {
+        "--data": str(quflx_csv_dir / "realtime_stream"),
+        "--asset": "ZARUSD_otc",
+        "--strategy": "sma-cross",
+        "--payout": "92",
+        option: value,
+    }
+    with pytest.raises(SystemExit) as exited:  # --option=value: "-inf" is a value, not a flag
+        run_cli(*[f"{name}={given}" for name, given in args.items()])
+    assert exited.value.code == 2
+    assert f"argument {option}: expected a finite number, got '{value}'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "limits, message",
+    [
+        ('{"daily_loss_limit": 1e400}', "daily_loss_limit must be a finite number"),
+        ('{"max_open_trades": 1.5}', "max_open_trades must be a whole number"),
+        ('{"stake_percent": "two"}', "stake_percent must be a number, not 'two'"),
+        ('{"min_stake": NaN}', "min_stake must be a finite number"),
+    ],
+)
+def test_cli_risk_limits_of_wrong_values_are_refused_with_the_reason(
+    quflx_csv_dir, tmp_path, capsys, limits, message
+):
+    path = tmp_path / "limits.json"
+    path.write_text(limits)
+    code = run_cli(
+        "--data", str(quflx_csv_dir / "realtime_stream"), "--asset", "ZARUSD_otc",
+        "--strategy", "sma-cross", "--payout", "92", "--risk-limits", str(path),
+    )  # fmt: skip
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
@@ -363,6 +403,10 @@ def test_cli_strategies_file_preset(quflx_csv_dir, tmp_path):
         ({"--param": "fast=x"}, "fast must be a number"),
         ({"--param": "fast"}, "must look like name=value"),
         ({"--param": "speed=3"}, "unknown parameter speed"),
+        ({"--param": "fast=inf"}, "fast must be a finite number, got 'inf'"),
+        ({"--param": "fast=1e400"}, "fast must be a finite number, got '1e400'"),
+        ({"--param": "confidence=nan"}, "confidence must be a finite number, got 'nan'"),
+        ({"--param": "slow=1e12"}, "slow must be at most 1,000,000,000"),
         ({"--expiry": "90"}, "multiple of the timeframe"),
         ({"--payout": "-5"}, "payout -5% must be above 0"),
         ({"--data": "/no/such/folder"}, "does not exist"),

@@ -233,6 +233,27 @@ def test_selectors_resolve_on_the_sim_page_and_doctor(rig, sim, capsys):
 
 @pytest.mark.browser
 @needs_browser
+def test_doctor_names_a_selectors_file_it_did_not_use_and_checks_the_built_in_ones(
+    rig, sim, capsys, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    user = tmp_path / "QuantumFlux Desk" / "selectors.json"
+    user.parent.mkdir()
+    user.write_text("[1]")
+    if not platform_tabs(rig.address, "quick-high-low"):  # run alone: open the page first
+        rig.open_page(sim.url)
+        rig.wait_ready()
+    PlatformTab(rig.driver, rig.address, "quick-high-low").ensure()
+    parser = argparse.ArgumentParser()
+    doctor.configure(parser)
+    assert doctor.run(parser.parse_args(["--attach", rig.address])) == 0
+    out = capsys.readouterr().out
+    assert f"warning     the selectors file {user} is not used" in out
+    assert "all critical elements resolve" in out
+
+
+@pytest.mark.browser
+@needs_browser
 def test_live_source_launches_and_feeds_entries(tmp_path, sim):
     decoder = FrameDecoder()
     ticks: list[Tick] = []

@@ -30,6 +30,11 @@ def test_xdg_folders(tmp_path, monkeypatch):
     assert paths.logs_dir() == tmp_path / "XDG_STATE_HOME" / app / "log"
     assert paths.artifacts_dir() == tmp_path / "XDG_DATA_HOME" / app / "artifacts"
     assert selectors.user_selectors_path() == paths.config_dir() / "selectors.json"
+    assert paths.own_folders() == (
+        tmp_path / "XDG_DATA_HOME" / app,
+        tmp_path / "XDG_DATA_HOME" / app / "artifacts",
+        tmp_path / "XDG_STATE_HOME" / app,
+    ), "the folders made private at start: only the app's own, never XDG_STATE_HOME itself"
 
 
 def test_a_checkout_uses_its_own_resources_and_profile():

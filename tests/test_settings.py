@@ -199,6 +199,11 @@ def test_saving_refuses_invalid_settings_and_keeps_the_file(store):
         ("save_ticks", "yes", "true or false"),
         ("data_dir", "relative/folder", "full path"),
         ("chrome_path", "/nonexistent/chrome", "no program at"),
+        ("max_stake", "1e400", "finite"),
+        ("max_stake", 10**400, "finite"),
+        ("daily_loss_limit", float("inf"), "finite"),
+        ("chrome_path", "~no-such-user-qf/chrome", "names no home folder"),
+        ("data_dir", "~no-such-user-qf/data", "names no home folder"),
     ],
 )
 def test_bad_values_are_refused_with_a_reason(name, value, reason):

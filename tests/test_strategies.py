@@ -441,7 +441,9 @@ def test_unreadable_strategies_file_is_a_problem_not_a_crash(tmp_path):
     config = tmp_path / "strategies.json"
     config.write_text("{not json")
     problems = StrategyRegistry().load_config(config)
-    assert len(problems) == 1 and "could not be read" in problems[0]
+    assert len(problems) == 1 and "is not valid JSON" in problems[0]
+    kept = list(tmp_path.glob("strategies.unreadable-*.json"))
+    assert len(kept) == 1 and kept[0].read_text() == "{not json" and str(kept[0]) in problems[0]
     assert StrategyRegistry().load_config(tmp_path / "absent.json") == []
 
 

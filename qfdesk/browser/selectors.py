@@ -16,6 +16,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 
+from qfdesk.engine.keep_aside import keep_aside
 from qfdesk.engine.paths import config_dir, resources_dir
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,11 @@ class SelectorError(ValueError):
     pass
 
 
-def _parse_chain(name: str, raw: list) -> tuple[Selector, ...]:
+def _parse_chain(name: str, raw: object) -> tuple[Selector, ...]:
+    if not isinstance(raw, list):
+        raise SelectorError(
+            f"{name}: 'selectors' must be a list of {{'css': ...}} or {{'xpath': ...}}"
+        )
     chain = []
     for entry in raw:
         if not isinstance(entry, dict) or len(entry) != 1:
@@ -89,7 +94,11 @@ def _parse_chain(name: str, raw: list) -> tuple[Selector, ...]:
     return tuple(chain)
 
 
-def _parse(data: dict, base: dict[str, ElementSpec] | None = None) -> dict[str, ElementSpec]:
+def _parse(data: object, base: dict[str, ElementSpec] | None = None) -> dict[str, ElementSpec]:
+    """The elements of a selectors file merged over ``base``; SelectorError naming what is
+    wrong when the file is not of the selectors layout."""
+    if not isinstance(data, dict):
+        raise SelectorError(f"the file holds a {type(data).__name__}, not a JSON object")
     elements = dict(base or {})
     raw = data.get("elements")
     if not isinstance(raw, dict):
@@ -101,41 +110,80 @@ def _parse(data: dict, base: dict[str, ElementSpec] | None = None) -> dict[str, 
         chain = _parse_chain(name, spec["selectors"]) if "selectors" in spec else old and old.chain
         if not chain:
             raise SelectorError(f"{name}: no selectors")
-        elements[name] = ElementSpec(
-            name=name,
-            critical=bool(spec.get("critical", old.critical if old else False)),
-            description=str(spec.get("description", old.description if old else "")),
-            chain=chain,
-        )
+        critical = spec.get("critical", old.critical if old else False)
+        if not isinstance(critical, bool):
+            raise SelectorError(f"{name}: 'critical' must be true or false, not {critical!r}")
+        description = spec.get("description", old.description if old else "")
+        if not isinstance(description, str):
+            raise SelectorError(f"{name}: 'description' must be text, not {description!r}")
+        elements[name] = ElementSpec(name, critical, description, chain)
     return elements
 
 
-class Selectors:
-    """The element chains, with lookups that try each fallback in order."""
+def _read(path: Path) -> object:
+    """The JSON in ``path``; SelectorError saying why it cannot be read."""
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise SelectorError(f"it could not be read ({exc})") from None
+    except UnicodeDecodeError:
+        raise SelectorError("it is not text (it is not UTF-8)") from None
+    except (ValueError, RecursionError) as exc:
+        raise SelectorError(f"it is not valid JSON ({exc})") from None
 
-    def __init__(self, elements: dict[str, ElementSpec], sources: tuple[Path, ...] = ()) -> None:
+
+def _merge_user_file(
+    elements: dict[str, ElementSpec], user_path: Path
+) -> tuple[dict[str, ElementSpec], str | None]:
+    """``elements`` with the user's file merged in, or unchanged with the reason it was not."""
+    try:
+        return _parse(_read(user_path), elements), None
+    except SelectorError as exc:
+        reason = str(exc)
+    backup = keep_aside(user_path, "unreadable")
+    kept = f"a copy is kept as {backup}; " if backup is not None else ""
+    problem = (
+        f"the selectors file {user_path} is not used ({reason}); {kept}the built-in "
+        "selectors are used. Fix the file (or delete it) and connect again."
+    )
+    log.warning("%s", problem)
+    return elements, problem
+
+
+class Selectors:
+    """The element chains, with lookups that try each fallback in order.
+
+    ``problem`` says why the user's selectors file was not used (None when it was, or when
+    there is none).
+    """
+
+    def __init__(
+        self,
+        elements: dict[str, ElementSpec],
+        sources: tuple[Path, ...] = (),
+        problem: str | None = None,
+    ) -> None:
         self.elements = elements
         self.sources = sources
+        self.problem = problem
 
     @classmethod
     def load(cls, path: Path | None = None, user_path: Path | None = None) -> Selectors:
         """The built-in file merged with the user's (``user_path`` default: the config dir).
 
-        A broken user file is logged and ignored: the built-in selectors still work.
+        A user file that cannot be used is kept aside, logged and left out (see ``problem``):
+        the built-in selectors still work. A broken built-in file raises SelectorError.
         """
         path = path or resources_dir() / SELECTORS_FILE
-        elements = _parse(json.loads(path.read_text(encoding="utf-8")))
+        elements = _parse(_read(path))
         sources = [path]
+        problem = None
         user_path = user_selectors_path() if user_path is None else user_path
         if user_path.is_file():
-            try:
-                elements = _parse(json.loads(user_path.read_text(encoding="utf-8")), elements)
+            elements, problem = _merge_user_file(elements, user_path)
+            if problem is None:
                 sources.append(user_path)
-            except (ValueError, KeyError, OSError) as exc:
-                log.error(
-                    "ignoring the user selectors file %s (%s); fix or delete it", user_path, exc
-                )
-        return cls(elements, tuple(sources))
+        return cls(elements, tuple(sources), problem)
 
     def spec(self, name: str) -> ElementSpec:
         try:

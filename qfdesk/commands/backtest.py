@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,17 @@ class InputError(Exception):
     """Bad input from the person at the command line: exit code 2 with this message."""
 
 
+def finite_number(text: str) -> float:
+    """An option's number; inf, nan and numbers too large for a float (1e400) are refused."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return number
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, type=Path, help="a candle CSV or a folder tree")
     parser.add_argument("--asset", required=True, help="asset symbol, e.g. EURUSD_otc")
@@ -30,10 +42,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--param", action="append", default=[], metavar="K=V", help="strategy parameter"
     )
     parser.add_argument("--expiry", type=int, help="trade duration in seconds (default 60)")
-    parser.add_argument("--payout", type=float, required=True, help="payout in percent, e.g. 92")
-    parser.add_argument("--stake", type=float, default=1.0, help="stake per trade (default 1)")
     parser.add_argument(
-        "--balance", type=float, default=1000.0, help="start balance for drawdown %% and risk"
+        "--payout", type=finite_number, required=True, help="payout in percent, e.g. 92"
+    )
+    parser.add_argument(
+        "--stake", type=finite_number, default=1.0, help="stake per trade (default 1)"
+    )
+    parser.add_argument(
+        "--balance",
+        type=finite_number,
+        default=1000.0,
+        help="start balance for drawdown %% and risk",
     )
     parser.add_argument("--risk", action="store_true", help="pass every trade through risk")
     parser.add_argument("--risk-limits", type=Path, metavar="FILE", help=RISK_FILE_HELP)

@@ -86,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         detach(driver)
     print(f"selectors   {', '.join(str(p) for p in selectors.sources)}")
+    if selectors.problem is not None:
+        print(f"warning     {selectors.problem}")
     missing = []
     for item in report:
         tag = "critical" if item.critical else "optional"

@@ -60,6 +60,17 @@ def artifacts_dir() -> Path:
     return default_data_root() / ARTIFACTS_DIRNAME
 
 
+def own_folders() -> tuple[Path, ...]:
+    """The folders that belong to the app alone (made private at start): data, artifacts and,
+    on Linux, the state folder holding the logs. The config and logs folders are separate
+    (:func:`config_dir`, :func:`logs_dir`): their files are made private too."""
+    state = platformdirs.user_state_path(APP_NAME, APP_AUTHOR)
+    folders = [default_data_root(), artifacts_dir()]
+    if state in logs_dir().parents:
+        folders.append(state)
+    return tuple(folders)
+
+
 def default_profile_dir() -> Path:
     """The persistent Chrome profile: ``Chrome_profile/`` in a checkout, else in the data dir."""
     if is_source_checkout():

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from qfdesk.engine.events import Direction
 from qfdesk.engine.strategies.base import Signal
@@ -31,6 +31,26 @@ DAY = 86_400
 # Codes of decisions after which no trade passes until the limit's time is over: an
 # auto-trader stops itself on these.
 HALTING_CODES = frozenset({"daily_loss_limit", "losing_streak_pause", "session_target"})
+
+# RiskLimits fields that None switches off, and those that count (whole numbers).
+_OPTIONAL_LIMITS = frozenset(
+    {"stake_percent", "max_open_trades", "max_trades_per_hour", "daily_loss_limit"}
+    | {"max_consecutive_losses", "session_profit_target"}
+)
+_COUNT_LIMITS = frozenset({"max_open_trades", "max_trades_per_hour", "max_consecutive_losses"})
+
+
+def _number_problem(name: str, value: object) -> str | None:
+    """Why ``value`` cannot be limit ``name`` (a file or a caller may pass anything)."""
+    if value is None:
+        return None if name in _OPTIONAL_LIMITS else f"{name} must be a number"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{name} must be a number, not {value!r}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{name} must be a finite number, not {value!r}"
+    if name in _COUNT_LIMITS and value != int(value):
+        return f"{name} must be a whole number, not {value!r}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +72,13 @@ class RiskLimits:
     session_profit_target: float | None = None
 
     def problems(self) -> list[str]:
-        found = []
+        found = [
+            problem
+            for limit in fields(self)
+            if (problem := _number_problem(limit.name, getattr(self, limit.name))) is not None
+        ]
+        if found:
+            return found
         if self.min_stake <= 0 or self.max_stake < self.min_stake:
             found.append("stakes need 0 < min_stake <= max_stake")
         if self.stake_percent is None and not self.min_stake <= self.stake <= self.max_stake:

@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from qfdesk.engine.keep_aside import keep_aside
 from qfdesk.engine.paths import config_dir
 from qfdesk.settings.model import SCHEMA_VERSION, AppSettings, field_names
 from qfdesk.settings.validation import parse_value, problems
@@ -38,16 +37,30 @@ class SettingsError(ValueError):
         self.problems = found
 
 
+class _IllShaped(ValueError):
+    """The file's layout is not the settings layout; the message says which part is wrong."""
+
+
+def _group(data: dict[str, Any], key: str) -> dict[str, Any]:
+    group = data.get(key)
+    if group is None:
+        return {}
+    if not isinstance(group, dict):
+        raise _IllShaped(f"has a {key!r} part that is not an object ({type(group).__name__})")
+    return group
+
+
 def _from_v1(data: dict[str, Any]) -> dict[str, Any]:
     """Version 1 (the pre-release layout) grouped the keys; version 2 is flat.
 
     v1: ``{"chrome": {"url", "path", "port"}, "persistence": {"candles", "ticks",
     "candle_chunk", "tick_chunk"}, "hotkeys": {"buy", "sell"}, "risk": {...}, "theme"}``.
+    Raises :class:`_IllShaped` when a group is not an object.
     """
-    chrome = data.get("chrome") or {}
-    persistence = data.get("persistence") or {}
-    hotkeys = data.get("hotkeys") or {}
-    risk = data.get("risk") or {}
+    chrome = _group(data, "chrome")
+    persistence = _group(data, "persistence")
+    hotkeys = _group(data, "hotkeys")
+    risk = _group(data, "risk")
     moved = {
         "platform_url": chrome.get("url"),
         "chrome_path": chrome.get("path"),
@@ -86,14 +99,18 @@ class SettingsStore:
     def load(self) -> LoadResult:
         self.extra = {}
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return LoadResult(AppSettings())
         except OSError as error:
             return self._unreadable(f"could not be read ({error})")
         try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return self._unreadable("is not text (it is not UTF-8)")
+        try:
             data = json.loads(text)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             return self._unreadable(f"is not valid JSON ({error})")
         if not isinstance(data, dict):
             return self._unreadable("does not hold a settings object")
@@ -104,8 +121,11 @@ class SettingsStore:
         values = data.get("settings") if version >= 2 else data
         if not isinstance(values, dict):
             return self._unreadable("has no 'settings' object")
-        for step in range(version, SCHEMA_VERSION):
-            values = MIGRATIONS[step](values)
+        try:
+            for step in range(version, SCHEMA_VERSION):
+                values = MIGRATIONS[step](values)
+        except _IllShaped as error:
+            return self._unreadable(str(error))
         if version > SCHEMA_VERSION:
             found.append(
                 f"{self.path} was written by a newer QuantumFlux Desk (settings version "
@@ -153,14 +173,7 @@ class SettingsStore:
         return LoadResult(AppSettings(), (problem,), backup)
 
     def _backup(self, why: str) -> Path | None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = self.path.with_name(f"{self.path.stem}.{why}-{stamp}{self.path.suffix}")
-        try:
-            shutil.copy2(self.path, target)
-        except OSError as error:
-            log.error("settings: could not back up %s (%s)", self.path, error)
-            return None
-        return target
+        return keep_aside(self.path, why)
 
     def save(self, settings: AppSettings) -> Path:
         """Write ``settings`` (refused with :class:`SettingsError` if any value is invalid)."""

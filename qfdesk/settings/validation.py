@@ -53,6 +53,8 @@ def _number(value: object, what: str) -> float:
         number = float(value.strip().replace(",", ".") if isinstance(value, str) else value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise InvalidSetting(f"{what} must be a number, not {value!r}") from None
+    except OverflowError:
+        raise InvalidSetting(f"{what} must be a finite number") from None
     if not math.isfinite(number):
         raise InvalidSetting(f"{what} must be a finite number")
     return number
@@ -109,13 +111,21 @@ def check_hotkey(text: object) -> str:
     return text
 
 
+def _expand(path: str, what: str) -> Path:
+    """``path`` with ``~`` expanded; InvalidSetting when it names an unknown user's home."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        raise InvalidSetting(f"{what} {path!r} starts with ~ but names no home folder") from None
+
+
 def check_chrome_path(path: object) -> str:
     if not isinstance(path, str):
         raise InvalidSetting("the Chrome program must be a file path")
     path = path.strip()
     if not path:
         return ""
-    program = Path(path).expanduser()
+    program = _expand(path, "the Chrome program")
     if not program.is_file():
         raise InvalidSetting(
             f"no program at {program}; choose Chrome's program file or leave it empty"
@@ -131,7 +141,7 @@ def check_data_dir(path: object) -> str:
     path = path.strip()
     if not path:
         return ""
-    folder = Path(path).expanduser()
+    folder = _expand(path, "the data folder")
     if not folder.is_absolute():
         raise InvalidSetting(f"{path!r} is not a full path; give the whole path of a folder")
     if folder.exists() and not folder.is_dir():

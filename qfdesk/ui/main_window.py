@@ -230,7 +230,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for problem in problems:
             log.warning("indicator not restored: %s", problem)
         self.trade_panel.amount.setValue(self.store.number("trade/amount", 1.0))
-        self.trade_panel.set_expiry(int(self.store.number("trade/expiry", 60)))
+        self.trade_panel.set_expiry(self.store.whole("trade/expiry", 60))
         # Until this session measures it, times are labelled with the last measured offset.
         self.chart.set_platform_offset(self.store.number("clock/offset", 0.0))
         timeframe = self.store.timeframe(DEFAULT_TIMEFRAME)

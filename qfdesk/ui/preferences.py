@@ -3,7 +3,8 @@
 The window's parts take what they consume: the BUY/SELL hotkeys, the save switches' start
 state and the CSV chunk sizes, the manual risk limits, the browser settings of the connect
 panel, and the theme. The File menu gets "Settings...", the Help menu "Paths and about...".
-A settings file that had problems is reported once the window shows.
+A settings file that had problems, and a strategies or selectors file beside it that cannot
+be used, are reported once the window shows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.main_window import MainWindow
 from qfdesk.ui.paths_dialog import PathsDialog
 from qfdesk.ui.settings_dialog import SettingsDialog
+from qfdesk.ui.start_checks import config_file_problems
 from qfdesk.ui.welcome import WelcomeChoice, WelcomeDialog
 
 log = logging.getLogger(__name__)
@@ -44,11 +46,13 @@ class DeskPreferences(QtCore.QObject):
         settings: AppSettings,
         store: SettingsStore | None = None,
         load_problems: tuple[str, ...] = (),
+        file_problems: tuple[str, ...] = (),
     ) -> None:
         super().__init__()
         self.settings = settings
         self.store = store
         self.load_problems = load_problems
+        self.file_problems = file_problems
         self.window: MainWindow | None = None
         self.bridge: LiveBridge | None = None
         self.data_root: Path | None = None
@@ -56,9 +60,11 @@ class DeskPreferences(QtCore.QObject):
 
     @classmethod
     def load(cls, store: SettingsStore | None = None) -> DeskPreferences:
+        """The settings in ``store`` (default: the config dir's), and the problems of the
+        strategies and selectors files in the same folder."""
         store = store or SettingsStore()
         result = store.load()
-        return cls(result.settings, store, result.problems)
+        return cls(result.settings, store, result.problems, config_file_problems(store.path.parent))
 
     # ----- changing --------------------------------------------------------------------------
 
@@ -102,7 +108,7 @@ class DeskPreferences(QtCore.QObject):
         self._apply(self.settings)
         window.hotkeys.changed.connect(self._hotkeys_edited)
         self._menus(window)
-        if self.load_problems:
+        if self.load_problems or self.file_problems:
             QtCore.QTimer.singleShot(0, self._report_load_problems)
 
     def _apply(self, settings: AppSettings) -> None:
@@ -172,11 +178,16 @@ class DeskPreferences(QtCore.QObject):
         return dialog
 
     def _report_load_problems(self) -> None:
-        self._warn(
-            "Settings",
-            "Some settings could not be used; the defaults replace them. Check them in "
-            "File > Settings.\n\n" + "\n".join(self.load_problems),
-        )
+        parts = []
+        if self.load_problems:
+            parts.append(
+                "Some settings could not be used; the defaults replace them. Check them in "
+                "File > Settings.\n\n" + "\n".join(self.load_problems)
+            )
+        if self.file_problems:
+            parts.append("\n\n".join(self.file_problems))
+        title = "Settings" if self.load_problems else "Files not used"
+        self._warn(title, "\n\n".join(parts))
 
     def _warn(self, title: str, text: str) -> QtWidgets.QMessageBox:
         """A non-blocking warning with selectable text."""

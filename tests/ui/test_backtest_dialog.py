@@ -147,3 +147,17 @@ def test_the_main_window_menu_opens_it_on_the_data_folder(tmp_path, qloop, quflx
         dialog.close()
     finally:
         desk.close()
+
+
+def test_parameters_that_are_not_finite_numbers_are_refused_before_running(dialog):
+    dialog.strategy_a.setCurrentText("sma-cross")
+    for text, reason in [
+        ("fast=inf", "fast must be a finite number, got 'inf'"),
+        ("fast=1e400", "fast must be a finite number, got '1e400'"),
+        ("confidence=nan", "confidence must be a finite number, got 'nan'"),
+        ("slow=1e12", "slow must be at most 1,000,000,000, got '1e12'"),
+    ]:
+        dialog.params_a.setText(text)
+        dialog.run_button.click()
+        assert dialog.status.text() == f"Cannot run: sma-cross: {reason}"
+        assert not dialog.busy and not dialog.results

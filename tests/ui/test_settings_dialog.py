@@ -204,3 +204,25 @@ def test_the_menus_open_settings_and_paths(qapp, tmp_path, window):
     actions["Paths and about\u2026"].trigger()
     assert prefs.dialog.windowTitle() == "About QuantumFlux Desk" and prefs.dialog.isVisible()
     prefs.dialog.close()
+
+
+def test_strategies_and_selectors_files_not_used_are_shown_when_the_window_opens(
+    qapp, qtbot, tmp_path, window
+):
+    path = tmp_path / "settings.json"
+    SettingsStore(path).save(AppSettings())
+    (tmp_path / "strategies.json").write_text('{"files": 5}')
+    (tmp_path / "selectors.json").write_text("[1]")
+    prefs = DeskPreferences.load(SettingsStore(path))
+    prefs.attach(window, window.bridge, tmp_path / "data")
+    qtbot.waitUntil(lambda: isinstance(prefs.dialog, QtWidgets.QMessageBox), timeout=2000)
+    text = prefs.dialog.text()
+    assert prefs.dialog.windowTitle() == "Files not used"
+    assert f'the strategies file {tmp_path / "strategies.json"} has a "files" part' in text
+    assert "only the built-in strategies are used" in text
+    assert f"the selectors file {tmp_path / 'selectors.json'} is not used" in text
+    assert "the built-in selectors are used" in text
+    kept = sorted(p.name for p in tmp_path.glob("*.unreadable-*.json"))
+    assert [name.split(".")[0] for name in kept] == ["selectors", "strategies"]
+    assert all(name in text for name in kept)
+    prefs.dialog.close()

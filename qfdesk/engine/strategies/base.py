@@ -27,6 +27,10 @@ LEVEL_TOLERANCE = 1e-9
 CALL = 1
 PUT = -1
 
+# Whole-number parameters (periods, candle counts, seconds) above this are refused: no
+# strategy needs more, and larger ones overflow the queues and arrays the strategies keep.
+LARGEST_WHOLE = 1_000_000_000
+
 
 class StrategyError(ValueError):
     """A strategy cannot be made: unknown name, bad parameter, unreadable strategies file."""
@@ -98,21 +102,34 @@ class Param:
 
     def convert(self, strategy: str, name: str, value: Any) -> float:
         """The value as this parameter's kind, or StrategyError saying what is wrong."""
+        what, got = f"{strategy}: {name}", _shown(value)
+        if isinstance(value, bool):
+            raise StrategyError(f"{what} must be a number, got {got}")
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise StrategyError(f"{strategy}: {name} must be a number, got {value!r}") from None
-        if isinstance(value, bool) or math.isnan(number):
-            raise StrategyError(f"{strategy}: {name} must be a number, got {value!r}")
+            raise StrategyError(f"{what} must be a number, got {got}") from None
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise StrategyError(f"{what} must be a finite number, got {got}")
         if self.kind is int:
             if number != int(number):
-                raise StrategyError(f"{strategy}: {name} must be a whole number, got {value!r}")
+                raise StrategyError(f"{what} must be a whole number, got {got}")
+            if abs(number) > LARGEST_WHOLE:
+                raise StrategyError(f"{what} must be at most {LARGEST_WHOLE:,}, got {got}")
             number = int(number)
         if self.minimum is not None and number < self.minimum:
-            raise StrategyError(f"{strategy}: {name} must be >= {self.minimum:g}, got {value!r}")
+            raise StrategyError(f"{what} must be >= {self.minimum:g}, got {got}")
         if self.maximum is not None and number > self.maximum:
-            raise StrategyError(f"{strategy}: {name} must be <= {self.maximum:g}, got {value!r}")
+            raise StrategyError(f"{what} must be <= {self.maximum:g}, got {got}")
         return number
+
+
+def _shown(value: Any) -> str:
+    """``value`` as written in a message, cut short when it is very long."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 COMMON_PARAMS: dict[str, Param] = {

@@ -37,13 +37,13 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
-import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from qfdesk.engine.strategies.base import Strategy, StrategyError
+from qfdesk.engine.strategies.config_file import read_strategies_file
 from qfdesk.engine.strategies.confluence import Confluence
 from qfdesk.engine.strategies.crossovers import MacdCross, RsiReversal, SmaCross
 
@@ -111,27 +111,20 @@ class StrategyRegistry:
 
     def load_config(self, path: Path) -> list[str]:
         """Apply a strategies file. Returns the problems found (each entry that could not be
-        used is skipped and named); a missing file is no problem."""
+        used is skipped and named; a file that cannot be used at all is kept aside, see
+        :mod:`qfdesk.engine.strategies.config_file`); a missing file is no problem."""
         path = Path(path)
-        if not path.exists():
-            return []
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return [f"strategies file {path} could not be read: {exc}"]
-        if not isinstance(data, dict):
-            return [f"strategies file {path} must hold a JSON object"]
+        loaded = read_strategies_file(path)
+        if loaded.problem is not None:
+            return [loaded.problem]
         problems: list[str] = []
-        for entry in data.get("files", []):
+        for entry in loaded.files:
             try:
-                self.load_file(path.parent / str(entry))
+                self.load_file(path.parent / entry)
             except StrategyError as exc:
                 problems.append(str(exc))
-        strategies = data.get("strategies", {})
-        if not isinstance(strategies, dict):
-            return [*problems, f'{path}: "strategies" must be an object of name -> params']
-        for name, params in strategies.items():
-            problem = self._configure(str(name), params)
+        for name, params in loaded.strategies.items():
+            problem = self._configure(name, params)
             if problem:
                 problems.append(f"{path}: {problem}")
         for problem in problems:
@@ -152,5 +145,7 @@ class StrategyRegistry:
             self._classes[base](**params)
         except StrategyError as exc:
             return str(exc)
+        except Exception as exc:  # noqa: BLE001 - a trader's own strategy may fail in any way
+            return f"{name}: {base} could not be made: {type(exc).__name__}: {exc}"
         self._presets[name] = (base, params)
         return None

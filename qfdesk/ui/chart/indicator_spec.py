@@ -7,6 +7,7 @@ a wrong kind or a bad value raise ValueError (TypeError for a wrong type) saying
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,10 @@ class IndicatorKind:
     histogram: str | None = None  # output drawn as a histogram
     warmup_periods: int = 60  # history (in periods) a tail recompute needs to converge
 
+
+# Longer periods mean nothing on a chart (its editor offers up to 1000); a hand-edited layout
+# file may hold any number, and huge ones overflow the indicator arrays.
+LONGEST_PERIOD = 100_000
 
 KINDS: dict[str, IndicatorKind] = {
     "sma": IndicatorKind("SMA", {"period": 20}, ("sma",), overlay=True, warmup_periods=1),
@@ -109,9 +114,13 @@ def parse_spec(raw: Any, *, id_: str, color: str) -> IndicatorSpec:
         value = given.get(name, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise TypeError(f"{kind} {name} must be a number, got {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{kind} {name} must be a finite number, got {value!r}")
         if isinstance(default, int):
             if int(value) != value or value < 1:
                 raise ValueError(f"{kind} {name} must be a whole number >= 1, got {value!r}")
+            if value > LONGEST_PERIOD:
+                raise ValueError(f"{kind} {name} must be at most {LONGEST_PERIOD:,}, got {value!r}")
             value = int(value)
         elif not 0 < value < 100:
             raise ValueError(f"{kind} {name} must be between 0 and 100, got {value!r}")
