@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from qfdesk.browser.attach import attach, chromedriver_info, detach
     from qfdesk.browser.chrome_launcher import ensure_chrome
     from qfdesk.browser.errors import ChromeError
+    from qfdesk.browser.owned import sweep
     from qfdesk.browser.profile import default_profile_dir, profile_state
     from qfdesk.browser.selectors import Selectors
     from qfdesk.browser.tabs import PlatformTab
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         f"{' ' + driver_info.version if driver_info.version else ''}"
     )
     driver = None
+    sweep()
     try:
         endpoint = ensure_chrome(settings, launch=args.launch)
         started = "started by doctor" if endpoint.process else "already running"
