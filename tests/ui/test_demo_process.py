@@ -77,7 +77,9 @@ def test_demo_goes_live_and_sigterm_ends_every_child(tmp_path, short_tmp):
     assert with_marker(profile) == [], "no Chromium of the demo remains"
     assert [pid for pid in children if alive(pid)] == [], "no child of the app remains"
     assert not Path(profile).exists(), "the throw-away profile is removed"
-    assert list(short_tmp.glob("qfdesk-*")) == [], "no temporary file of ours (Chrome's log) remains"
+    assert list(short_tmp.glob("qfdesk-*")) == [], (
+        "no temporary file of ours (Chrome's log) remains"
+    )
     assert "qfdesk: closed" in log_path.read_text()
 
 
@@ -96,14 +98,18 @@ def test_a_sigkilled_demo_leaves_no_chromium_no_chromedriver_and_no_profile(tmp_
             process.kill()
             process.wait(10)
     gone = poll(
-        lambda: not with_marker(profile)
-        and not running(drivers, "chromedriver")
-        and not Path(profile).exists()
-        and not list(short_tmp.glob("qfdesk-*")),
+        lambda: (
+            not with_marker(profile)
+            and not running(drivers, "chromedriver")
+            and not Path(profile).exists()
+            and not list(short_tmp.glob("qfdesk-*"))
+        ),
         60,
     )
     assert with_marker(profile) == [], "no Chromium of the demo remains"
     assert running(drivers, "chromedriver") == [], "no chromedriver of the demo remains"
     assert not Path(profile).exists(), "the throw-away profile is removed"
-    assert list(short_tmp.glob("qfdesk-*")) == [], "no temporary file of ours (Chrome's log) remains"
+    assert list(short_tmp.glob("qfdesk-*")) == [], (
+        "no temporary file of ours (Chrome's log) remains"
+    )
     assert gone
