@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from qfdesk.browser.process_identity import identity
 from qfdesk.engine.paths import default_profile_dir
 
 __all__ = [
@@ -43,21 +44,12 @@ class ProfileState:
         return self.mode is not None and self.mode & 0o077 == 0
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def lock_owner(path: Path) -> str | None:
     """Who holds the profile (``host-pid``), or None when it is free or the lock is stale.
 
     Chrome keeps a ``SingletonLock`` symlink to ``<hostname>-<pid>`` on POSIX and an open
-    ``lockfile`` on Windows. A lock left by a crashed Chrome on this host is stale.
+    ``lockfile`` on Windows. A lock left by a crashed Chrome on this host is stale (also
+    while the crashed Chrome is a zombie nobody reaped: an init that reaps none leaves one).
     """
     if sys.platform == "win32":
         lockfile = path / "lockfile"
@@ -76,7 +68,7 @@ def lock_owner(path: Path) -> str | None:
     except OSError:
         return "unknown" if link.exists() else None
     host, _, pid_text = target.rpartition("-")
-    if host == socket.gethostname() and pid_text.isdigit() and not _pid_alive(int(pid_text)):
+    if host == socket.gethostname() and pid_text.isdigit() and identity(int(pid_text)) is None:
         log.info("profile lock %s is stale (process %s is gone)", link, pid_text)
         return None
     return target
