@@ -24,7 +24,7 @@ RUN = textwrap.dedent(
     record = RunRecord.for_this_run(Path(sys.argv[1]))
     child = subprocess.Popen(["sleep", "600"], start_new_session=True)
     record.add_process(child.pid, group=True, what="sleep")
-    folder = Path(tempfile.mkdtemp(dir=sys.argv[2]))
+    folder = Path(tempfile.mkdtemp(prefix="qfdesk-", dir=sys.argv[2]))
     (folder / "inside").write_text("x")
     record.add_path(folder)
     print(child.pid, folder, flush=True)
@@ -64,16 +64,22 @@ def test_a_dead_runs_processes_are_ended_and_its_files_removed_at_the_next_sweep
     assert list(runs.iterdir()) == [], "the record itself is removed"
 
 
-def test_a_sweep_never_ends_a_process_whose_pid_now_names_another_start(tmp_path):
+def test_a_sweep_never_ends_a_process_whose_pid_now_names_another_start_nor_removes_a_profile(
+    tmp_path,
+):
     runs = tmp_path / "runs"
+    profile = tmp_path / "Chrome_profile"
+    profile.mkdir()
     other = sleeper()
     try:
         record = RunRecord(runs / "999999999.json", 999999999, "no longer running")
         runs.mkdir()
         record.processes[other.pid] = OwnedProcess(other.pid, "an earlier start", True, "Chrome")
+        record.paths.append(str(profile))
         record.save()
         assert sweep_leftovers(runs) == []
         assert other.poll() is None, "a process that merely has a recorded pid was ended"
+        assert profile.is_dir(), "only qfdesk's temporary files are ever removed"
         assert list(runs.iterdir()) == [], "the stale record is removed"
     finally:
         other.kill()

@@ -3,13 +3,15 @@
 ``own_process`` / ``own_path`` as soon as a Chrome, a chromedriver or a temporary file exists,
 ``release_process`` / ``release_path`` once it is ended or removed. The first call writes this
 run's record (the pid file, see ``run_record``) and, on Linux, starts its ``watchdog``;
-``sweep`` at a command's start ends what earlier runs that died left behind.
+``sweep`` at a command's start ends what earlier runs that died left behind. A normal exit
+ends what is still recorded itself.
 
 Recording never stops the program: a record that cannot be written is logged and skipped.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import subprocess
@@ -19,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from qfdesk.browser import watchdog
-from qfdesk.browser.run_record import RunRecord, sweep_leftovers
+from qfdesk.browser.run_record import RunRecord, end_run, sweep_leftovers
 from qfdesk.engine.paths import runs_dir
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ def _this_run() -> RunRecord | None:
             return _record
         try:
             _record = RunRecord.for_this_run(runs_dir())
+            atexit.register(_end_this_run)
             if WATCHDOG:
                 _watchdog = watchdog.start(_record.path)
         except OSError as error:
@@ -74,6 +77,15 @@ def release_path(path: Path) -> None:
     record = _current()
     if record is not None:
         _try(record.remove_path, path)
+
+
+def _end_this_run() -> None:
+    """At a normal exit: end what is still ours (a Chrome nobody closed) and drop the record."""
+    global _record
+    record = _current()
+    if record is not None:
+        _record = None  # what is released from now on (finalizers) has no record to update
+        _try(end_run, record.path)
 
 
 def sweep() -> None:

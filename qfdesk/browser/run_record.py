@@ -22,6 +22,9 @@ from qfdesk.browser.process_identity import end_process, identity, same_process
 
 log = logging.getLogger(__name__)
 
+TEMP_PREFIX = "qfdesk-"
+"""Only files and folders named so are ever removed: a record never costs the trader's profile."""
+
 
 @dataclass(frozen=True, slots=True)
 class OwnedProcess:
@@ -114,13 +117,18 @@ def end_run(path: Path) -> list[str]:
             if end_process(owned.pid, owned.identity, group=owned.group):
                 done.append(f"{owned.what} {owned.pid}")
         for leftover in map(Path, record.paths):
-            if leftover.is_dir():
+            if not leftover.name.startswith(TEMP_PREFIX):
+                log.warning(
+                    "not removing %s: qfdesk's temporary files are %s*", leftover, TEMP_PREFIX
+                )
+            elif leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
                 done.append(str(leftover))
             elif leftover.exists():
                 leftover.unlink(missing_ok=True)
                 done.append(str(leftover))
     path.unlink(missing_ok=True)
+    path.with_suffix(".partial").unlink(missing_ok=True)
     return done
 
 
