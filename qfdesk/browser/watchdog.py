@@ -51,7 +51,8 @@ def start(record: Path) -> subprocess.Popen:
 
 def main(record_path: str) -> int:
     for name in ("SIGINT", "SIGHUP"):
-        signal.signal(getattr(signal, name), signal.SIG_IGN)
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     path = Path(record_path)
     sys.stdin.buffer.read()  # returns when the run is gone (or closed its end at exit)
     record = RunRecord.load(path)
