@@ -100,3 +100,37 @@ def test_a_live_runs_record_is_left_alone(tmp_path):
     finally:
         ours.kill()
         ours.wait(10)
+
+
+def test_the_watchdog_ends_what_its_run_left_once_the_run_is_gone(tmp_path):
+    """As a PyInstaller bundle starts it (``qfdesk --qfdesk-watchdog RECORD``); its standard
+    input already closed, as when its run was killed."""
+    runs = tmp_path / "runs"
+    run = subprocess.Popen(
+        [sys.executable, "-c", RUN, str(runs), str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    try:
+        pid_text, folder = run.stdout.readline().split()
+        run.send_signal(signal.SIGKILL)
+        run.wait(10)
+        record = runs / f"{run.pid}.json"
+        done = subprocess.run(
+            [sys.executable, "-m", "qfdesk", "--qfdesk-watchdog", str(record)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait(10)
+    assert done.returncode == 0, done.stderr
+    assert f"sleep {pid_text}" in done.stderr
+    assert poll(lambda: identity(int(pid_text)) is None, 30), "the run's process still runs"
+    assert not Path(folder).exists() and not record.exists()
