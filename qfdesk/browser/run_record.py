@@ -47,9 +47,12 @@ class RunRecord:
 
     @classmethod
     def for_this_run(cls, runs_dir: Path) -> RunRecord:
-        runs_dir.mkdir(parents=True, exist_ok=True)
+        runs_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         pid = os.getpid()
-        record = cls(runs_dir / f"{pid}.json", pid, identity(pid))
+        path = runs_dir / f"{pid}.json"
+        if path.exists():  # an earlier run that had this pid died: end what it left first
+            end_run(path)
+        record = cls(path, pid, identity(pid))
         record.save()
         return record
 
