@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import sys
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ __all__ = [
     "ensure_profile_dir",
     "lock_owner",
     "profile_state",
+    "remove_throwaway_profile",
 ]
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,21 @@ def lock_owner(path: Path) -> str | None:
         log.info("profile lock %s is stale (process %s is gone)", link, pid_text)
         return None
     return target
+
+
+CHROME_SOCKET_DIRS = ("org.chromium.Chromium.", "com.google.Chrome.")
+
+
+def remove_throwaway_profile(path: Path) -> None:
+    """Remove a temporary profile and the temp folder of Chrome's singleton socket, which the
+    profile links to and which Chrome leaves behind even when it closes normally."""
+    try:
+        socket_dir = Path(os.readlink(path / "SingletonSocket")).parent
+    except OSError:
+        socket_dir = None
+    if socket_dir is not None and socket_dir.name.startswith(CHROME_SOCKET_DIRS):
+        shutil.rmtree(socket_dir, ignore_errors=True)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def profile_state(path: Path) -> ProfileState:

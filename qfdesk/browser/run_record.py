@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qfdesk.browser.process_identity import end_process, identity, same_process
+from qfdesk.browser.profile import remove_throwaway_profile
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def end_run(path: Path) -> list[str]:
                     "not removing %s: qfdesk's temporary files are %s*", leftover, TEMP_PREFIX
                 )
             elif leftover.is_dir():
-                shutil.rmtree(leftover, ignore_errors=True)
+                remove_throwaway_profile(leftover)
                 done.append(str(leftover))
             elif leftover.exists():
                 leftover.unlink(missing_ok=True)

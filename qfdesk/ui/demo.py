@@ -11,13 +11,13 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from qfdesk.browser.chrome_launcher import free_port
 from qfdesk.browser.owned import own_path, release_path
+from qfdesk.browser.profile import remove_throwaway_profile
 from qfdesk.browser.settings import BrowserSettings
 from qfdesk.sim.platform import SimulatedPlatform
 
@@ -73,6 +73,6 @@ class DemoSession:
             self.platform = None
             log.info("demo: simulated platform stopped")
         if self.profile is not None:
-            shutil.rmtree(self.profile, ignore_errors=True)
+            remove_throwaway_profile(self.profile)
             release_path(self.profile)
             self.profile = None
