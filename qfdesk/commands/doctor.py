@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"qfdesk doctor: {error}", file=sys.stderr)
         return 2
+    sweep()  # before the profile's lock is read or a Chrome adopted
     profile = profile_state(settings.profile_dir or default_profile_dir())
     print(f"profile     {profile.path}")
     if profile.exists:
@@ -72,10 +73,11 @@ def run(args: argparse.Namespace) -> int:
         f"{' ' + driver_info.version if driver_info.version else ''}"
     )
     driver = None
-    sweep()
     try:
         endpoint = ensure_chrome(settings, launch=args.launch)
-        started = "started by doctor" if endpoint.process else "already running"
+        started = (
+            "started by doctor, closed when it ends" if endpoint.process else "already running"
+        )
         print(f"chrome      {endpoint.browser_version} on {endpoint.address} ({started})")
         driver = attach(endpoint.address, chromedriver_path=settings.chromedriver_path)
         PlatformTab(driver, endpoint.address, settings.url_mark).ensure()
