@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,3 +35,12 @@ def installed_browser() -> None:
             f"{' and '.join(missing)} not installed: the README's test command installs them "
             "(Debian packages chromium and chromium-driver)"
         )
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A fresh, short temporary folder to be a process's TMPDIR: Chromium puts its singleton
+    socket there, and a socket path longer than 107 bytes (pytest's tmp_path) aborts it."""
+    path = Path(tempfile.mkdtemp(prefix="qf"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

@@ -137,9 +137,11 @@ def test_launch_attach_and_errors(tmp_path):
         finally:
             detach(driver)
         assert probe_debugger("127.0.0.1", port) is not None, "detaching closed Chrome"
+        assert endpoint.process.stderr_path.is_file()
     finally:
         endpoint.process.kill()
     assert probe_debugger("127.0.0.1", port) is None
+    assert not endpoint.process.stderr_path.exists(), "Chrome's temporary log remains"
     with pytest.raises(AttachError, match="No Chrome answers"):
         attach(endpoint.address)
     with pytest.raises(ChromeStartError, match="--launch"):
@@ -275,6 +277,7 @@ def test_live_source_launches_and_feeds_entries(tmp_path, sim):
     finally:
         source.stop(close_chrome=True)
     assert probe_debugger("127.0.0.1", settings.port) is None
+    assert not source.endpoint.process.stderr_path.exists(), "Chrome's temporary log remains"
     assert states[0].value == "connected"
     time.sleep(0.1)
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from selenium import webdriver
 from selenium.common.exceptions import SessionNotCreatedException, WebDriverException
-from selenium.webdriver.chrome.service import Service
 
 from qfdesk.browser.chrome_launcher import probe_debugger
+from qfdesk.browser.driver_service import OwnedService
 from qfdesk.browser.errors import (
     AttachError,
     ChromedriverMismatchError,
@@ -119,7 +119,7 @@ def attach(
     options.debugger_address = address
     if performance_log:
         options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    service = Service(str(driver_info.path)) if driver_info.path else Service()
+    service = OwnedService(str(driver_info.path)) if driver_info.path else OwnedService()
     try:
         driver = webdriver.Chrome(options=options, service=service)
     except SessionNotCreatedException as exc:

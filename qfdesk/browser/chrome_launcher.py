@@ -22,6 +22,7 @@ from qfdesk.browser.errors import (
     PortInUseError,
     ProfileLockedError,
 )
+from qfdesk.browser.owned import own_path, own_process, release_path, release_process
 from qfdesk.browser.profile import default_profile_dir, ensure_profile_dir, lock_owner
 from qfdesk.browser.settings import BrowserSettings
 
@@ -64,7 +65,8 @@ def port_is_open(host: str, port: int, timeout: float = 0.5) -> bool:
 
 @dataclass
 class ChromeProcess:
-    """A Chrome this program started; ``stop`` ends its whole process group."""
+    """A Chrome this program started; ``stop`` ends its whole process group and removes
+    the temporary file its messages went to."""
 
     process: subprocess.Popen
     profile_dir: Path
@@ -98,9 +100,12 @@ class ChromeProcess:
         self._reap_group()
 
     def _reap_group(self) -> None:
-        """Kill what is left of the group (helpers outliving the main process)."""
+        """Kill what is left of the group (helpers outliving the main process), then forget
+        it: it is no longer this run's to end, and its log file goes."""
         if sys.platform != "win32":
             self._signal_group(signal.SIGKILL)
+        release_process(self.pid)
+        _remove_log(self.stderr_path)
 
     def _signal_group(self, sig: int) -> None:
         try:
@@ -170,7 +175,13 @@ def launch_chrome(settings: BrowserSettings, start_timeout: float = 20.0) -> Chr
     with tempfile.NamedTemporaryFile(
         prefix="qfdesk-chrome-", suffix=".log", delete=False
     ) as stderr_file:
-        popen = subprocess.Popen(command, stderr=stderr_file, **popen_kwargs)
+        own_path(Path(stderr_file.name))
+        try:
+            popen = subprocess.Popen(command, stderr=stderr_file, **popen_kwargs)
+        except OSError:
+            _remove_log(Path(stderr_file.name))
+            raise
+    own_process(popen.pid, group=True, what="Chrome")
     process = ChromeProcess(popen, profile, Path(stderr_file.name))
     deadline = time.monotonic() + start_timeout
     while time.monotonic() < deadline:
@@ -187,6 +198,11 @@ def launch_chrome(settings: BrowserSettings, start_timeout: float = 20.0) -> Chr
         f" (exit code {process.process.returncode}). Chrome said: {tail or 'nothing'}. "
         "Close other Chrome windows using this profile and try again."
     )
+
+
+def _remove_log(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    release_path(path)
 
 
 def _tail_text(path: Path, limit: int = 600) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from qfdesk.browser.process_identity import identity
 from qfdesk.engine.paths import default_profile_dir
 
 __all__ = [
@@ -17,6 +19,7 @@ __all__ = [
     "ensure_profile_dir",
     "lock_owner",
     "profile_state",
+    "remove_throwaway_profile",
 ]
 
 log = logging.getLogger(__name__)
@@ -43,21 +46,12 @@ class ProfileState:
         return self.mode is not None and self.mode & 0o077 == 0
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def lock_owner(path: Path) -> str | None:
     """Who holds the profile (``host-pid``), or None when it is free or the lock is stale.
 
     Chrome keeps a ``SingletonLock`` symlink to ``<hostname>-<pid>`` on POSIX and an open
-    ``lockfile`` on Windows. A lock left by a crashed Chrome on this host is stale.
+    ``lockfile`` on Windows. A lock left by a crashed Chrome on this host is stale (also
+    while the crashed Chrome is a zombie nobody reaped: an init that reaps none leaves one).
     """
     if sys.platform == "win32":
         lockfile = path / "lockfile"
@@ -76,10 +70,25 @@ def lock_owner(path: Path) -> str | None:
     except OSError:
         return "unknown" if link.exists() else None
     host, _, pid_text = target.rpartition("-")
-    if host == socket.gethostname() and pid_text.isdigit() and not _pid_alive(int(pid_text)):
+    if host == socket.gethostname() and pid_text.isdigit() and identity(int(pid_text)) is None:
         log.info("profile lock %s is stale (process %s is gone)", link, pid_text)
         return None
     return target
+
+
+CHROME_SOCKET_DIRS = ("org.chromium.Chromium.", "com.google.Chrome.")
+
+
+def remove_throwaway_profile(path: Path) -> None:
+    """Remove a temporary profile and the temp folder of Chrome's singleton socket, which the
+    profile links to and which Chrome leaves behind even when it closes normally."""
+    try:
+        socket_dir = Path(os.readlink(path / "SingletonSocket")).parent
+    except OSError:
+        socket_dir = None
+    if socket_dir is not None and socket_dir.name.startswith(CHROME_SOCKET_DIRS):
+        shutil.rmtree(socket_dir, ignore_errors=True)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def profile_state(path: Path) -> ProfileState:

@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qfdesk.commands.collector_options import (
@@ -41,6 +42,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chrome", default=None, help="path of the Chrome/Chromium binary")
     parser.add_argument("--headless", action="store_true", help="run a launched Chrome headless")
     parser.add_argument(
+        "--profile", type=Path, default=None, help="Chrome profile directory for --launch"
+    )
+    parser.add_argument(
         "--duration", type=float, default=None, metavar="S", help="stop after S seconds"
     )
     add_collector_arguments(parser)
@@ -53,13 +57,19 @@ def _browser_settings(args: argparse.Namespace) -> BrowserSettings:
     host, port = parse_address(args.attach or f"127.0.0.1:{args.port or 9222}")
     overrides = {"url": args.url} if args.url else {}
     return BrowserSettings(
-        chrome_path=args.chrome, host=host, port=port, headless=args.headless, **overrides
+        chrome_path=args.chrome,
+        host=host,
+        port=port,
+        headless=args.headless,
+        profile_dir=args.profile,
+        **overrides,
     )
 
 
 def run(args: argparse.Namespace) -> int:
     from qfdesk.browser.errors import ChromeError
     from qfdesk.browser.live import LiveSource
+    from qfdesk.browser.owned import sweep
 
     try:
         pipeline = build_pipeline(args)
@@ -67,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"qfdesk collect: {error}", file=sys.stderr)
         return 2
+    sweep()  # before looking for a Chrome: one an earlier, killed run started is not adopted
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from qfdesk.browser.attach import attach, chromedriver_info, detach
     from qfdesk.browser.chrome_launcher import ensure_chrome
     from qfdesk.browser.errors import ChromeError
+    from qfdesk.browser.owned import sweep
     from qfdesk.browser.profile import default_profile_dir, profile_state
     from qfdesk.browser.selectors import Selectors
     from qfdesk.browser.tabs import PlatformTab
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"qfdesk doctor: {error}", file=sys.stderr)
         return 2
+    sweep()  # before the profile's lock is read or a Chrome adopted
     profile = profile_state(settings.profile_dir or default_profile_dir())
     print(f"profile     {profile.path}")
     if profile.exists:
@@ -73,7 +75,9 @@ def run(args: argparse.Namespace) -> int:
     driver = None
     try:
         endpoint = ensure_chrome(settings, launch=args.launch)
-        started = "started by doctor" if endpoint.process else "already running"
+        started = (
+            "started by doctor, closed when it ends" if endpoint.process else "already running"
+        )
         print(f"chrome      {endpoint.browser_version} on {endpoint.address} ({started})")
         driver = attach(endpoint.address, chromedriver_path=settings.chromedriver_path)
         PlatformTab(driver, endpoint.address, settings.url_mark).ensure()

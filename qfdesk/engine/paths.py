@@ -55,6 +55,11 @@ def logs_dir() -> Path:
     return platformdirs.user_log_path(APP_NAME, APP_AUTHOR)
 
 
+def runs_dir() -> Path:
+    """The records of running qfdesk processes: what each started (see browser/run_record)."""
+    return platformdirs.user_state_path(APP_NAME, APP_AUTHOR) / "runs"
+
+
 def artifacts_dir() -> Path:
     """Screenshots and diagnostics files."""
     return default_data_root() / ARTIFACTS_DIRNAME

@@ -2,7 +2,8 @@
 
 The simulator runs in this process (its own thread); Chromium is a child process in its own
 process group with a throw-away profile, ended by the bridge when the window closes. A
-SIGTERM closes the window the same way (see ``desktop``); ``atexit`` is the last resort.
+SIGTERM closes the window the same way (see ``desktop``); ``atexit`` is the last resort, and
+after a SIGKILL the run's watchdog or the next start removes the profile (``owned``).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from qfdesk.browser.chrome_launcher import free_port
+from qfdesk.browser.owned import own_path, release_path
+from qfdesk.browser.profile import remove_throwaway_profile
 from qfdesk.browser.settings import BrowserSettings
 from qfdesk.sim.platform import SimulatedPlatform
 
@@ -49,6 +51,7 @@ class DemoSession:
     def start(self) -> BrowserSettings:
         self.platform = SimulatedPlatform(assets=DEMO_ASSETS, tick_rate=self.tick_rate).start()
         self.profile = Path(tempfile.mkdtemp(prefix="qfdesk-demo-profile-"))
+        own_path(self.profile)
         atexit.register(self.stop)
         log.info("demo: simulated platform at %s", self.platform.url)
         return BrowserSettings(
@@ -70,5 +73,6 @@ class DemoSession:
             self.platform = None
             log.info("demo: simulated platform stopped")
         if self.profile is not None:
-            shutil.rmtree(self.profile, ignore_errors=True)
+            remove_throwaway_profile(self.profile)
+            release_path(self.profile)
             self.profile = None

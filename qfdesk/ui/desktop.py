@@ -29,7 +29,9 @@ LIVE_MARK = "qfdesk: live"
 
 def run_desktop(args: argparse.Namespace) -> int:
     from qfdesk.browser.live import parse_address
+    from qfdesk.browser.owned import sweep
 
+    sweep()  # what an earlier run that was killed left: its Chrome, chromedrivers, profile
     self_test = SelfTestFolder() if args.self_test else None
     if self_test is not None:
         use_offscreen_qt()
