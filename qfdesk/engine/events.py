@@ -71,8 +71,10 @@ class AssetTable:
 
 @dataclass(frozen=True, slots=True)
 class Balance:
+    """``is_demo`` is None when the payload did not say (unknown, never a guess)."""
+
     balance: float
-    is_demo: bool
+    is_demo: bool | None
 
 
 @dataclass(frozen=True, slots=True)
