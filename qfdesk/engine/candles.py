@@ -287,8 +287,9 @@ class CandleBook:
                         b.ml[b.i] = p
                     b.c = p
                     b.mc[b.i] = p
-                else:
-                    self._roll_live(st, b, t, p, out)
+                else:  # st.last_time is still the tick before: -_TIME_LIMIT for the first
+                    first = st.last_time == -_TIME_LIMIT and _start_unseen(b, t)
+                    self._roll(st, b, t, p, out, "tick", first)
             st.last_time = t
             st.last_price = p
             return out
@@ -340,17 +341,6 @@ class CandleBook:
             b.write()
         return True
 
-    def _roll_live(
-        self, st: _Asset, b: _Builder, t: float, p: float, out: list[CandleClosed]
-    ) -> None:
-        """A live tick opens a candle (``st.last_time`` is still the tick before it). Its
-        start was not seen if this is the asset's first tick, after the period start, and
-        the series holds nothing reaching that start."""
-        start = period_start(t, b.tf)
-        first_tick = st.last_time == -_TIME_LIMIT
-        held_to = b.end if b.forming else b.frontier()
-        self._roll(st, b, t, p, out, "tick", first_tick and t > start and held_to < start)
-
     def _roll(
         self,
         st: _Asset,
@@ -374,25 +364,26 @@ class CandleBook:
         st.floor = max(st.floor, start)
 
     def _close(self, st: _Asset, b: _Builder, out: list[CandleClosed], by: str) -> None:
-        close_time = _close_time(st, b)
-        b.forming = False
         end = b.end
-        b.end = _NEG_INF
         if b.partial and not b.keep:
             b.series.pop_last()
             b.refresh()
             self.stats.partial_dropped += 1
         else:
-            out.append(CandleClosed(b.candle(), by, b.partial))
             if b.partial:
-                b.unseen[b.start] = (b.first, close_time)
+                out.append(CandleClosed(b.candle(), by, True))
+                b.unseen[b.start] = (b.first, _close_time(st, b))
                 self.stats.partial_live += 1
+            else:
+                out.append(CandleClosed(b.candle(), by))
             if by == "tick":
                 self.stats.closed_by_tick += 1
             elif by == "clock":
                 self.stats.closed_by_clock += 1
             else:
                 self.stats.closed_by_history += 1
+        b.forming = False
+        b.end = _NEG_INF
         st.floor = max(st.floor, end)
 
     # --- clock -----------------------------------------------------------------------------
@@ -605,6 +596,14 @@ class CandleBook:
             raise KeyError(f"timeframe {timeframe} s is not built here; built: {self.timeframes}")
         st = self._assets.get(asset)
         return None if st is None else st.by_tf[timeframe]
+
+
+def _start_unseen(b: _Builder, t: float) -> bool:
+    """For the asset's first tick, opening a candle of ``b`` at ``t``: the period's start was
+    not seen if ``t`` is after it and the series holds nothing reaching it."""
+    start = period_start(t, b.tf)
+    held_to = b.end if b.forming else b.frontier()
+    return t > start and held_to < start
 
 
 def _close_time(st: _Asset, b: _Builder) -> float:
