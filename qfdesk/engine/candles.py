@@ -2,8 +2,10 @@
 
 A candle starts at ``floor(time / period) * period`` in platform time (the platform's own
 clock, never rewritten). Each (asset, timeframe) has one :class:`CandleSeries` holding the
-closed candles and, as its last element, the forming one. Every closed candle is announced
-exactly once as a :class:`CandleClosed` event, so the writer can store it like any other.
+closed candles and, as its last element, the forming one. Every closed whole candle is
+announced exactly once as a :class:`CandleClosed` event, so the writer can store it like any
+other; a partial one (see below) is announced ``partial=True`` and, if history completes it,
+once more whole.
 
 Closing:
 - ``by="tick"``: the first tick of a later period closes the forming candle.
