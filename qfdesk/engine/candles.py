@@ -149,7 +149,6 @@ class _Builder:
         "series",
         "start",
         "tf",
-        "ticked",
         "unseen",
     )
 
@@ -164,7 +163,6 @@ class _Builder:
         self.close_time = _NEG_INF  # time of the history that gave the close (ticks: last_time)
         self.partial = False  # its period's start not covered
         self.keep = False  # a partial candle a live tick opened: announced partial, not dropped
-        self.ticked = False  # a tick opened the forming candle
         self.unseen: dict[int, tuple[float, float]] = {}  # closed partial live candles:
         # start -> (time of their first tick, time of their close), until history completes them
         self.i = -1
@@ -362,7 +360,6 @@ class CandleBook:
         b.close_time = _NEG_INF
         b.partial = partial
         b.keep = by == "tick"
-        b.ticked = True
         st.floor = max(st.floor, start)
 
     def _close(self, st: _Asset, b: _Builder, out: list[CandleClosed], by: str) -> None:
@@ -543,7 +540,6 @@ class CandleBook:
                 b.close_time = last
                 b.partial = not whole_start
                 b.keep = False
-                b.ticked = False
             frontier = b.frontier()
             st.floor = max(st.floor, frontier)
         if inserts:
