@@ -172,6 +172,7 @@ CASES: dict[str, list[Any]] = {
         binary_event(TRADING, "successupdateBalance", {"isDemo": 2, "balance": 10}),
         binary_event(TRADING, "successupdateBalance", {"isDemo": 1, "balance": "ten"}),
         binary_event(TRADING, "successupdateBalance", {"isDemo": 1, "balance": "1e999"}),
+        binary_event(TRADING, "successupdateBalance", {"isDemo": 1, "balance": -(10**400)}),
         binary_event(TRADING, "successupdateBalance", [1, 10]),
         binary_event(TRADING, "updateHistoryNewFast", {"asset": "A", "candles": []}),
         binary_event(TRADING, "updateHistoryNewFast", {"asset": "A", "period": 0}),
@@ -249,6 +250,7 @@ CASES: dict[str, list[Any]] = {
         stream([["EURGBP_otc", 1756866774.9, "Infinity"]]),
         stream([["EURGBP_otc", 1756866774.9, "0x10"]]),
         stream([["EURGBP_otc", 1756866774.9, "1_0"]]),
+        stream([["EURGBP_otc", 1756866774.9, 10**400]]),  # no float holds it
         stream(["EURGBP_otc", 1756866774.9, -0.8]),  # the flat form
         stream([["EURGBP_otc", 1756866774.9, True]]),
         stream([["EURGBP_otc", 1756866774.9, None]]),

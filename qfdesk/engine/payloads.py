@@ -25,6 +25,7 @@ import itertools
 import json
 import math
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -62,6 +63,7 @@ _MS_MIN = TIME_MIN * 1000
 _MS_MAX = TIME_MAX * 1000
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _INF = math.inf
+_FLOAT_MAX = sys.float_info.max  # a bound that also keeps huge integers (float() overflows) out
 _NUMBER = frozenset((int, float))
 _FLAG = {0: False, 1: True}
 _DIRECTION_BY_COMMAND = {0: Direction.CALL, 1: Direction.PUT}
@@ -94,7 +96,7 @@ def _finite(value: Any) -> float | None:
 
 
 def price(value: Any, kind: str = "bad_price") -> float:
-    if type(value) in _NUMBER and 0.0 < value < _INF:
+    if type(value) in _NUMBER and 0.0 < value <= _FLOAT_MAX:
         return float(value)
     result = _finite(value)
     if result is not None and result > 0.0:
@@ -117,7 +119,7 @@ def epoch(value: Any, kind: str = "bad_time") -> float:
 
 def number(value: Any, kind: str = "bad_payload") -> float:
     """Any finite number (profits may be negative, amounts zero), also as text."""
-    if type(value) in _NUMBER and -_INF < value < _INF:
+    if type(value) in _NUMBER and -_FLOAT_MAX <= value <= _FLOAT_MAX:
         return float(value)
     result = _finite(value)
     if result is not None:
@@ -252,7 +254,7 @@ def _payout(value: Any) -> float:
 
 
 def _optional_number(value: Any) -> float | None:
-    return float(value) if type(value) in _NUMBER and -_INF < value < _INF else None
+    return float(value) if type(value) in _NUMBER and -_FLOAT_MAX <= value <= _FLOAT_MAX else None
 
 
 class PayloadDecoder:
@@ -311,7 +313,7 @@ class PayloadDecoder:
                 type(t) in number_types
                 and TIME_MIN <= t < TIME_MAX
                 and type(p) in number_types
-                and 0.0 < p < _INF
+                and 0.0 < p <= _FLOAT_MAX
                 and type(asset) is str
                 and asset
             ):
