@@ -6,6 +6,7 @@ files, which are read back with the history loader.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from decoder_entries import TRADING, binary_event
@@ -166,3 +167,32 @@ def test_the_real_capture_writes_no_first_candle_its_history_does_not_cover(
         # every later 5 s period that holds a tick and has ended was written
         ended = {int(t // 5 * 5) for t in times if int(t // 5 * 5) + 5 <= times[-1]}
         assert ended - {first} <= starts, asset
+
+
+def test_after_six_restarts_every_candle_on_disk_is_exact(tmp_path: Path) -> None:
+    """The reported case: six collector restarts, each attaching mid-candle. Every written
+    candle equals the one an uninterrupted collector builds; none is built from part of its
+    period, and every period one session saw whole is written."""
+    times = [T0 + 0.37 + k * 0.5 for k in range(1440)]  # 12 minutes
+    ticks = list(zip(times, prices(times), strict=True))
+    cuts = [0, 131, 377, 502, 811, 1003, 1250, len(ticks)]  # six restarts
+    for n, (lo, hi) in enumerate(itertools.pairwise(cuts)):
+        session = ticks[lo:hi]
+        sink = CsvSink(tmp_path, PersistSettings(True, False), f"restart-{n}")
+        pipeline = Pipeline((5, 60), sink)
+        for i in range(0, len(session), 10):
+            pipeline.feed([e for t, p in session[i : i + 10] for e in live(t, p)])
+    for timeframe in (5, 60):
+        ref = reference([(T0 - 1.0, ticks[0][1]), *ticks], timeframe)
+        on_disk = written(tmp_path, timeframe)
+        for start, values in on_disk.items():
+            assert Candle(A, timeframe, start, *values) == ref[start], (timeframe, start)
+        whole = {
+            start
+            for start in ref
+            for lo, hi in itertools.pairwise(cuts)
+            if ticks[lo][0] <= start and start + timeframe + 1.0 <= ticks[hi - 1][0]
+        }
+        assert whole <= set(on_disk)
+    # each session loses at most its first (partial) and its last (still forming) 5 s candle
+    assert len(written(tmp_path, 5)) >= len(reference(ticks, 5)) - 2 * (len(cuts) - 1)
