@@ -51,8 +51,9 @@ def test_exact_ohlc_and_close_by_tick() -> None:
             tick(119.9, 1.10),
         ],
     )
+    # the first tick came after its periods' starts: those first candles are partial
     assert closed == [
-        CandleClosed(Candle(A, 5, 100, 1.00, 1.50, 0.80, 0.80), "tick"),
+        CandleClosed(Candle(A, 5, 100, 1.00, 1.50, 0.80, 0.80), "tick", partial=True),
         CandleClosed(Candle(A, 5, 105, 1.20, 1.20, 1.20, 1.20), "tick"),
     ]
     assert book.forming(A, 60) == Candle(A, 60, 60, 1.00, 1.50, 0.80, 1.10)
@@ -60,7 +61,7 @@ def test_exact_ohlc_and_close_by_tick() -> None:
     closed = book.on_tick(tick(120.0, 1.30))
     assert closed == [
         CandleClosed(Candle(A, 5, 115, 1.10, 1.10, 1.10, 1.10), "tick"),
-        CandleClosed(Candle(A, 60, 60, 1.00, 1.50, 0.80, 1.10), "tick"),
+        CandleClosed(Candle(A, 60, 60, 1.00, 1.50, 0.80, 1.10), "tick", partial=True),
     ]
     assert ohlc(book, A, 60) == [(60, 1.0, 1.5, 0.8, 1.1), (120, 1.3, 1.3, 1.3, 1.3)]
     assert book.closed_len(A, 60) == 1
@@ -92,7 +93,7 @@ def test_close_by_clock_after_grace_exactly_once() -> None:
     closed = book.on_clock(180.0 + CLOSE_GRACE)
     assert closed == [
         CandleClosed(Candle(A, 5, 175, 2.0, 2.0, 2.0, 2.0), "clock"),
-        CandleClosed(Candle(A, 60, 120, 1.0, 2.0, 1.0, 2.0), "clock"),
+        CandleClosed(Candle(A, 60, 120, 1.0, 2.0, 1.0, 2.0), "clock", partial=True),
     ]
     assert book.on_clock(300.0) == []
     assert book.forming(A, 60) is None

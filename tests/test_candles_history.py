@@ -136,8 +136,9 @@ def test_history_newer_than_live_closes_the_forming_candle() -> None:
     book.on_tick(tick(610.0, 1.0))
     rows = [(600, 0.95, 1.3, 0.9, 1.2), (660, 1.2, 1.4, 1.1, 1.3), (720, 1.3, 1.35, 1.25, 1.3)]
     closed = book.on_history_candles(history(rows))
+    # history's 10:00 candle ran to 11:00, after the live tick at 10:10: its close is newer
     assert closed == [
-        CandleClosed(Candle(A, 60, 600, 0.95, 1.3, 0.9, 1.0), "history"),
+        CandleClosed(Candle(A, 60, 600, 0.95, 1.3, 0.9, 1.2), "history"),
         CandleClosed(Candle(A, 60, *rows[1]), "history"),
     ]
     assert book.forming(A, 60) == Candle(A, 60, *rows[2])
@@ -216,14 +217,15 @@ def test_history_candles_and_ticks_together_in_either_order() -> None:
 
 def test_a_candle_already_closed_keeps_what_was_announced() -> None:
     book = CandleBook((60,))
+    book.on_tick(tick(599.0, 1.0))  # seen before 10:00, so the 10:00 candle is whole
     book.on_tick(tick(630.0, 1.0))
     closed_live = book.on_tick(tick(661.0, 1.1))
-    assert [c.candle.start for c in closed_live] == [600]
+    assert closed_live == [CandleClosed(Candle(A, 60, 600, 1.0, 1.0, 1.0, 1.0), "tick")]
     closed = book.on_history_candles(
         history([(600, 0.5, 1.5, 0.4, 1.0), (660, 1.1, 1.1, 1.1, 1.1)])
     )
     assert closed == []  # written once already: first one wins, nothing is announced twice
-    assert ohlc(book, 60)[0] == (600, 1.0, 1.0, 1.0, 1.0)
+    assert ohlc(book, 60)[1] == (600, 1.0, 1.0, 1.0, 1.0)
     assert book.stats.history_candles == 2
 
 
@@ -262,15 +264,17 @@ def test_no_history_escapes_as_an_exception(items: list[tuple]) -> None:
         else:
             ticks = tuple(tick(t, p) for t, p in item[1])
             closed += book.on_history_ticks(HistoryTicks(A, ticks))
-    keys = [(c.candle.timeframe, c.candle.start) for c in closed]
-    assert len(keys) == len(set(keys))
+    whole = [(c.candle.timeframe, c.candle.start) for c in closed if not c.partial]
+    assert len(whole) == len(set(whole))
+    partial = [(c.candle.timeframe, c.candle.start) for c in closed if c.partial]
+    assert len(partial) == len(set(partial))
     for tf in (5, 60, 300):
         s = book.series(A, tf)
         assert bool(np.all(np.diff(s.start) > 0))
         assert bool(np.all(s.start % tf == 0))
         assert bool(np.all(np.isfinite(s.close)) and np.all(s.low <= s.high))
         n = book.closed_len(A, tf)
-        announced = sorted(c.candle.start for c in closed if c.candle.timeframe == tf)
+        announced = sorted({c.candle.start for c in closed if c.candle.timeframe == tf})
         assert announced == s.start[:n].tolist()
 
 
@@ -286,3 +290,104 @@ def test_a_partly_covered_history_candle_is_dropped_by_the_clock_then_filled() -
     assert closed == [CandleClosed(Candle(A, 60, 600, 0.9, 1.2, 0.9, 1.19), "history")]
     assert book.on_tick(tick(650.0, 5.0)) == []
     assert book.stats.late_ticks == 1
+
+
+# --- the close of a period that holds live ticks and history (issue 10, section 3) ----------
+
+
+def test_history_after_a_lone_tick_gives_the_minute_its_later_close() -> None:
+    book = CandleBook((60,))
+    book.on_tick(tick(630.5, 1.05))  # attached at 10:30 into the minute
+    book.on_clock(655.0)  # the history comes at 10:55, while the minute runs
+    rows = [(540, 1.0, 1.1, 0.9, 1.0), (600, 1.0, 1.2, 0.9, 1.1)]
+    closed = book.on_history_candles(history(rows))
+    assert closed == [CandleClosed(Candle(A, 60, *rows[0]), "history")]
+    # history saw 10:00 to 10:55, the live tick only 10:30: open and close are history's
+    assert book.forming(A, 60) == Candle(A, 60, *rows[1])
+    assert book.on_clock(662.0) == [CandleClosed(Candle(A, 60, *rows[1]), "clock")]
+
+
+def test_history_after_a_lone_tick_completes_the_minute_the_clock_closed() -> None:
+    book = CandleBook((60,))
+    book.on_tick(tick(630.5, 1.05))
+    assert book.on_clock(700.0) == [
+        CandleClosed(Candle(A, 60, 600, 1.05, 1.05, 1.05, 1.05), "clock", partial=True)
+    ]
+    rows = [(540, 1.0, 1.1, 0.9, 1.0), (600, 1.0, 1.2, 0.9, 1.1)]
+    closed = book.on_history_candles(history(rows))
+    assert closed == [
+        CandleClosed(Candle(A, 60, *rows[1]), "history"),  # completed: announced whole
+        CandleClosed(Candle(A, 60, *rows[0]), "history"),
+    ]
+    assert ohlc(book, 60) == rows
+    assert book.stats.partial_live == 1 and book.stats.partial_completed == 1
+    assert book.on_history_candles(history(rows)) == []  # and only once
+
+
+def test_history_after_a_lone_tick_gives_the_hour_its_later_close() -> None:
+    book = CandleBook((60, 3600))
+    hour = 3600 * 10
+    rows = minute_rows(hour, 60)  # that hour's history, to its last minute
+    price = rows[10][4]  # one live tick, 10 min into the hour, at that minute's close
+    book.on_tick(tick(hour + 610.0, price))
+    closed = book.on_history_candles(history(rows))
+    assert book.forming(A, 3600) == Candle(A, 3600, *aggregate(rows, hour, 3600))
+    assert book.forming(A, 3600).close == rows[-1][4] != price
+    minute = [c.candle for c in closed if c.candle.start == hour + 600]
+    assert minute == [Candle(A, 60, *rows[10])]  # its own minute: history ran to its end
+    assert [c.partial for c in closed] == [False] * len(closed)
+
+
+def test_a_live_tick_newer_than_the_history_keeps_its_close() -> None:
+    book = CandleBook((60,))
+    book.on_tick(tick(630.0, 1.0))
+    book.on_tick(tick(655.0, 1.15))
+    # the history of the running minute was taken before 10:55 (the platform clock is 10:55)
+    book.on_history_candles(history([(600, 0.95, 1.2, 0.9, 1.1)]))
+    assert book.forming(A, 60) == Candle(A, 60, 600, 0.95, 1.2, 0.9, 1.15)
+    book.on_tick(tick(658.0, 1.12))
+    assert book.forming(A, 60).close == 1.12
+
+
+def test_history_ticks_that_end_after_the_live_tick_give_the_close() -> None:
+    book = CandleBook((5, 60))
+    book.on_tick(tick(612.3, 1.5))
+    ticks = [tick(598.0 + k * 0.5, 1.0 + k / 1000) for k in range(30)]  # 9:58.0 .. 10:12.5
+    book.on_history_ticks(HistoryTicks(A, tuple(ticks)))
+    # the history's last tick (10:12.5) is later than the live one (10:12.3)
+    assert book.forming(A, 5) == Candle(A, 5, 610, ticks[24].price, 1.5, ticks[24].price,
+                                        ticks[-1].price)  # fmt: skip
+    assert book.forming(A, 60).close == ticks[-1].price
+    assert book.forming(A, 60).open == ticks[4].price  # 10:00.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    tf=st.sampled_from([60, 3600]),
+    steps=st.lists(st.floats(0.05, 3.0), min_size=2, max_size=400),
+    moves=st.lists(st.integers(-5, 5), min_size=400, max_size=400),
+    pick=st.floats(0.0, 1.0),
+)
+def test_after_a_lone_live_tick_history_of_the_period_gives_its_platform_candle(
+    tf: int, steps: list[float], moves: list[int], pick: float
+) -> None:
+    """Reference: every tick of one period (from its start) through a book. History of it
+    (the reference's 1m candles) arriving after one of those ticks, seen live, gives the
+    reference candle."""
+    start = 36_000
+    times = [start] + [start + sum(steps[:k]) * tf / sum(steps) for k in range(1, len(steps))]
+    prices = [1.0 + sum(moves[: k + 1]) / 1000 + 0.5 for k in range(len(times))]
+    ticks = [tick(t, p) for t, p in zip(times, prices, strict=True)]
+    reference = CandleBook((60, tf))
+    for t in ticks:
+        reference.on_tick(t)
+    reference.on_clock(start + tf + 5)
+    minutes = ohlc(reference, 60)
+    book = CandleBook((60, tf))
+    lone = ticks[int(pick * (len(ticks) - 1))]
+    book.on_tick(lone)
+    book.on_clock(start + tf + 0.5)
+    closed = book.on_history_candles(history(minutes))
+    closed += book.on_clock(start + tf + 5)
+    expected = Candle(A, tf, start, *aggregate(minutes, start, tf)[1:])
+    assert expected in [c.candle for c in closed if not c.partial]

@@ -389,11 +389,13 @@ def test_chart_settings_are_read_from_their_json_text() -> None:
         {"chart_id": "chart-1", "settings": json.dumps(settings)},
         {"chart_id": "chart-2", "settings": "{not json"},
         {"chart_id": "chart-3", "settings": json.dumps({"symbol": "AUDCAD_otc"})},
+        {"chart_id": "chart-4", "settings": json.dumps({"symbol": "A", "demoDealAmount": 10**400})},
     ]
     events, decoder = decode(binary_event(TRADING, "updateCharts", charts))
     assert events == [
         ChartSettings("chart-1", "EURGBP_otc", 4, 10.0, 20.0),
         ChartSettings("chart-3", "AUDCAD_otc", None, None, None),
+        ChartSettings("chart-4", "A", None, None, None),  # no float holds that amount
     ]
     assert decoder.stats.malformed == Counter({"bad_chart": 1})
 

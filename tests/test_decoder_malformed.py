@@ -129,6 +129,8 @@ CASES: dict[str, list[Any]] = {
         text(TRADING, '451-[7,{"_placeholder":true,"num":0}]'),
         text(TRADING, '451-["updateStream",{"_placeholder":true,"num":0}'),
         text(TRADING, "461-12[1]"),
+        text(TRADING, '452-["updateStream",{"_placeholder":true,"num":0},{"_placeholder":true}]'),
+        text(TRADING, '452-[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]'),
     ],
     "bad_base64": [
         [header(TRADING, "updateStream"), frame(TRADING, 2, "W1si*QVVE")],
@@ -136,6 +138,14 @@ CASES: dict[str, list[Any]] = {
         [header(TRADING, "updateStream"), frame(TRADING, 2, "W1si QVVE")],
     ],
     "bad_attachment_json": [
+        [
+            text(
+                TRADING,
+                '452-["updateStream",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]',
+            ),
+            attachment(TRADING, [["EURGBP_otc", 1756866774.9, 0.8]]),
+            binary(TRADING, b"[[1"),
+        ],
         [header(TRADING, "updateStream"), binary(TRADING, b'[["EURGBP_otc",1756866774.9')],
         [header(TRADING, "updateStream"), binary(TRADING, b"\xff\xfe\x00")],
         [header(TRADING, "updateStream"), binary(TRADING, b"")],
@@ -160,14 +170,16 @@ CASES: dict[str, list[Any]] = {
         stream("EURGBP_otc"),
         binary_event(TRADING, "successupdateBalance", {"isDemo": 1}),
         binary_event(TRADING, "successupdateBalance", {"isDemo": 2, "balance": 10}),
-        binary_event(TRADING, "successupdateBalance", {"isDemo": 1, "balance": "10"}),
+        binary_event(TRADING, "successupdateBalance", {"isDemo": 1, "balance": "ten"}),
+        binary_event(TRADING, "successupdateBalance", {"isDemo": 1, "balance": "1e999"}),
+        binary_event(TRADING, "successupdateBalance", {"isDemo": 1, "balance": -(10**400)}),
         binary_event(TRADING, "successupdateBalance", [1, 10]),
         binary_event(TRADING, "updateHistoryNewFast", {"asset": "A", "candles": []}),
         binary_event(TRADING, "updateHistoryNewFast", {"asset": "A", "period": 0}),
         binary_event(TRADING, "updateHistoryNewFast", {"asset": "A", "period": 60, "candles": 5}),
         binary_event(TRADING, "loadHistoryPeriodFast", {"asset": "A", "period": 60}),
         binary_event(TRADING, "updateAssets", {"rows": []}),
-        binary_event(TRADING, "failopenOrder", {"error": "x", "amount": "5", "asset": "A"}),
+        binary_event(TRADING, "failopenOrder", {"error": "x", "amount": "5 $", "asset": "A"}),
         binary_event(TRADING, "successfavorite/change", ["A", 5]),
         binary_event(TRADING, "updateCharts", "chart-1"),
         text_event(TRADING, "auth", {"session": "s", "isDemo": "1"}, sent=True),
@@ -198,16 +210,32 @@ CASES: dict[str, list[Any]] = {
         binary_event(
             TRADING, "updateHistoryNew", {"asset": "A", "period": 60, "history": [[1756866774.9]]}
         ),
+        binary_event(
+            TRADING,
+            "updateHistoryNew",
+            {"asset": "A", "period": 60, "history": [[1756866774.9, 0.8, None, 1]]},
+        ),
+        stream(["EURGBP_otc", 1756866774.9]),
+        binary_event(
+            TRADING,
+            "loadHistoryPeriod",
+            {"asset": "A", "period": 0, "data": [{"time": 1756866774.9, "open": 0.8}]},
+        ),
     ],
     "bad_time": [
         stream([["EURGBP_otc", 946684799.9, 0.8]]),
         stream([["EURGBP_otc", 4102444800, 0.8]]),
         stream([["EURGBP_otc", 0, 0.8]]),
         stream([["EURGBP_otc", -1756866774.9, 0.8]]),
-        stream([["EURGBP_otc", 1756866774900, 0.8]]),  # milliseconds: year 57000
+        stream([["EURGBP_otc", 17568667749, 0.8]]),  # neither seconds nor milliseconds
+        stream([["EURGBP_otc", 4102444800000, 0.8]]),  # milliseconds: 2100
+        stream([["EURGBP_otc", 946684799999, 0.8]]),  # milliseconds: 1999
+        stream(["EURGBP_otc", 946684799.9, 0.8]),  # the flat form
         stream([["EURGBP_otc", float("nan"), 0.8]]),
         stream([["EURGBP_otc", float("inf"), 0.8]]),
-        stream([["EURGBP_otc", "1756866774.9", 0.8]]),
+        stream([["EURGBP_otc", "soon", 0.8]]),
+        stream([["EURGBP_otc", " 1756866774.9", 0.8]]),
+        stream([["EURGBP_otc", "NaN", 0.8]]),
         stream([["EURGBP_otc", True, 0.8]]),
         stream([["EURGBP_otc", None, 0.8]]),
     ],
@@ -217,7 +245,13 @@ CASES: dict[str, list[Any]] = {
         stream([["EURGBP_otc", 1756866774.9, -0.8]]),
         stream([["EURGBP_otc", 1756866774.9, float("nan")]]),
         stream([["EURGBP_otc", 1756866774.9, float("inf")]]),
-        stream([["EURGBP_otc", 1756866774.9, "0.8"]]),
+        stream([["EURGBP_otc", 1756866774.9, "0.8x"]]),
+        stream([["EURGBP_otc", 1756866774.9, "-0.8"]]),
+        stream([["EURGBP_otc", 1756866774.9, "Infinity"]]),
+        stream([["EURGBP_otc", 1756866774.9, "0x10"]]),
+        stream([["EURGBP_otc", 1756866774.9, "1_0"]]),
+        stream([["EURGBP_otc", 1756866774.9, 10**400]]),  # no float holds it
+        stream(["EURGBP_otc", 1756866774.9, -0.8]),  # the flat form
         stream([["EURGBP_otc", 1756866774.9, True]]),
         stream([["EURGBP_otc", 1756866774.9, None]]),
         stream([["EURGBP_otc", 1756866774.9, [0.8]]]),
@@ -252,6 +286,16 @@ CASES: dict[str, list[Any]] = {
             {"asset": "A", "period": 60, "data": [{"time": 1756866540, "open": 1}]},
         ),
         binary_event(TRADING, "loadHistoryPeriodFast", {"asset": "A", "period": 60, "data": [7]}),
+        binary_event(
+            TRADING,
+            "updateHistoryNewFast",
+            {"asset": "A", "period": 60, "candles": [[1756866540, 0.9, 0.8, 0.95, 0.7, 1, 2]]},
+        ),
+        binary_event(
+            TRADING,
+            "updateHistoryNewFast",
+            {"asset": "A", "period": 60, "candles": [[1756866540, "0.9", "0.8", "0.95", "x"]]},
+        ),
     ],
     "duplicate_candle": [
         binary_event(

@@ -202,9 +202,16 @@ PRICES = st.floats(min_value=1e-9, max_value=1e9, allow_nan=False, allow_infinit
 
 @st.composite
 def good_events(draw: st.DrawFn) -> tuple[list[Tick], list[dict[str, Any]]]:
-    """One updateStream event: its ticks and its frames (two-frame or one-frame form)."""
+    """One updateStream event: its ticks and its frames (two-frame or one-frame form), in
+    any of the shapes clients document (times in ms, prices as text, one flat triple)."""
     triples = draw(st.lists(st.tuples(ASSETS, TICK_TIMES, PRICES), min_size=1, max_size=3))
-    payload = [list(triple) for triple in triples]
+    in_ms, as_text = draw(st.booleans()), draw(st.booleans())
+    payload: list[Any] = [
+        [asset, round(t * 1000) if in_ms else t, repr(p) if as_text else p]
+        for asset, t, p in triples
+    ]
+    if len(payload) == 1 and draw(st.booleans()):
+        payload = payload[0]
     ticks = [Tick(asset, float(t), float(p)) for asset, t, p in triples]
     if draw(st.booleans()):
         return ticks, [header(TRADING, "updateStream"), attachment(TRADING, payload)]

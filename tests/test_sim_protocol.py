@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from collections.abc import Iterator
@@ -11,6 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from qfdesk.engine.events import Tick
+from qfdesk.engine.pipeline import Pipeline
 from qfdesk.sim import SimulatedPlatform
 
 AUTH = '42["auth",{"session":"test-token","isDemo":1,"uid":1,"platform":2}]'
@@ -289,3 +292,44 @@ def test_order_lifecycle(
     assert seen["balance"] == {"isDemo": 1, "balance": balance}
     (record,) = sim.orders()
     assert record.status == "closed" and record.outcome == outcome and record.profit == profit
+
+
+def _as_logged(kind: str, data: str | bytes, socket_id: str) -> dict[str, Any]:
+    """A received frame as chromedriver's performance log holds it."""
+    binary = kind == "binary"
+    params = {
+        "requestId": socket_id,
+        "timestamp": 1.0,
+        "response": {
+            "opcode": 2 if binary else 1,
+            "mask": False,
+            "payloadData": base64.b64encode(data).decode() if binary else data,
+        },
+    }
+    message = {"message": {"method": "Network.webSocketFrameReceived", "params": params}}
+    return {"level": "INFO", "message": json.dumps(message), "timestamp": time.time() * 1000}
+
+
+def test_the_flat_triple_stream_decodes_end_to_end(sim: SimulatedPlatform) -> None:
+    sim.control("set_tick_rate", rate=40)
+    sim.control("stream_shape", shape="flat")
+
+    async def scenario() -> list[tuple[str, str | bytes]]:
+        async with aiohttp.ClientSession() as http:
+            client = await connect(http, sim.socket_url)
+            flat = 0
+            while flat < 30:
+                event, payload = await client.next_event()
+                flat += event == "updateStream" and isinstance(payload[0], str)
+            return client.frames
+
+    received = run(scenario())
+    pipeline = Pipeline((5, 60))
+    events = pipeline.feed([_as_logged(kind, data, "7.1") for kind, data in received])
+    ticks = [(e.asset, e.time, e.price) for e in events if type(e) is Tick]
+    sent = {(t.asset, t.time, t.price) for t in sim.sent_ticks()}
+    assert len(ticks) >= 30 and set(ticks) <= sent
+    assert pipeline.decoder.stats.malformed == {}
+    assert {asset for asset, _, _ in ticks} <= set(pipeline.book.assets())
+    with pytest.raises(ValueError, match="shape"):
+        sim.control("stream_shape", shape="nested")

@@ -2,8 +2,10 @@
 
 A candle starts at ``floor(time / period) * period`` in platform time (the platform's own
 clock, never rewritten). Each (asset, timeframe) has one :class:`CandleSeries` holding the
-closed candles and, as its last element, the forming one. Every closed candle is announced
-exactly once as a :class:`CandleClosed` event, so the writer can store it like any other.
+closed candles and, as its last element, the forming one. Every closed whole candle is
+announced exactly once as a :class:`CandleClosed` event, so the writer can store it like any
+other; a partial one (see below) is announced ``partial=True`` and, if history completes it,
+once more whole.
 
 Closing:
 - ``by="tick"``: the first tick of a later period closes the forming candle.
@@ -33,8 +35,9 @@ History (``HistoryCandles`` at the platform's period, usually 60 s, and ``Histor
   it has already been written).
 - History for the period forming now is merged into the forming candle: the earlier open
   wins (history usually saw the period from its start, live ticks from the moment the app
-  attached), high/low are widened, and the live close stays (live ticks are newer). A forming
-  candle that holds no tick takes history's close.
+  attached), high/low are widened, and the close comes from whichever source saw the later
+  time (a tie goes to the live tick). History's time for a period is its last tick, or for
+  candles the end of its last base candle, capped at "now" (the platform's running candle).
 - History newer than what the series holds extends it (a live forming candle it passes is
   closed ``by="history"``). A period that has ended is closed with what history holds of it
   (nothing else will come); the newest one stays forming while its period has not ended (it
@@ -49,9 +52,15 @@ History (``HistoryCandles`` at the platform's period, usually 60 s, and ``Histor
 "Now" for history is the latest platform time the book knows: the latest ``on_clock`` time,
 tick time or history time.
 
-Known limit: a candle closed (and announced) from live ticks before history for its period
-arrives keeps its live values, e.g. the first, partly seen live candle of an asset whose
-history comes only after that candle closed. Every candle is announced once, so a written
+Partial live candles: the candle a live tick opens is *partial* when its period's start was
+not seen: the asset's first tick (after attaching, a restart) lands after the period start
+and nothing the series holds reaches that start. It is built and drawn like any other and
+announced with ``partial=True`` (not to be stored); history that covers it (from its start to
+its first live tick) completes it: while forming it simply becomes whole, once closed it is
+merged by the rules above and announced again ``by="history"``, whole.
+
+Known limit: a whole candle closed (and announced) from live ticks before history for its
+period arrives keeps its live values. Every whole candle is announced once, so a written
 candle is never contradicted.
 
 Not thread-safe: one book per thread (the GUI keeps its own).
@@ -104,6 +113,10 @@ class CandleStats:
     """History ticks newer than every live tick, applied like live ticks."""
     partial_dropped: int = 0
     """History-built candles left out because history did not cover their whole period."""
+    partial_live: int = 0
+    """Live candles announced partial (their period's start was not seen)."""
+    partial_completed: int = 0
+    """Closed partial live candles that history completed (announced again, whole)."""
     closed_by_tick: int = 0
     closed_by_clock: int = 0
     closed_by_history: int = 0
@@ -119,11 +132,13 @@ class _Builder:
     __slots__ = (
         "c",
         "cap",
+        "close_time",
         "end",
         "first",
         "forming",
         "h",
         "i",
+        "keep",
         "l",
         "mc",
         "mh",
@@ -134,7 +149,7 @@ class _Builder:
         "series",
         "start",
         "tf",
-        "ticked",
+        "unseen",
     )
 
     def __init__(self, asset: str, tf: int) -> None:
@@ -145,8 +160,11 @@ class _Builder:
         self.end = _NEG_INF  # the forming candle's end; -inf when none forms
         self.o = self.h = self.l = self.c = 0.0
         self.first = 0.0  # time of the data that gave the open
-        self.partial = False  # history-built and its period's start not covered
-        self.ticked = False  # a tick opened the forming candle
+        self.close_time = _NEG_INF  # time of the history that gave the close (ticks: last_time)
+        self.partial = False  # its period's start not covered
+        self.keep = False  # a partial candle a live tick opened: announced partial, not dropped
+        self.unseen: dict[int, tuple[float, float]] = {}  # closed partial live candles:
+        # start -> (time of their first tick, time of their close), until history completes them
         self.i = -1
         self.cap = 0
         self.refresh()
@@ -258,8 +276,6 @@ class CandleBook:
         p = tick.price
         out: list[CandleClosed] = []
         if st.last_time < t < _TIME_LIMIT and t >= st.floor and 0.0 < p < _INF:
-            st.last_time = t
-            st.last_price = p
             self.stats.ticks += 1
             for b in st.builders:
                 if t < b.end:
@@ -271,8 +287,11 @@ class CandleBook:
                         b.ml[b.i] = p
                     b.c = p
                     b.mc[b.i] = p
-                else:
-                    self._roll(st, b, t, p, out, "tick", False)
+                else:  # st.last_time is still the tick before: -_TIME_LIMIT for the first
+                    first = st.last_time == -_TIME_LIMIT and _start_unseen(b, t)
+                    self._roll(st, b, t, p, out, "tick", first)
+            st.last_time = t
+            st.last_price = p
             return out
         self._older_tick(st, t, p)
         return out
@@ -338,26 +357,32 @@ class CandleBook:
         start = period_start(t, b.tf)
         b.begin(start, p, p, p, p)
         b.first = t
+        b.close_time = _NEG_INF
         b.partial = partial
-        b.ticked = True
+        b.keep = by == "tick"
         st.floor = max(st.floor, start)
 
     def _close(self, st: _Asset, b: _Builder, out: list[CandleClosed], by: str) -> None:
-        b.forming = False
         end = b.end
-        b.end = _NEG_INF
-        if b.partial:
+        if b.partial and not b.keep:
             b.series.pop_last()
             b.refresh()
             self.stats.partial_dropped += 1
         else:
-            out.append(CandleClosed(b.candle(), by))
+            if b.partial:
+                out.append(CandleClosed(b.candle(), by, True))
+                b.unseen[b.start] = (b.first, _close_time(st, b))
+                self.stats.partial_live += 1
+            else:
+                out.append(CandleClosed(b.candle(), by))
             if by == "tick":
                 self.stats.closed_by_tick += 1
             elif by == "clock":
                 self.stats.closed_by_clock += 1
             else:
                 self.stats.closed_by_history += 1
+        b.forming = False
+        b.end = _NEG_INF
         st.floor = max(st.floor, end)
 
     # --- clock -----------------------------------------------------------------------------
@@ -454,8 +479,6 @@ class CandleBook:
                 continue
             if t < st.floor:
                 continue
-            st.last_time = t
-            st.last_price = p
             for b in st.builders:
                 if t < b.end:
                     b.h = max(b.h, p)
@@ -464,6 +487,8 @@ class CandleBook:
                     b.write()
                 else:
                     self._roll(st, b, t, p, out, "history", first > period_start(t, b.tf))
+            st.last_time = t
+            st.last_price = p
         return out
 
     def _merge_history(
@@ -476,20 +501,24 @@ class CandleBook:
             p_start = int(agg.start[k])
             o, h, l, c = agg.o[k], agg.h[k], agg.l[k], agg.c[k]
             whole_start, whole_end = bool(agg.whole_start[k]), bool(agg.whole_end[k])
+            last = float(agg.last[k])
             if b.forming and p_start == b.start:
+                if whole_start and (whole_end or last >= b.first):
+                    b.partial = False
                 if agg.first[k] < b.first:
                     b.o = o
                     b.first = float(agg.first[k])
-                if whole_start:
-                    b.partial = False
                 b.h = max(b.h, h)
                 b.l = min(b.l, l)
-                if not b.ticked and st.last_time < b.start:
+                if last > _close_time(st, b):
                     b.c = c
+                    b.close_time = last
                 b.write()
                 continue
             if p_start < b.frontier():
-                if series.find(p_start) < 0:
+                if p_start in b.unseen:
+                    self._complete(b, agg, k, out)
+                elif series.find(p_start) < 0:
                     if whole_start and whole_end:
                         inserts.append(k)
                     else:
@@ -508,8 +537,9 @@ class CandleBook:
             else:
                 b.begin(p_start, o, h, l, c)
                 b.first = float(agg.first[k])
+                b.close_time = last
                 b.partial = not whole_start
-                b.ticked = False
+                b.keep = False
             frontier = b.frontier()
             st.floor = max(st.floor, frontier)
         if inserts:
@@ -525,6 +555,27 @@ class CandleBook:
             b.refresh()
             out.extend(CandleClosed(candle, "history") for candle in rows)
             self.stats.closed_by_history += len(inserts)
+
+    def _complete(self, b: _Builder, agg: _Aggregate, k: int, out: list[CandleClosed]) -> None:
+        """History for a closed partial live candle: if it covers the period from its start
+        to the first live tick, the candle is merged (history's open, widened high/low, the
+        later close) and announced again, whole."""
+        p_start = int(agg.start[k])
+        live_first, live_close_time = b.unseen[p_start]
+        last = float(agg.last[k])
+        if not (agg.whole_start[k] and (agg.whole_end[k] or last >= live_first)):
+            return
+        del b.unseen[p_start]
+        series = b.series
+        i = series.find(p_start)
+        o = float(agg.o[k])
+        h = max(float(series.high[i]), float(agg.h[k]))
+        l = min(float(series.low[i]), float(agg.l[k]))
+        c = float(agg.c[k]) if last > live_close_time else float(series.close[i])
+        series.open[i], series.high[i], series.low[i], series.close[i] = o, h, l, c
+        out.append(CandleClosed(Candle(series.asset, b.tf, p_start, o, h, l, c), "history"))
+        self.stats.partial_completed += 1
+        self.stats.closed_by_history += 1
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -545,6 +596,21 @@ class CandleBook:
         return None if st is None else st.by_tf[timeframe]
 
 
+def _start_unseen(b: _Builder, t: float) -> bool:
+    """For the asset's first tick, opening a candle of ``b`` at ``t``: the period's start was
+    not seen if ``t`` is after it and the series holds nothing reaching it."""
+    start = period_start(t, b.tf)
+    held_to = b.end if b.forming else b.frontier()
+    return t > start and held_to < start
+
+
+def _close_time(st: _Asset, b: _Builder) -> float:
+    """When the data that gave ``b``'s forming close was seen: the asset's newest tick if it
+    lies in the period (every tick reaches every timeframe), else what history said."""
+    t = st.last_time
+    return max(b.close_time, t) if b.start <= t < b.end else b.close_time
+
+
 def _good_candle(c: Candle) -> bool:
     """Finite positive prices that agree (low <= open, close <= high) and a sane start."""
     try:
@@ -560,7 +626,8 @@ def _good_candle(c: Candle) -> bool:
 class _Aggregate:
     """History-built candles of one timeframe, ascending, with how well history covers
     each period: ``whole_start`` (from its start) and ``whole_end`` (to its end), and whether
-    the period has ``ended`` by the platform clock."""
+    the period has ``ended`` by the platform clock. ``first``/``last``: the times of the data
+    that gave the open and the close."""
 
     start: list[int]
     o: list[float]
@@ -568,6 +635,7 @@ class _Aggregate:
     l: list[float]
     c: list[float]
     first: list[float]
+    last: list[float]
     whole_start: list[bool]
     whole_end: list[bool]
     ended: list[bool]
@@ -590,6 +658,7 @@ def _aggregate_ticks(
         l=np.minimum.reduceat(prices, first_idx).tolist(),
         c=prices[last_idx].tolist(),
         first=times[first_idx].tolist(),
+        last=times[last_idx].tolist(),
         whole_start=(batch_first <= starts).tolist(),
         whole_end=(batch_last >= starts + tf).tolist(),
         ended=(batch_last >= starts + tf).tolist(),
@@ -601,7 +670,8 @@ def _aggregate_base(base: CandleSeries, periods: np.ndarray, tf: int, now: float
 
     Backward pages are contiguous, so the base covers a period's start once its first candle
     is at or before it; it covers the end once its last candle reaches the period's end and
-    the platform clock has passed that end."""
+    the platform clock has passed that end. The close is as of the end of the period's last
+    base candle, or "now" while that one runs."""
     held = base.start
     periods = np.asarray(periods, dtype=np.int64)
     lo = np.searchsorted(held, periods, side="left")
@@ -624,6 +694,7 @@ def _aggregate_base(base: CandleSeries, periods: np.ndarray, tf: int, now: float
         l=lows.tolist(),
         c=base.close[hi - 1].tolist(),
         first=held[lo].astype(np.float64).tolist(),
+        last=np.minimum(held[hi - 1] + base.timeframe, now).tolist(),
         whole_start=(periods >= base_first).tolist(),
         whole_end=((ends <= covered_end) & (ends <= now)).tolist(),
         ended=(ends <= now).tolist(),

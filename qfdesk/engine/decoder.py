@@ -7,8 +7,11 @@ whose ``message`` is JSON text holding a DevTools ``Network.webSocket*`` event.
 Socket.IO framing (Engine.IO 4): an event is either one text frame ``42["name", payload]``
 or a text header ``451-["name", {"_placeholder": true, "num": 0}]`` followed by ONE binary
 frame (base64 in the log) on the SAME socket holding the payload's JSON. Other sockets'
-frames interleave, so headers are paired per ``requestId`` (and per direction). Engine.IO
-and Socket.IO control packets (open, ping, pong, connect, disconnect, noop) are not events.
+frames interleave, so headers are paired per ``requestId`` (and per direction). A header
+``45<n>-`` announcing n attachments (placeholders ``num`` 0..n-1, anywhere in its arguments)
+takes the next n binary frames of its socket, each put in its placeholder's place; every
+argument after the name is then one payload of the event. Engine.IO and Socket.IO control
+packets (open, ping, pong, connect, disconnect, noop) are not events.
 
 Nothing ever raises out of :meth:`FrameDecoder.feed`. Bad input is counted by kind in
 ``stats.malformed`` and skipped, costing nothing around it:
@@ -19,13 +22,14 @@ Nothing ever raises out of :meth:`FrameDecoder.feed`. Bad input is counted by ki
 - ``bad_frame``: a WebSocket frame without requestId, opcode 1|2 or payloadData text;
 - ``bad_packet``: a text frame that is not an Engine.IO/Socket.IO packet, or whose event
   JSON is bad or not ``["name", ...]``;
-- ``bad_header``: a binary-event header that is not ``["name", placeholder]`` with one
-  attachment;
+- ``bad_header``: a binary-event header whose placeholders are not ``num`` 0..n-1 for its
+  n attachments, or that has no event name;
 - ``header_without_attachment``: a header followed on its socket by another header, the
   socket closing, or the end of input (:meth:`FrameDecoder.flush`);
 - ``attachment_without_header``: a binary frame with no header pending on its socket (this
   is also how a binary frame sent on another socket than its header shows);
-- ``bad_base64``/``bad_attachment_json``: the attachment does not decode;
+- ``bad_base64``/``bad_attachment_json``: an attachment does not decode (an event of several
+  attachments is counted once, by its first bad one);
 - ``bad_payload`` and the finer kinds of :mod:`qfdesk.engine.payloads` (``bad_tick``,
   ``bad_time``, ``bad_price``, ``bad_candle``, ``duplicate_candle``, ``unknown_period``,
   ``bad_asset``, ``bad_deal``, ``bad_chart``): the payload's shape or values are wrong;
@@ -42,6 +46,7 @@ import binascii
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from qfdesk.engine.decode_stats import DecodeStats
@@ -56,8 +61,9 @@ _a2b = binascii.a2b_base64
 _NUMBER = frozenset((int, float))
 _INF = float("inf")
 _PLACEHOLDER = {"_placeholder": True, "num": 0}
-_ACK = ""  # pending marker for a binary ack's attachment: consumed, not an event
+_ACK = ""  # the name of a binary ack's _Binary: its attachments are consumed, not an event
 _MAX_CACHED_HEADERS = 256
+_MAX_ATTACHMENTS = 16
 _MAX_UNMODELLED_NAMES = 256
 _OTHER_NAMES = "(other names)"
 _ENGINE_CONTROL = frozenset("012356")  # open, close, ping, pong, upgrade, noop
@@ -67,14 +73,26 @@ _SHAPE_ERRORS = (LookupError, TypeError, ValueError, AttributeError, OverflowErr
 Handler = Callable[[Mapping[str, Any], float, list[Event]], None]
 
 
+@dataclass(slots=True)
+class _Binary:
+    """A header waiting for its attachments, in any form but the platform's usual one.
+    ``slots`` are where each placeholder sits (container, key), by ``num``."""
+
+    name: str  # empty for a binary ack: consumed, not an event
+    args: list[Any]
+    slots: list[tuple[Any, Any]]
+    parts: list[Any] = field(default_factory=list)
+    broken: str = ""  # the kind of the first attachment that did not decode
+
+
 class FrameDecoder:
     """Decodes performance-log entries into events; keeps per-socket pairing state."""
 
     def __init__(self) -> None:
         self.stats = DecodeStats()
         self._payloads = PayloadDecoder(self.stats.malformed)
-        self._pending_received: dict[str, str] = {}
-        self._pending_sent: dict[str, str] = {}
+        self._pending_received: dict[str, str | _Binary] = {}
+        self._pending_sent: dict[str, str | _Binary] = {}
         self._headers: dict[str, str] = {}
         self._reported_error = False
         self._summarised_malformed = 0
@@ -212,7 +230,7 @@ class FrameDecoder:
         params: Mapping[str, Any],
         received: float,
         out: list[Event],
-        pending: dict[str, str],
+        pending: dict[str, str | _Binary],
         converters: dict[str, Converter],
         prefix: str,
     ) -> None:
@@ -234,6 +252,9 @@ class FrameDecoder:
             if name is None:
                 stats.malformed["attachment_without_header"] += 1
                 return
+            if type(name) is not str:
+                self._part(socket_id, name, data, received, out, pending, converters, prefix)
+                return
             try:
                 raw = _a2b(data, strict_mode=True)
             except binascii.Error:
@@ -244,8 +265,7 @@ class FrameDecoder:
             except (ValueError, RecursionError):
                 stats.malformed["bad_attachment_json"] += 1
                 return
-            if name:  # an empty name marks the attachment of a binary ack
-                self._dispatch(name, payload, received, out, converters, prefix)
+            self._dispatch(name, payload, received, out, converters, prefix)
         elif opcode == 1:
             name = self._headers.get(data)
             if name is None:
@@ -263,7 +283,7 @@ class FrameDecoder:
         data: str,
         received: float,
         out: list[Event],
-        pending: dict[str, str],
+        pending: dict[str, str | _Binary],
         converters: dict[str, Converter],
         prefix: str,
     ) -> None:
@@ -300,22 +320,68 @@ class FrameDecoder:
             malformed["header_without_attachment"] += 1
         pending[socket_id] = name
 
-    def _header_name(self, data: str, is_ack: bool) -> str | None:
-        """``45<n>-[ns,][ack]["name", placeholder]`` with n == 1 -> name (``_ACK`` for a
-        binary ack). Headers of the exact platform form are cached by their text."""
+    def _header_name(self, data: str, is_ack: bool) -> str | _Binary | None:
+        """``45<n>-[ns,][ack]["name", ...]`` (``46<n>-`` for a binary ack) -> what waits for
+        its attachments: the name for the platform's form ``451-["name", placeholder]``
+        (cached by its text), else a :class:`_Binary`; None if it is no valid header."""
         dash = data.find("-", 2)
-        if dash < 3 or data[2:dash] != "1":
+        count = data[2:dash]
+        if dash < 3 or not (count.isascii() and count.isdigit()):
             return None
         args = _event_args(data, dash + 1)
         if args is None:
             return None
-        if is_ack:
-            return _ACK if _PLACEHOLDER in args else None
-        if len(args) != 2 or type(args[0]) is not str or not args[0] or args[1] != _PLACEHOLDER:
+        if (
+            count == "1"
+            and not is_ack
+            and len(args) == 2
+            and type(args[0]) is str
+            and args[0]
+            and args[1] == _PLACEHOLDER
+        ):
+            if len(self._headers) < _MAX_CACHED_HEADERS:
+                self._headers[data] = args[0]
+            return args[0]
+        slots = _placeholder_slots(args, int(count))
+        if slots is None:
             return None
-        if len(self._headers) < _MAX_CACHED_HEADERS:
-            self._headers[data] = args[0]
-        return args[0]
+        if is_ack:
+            return _Binary(_ACK, args, slots)
+        if len(args) < 2 or type(args[0]) is not str or not args[0]:
+            return None
+        return _Binary(args[0], args, slots)
+
+    def _part(
+        self,
+        socket_id: str,
+        waiting: _Binary,
+        data: str,
+        received: float,
+        out: list[Event],
+        pending: dict[str, str | _Binary],
+        converters: dict[str, Converter],
+        prefix: str,
+    ) -> None:
+        """One attachment of a :class:`_Binary`; the event goes out with its last one."""
+        part = None
+        try:
+            part = _parse(_a2b(data, strict_mode=True).decode())
+        except binascii.Error:
+            waiting.broken = waiting.broken or "bad_base64"
+        except (ValueError, RecursionError):
+            waiting.broken = waiting.broken or "bad_attachment_json"
+        waiting.parts.append(part)
+        if len(waiting.parts) < len(waiting.slots):
+            pending[socket_id] = waiting
+            return
+        if waiting.broken:
+            self.stats.malformed[waiting.broken] += 1
+            return
+        for (container, key), value in zip(waiting.slots, waiting.parts, strict=True):
+            container[key] = value
+        if waiting.name:
+            for payload in waiting.args[1:]:
+                self._dispatch(waiting.name, payload, received, out, converters, prefix)
 
     def _dispatch(
         self,
@@ -362,6 +428,32 @@ def _parse(text: str) -> Any:
     if end != len(text):
         return _loads(text)
     return value
+
+
+def _placeholder_slots(args: list[Any], count: int) -> list[tuple[Any, Any]] | None:
+    """Where placeholders ``num`` 0..count-1 sit in ``args`` (each once), by num; None if
+    they are not exactly those. Walks without recursion: args may nest deeply."""
+    if not 1 <= count <= _MAX_ATTACHMENTS:
+        return None
+    found: dict[int, tuple[Any, Any]] = {}
+    stack: list[Any] = [args]
+    while stack:
+        container = stack.pop()
+        items = container.items() if type(container) is dict else enumerate(container)
+        for key, value in items:
+            if type(value) is dict:
+                if value.get("_placeholder") is True:
+                    num = value.get("num")
+                    if type(num) is not int or len(value) != 2 or num in found:
+                        return None
+                    found[num] = (container, key)
+                else:
+                    stack.append(value)
+            elif type(value) is list:
+                stack.append(value)
+    if sorted(found) != list(range(count)):
+        return None
+    return [found[num] for num in range(count)]
 
 
 def _event_args(data: str, start: int) -> list[Any] | None:

@@ -71,8 +71,10 @@ class AssetTable:
 
 @dataclass(frozen=True, slots=True)
 class Balance:
+    """``is_demo`` is None when the payload did not say (unknown, never a guess)."""
+
     balance: float
-    is_demo: bool
+    is_demo: bool | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,10 +203,13 @@ class OrderRequested:
 class CandleClosed:
     """A candle is final. ``by`` says what closed it: ``tick`` (the first tick of a later
     period), ``clock`` (the period ended while the stream was quiet) or ``history``
-    (it came closed from the platform's history)."""
+    (it came closed from the platform's history). ``partial``: its period's start was not
+    seen (the first live candle after attaching mid-period), so its open, high and low may
+    be wrong: drawn, never stored. History that covers it later announces it again, whole."""
 
     candle: Candle
     by: str
+    partial: bool = False
 
 
 Event = (

@@ -10,8 +10,13 @@ A list of deals is taken whole or not at all: a half list of open trades would m
 History ticks carry the receive time of the frame that brought them, like live ticks.
 
 Validity: prices are finite numbers > 0, times are numbers between 2000-01-01 and
-2100-01-01 in epoch seconds, booleans are never taken for numbers. The ``auth`` payload's
-session token is never read, so it never reaches an event.
+2100-01-01 in epoch seconds, booleans are never taken for numbers. The shapes public clients
+of the platform document are read too: a number may come as its JSON text (``"10.0"``), a
+time in milliseconds (told by magnitude: 2000-01-01 to 2100-01-01 in ms), an ``updateStream``
+as one flat ``[asset, time, price]``, a candle with a sixth element (volume, ignored), a
+history tick as ``[t, price, null]``, ``"candles": null``, a ``loadHistoryPeriod*`` page of
+ticks (``"period": 0``) and a balance without ``isDemo`` (account type unknown). The ``auth``
+payload's session token is never read, so it never reaches an event.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
+import sys
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -52,7 +59,11 @@ from qfdesk.engine.events import (
 
 TIME_MIN = 946_684_800.0  # 2000-01-01T00:00:00Z
 TIME_MAX = 4_102_444_800.0  # 2100-01-01T00:00:00Z
+_MS_MIN = TIME_MIN * 1000
+_MS_MAX = TIME_MAX * 1000
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _INF = math.inf
+_FLOAT_MAX = sys.float_info.max  # a bound that also keeps huge integers (float() overflows) out
 _NUMBER = frozenset((int, float))
 _FLAG = {0: False, 1: True}
 _DIRECTION_BY_COMMAND = {0: Direction.CALL, 1: Direction.PUT}
@@ -70,22 +81,49 @@ class Malformed(Exception):
         self.kind = kind
 
 
+def _finite(value: Any) -> float | None:
+    """A finite number, or its JSON text (``"10.0"``); None for anything else."""
+    if type(value) in _NUMBER:
+        try:
+            result = float(value)
+        except OverflowError:
+            return None
+    elif type(value) is str and _JSON_NUMBER.fullmatch(value):
+        result = float(value)
+    else:
+        return None
+    return result if -_INF < result < _INF else None
+
+
 def price(value: Any, kind: str = "bad_price") -> float:
-    if type(value) in _NUMBER and 0.0 < value < _INF:
+    if type(value) in _NUMBER and 0.0 < value <= _FLOAT_MAX:
         return float(value)
+    result = _finite(value)
+    if result is not None and result > 0.0:
+        return result
     raise Malformed(kind)
 
 
 def epoch(value: Any, kind: str = "bad_time") -> float:
+    """Epoch seconds; also as text, or in milliseconds (told by magnitude)."""
     if type(value) in _NUMBER and TIME_MIN <= value < TIME_MAX:
         return float(value)
+    result = _finite(value)
+    if result is not None:
+        if TIME_MIN <= result < TIME_MAX:
+            return result
+        if _MS_MIN <= result < _MS_MAX:
+            return result / 1000
     raise Malformed(kind)
 
 
 def number(value: Any, kind: str = "bad_payload") -> float:
-    """Any finite number (profits may be negative, amounts zero)."""
-    if type(value) in _NUMBER and -_INF < value < _INF:
+    """Any finite number (profits may be negative, amounts zero), also as text."""
+    if type(value) in _NUMBER and -_FLOAT_MAX <= value <= _FLOAT_MAX:
         return float(value)
+    result = _finite(value)
+    if result is not None:
+        return result
     raise Malformed(kind)
 
 
@@ -121,6 +159,16 @@ def _sequence(value: Any) -> list[Any]:
     if type(value) is list:
         return value
     raise Malformed("bad_payload")
+
+
+def _optional_sequence(value: Any) -> list[Any]:
+    """A list, with a missing or null one taken as empty."""
+    return [] if value is None else _sequence(value)
+
+
+def _tick_rows(rows: list[Any]) -> bool:
+    """Rows of a page of ticks: each has a ``price`` and no ``open``."""
+    return bool(rows) and all(type(r) is dict and "price" in r and "open" not in r for r in rows)
 
 
 def _candle(asset: str, timeframe: int, t: Any, o: Any, c: Any, h: Any, lo: Any) -> Candle:
@@ -206,7 +254,7 @@ def _payout(value: Any) -> float:
 
 
 def _optional_number(value: Any) -> float | None:
-    return float(value) if type(value) in _NUMBER and -_INF < value < _INF else None
+    return float(value) if type(value) in _NUMBER and -_FLOAT_MAX <= value <= _FLOAT_MAX else None
 
 
 class PayloadDecoder:
@@ -248,9 +296,12 @@ class PayloadDecoder:
     # --- received -------------------------------------------------------------------------
 
     def stream(self, name: str, payload: Any, received: float) -> list[Event]:
-        """``[[asset, time, price], ...]``: a bad triple costs only itself."""
+        """``[[asset, time, price], ...]`` or one flat ``[asset, time, price]``; a bad triple
+        costs only itself."""
         if type(payload) is not list:
             raise Malformed("bad_payload")
+        if payload and type(payload[0]) is str:
+            payload = [payload]
         ticks: list[Event] = []
         number_types = _NUMBER
         for item in payload:
@@ -258,33 +309,47 @@ class PayloadDecoder:
                 self._malformed["bad_tick"] += 1
                 continue
             asset, t, p = item
-            if type(asset) is not str or not asset:
-                self._malformed["bad_tick"] += 1
-            elif type(t) not in number_types or not TIME_MIN <= t < TIME_MAX:
-                self._malformed["bad_time"] += 1
-            elif type(p) not in number_types or not 0.0 < p < _INF:
-                self._malformed["bad_price"] += 1
-            else:
+            if (
+                type(t) in number_types
+                and TIME_MIN <= t < TIME_MAX
+                and type(p) in number_types
+                and 0.0 < p <= _FLOAT_MAX
+                and type(asset) is str
+                and asset
+            ):
                 ticks.append(Tick(asset, float(t), float(p), received))
+            else:
+                self._odd_tick(asset, t, p, received, ticks)
         return ticks
 
+    def _odd_tick(self, asset: Any, t: Any, p: Any, received: float, ticks: list[Event]) -> None:
+        """A triple off the common shape: text numbers or milliseconds, else counted."""
+        if type(asset) is not str or not asset:
+            self._malformed["bad_tick"] += 1
+            return
+        try:
+            ticks.append(Tick(asset, epoch(t), price(p), received))
+        except Malformed as error:
+            self._malformed[error.kind] += 1
+
     def history_new(self, name: str, payload: Any, received: float) -> list[Event]:
-        """Candles ``[t, open, close, high, low]`` descending -> ascending OHLC candles."""
+        """Candles ``[t, open, close, high, low(, volume)]`` descending -> ascending OHLC
+        candles; history ``[t, price(, null)]``. A missing or null list is an empty one."""
         body = _mapping(payload)
         asset = text(body["asset"])
         timeframe = period(body["period"])
         candles: list[Candle] = []
-        for row in _sequence(body.get("candles", [])):
+        for row in _optional_sequence(body.get("candles")):
             try:
-                if type(row) is not list or len(row) != 5:
+                if type(row) is not list or not 5 <= len(row) <= 6:
                     raise Malformed("bad_candle")
-                candles.append(_candle(asset, timeframe, *row))
+                candles.append(_candle(asset, timeframe, *row[:5]))
             except Malformed as error:
                 self._malformed[error.kind] += 1
         ticks: list[Tick] = []
-        for row in _sequence(body.get("history", [])):
+        for row in _optional_sequence(body.get("history")):
             try:
-                if type(row) is not list or len(row) != 2:
+                if type(row) is not list or not 2 <= len(row) <= 3:
                     raise Malformed("bad_tick")
                 ticks.append(Tick(asset, epoch(row[0]), price(row[1]), received))
             except Malformed as error:
@@ -297,22 +362,29 @@ class PayloadDecoder:
         ]
 
     def history_period(self, name: str, payload: Any, received: float) -> list[Event]:
-        """Candle objects, ascending. Without ``period`` in the payload the period is the
-        greatest common divisor of the time steps (gaps are whole periods), else the asset's
-        last known period; with neither the batch is counted ``unknown_period``."""
+        """A page of history, ascending: candle objects, or tick objects ``{"asset", "time",
+        "price"}`` when ``period`` is 0 (or absent and every row is a tick). Without
+        ``period`` the candle period is the greatest common divisor of the time steps (gaps
+        are whole periods), else the asset's last known period; with neither the batch is
+        counted ``unknown_period``."""
         body = _mapping(payload)
-        asset = text(body["asset"])
         rows = _sequence(body["data"])
-        candles: list[tuple[Any, ...]] = []
+        sent = body.get("period")
+        if (type(sent) in _NUMBER and sent == 0) or (sent is None and _tick_rows(rows)):
+            return self._tick_page(body.get("asset"), rows, received)
+        asset = text(body["asset"])
+        candles: list[tuple[float, Any, Any, Any, Any]] = []
         for row in rows:
-            if type(row) is not dict:
-                self._malformed["bad_candle"] += 1
-                continue
             try:
-                candles.append((row["time"], row["open"], row["close"], row["high"], row["low"]))
+                if type(row) is not dict:
+                    raise Malformed("bad_candle")
+                start = epoch(row["time"], "bad_candle")
+                candles.append((start, row["open"], row["close"], row["high"], row["low"]))
             except KeyError:
                 self._malformed["bad_candle"] += 1
-        timeframe = self._batch_period(asset, body.get("period"), candles)
+            except Malformed as error:
+                self._malformed[error.kind] += 1
+        timeframe = self._batch_period(asset, sent, candles)
         good: list[Candle] = []
         for values in candles:
             try:
@@ -322,12 +394,31 @@ class PayloadDecoder:
         self._periods[asset] = timeframe
         return [HistoryCandles(asset, timeframe, _ascending_unique(good, self._malformed), name)]
 
+    def _tick_page(self, asset: Any, rows: list[Any], received: float) -> list[Event]:
+        """History ticks, one event per asset (a row's own ``asset`` or the page's)."""
+        by_asset: dict[str, list[Tick]] = {}
+        for row in rows:
+            try:
+                if type(row) is not dict:
+                    raise Malformed("bad_tick")
+                symbol = text(row.get("asset", asset), "bad_tick")
+                tick = Tick(symbol, epoch(row["time"]), price(row["price"]), received)
+            except KeyError:
+                self._malformed["bad_tick"] += 1
+                continue
+            except Malformed as error:
+                self._malformed[error.kind] += 1
+                continue
+            by_asset.setdefault(symbol, []).append(tick)
+        return [
+            HistoryTicks(symbol, tuple(sorted(ticks, key=lambda tick: tick.time)))
+            for symbol, ticks in by_asset.items()
+        ]
+
     def _batch_period(self, asset: str, sent: Any, candles: list[tuple[Any, ...]]) -> int:
         if sent is not None:
             return period(sent)
-        starts = sorted(
-            {int(t) for t, *_ in candles if type(t) in _NUMBER and TIME_MIN <= t < TIME_MAX}
-        )
+        starts = sorted({int(t) for t, *_ in candles})
         step = 0
         for earlier, later in itertools.pairwise(starts):
             step = math.gcd(step, later - earlier)
@@ -347,8 +438,10 @@ class PayloadDecoder:
         return [AssetTable(tuple(table))]
 
     def balance(self, name: str, payload: Any, received: float) -> list[Event]:
+        """``isDemo`` missing (some clients' shape) leaves the account type unknown (None)."""
         body = _mapping(payload)
-        return [Balance(number(body["balance"]), flag(body["isDemo"]))]
+        is_demo = body.get("isDemo")
+        return [Balance(number(body["balance"]), None if is_demo is None else flag(is_demo))]
 
     def deals_opened(self, name: str, payload: Any, received: float) -> list[Event]:
         return [DealsOpened(_deals(payload))]

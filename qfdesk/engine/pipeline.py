@@ -8,6 +8,8 @@ time of the batch's newest entry are closed "by clock". The live caller also cal
 
 Only live ticks are written to the tick CSVs: history ticks repeat what an earlier session
 may already have written, and the candles they build are written like any other candle.
+Partial candles (their period's start was not seen, e.g. the first one after attaching) are
+announced to listeners but never written; history that completes one writes it whole.
 """
 
 from __future__ import annotations
@@ -150,7 +152,7 @@ class Pipeline:
         if self.sink is None:
             return
         ticks = self._unwritten_ticks + ticks
-        candles = self._unwritten_candles + closed
+        candles = self._unwritten_candles + [c for c in closed if not c.partial]
         self._unwritten_ticks, self._unwritten_candles = [], []
         try:
             if ticks:

@@ -29,6 +29,7 @@ ACTIONS = frozenset(
         "set_tick_rate",
         "pause_stream",
         "resume_stream",
+        "stream_shape",
         "set_asset_active",
         "account",
         "show_tutorial",
@@ -124,6 +125,12 @@ class Controls:
 
     async def resume_stream(self) -> None:
         self._state.streaming_paused = False
+
+    async def stream_shape(self, shape: str = "list") -> None:
+        """The shape of the ``updateStream`` payloads sent from now on (frames.stream_payload)."""
+        if shape not in frames.STREAM_SHAPES:
+            raise ValueError(f"shape must be one of {list(frames.STREAM_SHAPES)}")
+        self._state.stream_shape = shape
 
     async def set_asset_active(self, asset: str, active: bool) -> None:
         if asset not in self._state.catalogue:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PLACEHOLDER = {"_placeholder": True, "num": 0}
+STREAM_SHAPES = ("list", "flat")
 PING = "2"
 PONG = "3"
 CONNECT = "40"
@@ -48,6 +49,13 @@ def connect_ack(sid: str) -> str:
 def text_event(event: str, *args: Any) -> str:
     """One-frame event ``42["event", ...]``."""
     return "42" + dumps([event, *args])
+
+
+def stream_payload(symbol: str, t: float, price: float, shape: str = "list") -> list[Any]:
+    """One tick's ``updateStream`` payload: ``list`` ``[[asset, time, price]]`` as captured in
+    2025, or ``flat`` ``[asset, time, price]`` as reported for the live page in 2026."""
+    triple = [symbol, t, price]
+    return triple if shape == "flat" else [triple]
 
 
 def binary_event(event: str, payload: Any) -> tuple[str, bytes]:

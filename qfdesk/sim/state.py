@@ -95,6 +95,7 @@ class SimState:
         self.page_listeners: set[asyncio.Queue[str]] = set()
         self.page_account = "demo"
         self.streaming_paused = False
+        self.stream_shape = "list"  # of updateStream payloads: frames.STREAM_SHAPES
         self.background: set[asyncio.Task[Any]] = set()
         # read from other threads: guarded by the lock, appended to only here
         self.lock = threading.Lock()
@@ -169,7 +170,8 @@ class SimState:
     async def _send_tick(self, symbol: str) -> None:
         t, price = self.markets[symbol].tick(platform_now())
         tick_time: float | int = int(t) if t.is_integer() else t
-        header, attachment = frames.binary_event("updateStream", [[symbol, tick_time, price]])
+        payload = frames.stream_payload(symbol, tick_time, price, self.stream_shape)
+        header, attachment = frames.binary_event("updateStream", payload)
         targets = [s for s in self.trading if s.authed and symbol in self.streams_of(s)]
         sent_at = time.time()
         delivered = False

@@ -91,7 +91,9 @@ class MarketModel(QtCore.QObject):
                 self.favourites = event.symbols
                 self.assetsChanged.emit()
             elif kind is Balance:
-                self.balance, self.is_demo = event.balance, event.is_demo
+                self.balance = event.balance
+                if event.is_demo is not None:  # a balance that does not say keeps what is known
+                    self.is_demo = event.is_demo
                 self.accountChanged.emit()
             elif kind is AuthSent:
                 self.is_demo = event.is_demo

@@ -27,7 +27,7 @@ def account_signals(ctx: Context) -> dict[str, Any]:
     signals["demo_marker"] = bool(marker) if marker_chain is not None or signals["url"] else None
     if ctx.events is not None:
         balance = ctx.events.latest(Balance)
-        signals["socket_balance"] = None if balance is None else bool(balance.is_demo)
+        signals["socket_balance"] = None if balance is None else balance.is_demo
         auth = ctx.events.latest(AuthSent)
         signals["socket_auth"] = None if auth is None else bool(auth.is_demo)
     return signals
