@@ -565,6 +565,10 @@ def trade_click(
         )
     except CapabilityFailure as exc:  # an element missing, an expiry not understood
         return _refuse(ctx, attempt_id, diagnostics, str(exc))
+    except WebDriverException as exc:  # the page went away while it was read
+        reason = (exc.msg or type(exc).__name__).splitlines()[0]
+        failure = f"Refused, nothing was clicked: the page could not be read ({reason})."
+        return _refuse(ctx, attempt_id, diagnostics, failure)
     diagnostics["pinned"] = dataclasses.asdict(intent) | {"direction": side.name}
     difference = _difference(reading, intent, ctx)
     if difference is not None:
