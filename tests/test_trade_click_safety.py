@@ -154,10 +154,13 @@ def test_a_trade_meant_for_real_is_refused_when_the_page_shows_demo(ctx, sim):
     assert len(sim.orders()) == before
 
 
-def test_a_confirmation_of_another_amount_trips_the_alarm_and_nothing_more_is_traded(ctx, sim):
+def test_a_confirmation_of_another_amount_trips_the_alarm_and_nothing_more_is_traded(
+    ctx, sim, caplog
+):
     before = len(sim.orders())
     sim.control("place_other", amount=10)
-    result = trade_click(ctx, "BUY", amount=1, expiry="M1", account=DEMO, intent_id="other-1")
+    with caplog.at_level(logging.INFO):
+        result = trade_click(ctx, "BUY", amount=1, expiry="M1", account=DEMO, intent_id="other-1")
     assert not result.ok and result.data["alarm"] and result.data["clicked"]
     placed = sim.orders()[before:]
     assert [(o.amount, o.is_demo) for o in placed] == [(10, True)], "what reached the account"
@@ -169,6 +172,10 @@ def test_a_confirmation_of_another_amount_trips_the_alarm_and_nothing_more_is_tr
     diagnostics = json.loads(next(p for p in result.artifacts if p.suffix == ".json").read_text())
     assert diagnostics["proof"]["mismatch"] == ["amount"]
     assert diagnostics["alarm"] == {"placed": alarm.placed, "meant": alarm.meant}
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any("ALARM" in line and alarm.placed in line for line in errors)
+    json_path = str(next(p for p in result.artifacts if p.suffix == ".json"))
+    assert any(json_path in line for line in errors), "the error log names the diagnostics"
 
     again = trade_click(ctx, "BUY", amount=1, expiry="M1", account=DEMO, intent_id="other-2")
     assert not again.ok and again.error == alarm.text and not again.data.get("clicked")

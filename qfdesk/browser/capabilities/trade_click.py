@@ -621,13 +621,14 @@ def trade_click(
     artifacts.append(_write_diagnostics(ctx, attempt_id, diagnostics))
     log.log(
         logging.ERROR if proof.get("mismatch") else logging.INFO,
-        "trade %s: %s; intent %s; checks %s; strategies %s; proof %s",
+        "trade %s: %s; intent %s; checks %s; strategies %s; proof %s; diagnostics %s",
         attempt_id,
         "confirmed" if error is None else f"NOT confirmed ({error})",
         intent.describe(),
         checks,
         strategies,
         proof,
+        artifacts[-1],
     )
     data = {
         "attempt_id": attempt_id,
