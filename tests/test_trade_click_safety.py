@@ -106,8 +106,8 @@ def switch_to_real(sim: SimulatedPlatform, rig: ChromeRig) -> Callable[[], None]
     return switch
 
 
-def real_orders(sim: SimulatedPlatform) -> list:
-    return [o for o in sim.orders() if not o.is_demo]
+def real_orders(sim: SimulatedPlatform, since: int) -> list:
+    return [o for o in sim.orders()[since:] if not o.is_demo]
 
 
 def test_an_account_switched_to_real_before_the_checks_refuses_the_trade(ctx, sim, rig, on_line):
@@ -119,7 +119,7 @@ def test_an_account_switched_to_real_before_the_checks_refuses_the_trade(ctx, si
     assert "nothing was clicked" in result.error
     assert "REAL" in result.error or "cannot be read" in result.error or "changed" in result.error
     assert len(sim.orders()) == before, "nothing reached either account"
-    assert not real_orders(sim)
+    assert not real_orders(sim, before)
 
 
 def test_an_account_switched_to_real_between_the_checks_and_the_click_refuses_the_trade(
@@ -141,9 +141,61 @@ def test_an_account_switched_to_real_between_the_checks_and_the_click_refuses_th
     assert strategies[1]["refused"] is True and len(strategies) == 2
     assert "nothing was clicked" in result.error
     assert len(sim.orders()) == before, "nothing reached either account"
-    assert not real_orders(sim)
+    assert not real_orders(sim, before)
     diagnostics = json.loads(next(p for p in result.artifacts if p.suffix == ".json").read_text())
     assert diagnostics["outcome"] == {"ok": False, "error": result.error, "clicked": False}
+
+
+def page_amount(rig: ChromeRig, amount: int) -> Callable[[], None]:
+    """The page's own amount changed, as a page re-rendering its trade panel would."""
+
+    def change() -> None:
+        rig.driver.execute_script(
+            f"window.__qfsim.amount = {amount}; window.__qfsim.amountText = '{amount}';"
+            f"document.querySelector('#put-call-buttons-chart-1 input').value = '{amount}';"
+        )
+
+    return change
+
+
+def test_an_amount_changed_after_a_click_that_did_not_land_refuses_the_next_strategy(
+    ctx, sim, rig, on_line
+):
+    """A veil intercepts the plain click; the page's amount changes; the action chain reads
+    the page again first and clicks nothing."""
+    before = len(sim.orders())
+    rig.driver.execute_script(
+        "const b = document.querySelector('.btn-call').getBoundingClientRect();"
+        "const v = document.createElement('div'); v.id = 'veil';"
+        "Object.assign(v.style, {position: 'fixed', left: b.left + 'px', top: b.top + 'px',"
+        " width: b.width + 'px', height: b.height + 'px', zIndex: 9999, background: 'red'});"
+        "document.body.appendChild(v);"
+    )
+    on_line("did not reach the button", page_amount(rig, 7))
+    try:
+        result = trade_click(ctx, "BUY", amount=1, expiry="M1", account=DEMO)
+    finally:
+        rig.driver.execute_script("document.getElementById('veil').remove();")
+        assert set_amount(ctx, 1).ok
+    assert not result.ok and not result.data["clicked"]
+    assert "amount field shows 7" in result.error and "nothing was clicked" in result.error
+    assert [s["strategy"] for s in result.diagnostics["strategies"]] == ["click", "action_chain"]
+    assert len(sim.orders()) == before
+
+
+def test_an_amount_changed_in_the_instant_before_the_click_trips_the_alarm(ctx, sim, rig, on_line):
+    """Read and click are two steps: what changes between them is caught by the proof."""
+    before = len(sim.orders())
+    on_line("checks passed on the page", page_amount(rig, 7))
+    try:
+        result = trade_click(ctx, "BUY", amount=1, expiry="M1", account=DEMO)
+    finally:
+        assert set_amount(ctx, 1).ok
+    placed = sim.orders()[before:]
+    assert [(o.amount, o.is_demo) for o in placed] == [(7, True)]
+    assert not result.ok and result.data["alarm"]
+    assert ctx.halt.alarm is not None and "UP (BUY) 7 on" in ctx.halt.alarm.placed
+    assert result.diagnostics["proof"]["mismatch"] == ["amount"]
 
 
 def test_a_trade_meant_for_real_is_refused_when_the_page_shows_demo(ctx, sim):
