@@ -246,13 +246,28 @@ def test_a_confirmation_on_the_real_account_trips_the_alarm(ctx, sim):
     assert result.diagnostics["proof"]["mismatch"] == ["account"]
 
 
-def test_the_open_trade_count_alone_proves_nothing_when_the_socket_is_read(ctx, sim):
-    """No confirmation on the socket: not confirmed (never "by dom"), not repeated."""
+def test_the_open_trade_count_alone_proves_nothing_when_the_socket_is_read(ctx, sim, rig, on_line):
+    """The socket never confirms, while the page's open-trade list grows by one row (a trade
+    the socket did not report): not confirmed, never "by dom", never repeated."""
     before = len(sim.orders())
     sim.control("never_confirm")
-    result = trade_click(ctx, "BUY", amount=1, expiry="M1", confirm_timeout=1.5)
+    on_line(
+        "checks passed on the page",
+        lambda: rig.driver.execute_script(
+            "const s = window.__qfsim;"
+            "s.opened.push({id: 'not-from-the-socket', asset: s.current, percentProfit: 90,"
+            " command: 0, amount: 1, closeTimestamp: Date.now() / 1000 + 7260});"
+        ),
+    )
+    try:
+        result = trade_click(ctx, "BUY", amount=1, expiry="M1", confirm_timeout=2.5)
+    finally:
+        rig.driver.refresh()
+        rig.wait_ready()
+    proof = result.diagnostics["proof"]
+    assert proof["dom_after"] > proof["dom_before"], "the page's list did grow"
     assert not result.ok and "NOT repeated" in result.error
-    assert result.data["confirmed_by"] is None
+    assert result.data["confirmed_by"] is None and result.data["clicked"]
     assert len(sim.orders()) - before == 1
     assert ctx.halt.alarm is None
 
