@@ -52,9 +52,9 @@ class ManualIntent:
 
 
 UNKNOWN_ACCOUNT = (
-    "the account type (DEMO or REAL) cannot be read from the platform page, or the page and "
-    "its socket disagree; nothing was traded. Wait until the page shows its account and "
-    "balance (Trading > Reload the platform page if it does not), then try again"
+    "the account type is UNKNOWN: DEMO or REAL cannot be read from the platform page, or the "
+    "page and its socket disagree; nothing was traded. Wait until the page shows its account "
+    "and balance (Trading > Reload the platform page if it does not), then try again"
 )
 
 

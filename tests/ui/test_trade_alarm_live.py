@@ -116,7 +116,7 @@ def test_an_unreadable_account_refuses_the_trade_and_never_asks_real_consent(des
     assert window.trade(Direction.CALL)
     assert wait_until(qloop, lambda: not window.trading.busy, 30)
     text = window.trade_panel.message.text()
-    assert "account" in text and "cannot be read" in text and "try again" in text
+    assert "UNKNOWN" in text and "cannot be read" in text and "try again" in text
     assert window.consent.asked == 0 and window.consent.dialog is None
     assert not window.consent.granted
     assert window.book.records[-1].status is TradeStatus.REFUSED
@@ -146,6 +146,7 @@ def test_switching_to_real_while_a_buy_is_placed_never_trades_real(desk, qloop, 
         record = window.book.records[-1]
         if not placed:
             assert record.status is TradeStatus.REFUSED, record
+            assert "Not traded" in window.trade_panel.message.text()
         sim.control("account", kind="demo")
         assert wait_until(qloop, lambda: window.market.is_demo is True, 20)
         pause(qloop, 1.0)

@@ -277,9 +277,9 @@ def _difference(reading: Reading, intent: Intent, ctx: Context) -> str | None:
         return "The page changed (another page loaded) while it was being checked."
     if reading.account == UNKNOWN:
         return (
-            "The account type (DEMO or REAL) cannot be read from the page: its signals are "
-            f"missing or disagree ({reading.signals}). Wait until the platform page shows "
-            "its account and balance (reload it if needed), then try again."
+            "The account type is UNKNOWN: DEMO or REAL cannot be read from the page, its "
+            f"signals are missing or disagree ({reading.signals}). Wait until the platform "
+            "page shows its account and balance (reload it if needed), then try again."
         )
     if reading.account == REAL and not ctx.allow_real:
         return (
