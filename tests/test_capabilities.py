@@ -187,7 +187,7 @@ def test_trade_refused_for_an_unreadable_expiry_still_writes_its_diagnostics(ctx
     assert not result.ok and "not an expiry" in result.error
     diagnostics = json.loads(next(p for p in result.artifacts if p.suffix == ".json").read_text())
     assert diagnostics["outcome"] == {"ok": False, "error": result.error, "clicked": False}
-    assert diagnostics["checks"]["account"]["type"] == "DEMO"
+    assert diagnostics["checks"]["page"]["account"] == "DEMO"
     assert len(sim.orders()) == before
 
 

@@ -163,6 +163,38 @@ def test_late_and_missing_confirmations(sim: SimulatedPlatform) -> None:
     assert second.status == "unconfirmed" and second.deal_id == ""
 
 
+def test_a_page_that_places_another_amount_or_account_places_it_and_says_so(
+    sim: SimulatedPlatform,
+) -> None:
+    async def scenario() -> list[Any]:
+        async with aiohttp.ClientSession() as http:
+            client = await ready(http, sim)
+            answers = []
+            sim.control("place_other", amount=10)
+            await client.send(order(1, expiry=60))
+            answers.append(await client.wait_for("successopenOrder"))
+            sim.control("place_other", account="real")
+            await client.send(order(2, expiry=60))
+            answers.append(await client.wait_for("successopenOrder"))
+            await client.send(order(3, expiry=60))  # the faults were used up: as sent
+            answers.append(await client.wait_for("successopenOrder"))
+            return answers
+
+    other_amount, other_account, as_sent = run(scenario())
+    assert other_amount["amount"] == 10 and other_amount["isDemo"] == 1
+    assert other_account["amount"] == 2 and other_account["isDemo"] == 0
+    assert as_sent["amount"] == 3 and as_sent["isDemo"] == 1
+    placed = [(o.amount, o.is_demo) for o in sim.orders()]
+    assert placed == [(10, True), (2, False), (3, True)]
+    assert sim.state()["balances"] == {"demo": 50000 - 10 - 3, "real": 1000 - 2}
+
+
+def test_place_other_refuses_what_it_cannot_place(sim: SimulatedPlatform) -> None:
+    for bad in ({}, {"account": "paper"}, {"amount": 0}):
+        with pytest.raises(ValueError):
+            sim.control("place_other", **bad)
+
+
 def test_close_orders_now_and_the_closed_list(sim: SimulatedPlatform) -> None:
     async def scenario() -> dict[str, Any]:
         async with aiohttp.ClientSession() as http:

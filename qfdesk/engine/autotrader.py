@@ -36,6 +36,7 @@ class StopReason(str, Enum):
     REPEATED_ERRORS = "repeated errors"
     RISK_LIMIT = "risk limit"
     STRATEGIES_FAILED = "strategies failed"
+    TRADING_ALARM = "trading alarm"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,9 @@ its own thread. ``start()``/``stop()`` or ``with``; then:
   - ``malformed(kind="bad_json"|"bad_attachment"|"header_without_attachment"|
     "attachment_without_header"|"unknown_packet", socket="trading")``
   - ``reject_next(error=...)``, ``delay_confirm(seconds=3)``, ``never_confirm()``: next order
+  - ``place_other(amount=None, account=None|"demo"|"real")``: the next order is placed with
+    that amount and/or on that account instead of what the page sent (its record shows what
+    was placed)
   - ``force_outcome(outcome="win"|"loss"|"refund")``: the next deal to close
   - ``close_orders_now()``, ``set_balance(balance, demo=True)``, ``set_tick_rate(rate)``,
     ``pause_stream()``, ``resume_stream()``, ``set_asset_active(asset, active)``

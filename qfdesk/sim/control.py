@@ -23,6 +23,7 @@ ACTIONS = frozenset(
         "reject_next",
         "delay_confirm",
         "never_confirm",
+        "place_other",
         "force_outcome",
         "close_orders_now",
         "set_balance",
@@ -99,6 +100,18 @@ class Controls:
 
     async def never_confirm(self) -> None:
         self._desk.order_faults.append(("never_confirm", {}))
+
+    async def place_other(self, amount: float | None = None, account: str | None = None) -> None:
+        """The next order is placed with ``amount`` and/or on ``account`` (demo/real) instead
+        of what the page sent: a page that places a trade other than the one it showed."""
+        if account not in (None, "demo", "real"):
+            raise ValueError("account must be 'demo' or 'real'")
+        if amount is None and account is None:
+            raise ValueError("place_other needs an amount, an account or both")
+        if amount is not None and not 1 <= float(amount) < math.inf:
+            raise ValueError("the amount must be a finite number of at least 1")
+        changes = {"amount": None if amount is None else float(amount), "account": account}
+        self._desk.order_faults.append(("place_other", changes))
 
     async def force_outcome(self, outcome: str) -> None:
         if outcome not in ("win", "loss", "refund"):

@@ -41,7 +41,8 @@ class OrderDesk:
             True: Account.new(True, DEMO_BALANCE),
             False: Account.new(False, REAL_BALANCE),
         }
-        self.order_faults: list[tuple[str, dict[str, Any]]] = []  # reject/delay/never, in turn
+        # reject/delay/never/place_other, in turn
+        self.order_faults: list[tuple[str, dict[str, Any]]] = []
         self.forced_outcomes: list[str] = []
         self.close_tasks: dict[str, asyncio.Task[None]] = {}
         self.orders: list[OrderRecord] = []
@@ -103,8 +104,12 @@ class OrderDesk:
         if fault and fault[0] == "never_confirm":
             self._update_order(index, status="unconfirmed")
             return
+        if fault and fault[0] == "place_other":
+            amount, is_demo = self._placed_instead(index, fault[1], session.is_demo)
+        else:
+            is_demo = session.is_demo
         asset = self._state.catalogue[record.asset]
-        account = self.accounts[session.is_demo]
+        account = self.accounts[is_demo]
         market = self._state.market_now(asset.symbol)
         deal = new_deal(
             asset=asset.symbol,
@@ -114,17 +119,29 @@ class OrderDesk:
             payout=asset.payout,
             open_price=market.price,
             open_time=platform_now(),
-            is_demo=session.is_demo,
+            is_demo=is_demo,
         )
-        account.balance -= record.amount
+        account.balance -= deal["amount"]
         account.open_deals[deal["id"]] = deal
         self._update_order(index, deal_id=deal["id"], open_price=market.price)
         self.close_tasks[deal["id"]] = self._state.spawn(self._close_later(account, deal, index))
-        delay = float(fault[1].get("seconds", 3.0)) if fault else 0.0
+        delay = (
+            float(fault[1].get("seconds", 3.0)) if fault and fault[0] == "delay_confirm" else 0.0
+        )
         if delay > 0:
             self._state.spawn(self._confirm_later(session, account, deal, index, delay))
         else:
             await self._confirm(session, account, deal, index)
+
+    def _placed_instead(
+        self, index: int, changes: dict[str, Any], is_demo: bool
+    ) -> tuple[float, bool]:
+        """The amount and account the ``place_other`` fault places; the record shows them."""
+        amount = changes["amount"] if changes["amount"] is not None else self.orders[index].amount
+        if changes["account"] is not None:
+            is_demo = changes["account"] == "demo"
+        self._update_order(index, amount=amount, is_demo=is_demo)
+        return amount, is_demo
 
     async def _confirm_later(
         self, session: Session, account: Account, deal: dict[str, Any], index: int, delay: float

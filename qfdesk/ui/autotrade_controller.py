@@ -4,9 +4,11 @@ Live orders go the manual trade's way (``place_on_page``: asset, amount, expiry,
 click carrying the order's intent id) on the bridge's action executor, and show in the trade
 tables; paper orders go into a :class:`PaperBook` settled from the following ticks, apart
 from the real trades. Just before an order is placed (on the executor) the auto-trader must
-still be on and the page's account DEMO or REAL with consent given in this session; else
-nothing is clicked. Signals and paper trades show as chart markers; when the auto-trader
-stops itself the switch goes off and ``stopped`` carries the reason for the trader to see.
+still be on, the trading alarm not tripped, and the page's account DEMO or REAL with consent
+given in this session (an UNKNOWN account is a failed placement); else nothing is clicked.
+When the trading alarm trips, the auto-trader stops at once. Signals and paper trades show as
+chart markers; when the auto-trader stops itself the switch goes off and ``stopped`` carries
+the reason for the trader to see.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from qfdesk.browser.capabilities.account import DEMO
+from qfdesk.browser.capabilities.account import REAL, UNKNOWN, agreed_account
 from qfdesk.browser.capabilities.base import Result
 from qfdesk.engine.autotrader import AutoTrader, Order, Stop, StopReason
 from qfdesk.engine.backtest_stats import LOSS, WIN
@@ -29,6 +31,7 @@ from qfdesk.engine.paper import PaperBook, PaperTrade
 from qfdesk.engine.paths import config_dir
 from qfdesk.engine.risk import AccountState, RiskManager
 from qfdesk.engine.strategies import Signal, StrategyError, StrategyRegistry
+from qfdesk.engine.trading_halt import Alarm
 from qfdesk.ui.autotrade_action import AutoTradeSwitch
 from qfdesk.ui.autotrade_panel import AutoTradeDialog, AutoTradeSetup
 from qfdesk.ui.chart import ChartWidget, SignalMarker, TradeMarker, TradeResult
@@ -37,7 +40,13 @@ from qfdesk.ui.history_worker import series_candles
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.market_model import MarketModel
 from qfdesk.ui.trade_book import TradeBook, TradeRecord, TradeStatus
-from qfdesk.ui.trading import ManualIntent, clicked_unconfirmed, page_account, place_on_page
+from qfdesk.ui.trading import (
+    UNKNOWN_ACCOUNT,
+    ManualIntent,
+    clicked_unconfirmed,
+    page_account,
+    place_on_page,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +64,7 @@ def history_candles(market: MarketModel, asset: str, timeframe: int) -> list[Can
 class AutoTradeController(QtCore.QObject):
     stopped = QtCore.Signal(str)  # why the auto-trader stopped itself
     message = QtCore.Signal(str, str)  # text, kind (info / warning / error)
+    halted = QtCore.Signal(object)  # the trading alarm tripped (Alarm), from any thread
 
     def __init__(
         self,
@@ -96,6 +106,8 @@ class AutoTradeController(QtCore.QObject):
         bridge.eventsReady.connect(self._on_events, queued)
         bridge.tailStateChanged.connect(self._on_tail_state, queued)
         book.closed.connect(self._on_closed)
+        self.halted.connect(self._on_halt, queued)
+        bridge.halt.add_listener(self.halted.emit)
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(CHECK_EVERY_MS)
         self._timer.timeout.connect(self._check)
@@ -139,15 +151,23 @@ class AutoTradeController(QtCore.QObject):
 
     def start(self, setup: AutoTradeSetup | None) -> bool:
         """Start with ``setup``; False (and a message) if it may not start now. On a REAL
-        (or unknown) account, live mode first asks the trader's consent for the session."""
+        account, live mode first asks the trader's consent for the session; on an account
+        not known yet it does not start."""
         if setup is None or self.running:
             return False
         self.setup = setup
+        alarm = self.bridge.halt.alarm
+        if alarm is not None and not setup.config.paper:
+            self._say(f"Auto-trader not started: {alarm.text}")
+            return False
         if not setup.config.paper:
             if not self.bridge.connected:
                 self._say("Auto-trader not started: connect to the platform's Chrome first.")
                 return False
-            if self.market.is_demo is not True and not self.consent.granted:
+            if self.market.is_demo is None:
+                self._say(f"Auto-trader not started: {UNKNOWN_ACCOUNT}.")
+                return False
+            if self.market.is_demo is False and not self.consent.granted:
                 self._spawn(self._consent_then_start(setup))
                 return False
         return self._start(setup)
@@ -199,6 +219,11 @@ class AutoTradeController(QtCore.QObject):
         if self.trader is not None:
             self.trader.stop(StopReason.SWITCHED_OFF, "switched off by the trader")
         self.switch.show_state(False, self.switch.paper)
+
+    def _on_halt(self, alarm: Alarm) -> None:
+        trader = self.trader
+        if trader is not None and trader.running and not trader.config.paper:
+            trader.stop(StopReason.TRADING_ALARM, alarm.text)
 
     def _on_stop(self, stop: Stop) -> None:
         self.last_stop = stop
@@ -350,14 +375,18 @@ class AutoTradeController(QtCore.QObject):
         """On the executor: the last checks, then the page's trade path, once."""
         if not trader.running:
             return Result(False, {"not_sent": True}, "the auto-trader stopped before placing it")
-        account = page_account(self.bridge)
-        real = account != DEMO or self.market.is_demo is not True
-        if real and not self.consent.granted:
-            return Result(False, {"real": True}, "the page shows a REAL (or unknown) account")
+        alarm = self.bridge.halt.alarm
+        if alarm is not None:
+            return Result(False, {"not_sent": True}, alarm.text)
+        account = agreed_account(page_account(self.bridge), self.market.is_demo)
+        if account == UNKNOWN:
+            return Result(False, {"not_sent": True}, UNKNOWN_ACCOUNT)
+        if account == REAL and not self.consent.granted:
+            return Result(False, {"real": True}, "the page shows a REAL account")
         intent = ManualIntent(
             order.asset, order.direction, order.stake, order.signal.expiry, order.intent_id
         )
-        return place_on_page(self.bridge, intent, real and self.consent.granted)
+        return place_on_page(self.bridge, intent, account)
 
     def _outcome(
         self, trader: AutoTrader, order: Order, record: TradeRecord, result: Result

@@ -31,10 +31,7 @@ class RealConsent:
         box = QtWidgets.QMessageBox(parent)
         box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
         box.setWindowTitle("REAL account: trade real money?")
-        box.setText(
-            "The platform shows a REAL account (or one that could not be shown to be DEMO). "
-            "This trade would use real money."
-        )
+        box.setText("The platform shows a REAL account. This trade would use real money.")
         box.setInformativeText(f"{detail}\n\nAllow trading on the REAL account for this session?")
         yes = box.addButton(
             "Yes, trade real money this session", QtWidgets.QMessageBox.ButtonRole.AcceptRole

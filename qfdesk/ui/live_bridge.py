@@ -32,6 +32,7 @@ from qfdesk.engine.events import Event
 from qfdesk.engine.persist_settings import PersistSettings
 from qfdesk.engine.pipeline import Pipeline
 from qfdesk.engine.timeframes import TIMEFRAMES
+from qfdesk.engine.trading_halt import TradingHalt
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class LiveBridge(QtCore.QObject):
         self._stopped = False
         self._connecting: threading.Thread | None = None
         self.launched_chrome = False
+        self.halt = TradingHalt()  # the session's trading alarm, in every action context
 
     # ----- data path (tail thread) ------------------------------------------------------
 
@@ -226,6 +228,7 @@ class LiveBridge(QtCore.QObject):
             allow_real=allow_real,
             address=self.settings.address,
             url_mark=self.settings.url_mark,
+            halt=self.halt,
         )
 
     def reload_page(self) -> None:

@@ -20,6 +20,7 @@ from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
 from qfdesk.ui.connect_panel import ConnectPanel
 from qfdesk.ui.consent import RealConsent
 from qfdesk.ui.dark_theme import REAL, WARN, account_badge, badge_style, money_text
+from qfdesk.ui.halt_banner import HaltBanner
 from qfdesk.ui.history_worker import HistoryWorker
 from qfdesk.ui.hotkeys import Hotkeys
 from qfdesk.ui.indicators_menu import IndicatorsMenu
@@ -110,6 +111,8 @@ class MainWindow(QtWidgets.QMainWindow):
         layout = QtWidgets.QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        self.halt_banner = HaltBanner(bridge.halt, self)
+        layout.addWidget(self.halt_banner)
         layout.addWidget(self.connect_panel, 0, QtCore.Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.chart, 1)
         self.setCentralWidget(central)

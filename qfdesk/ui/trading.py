@@ -1,12 +1,16 @@
 """Manual trading: one intent -> risk checks -> REAL consent -> the page, off the GUI thread.
 
 Flow of one BUY/SELL intent (each step logged, the outcome shown in the trade panel):
-1. refuse at once when another trade is in flight (one intent, one trade) or not connected;
+1. refuse at once when the trading alarm has tripped, another trade is in flight (one
+   intent, one trade) or not connected;
 2. the risk manager's checks (payout, stake, open trades, limits) with the account state;
-3. the page's account type (profile scan, on the action executor); on REAL (or unknown) the
-   trader's consent for the session is asked first, and nothing is clicked without it;
+3. the account type, page (profile scan, on the action executor) and socket agreeing: an
+   UNKNOWN account is refused with what to do; on REAL the trader's consent for the session
+   is asked first, and nothing is clicked without it;
 4. on the executor: select the asset on the page, set amount and expiry, then the trade
-   click capability (which checks again, clicks once and waits for the socket's proof).
+   click capability for that account (which checks again right before the click, clicks
+   once and compares the socket's proof with the intent; a trade placed other than meant
+   trips the trading alarm).
 The capabilities block, so they run on the bridge's executor through ``run_in_executor``.
 """
 
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtWidgets
 
-from qfdesk.browser.capabilities.account import DEMO
+from qfdesk.browser.capabilities.account import REAL, UNKNOWN, agreed_account
 from qfdesk.browser.capabilities.asset_select import asset_select
 from qfdesk.browser.capabilities.base import Result
 from qfdesk.browser.capabilities.profile_scan import profile_scan
@@ -47,9 +51,17 @@ class ManualIntent:
     intent_id: str
 
 
-def place_on_page(bridge: LiveBridge, intent: ManualIntent, allow_real: bool) -> Result:
-    """Blocking: asset, amount, expiry, then one trade click. Runs on the bridge's executor."""
-    ctx = bridge.action_context(allow_real=allow_real)
+UNKNOWN_ACCOUNT = (
+    "the account type is UNKNOWN: DEMO or REAL cannot be read from the platform page, or the "
+    "page and its socket disagree; nothing was traded. Wait until the page shows its account "
+    "and balance (Trading > Reload the platform page if it does not), then try again"
+)
+
+
+def place_on_page(bridge: LiveBridge, intent: ManualIntent, account: str) -> Result:
+    """Blocking: asset, amount, expiry, then one trade click meant for ``account`` (DEMO, or
+    REAL once the trader consented). Runs on the bridge's executor."""
+    ctx = bridge.action_context(allow_real=account == REAL)
     steps: list[tuple[str, Callable[[], Result]]] = [
         ("select the asset", lambda: asset_select(ctx, intent.asset)),
         ("set the amount", lambda: set_amount(ctx, intent.amount)),
@@ -65,6 +77,7 @@ def place_on_page(bridge: LiveBridge, intent: ManualIntent, allow_real: bool) ->
         amount=intent.amount,
         expiry=intent.expiry,
         asset=intent.asset,
+        account=account,
         intent_id=intent.intent_id,
     )
 
@@ -77,10 +90,10 @@ def clicked_unconfirmed(result: Result) -> bool:
     )
 
 
-def page_account(bridge: LiveBridge) -> str | None:
-    """DEMO / REAL as the page and socket show it (executor thread); None if unreadable."""
+def page_account(bridge: LiveBridge) -> str:
+    """DEMO / REAL as the page and socket show it (executor thread); UNKNOWN if unreadable."""
     result = profile_scan(bridge.action_context())
-    return result.data.get("account") if result.ok else None
+    return result.data.get("account", UNKNOWN) if result.ok else UNKNOWN
 
 
 class TradeController(QtCore.QObject):
@@ -110,6 +123,11 @@ class TradeController(QtCore.QObject):
     def request(self, asset: str, direction: Direction, amount: float, expiry: int) -> bool:
         """Start one trade; False (and a message) if one is already in flight."""
         side = side_name(direction)
+        alarm = self.bridge.halt.alarm
+        if alarm is not None:
+            log.error("trade %s %s refused: trading is stopped by the alarm", side, asset)
+            self.message.emit(alarm.text, "error")
+            return False
         if self.busy:
             log.warning("trade %s %s ignored: another trade is still in flight", side, asset)
             self.message.emit("A trade is still in flight; wait for its outcome.", "warning")
@@ -180,14 +198,18 @@ class TradeController(QtCore.QObject):
             return
         loop = asyncio.get_running_loop()
         page = await loop.run_in_executor(self.bridge.executor, page_account, self.bridge)
-        real = page != DEMO or self.market.is_demo is not True
+        kind = agreed_account(page, self.market.is_demo)
         log.info(
-            "trade %s: account page %s, socket %s",
+            "trade %s: account %s (page %s, socket is_demo %s)",
             intent.intent_id,
+            kind,
             page,
-            "demo" if self.market.is_demo else "real/unknown",
+            self.market.is_demo,
         )
-        if real:
+        if kind == UNKNOWN:
+            self._refuse(record, UNKNOWN_ACCOUNT, "account")
+            return
+        if kind == REAL:
             detail = f"Balance {account.balance:,.2f}. Trade: {intent.amount:g} on {intent.asset}."
             if not await self.consent.ask(self.window, detail):
                 self._refuse(record, "REAL account and no consent to trade real money", "consent")
@@ -195,7 +217,7 @@ class TradeController(QtCore.QObject):
         side = side_name(intent.direction)
         self.message.emit(f"Placing {side} {intent.amount:g} on {intent.asset}\u2026", "info")
         result = await loop.run_in_executor(
-            self.bridge.executor, place_on_page, self.bridge, intent, real and self.consent.granted
+            self.bridge.executor, place_on_page, self.bridge, intent, kind
         )
         self._outcome(intent, record, result)
 

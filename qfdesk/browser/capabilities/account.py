@@ -1,7 +1,8 @@
-"""DEMO or REAL: every signal on the page and the socket must agree on DEMO.
+"""DEMO, REAL or UNKNOWN: what the page and the socket say, only when they all agree.
 
-A REAL signal from any source wins, and an account that cannot be classified counts as REAL:
-a broken selector then blocks trading instead of trading real money.
+DEMO when every signal that has an opinion says demo, REAL when every one says real. No
+signal at all, or signals that disagree (the page switching account, a broken selector) is
+UNKNOWN: never taken for DEMO, never for REAL, and nothing is traded on it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from qfdesk.engine.events import AuthSent, Balance
 
 DEMO = "DEMO"
 REAL = "REAL"
+UNKNOWN = "UNKNOWN"
 
 
 def account_signals(ctx: Context) -> dict[str, Any]:
@@ -35,4 +37,17 @@ def account_signals(ctx: Context) -> dict[str, Any]:
 
 def account_type(signals: dict[str, Any]) -> str:
     verdicts = [v for v in signals.values() if v is not None]
-    return DEMO if verdicts and all(verdicts) else REAL
+    if verdicts and all(verdicts):
+        return DEMO
+    if verdicts and not any(verdicts):
+        return REAL
+    return UNKNOWN
+
+
+def agreed_account(page: str | None, socket_is_demo: bool | None) -> str:
+    """The page's account type if the window's own socket view agrees, else UNKNOWN."""
+    if page == DEMO and socket_is_demo is True:
+        return DEMO
+    if page == REAL and socket_is_demo is False:
+        return REAL
+    return UNKNOWN

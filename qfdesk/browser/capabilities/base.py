@@ -17,6 +17,7 @@ from qfdesk.browser.event_source import EventSource
 from qfdesk.browser.selectors import Selectors
 from qfdesk.browser.settings import PLATFORM_URL_MARK
 from qfdesk.browser.tabs import PlatformTab
+from qfdesk.engine.trading_halt import TradingHalt
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ class Context:
     the tail (see :class:`qfdesk.browser.event_source.EventHub`); without it, trades fall back
     to the DOM's open-trade count. ``allow_real`` is the trader's explicit consent to trade on
     a REAL account. ``address`` (``host:port``) lets capabilities find the platform tab.
+    ``halt`` is the session's trading alarm: a trade click refuses while it is tripped and
+    trips it when a placed trade differs from the one meant.
     """
 
     driver: Any
@@ -39,6 +42,7 @@ class Context:
     allow_real: bool = False
     address: str | None = None
     url_mark: str = PLATFORM_URL_MARK
+    halt: TradingHalt | None = None
 
     def setting(self, name: str, default: Any) -> Any:
         return self.settings.get(name, default)

@@ -1,4 +1,4 @@
-"""Profile scan: account type (DEMO/REAL), balance and currency."""
+"""Profile scan: account type (DEMO, REAL or UNKNOWN), balance and currency."""
 
 from __future__ import annotations
 
