@@ -56,14 +56,33 @@ class StrategyRegistry:
     def __init__(self) -> None:
         self._classes: dict[str, type[Strategy]] = {cls.name: cls for cls in BUILTINS}
         self._presets: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._files: dict[str, Path] = {}  # strategy class name -> the file defining it
 
     def names(self) -> list[str]:
         return sorted({*self._classes, *self._presets})
 
-    def register(self, cls: type[Strategy]) -> None:
+    def register(self, cls: type[Strategy], file: Path | None = None) -> None:
+        """Add ``cls``; ``file`` is the trader's file it comes from (None: trusted code)."""
         if not cls.name:
             raise StrategyError(f"strategy class {cls.__name__} has no name")
         self._classes[cls.name] = cls
+        if file is None:
+            self._files.pop(cls.name, None)
+        else:
+            self._files[cls.name] = file
+
+    def origin(
+        self, name: str, params: Mapping[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any], Path | None]:
+        """What ``create(name, params)`` would make, without making it: the class's name,
+        the parameters given to it (a preset's, then ``params``) and the trader's file that
+        defines it (None for trusted code). Raises StrategyError for an unknown name."""
+        base, preset = self._presets.get(name, (name, {}))
+        if base not in self._classes:
+            raise StrategyError(
+                f"unknown strategy {name!r}; known strategies: {', '.join(self.names())}"
+            )
+        return base, {**preset, **(params or {})}, self._files.get(base)
 
     def create(self, name: str, params: Mapping[str, Any] | None = None) -> Strategy:
         """A new strategy; ``params`` override the configured ones. Raises StrategyError."""
@@ -105,7 +124,7 @@ class StrategyRegistry:
         if not found:
             raise StrategyError(f"strategy file {path} defines no Strategy subclass with a name")
         for cls in found:
-            self.register(cls)
+            self.register(cls, path.resolve())
         log.info("loaded strategies %s from %s", [cls.name for cls in found], path)
         return [cls.name for cls in found]
 
