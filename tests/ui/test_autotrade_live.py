@@ -66,7 +66,8 @@ def test_on_trades_by_signals_within_the_limits_then_off_nothing_more(desk, qloo
     before = len(sim.orders())
 
     start_live(controller, asset, LIMIT)
-    assert controller.running and switch.text() == "AUTO ON \u00b7 LIVE"
+    assert wait_until(qloop, lambda: controller.running, 30)
+    assert switch.text() == "AUTO ON \u00b7 LIVE"
     assert switch.badge.isVisible() and "LIVE" in switch.badge.text()
 
     assert wait_until(qloop, lambda: len(sim.orders()) - before >= LIMIT, 120), (
@@ -113,7 +114,7 @@ def test_a_real_account_without_consent_stops_it_and_nothing_real_is_placed(desk
     controller = window.autotrade
     asset = window.asset
     start_live(controller, asset, 50)
-    assert controller.running
+    assert wait_until(qloop, lambda: controller.running, 30)
     sim.control("account", kind="real")
     try:
         assert wait_until(qloop, lambda: window.market.is_demo is False, 30)
@@ -145,7 +146,7 @@ def test_chrome_going_away_stops_it_saying_why(desk, qloop, sim):
     window = desk.window
     controller = window.autotrade
     start_live(controller, window.asset, 50)
-    assert controller.running
+    assert wait_until(qloop, lambda: controller.running, 30)
     window.bridge.source.endpoint.process.kill()  # Chrome crashes
     assert wait_until(qloop, lambda: not controller.running, 30), "it never stopped"
     assert controller.last_stop.reason.value == "disconnected"

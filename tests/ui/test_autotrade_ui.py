@@ -55,6 +55,8 @@ def start_paper(desk: Desk, qloop, params: str = "fast=1 slow=2 expiry=15"):
     dialog.choose_strategy("sma-cross", params)
     dialog.choose_timeframe(TF)
     dialog.start_button.click()
+    if dialog.result() == QtWidgets.QDialog.DialogCode.Accepted:
+        assert wait_until(qloop, lambda: window.autotrade.running, 30), "warm and on"
     return dialog
 
 
@@ -189,7 +191,8 @@ def test_a_strategy_of_the_traders_own_from_a_file(desk, qloop, tmp_path):
         in dialog.strategies.item(dialog._row("every-other"), 1).toolTip()
     )
     dialog.start_button.click()
-    assert controller.running
+    assert controller.starting and not controller.running, "on once its strategies are warm"
+    assert wait_until(qloop, lambda: controller.running, 30), window.trade_panel.message.text()
     window.bridge.eventsReady.emit(zigzag_candles(ZIGZAG, closed_now=len(ZIGZAG)))
     assert wait_until(qloop, lambda: len(controller.trader.orders) == 1, 5)
     (order,) = controller.trader.orders.values()
