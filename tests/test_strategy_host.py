@@ -342,3 +342,16 @@ def test_a_signal_acted_on_too_late_is_not_traded(host, real_candles):
     assert trader.signals == [], "a late signal is dropped, not recorded"
     assert len(trader.act(timely, then.start + TF + 0.5)) == 1
     assert stops == []
+
+
+def test_the_registry_describes_and_checks_a_traders_own_strategy_without_making_it(registry):
+    description, values, known = registry.describe("slow-to-make")
+    assert description == "slow-to-make" and values == {"expiry": 60}
+    assert known["expiry"].help == "trade duration in seconds"
+    assert registry.check("slow-to-make", {"expiry": "30"}) == {"expiry": 30}
+    with pytest.raises(StrategyError, match="slow-to-make: unknown parameter level"):
+        registry.check("slow-to-make", {"level": 1})
+    with pytest.raises(StrategyError, match="fast must be shorter than slow"):
+        registry.check("sma-cross", {"fast": 5, "slow": 3})
+    assert registry.origin("sma-cross") == ("sma-cross", {}, None)
+    assert registry.origin("turns", {"hang_at": 2})[2].name == "mine.py"

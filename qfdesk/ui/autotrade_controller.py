@@ -247,6 +247,8 @@ class AutoTradeController(QtCore.QObject):
             "warning" if not config.paper else "info",
         )
         trader.act(warmed, self._now())
+        if not config.paper and not self.bridge.connected:
+            trader.disconnected("the platform's Chrome went away while the strategies warmed up")
         if waiting:
             self._evaluate(trader, waiting)
 

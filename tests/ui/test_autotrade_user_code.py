@@ -46,6 +46,19 @@ class Spin(Strategy):
         return Vote(Direction.CALL, 0.9, f"candle {self.seen}")
 
 
+class SlowToMake(Strategy):
+    name = "slow-to-make"
+    description = "spins for ever as soon as it is made"
+    PARAMS = {"level": Param(1, "some level", float, minimum=0)}
+
+    def reset(self):
+        while True:
+            pass
+
+    def on_candle(self, candle):
+        return None
+
+
 class Broken(Strategy):
     name = "broken"
 
@@ -218,3 +231,32 @@ def test_the_worker_ends_when_the_trader_switches_off_and_when_the_window_closes
     desk.window.close()
     assert wait_until(qloop, lambda: gone(second.pid), 10), "the window closed, the worker ends"
     assert not controller.running
+
+
+def test_a_strategy_that_hangs_when_made_is_refused_by_name_and_never_runs_in_the_window(
+    desk, qloop, user_file
+):
+    controller = desk.window.autotrade
+    controller.budget = TimeBudget(make=HANG)
+    controller.switch.trigger()
+    dialog = controller.dialog
+    assert "slow-to-make" in dialog.load_strategy_file(user_file)
+    tip = dialog.strategies.item(dialog._row("slow-to-make"), 1).toolTip()
+    assert "spins for ever" in tip and "level=1: some level" in tip, "described, not made"
+    dialog.choose_strategy("slow-to-make", "level=-1")
+    dialog.choose_assets([ASSET])
+    dialog.start_button.click()
+    assert "level must be >= 0" in dialog.error.text(), "its parameters are still checked"
+    dialog.choose_strategy("slow-to-make", "level=2")
+    heart = Heartbeat()
+    dialog.start_button.click()
+    assert controller.starting
+    assert wait_until(qloop, lambda: not controller.starting, 30)
+    beats = heart.beats
+    heart.timer.stop()
+    assert beats >= 10, f"the GUI thread was blocked: {beats} beats while the strategy spun"
+    message = desk.window.trade_panel.message.text()
+    assert message.startswith("Auto-trader not started: strategy slow-to-make from")
+    assert f"took longer than its {HANG:g} s time budget to load and was stopped" in message
+    assert not controller.running and controller.switch.text() == OFF_TEXT
+    assert controller.host is None

@@ -43,7 +43,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from qfdesk.engine.strategies.base import Strategy, StrategyError
+from qfdesk.engine.strategies.base import Param, Strategy, StrategyError
 from qfdesk.engine.strategies.confluence import Confluence
 from qfdesk.engine.strategies.crossovers import MacdCross, RsiReversal, SmaCross
 
@@ -96,6 +96,22 @@ class StrategyRegistry:
         if base != name:
             strategy.name = name
         return strategy
+
+    def describe(self, name: str) -> tuple[str, dict[str, float], dict[str, Param]]:
+        """``name``'s description, its parameters' values and what each means, from its class
+        alone: a trader's own code is not run here. Raises StrategyError."""
+        base, given, _ = self.origin(name)
+        cls = self._classes[base]
+        return cls.description or name, cls.resolve_params(given), cls.all_params()
+
+    def check(self, name: str, params: Mapping[str, Any] | None = None) -> dict[str, float]:
+        """The parameters ``name`` would run with, or StrategyError for bad ones. A trusted
+        strategy is made to run all its checks; a trader's own is not (its code runs in the
+        strategy host's worker, which makes it, checks and all, when the auto-trader starts)."""
+        base, given, file = self.origin(name, params)
+        if file is None:
+            return self.create(name, params).params
+        return self._classes[base].resolve_params(given)
 
     def load_file(self, path: Path) -> list[str]:
         """Import a trader's strategy file and register the strategies it defines."""
