@@ -6,6 +6,9 @@ the worker ends when the auto-trader stops and when the window closes."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -260,3 +263,97 @@ def test_a_strategy_that_hangs_when_made_is_refused_by_name_and_never_runs_in_th
     assert f"took longer than its {HANG:g} s time budget to load and was stopped" in message
     assert not controller.running and controller.switch.text() == OFF_TEXT
     assert controller.host is None
+
+
+APP = """
+import sys
+from pathlib import Path
+
+from PySide6 import QtCore
+
+from qfdesk.browser.settings import BrowserSettings
+from qfdesk.engine.events import AssetInfo, AssetTable
+from qfdesk.engine.strategies.host import TimeBudget
+from qfdesk.ui.app import create_event_loop, create_qapp, run_until_closed
+from qfdesk.ui.desktop import _close_on_sigterm
+from qfdesk.ui.layout_store import LayoutStore
+from qfdesk.ui.live_bridge import LiveBridge
+from qfdesk.ui.log_panel import QtLogHandler
+from qfdesk.ui.main_window import MainWindow
+
+tmp, strategies = Path(sys.argv[1]), Path(sys.argv[2])
+app = create_qapp()
+loop = create_event_loop(app)
+window = MainWindow(
+    bridge=LiveBridge(tmp / "data", tmp / "artifacts"),
+    store=LayoutStore(QtCore.QSettings(str(tmp / "layout.ini"), QtCore.QSettings.Format.IniFormat)),
+    history_root=tmp / "data",
+    browser_settings=BrowserSettings(port=1),
+    log_handler=QtLogHandler(),
+)
+_close_on_sigterm(window)
+window.show()
+info = AssetInfo(1, "EURUSD_otc", "EUR/USD OTC", "currency", 92.0, True, True, (15, 60))
+window.market.apply([AssetTable((info,))])
+controller = window.autotrade
+controller.budget = TimeBudget(make=600.0)
+
+
+def start():
+    controller.switch.trigger()
+    dialog = controller.dialog
+    dialog.load_strategy_file(strategies)
+    dialog.choose_strategy("slow-to-make")
+    dialog.choose_assets(["EURUSD_otc"])
+    dialog.start_button.click()
+    if not controller.starting:
+        print("refused", dialog.error.text(), flush=True)
+        window.close()
+    waiting.start()
+
+
+def tell():
+    host = controller.host
+    if host is not None and host.process is not None:
+        print("worker", host.process.pid, flush=True)
+        waiting.stop()
+
+
+waiting = QtCore.QTimer(window)
+waiting.setInterval(50)
+waiting.timeout.connect(tell)
+QtCore.QTimer.singleShot(0, start)
+run_until_closed(loop, window, lambda: print("closed", flush=True))
+"""
+
+
+def test_sigterm_ends_the_app_and_its_worker_while_a_strategy_hangs(tmp_path, user_file):
+    (tmp_path / "app.py").write_text(APP)
+    root = Path(__file__).resolve().parents[2]
+    app = subprocess.Popen(
+        [sys.executable, str(tmp_path / "app.py"), str(tmp_path), str(user_file)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(root),
+            "QT_QPA_PLATFORM": "offscreen",
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        },
+    )
+    try:
+        line = app.stdout.readline()
+        assert line.startswith("worker "), f"the app never started the worker: {line!r}"
+        worker = int(line.split()[1])
+        time.sleep(0.5)  # spinning in the strategy's reset now, with 600 s to go
+        assert not gone(worker)
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(60) == 0
+        assert app.stdout.read().strip() == "closed"
+        deadline = time.monotonic() + 10
+        while not gone(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gone(worker), "the worker outlived the app"
+    finally:
+        app.kill()
+        app.wait(10)
