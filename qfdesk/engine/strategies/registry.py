@@ -30,6 +30,10 @@ relative to the strategies file) defining subclasses of ``Strategy`` with a ``na
             if self.rising == self.params["run"]:
                 return Vote(Direction.PUT, 0.55, f"{self.rising} rising closes")
             return None
+
+The auto-trader runs a file's strategies in a worker process (see ``host``), never in the
+app's: here a file is imported to learn its names and parameters, and :meth:`describe` and
+:meth:`check` answer from the class without making a strategy.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ class StrategyProcess:
             ready = False
         if not ready:
             self.kill()
-            raise WorkerGone("the strategy worker process did not start; see the log")
+            raise WorkerGone(f"{self._gone_text()} before it was ready; its error output says why")
 
     @property
     def pid(self) -> int:
