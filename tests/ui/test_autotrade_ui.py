@@ -3,6 +3,7 @@ a state nobody can miss, paper trades from signals, and a visible reason when it
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -198,4 +199,8 @@ def test_a_strategy_of_the_traders_own_from_a_file(desk, qloop, tmp_path):
     (order,) = controller.trader.orders.values()
     assert order.signal.strategy == "every-other" and order.signal.expiry == 15
     assert order.signal.reason == "candle 6", "candle 3 was too old to trade: it only warmed up"
+    worker = controller.host.process
+    assert worker is not None and worker.alive and worker.pid != os.getpid(), "in its worker"
     controller.switch.trigger()
+    assert controller.host is None
+    assert wait_until(qloop, lambda: worker.process.poll() is not None, 10), "worker ended"
