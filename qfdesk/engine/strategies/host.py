@@ -40,9 +40,10 @@ T = TypeVar("T")
 class TimeBudget:
     """Seconds a trader's own strategy may take: ``make`` to load its file and make it,
     ``warm_up`` over all the history at the start, ``candle`` for one live candle (well
-    under a candle period, so that a signal is still worth trading)."""
+    under a candle period, so that a signal is still worth trading). Loading may import
+    libraries the file needs, hence the more generous default."""
 
-    make: float = 5.0
+    make: float = 10.0
     warm_up: float = 5.0
     candle: float = 1.0
 
