@@ -154,6 +154,8 @@ def _done(answer: list[Any]) -> tuple[str | None, Signal | None, int | None]:
 
 
 class StrategyHost:
+    """One auto-trader session's strategies: a thread for the jobs, a worker when needed."""
+
     def __init__(self, registry: StrategyRegistry, budget: TimeBudget | None = None) -> None:
         self.registry = registry
         self.budget = budget or TimeBudget()
@@ -188,17 +190,27 @@ class StrategyHost:
             ) from None
         except WorkerGone as exc:
             raise StrategyError(f"strategy {name} from {file} could not run: {exc}") from None
-        if answer[0] == "refused":
-            raise StrategyError(answer[1])
-        return RemoteRunner(process, key, name, asset, timeframe, self.budget)
+        match answer:
+            case ["made", _]:
+                return RemoteRunner(process, key, name, asset, timeframe, self.budget)
+            case ["refused", str() as problem]:
+                raise StrategyError(problem)
+        process.kill()
+        raise StrategyError(f"strategy {name} from {file}: its worker gave a bad answer")
 
     def _worker(self) -> StrategyProcess:
         with self._lock:
             if self._closed:
                 raise WorkerGone("the strategy host is closed")
-            if self._process is None or not self._process.alive:
-                self._process = StrategyProcess()
-            return self._process
+            if self._process is not None and self._process.alive:
+                return self._process
+        process = StrategyProcess()  # outside the lock: close() must never wait for a start
+        with self._lock:
+            if not self._closed:
+                self._process = process
+                return process
+        process.close()
+        raise WorkerGone("the strategy host is closed")
 
     def submit(self, job: Callable[[], T], done: Callable[[Outcome[T]], None]) -> None:
         """Run ``job`` on the host's thread after the jobs before it; then ``done(outcome)``
