@@ -1,16 +1,24 @@
 """The auto-trader's core: closed candles -> strategies -> risk -> one order per signal.
 
-Qt-free and clock-free (the caller passes platform time). One :class:`StrategyRunner` per
-(strategy, asset) on the chosen timeframe. Each signal gets one intent id, and ``send`` is
-called at most once per intent id; the caller reports back with :meth:`AutoTrader.placed` and
-:meth:`AutoTrader.settled`. An order is counted as open in the risk manager when it is sent
-(so orders in flight count toward max open trades and trades per hour); a placement that
-provably failed is released as a refund (profit 0).
+Qt-free and clock-free (the caller passes platform time). One runner per (strategy, asset)
+on the chosen timeframe. Work comes in two steps: :meth:`AutoTrader.evaluate` runs the
+strategies on closed candles (only the runners' state; it may run on a strategy host's
+thread, see :class:`~qfdesk.engine.strategies.host.StrategyHost`) and :meth:`AutoTrader.act`
+turns what they found into orders (on the caller's thread: every callback is called there);
+:meth:`AutoTrader.on_events` does both at once. A signal acted on when its candle is older
+than ``max_candle_age`` is dropped: a slow strategy never trades late.
+
+Each signal gets one intent id, and ``send`` is called at most once per intent id; the caller
+reports back with :meth:`AutoTrader.placed` and :meth:`AutoTrader.settled`. An order is
+counted as open in the risk manager when it is sent (so orders in flight count toward max
+open trades and trades per hour); a placement that provably failed is released as a refund
+(profit 0).
 
 It stops itself, saying why, on: a disconnect (:meth:`disconnected`), a REAL account without
 the trader's consent for this session, ``max_failures`` failed placements in a row, a risk
-decision that halts trading (daily loss, losing-streak pause, session target), and every
-strategy having failed. Every signal, risk decision and outcome is logged.
+decision that halts trading (daily loss, losing-streak pause, session target), a strategy
+that ran over its time budget, and every strategy having failed. Every signal, risk
+decision and outcome is logged.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from enum import Enum
 from qfdesk.engine.events import Candle, CandleClosed, Direction
 from qfdesk.engine.risk import AccountState, RiskLimits, RiskManager, TradeIntent
 from qfdesk.engine.strategies import Signal, StrategyRegistry, StrategyRunner
+from qfdesk.engine.strategies.host import Runner
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +44,7 @@ class StopReason(str, Enum):
     REAL_WITHOUT_CONSENT = "REAL account without consent"
     REPEATED_ERRORS = "repeated errors"
     RISK_LIMIT = "risk limit"
+    STRATEGY_OVERRAN = "strategy overran its time budget"
     STRATEGIES_FAILED = "strategies failed"
     TRADING_ALARM = "trading alarm"
 
@@ -95,12 +105,34 @@ class Stop:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """What the strategies made of some closed candles: the signals, each with its candle,
+    and the runners (indices) that have failed so far."""
+
+    signals: tuple[tuple[Signal, Candle], ...] = ()
+    failed: tuple[int, ...] = ()
+
+
+def in_process(
+    registry: StrategyRegistry,
+) -> Callable[[str, Mapping[str, float], str, int], Runner]:
+    """Runners whose strategies run right here, on the caller's thread."""
+
+    def make(name: str, params: Mapping[str, float], asset: str, timeframe: int) -> Runner:
+        return StrategyRunner(registry.create(name, params), asset, timeframe)
+
+    return make
+
+
 class AutoTrader:
     """``send(order)`` places (live) or books (paper) an order; it must not block.
 
     ``payout_of(asset)`` and ``account()`` give the current payout and account state (None
     while unknown: the signal is skipped). ``consent()`` tells whether the trader allowed
     REAL trading in this session; in paper mode no account is ever traded.
+    ``make_runner(name, params, asset, timeframe)`` makes the runners (by default in this
+    process, from ``registry``; a strategy host's ``runner`` runs them off the GUI thread).
     """
 
     def __init__(
@@ -117,6 +149,7 @@ class AutoTrader:
         consent: Callable[[], bool] = lambda: False,
         on_signal: Callable[[Signal, Candle], None] | None = None,
         on_stop: Callable[[Stop], None] | None = None,
+        make_runner: Callable[[str, Mapping[str, float], str, int], Runner] | None = None,
     ) -> None:
         """Raises StrategyError for an unknown strategy or bad parameters, ValueError for a
         config that makes no sense."""
@@ -133,8 +166,9 @@ class AutoTrader:
         self._consent = consent
         self._on_signal = on_signal
         self._on_stop = on_stop
-        self.runners = [
-            StrategyRunner(registry.create(choice.name, choice.params), asset, config.timeframe)
+        make = make_runner or in_process(registry)
+        self.runners: list[Runner] = [
+            make(choice.name, choice.params, asset, config.timeframe)
             for choice in config.strategies
             for asset in config.assets
         ]
@@ -160,31 +194,43 @@ class AutoTrader:
 
     # ----- input ---------------------------------------------------------------------------
 
-    def warm_up(self, history: Callable[[str, int], Iterable[Candle]]) -> None:
-        """Feed each runner the closed candles ``history(asset, timeframe)`` already holds."""
+    def warm_up(self, history: Callable[[str, int], Iterable[Candle]]) -> Evaluation:
+        """Feed each runner the closed candles ``history(asset, timeframe)`` already holds;
+        the runners that failed (for :meth:`act`)."""
         for runner in self.runners:
             runner.warm_up(history(runner.asset, runner.timeframe))
+        return self._evaluation([])
 
     def on_events(self, events: Iterable[object], now: float | None) -> list[Order]:
         """A batch of events: every CandleClosed among them (others are ignored)."""
-        orders: list[Order] = []
-        for event in events:
-            if isinstance(event, CandleClosed):
-                orders += self.on_candle_closed(event, now)
-        return orders
+        return self.act(self.evaluate(events, now), now)
 
     def on_candle_closed(self, event: CandleClosed, now: float | None) -> list[Order]:
         """Run the strategies of this candle's asset; the orders sent for their signals."""
+        return self.act(self.evaluate([event], now), now)
+
+    def evaluate(self, events: Iterable[object], now: float | None) -> Evaluation:
+        """Run the strategies on every CandleClosed among ``events`` (others are ignored).
+        Touches only the runners: no callback is called, nothing is sent."""
+        found: list[tuple[Signal, Candle]] = []
+        for event in events:
+            if isinstance(event, CandleClosed):
+                found += self._evaluate_candle(event, now)
+        return self._evaluation(found)
+
+    def _evaluation(self, found: list[tuple[Signal, Candle]]) -> Evaluation:
+        failed = tuple(i for i, runner in enumerate(self.runners) if runner.stopped)
+        return Evaluation(tuple(found), failed)
+
+    def _evaluate_candle(
+        self, event: CandleClosed, now: float | None
+    ) -> list[tuple[Signal, Candle]]:
         candle = event.candle
         if not self.running or candle.timeframe != self.config.timeframe:
             return []
-        stale = (
-            event.by == "history"
-            or now is None
-            or now - (candle.start + candle.timeframe) > self.config.max_candle_age
-        )
-        orders: list[Order] = []
-        for i, runner in enumerate(self.runners):
+        stale = event.by == "history" or self._too_old(candle, now)
+        found: list[tuple[Signal, Candle]] = []
+        for runner in self.runners:
             if runner.asset != candle.asset:
                 continue
             if runner.has_seen(candle.start):
@@ -193,15 +239,41 @@ class AutoTrader:
                 runner.warm_up([candle])
                 continue
             signal = runner.on_candle(candle, now)
-            if runner.error is not None and i not in self._runner_errors:
+            if signal is not None:
+                found.append((signal, candle))
+        return found
+
+    def _too_old(self, candle: Candle, now: float | None) -> bool:
+        return now is None or now - (candle.start + candle.timeframe) > self.config.max_candle_age
+
+    def act(self, evaluation: Evaluation, now: float | None) -> list[Order]:
+        """Stop for failed strategies, and send the orders the risk manager allows for the
+        signals found; the orders sent."""
+        for i in evaluation.failed:
+            if i not in self._runner_errors:
                 self._runner_errors.add(i)
-                log.error("auto-trader: %s", runner.error)
-            if signal is not None and self.running:
-                order = self._on_signal_found(signal, candle, now)
-                if order is not None:
-                    orders.append(order)
+                log.error("auto-trader: %s", self.runners[i].error)
+        overran = [self.runners[i] for i in evaluation.failed if self.runners[i].overran]
+        if overran and self.running:
+            self.stop(StopReason.STRATEGY_OVERRAN, str(overran[0].error))
+        orders: list[Order] = []
+        for signal, candle in evaluation.signals:
+            if not self.running:
+                break
+            if self._too_old(candle, now):
+                log.warning(
+                    "auto-trader: signal %s %s at %s dropped: it came too late to trade",
+                    signal.strategy,
+                    signal.asset,
+                    signal.candle_start,
+                )
+                continue
+            order = self._on_signal_found(signal, candle, now)
+            if order is not None:
+                orders.append(order)
         if self.running and len(self._runner_errors) == len(self.runners):
-            self.stop(StopReason.STRATEGIES_FAILED, "every strategy failed; see the log")
+            errors = "; ".join(str(runner.error) for runner in self.runners)
+            self.stop(StopReason.STRATEGIES_FAILED, f"every strategy failed: {errors}")
         return orders
 
     def _on_signal_found(self, signal: Signal, candle: Candle, now: float) -> Order | None:

@@ -9,6 +9,13 @@ given in this session (an UNKNOWN account is a failed placement); else nothing i
 When the trading alarm trips, the auto-trader stops at once. Signals and paper trades show as
 chart markers; when the auto-trader stops itself the switch goes off and ``stopped`` carries
 the reason for the trader to see.
+
+Strategies never run on the GUI thread: each session has a :class:`StrategyHost` that makes
+the runners, warms them up and evaluates every batch of closed candles on its own thread (a
+trader's own strategies in its worker process, within ``budget``); what they found comes
+back through Qt signals and is acted on here. The switch goes on once the strategies are
+warm; candles that close meanwhile wait for them. Stopping, or closing the window, closes
+the host (its worker process is killed).
 """
 
 from __future__ import annotations
@@ -24,13 +31,14 @@ from PySide6 import QtCore, QtWidgets
 
 from qfdesk.browser.capabilities.account import REAL, UNKNOWN, agreed_account
 from qfdesk.browser.capabilities.base import Result
-from qfdesk.engine.autotrader import AutoTrader, Order, Stop, StopReason
+from qfdesk.engine.autotrader import AutoTrader, Evaluation, Order, Stop, StopReason
 from qfdesk.engine.backtest_stats import LOSS, WIN
-from qfdesk.engine.events import Candle, Event, Tick
+from qfdesk.engine.events import Candle, CandleClosed, Event, Tick
 from qfdesk.engine.paper import PaperBook, PaperTrade
 from qfdesk.engine.paths import config_dir
 from qfdesk.engine.risk import AccountState, RiskManager
 from qfdesk.engine.strategies import Signal, StrategyError, StrategyRegistry
+from qfdesk.engine.strategies.host import Outcome, StrategyHost, TimeBudget
 from qfdesk.engine.trading_halt import Alarm
 from qfdesk.ui.autotrade_action import AutoTradeSwitch
 from qfdesk.ui.autotrade_panel import AutoTradeDialog, AutoTradeSetup
@@ -65,6 +73,10 @@ class AutoTradeController(QtCore.QObject):
     stopped = QtCore.Signal(str)  # why the auto-trader stopped itself
     message = QtCore.Signal(str, str)  # text, kind (info / warning / error)
     halted = QtCore.Signal(object)  # the trading alarm tripped (Alarm), from any thread
+    # From the strategy host's thread: (host, Outcome of making and warming up the trader)
+    # and (trader, Outcome of an evaluation).
+    _made = QtCore.Signal(object, object)
+    _evaluated = QtCore.Signal(object, object)
 
     def __init__(
         self,
@@ -80,6 +92,7 @@ class AutoTradeController(QtCore.QObject):
         current_timeframe: Callable[[], int],
         registry: StrategyRegistry | None = None,
         window: QtWidgets.QWidget | None = None,
+        budget: TimeBudget | None = None,
     ) -> None:
         super().__init__(window)
         self.bridge = bridge
@@ -89,6 +102,9 @@ class AutoTradeController(QtCore.QObject):
         self.chart = chart
         self.switch = switch
         self.registry = registry or StrategyRegistry()
+        self.budget = budget or TimeBudget()
+        self.host: StrategyHost | None = None
+        self._waiting: list[CandleClosed] | None = None  # a list while starting
         self.window = window
         self.risk = risk
         self._current_asset = current_asset
@@ -103,6 +119,8 @@ class AutoTradeController(QtCore.QObject):
         self.tasks: set[asyncio.Task] = set()
         queued = QtCore.Qt.ConnectionType.QueuedConnection
         switch.toggled.connect(self._toggled)
+        self._made.connect(self._on_made, queued)
+        self._evaluated.connect(self._on_evaluated, queued)
         bridge.eventsReady.connect(self._on_events, queued)
         bridge.tailStateChanged.connect(self._on_tail_state, queued)
         book.closed.connect(self._on_closed)
@@ -117,6 +135,11 @@ class AutoTradeController(QtCore.QObject):
     def running(self) -> bool:
         return self.trader is not None and self.trader.running
 
+    @property
+    def starting(self) -> bool:
+        """Started, the strategies still being made and warmed up."""
+        return self._waiting is not None
+
     # ----- switching ----------------------------------------------------------------------
 
     def _toggled(self, checked: bool) -> None:
@@ -130,6 +153,9 @@ class AutoTradeController(QtCore.QObject):
         """Open the settings dialog (window-modal, not blocking); Start starts."""
         if self.running:
             self.message.emit("Switch the auto-trader off to change its settings.", "warning")
+            return None
+        if self.starting:
+            self.message.emit("The auto-trader is starting: its strategies warm up.", "info")
             return None
         if self.dialog is not None:
             self.dialog.raise_()
@@ -153,7 +179,7 @@ class AutoTradeController(QtCore.QObject):
         """Start with ``setup``; False (and a message) if it may not start now. On a REAL
         account, live mode first asks the trader's consent for the session; on an account
         not known yet it does not start."""
-        if setup is None or self.running:
+        if setup is None or self.running or self.starting:
             return False
         self.setup = setup
         alarm = self.bridge.halt.alarm
@@ -183,16 +209,23 @@ class AutoTradeController(QtCore.QObject):
             self._say("Auto-trader not started: the account is REAL and consent was refused.")
 
     def _start(self, setup: AutoTradeSetup) -> bool:
+        """Make and warm up the strategies on a new host; :meth:`_on_made` switches on."""
         config = setup.config
         if config.paper and self.paper is None:
             self.paper = PaperBook(PAPER_START_BALANCE)
-        try:
-            # Live trades share the one risk manager of all trading, under the auto-trader's
-            # own limits; paper trades have a manager of their own, apart from real results.
+        # Live trades share the one risk manager of all trading, under the auto-trader's own
+        # limits; paper trades have a manager of their own, apart from real results.
+        risk = RiskManager(setup.limits) if config.paper else self.risk
+        history = {
+            asset: history_candles(self.market, asset, config.timeframe) for asset in config.assets
+        }
+        host = StrategyHost(self.registry, self.budget)
+
+        def make() -> tuple[AutoTrader, Evaluation]:
             trader = AutoTrader(
                 config,
                 self.registry,
-                RiskManager(setup.limits) if config.paper else self.risk,
+                risk,
                 self._send,
                 limits=setup.limits,
                 payout_of=self.market.payout,
@@ -200,11 +233,31 @@ class AutoTradeController(QtCore.QObject):
                 consent=lambda: self.consent.granted,
                 on_signal=self._on_signal,
                 on_stop=self._on_stop,
+                make_runner=host.runner,
             )
-        except (StrategyError, ValueError) as exc:
-            self._say(f"Auto-trader not started: {exc}")
-            return False
-        trader.warm_up(lambda asset, tf: history_candles(self.market, asset, tf))
+            return trader, trader.warm_up(lambda asset, tf: history.get(asset, []))
+
+        self._close_host()
+        self.host = host
+        self._waiting = []
+        host.submit(make, lambda outcome: self._made.emit(host, outcome))
+        self.message.emit("Auto-trader starting: its strategies warm up\u2026", "info")
+        return True
+
+    def _on_made(self, host: StrategyHost, outcome: Outcome) -> None:
+        if host is not self.host:
+            return  # switched off meanwhile
+        waiting, self._waiting = self._waiting or [], None
+        if outcome.error is not None or outcome.value is None:
+            self._close_host()
+            error = outcome.error
+            if not isinstance(error, StrategyError | ValueError):
+                log.error("auto-trader: starting failed", exc_info=error)
+                error = f"unexpected error ({type(error).__name__}: {error}); see the log"
+            self._say(f"Auto-trader not started: {error}")
+            return
+        trader, warmed = outcome.value
+        config = trader.config
         self.trader = trader
         self.last_stop = None
         self.switch.show_state(True, config.paper)
@@ -213,11 +266,55 @@ class AutoTradeController(QtCore.QObject):
             f"{', '.join(c.name for c in config.strategies)} on {', '.join(config.assets)}",
             "warning" if not config.paper else "info",
         )
-        return True
+        trader.act(warmed, self._now())
+        if not config.paper and not self.bridge.connected:
+            trader.disconnected("the platform's Chrome went away while the strategies warmed up")
+        alarm = self.bridge.halt.alarm
+        if not config.paper and alarm is not None and trader.running:
+            trader.stop(StopReason.TRADING_ALARM, alarm.text)  # tripped during the warm-up
+        if waiting:
+            self._evaluate(trader, waiting)
+
+    def _evaluate(self, trader: AutoTrader, candles: list[CandleClosed]) -> None:
+        """Have the host run the strategies on ``candles``; :meth:`_on_evaluated` acts."""
+        host = self.host
+        if host is None or not trader.running:
+            return
+        now = self._now()
+        host.submit(
+            lambda: trader.evaluate(candles, now),
+            lambda outcome: self._evaluated.emit(trader, outcome),
+        )
+
+    def _on_evaluated(self, trader: AutoTrader, outcome: Outcome) -> None:
+        if trader is not self.trader:
+            return
+        if outcome.error is not None or outcome.value is None:
+            log.error("auto-trader: evaluating the strategies failed", exc_info=outcome.error)
+            trader.stop(
+                StopReason.STRATEGIES_FAILED,
+                f"evaluating the strategies failed ({outcome.error}); see the log",
+            )
+            return
+        trader.act(outcome.value, self._now())
+
+    def _close_host(self) -> None:
+        if self.host is not None:
+            self.host.close()
+            self.host = None
+
+    def shutdown(self) -> None:
+        """The window closes: the auto-trader stops and its strategies' worker ends."""
+        self._waiting = None
+        self.switch_off()
+        self._close_host()
 
     def switch_off(self) -> None:
         if self.trader is not None:
             self.trader.stop(StopReason.SWITCHED_OFF, "switched off by the trader")
+        if self.starting:
+            self._waiting = None
+            self._close_host()
         self.switch.show_state(False, self.switch.paper)
 
     def _on_halt(self, alarm: Alarm) -> None:
@@ -227,6 +324,7 @@ class AutoTradeController(QtCore.QObject):
 
     def _on_stop(self, stop: Stop) -> None:
         self.last_stop = stop
+        self._close_host()
         self.switch.show_state(False, self.switch.paper)
         if stop.reason is StopReason.SWITCHED_OFF:
             self.message.emit("Auto-trader OFF.", "info")
@@ -253,9 +351,12 @@ class AutoTradeController(QtCore.QObject):
         return self.market.account_state()
 
     def _on_events(self, events: list[Event]) -> None:
+        closed = [event for event in events if type(event) is CandleClosed]
         trader = self.trader
-        if trader is not None and trader.running:
-            trader.on_events(events, self._now())
+        if closed and self._waiting is not None:
+            self._waiting += closed
+        elif closed and trader is not None and trader.running:
+            self._evaluate(trader, closed)
         if self.paper is not None and self.paper.open_trades:
             self._paper_settled(self.paper.on_ticks([e for e in events if type(e) is Tick]))
 
@@ -436,7 +537,21 @@ def install_autotrade(window: QtWidgets.QMainWindow) -> AutoTradeController:
     window.market.pageAssetChanged.connect(lambda _: controller.show_markers(), queued)
     controller.message.connect(window.trade_panel.show_message)
     controller.stopped.connect(lambda text: _tell_stop(window, controller, text))
+    window.installEventFilter(_ShutdownOnClose(controller))
     return controller
+
+
+class _ShutdownOnClose(QtCore.QObject):
+    """Shuts the controller down when its window closes."""
+
+    def __init__(self, controller: AutoTradeController) -> None:
+        super().__init__(controller)
+        self.controller = controller
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Close:
+            self.controller.shutdown()
+        return False
 
 
 def _tell_stop(window: QtWidgets.QMainWindow, controller: AutoTradeController, text: str) -> None:

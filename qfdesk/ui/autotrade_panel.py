@@ -169,10 +169,9 @@ class AutoTradeDialog(QtWidgets.QDialog):
 
     def _params_help(self, name: str) -> str:
         """The strategy's description and its parameters with their current values."""
-        strategy = self.registry.create(name)
-        known = type(strategy).all_params()
-        lines = [strategy.description or name]
-        lines += [f"{key}={value:g}: {known[key].help}" for key, value in strategy.params.items()]
+        description, values, known = self.registry.describe(name)
+        lines = [description]
+        lines += [f"{key}={value:g}: {known[key].help}" for key, value in values.items()]
         return "\n".join(lines)
 
     def _add_file(self) -> None:
@@ -247,8 +246,8 @@ class AutoTradeDialog(QtWidgets.QDialog):
             if item.checkState() != QtCore.Qt.CheckState.Checked:
                 continue
             given = parse_params(self.strategies.item(row, 1).text())
-            strategy = self.registry.create(item.text(), given)
-            changed = {k: strategy.params[k] for k in given}
+            values = self.registry.check(item.text(), given)
+            changed = {k: values[k] for k in given}
             choices.append(StrategyChoice(item.text(), changed))
         assets = tuple(
             self.assets.item(i).text()

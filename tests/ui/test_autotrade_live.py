@@ -2,7 +2,8 @@
 
 On (live, DEMO account), sma-cross fast=1 slow=2 on 5 s candles fires on the simulator's
 random walk; the trades it places reach the platform as clicks, never more than the limit
-(2 trades per hour); switched off, nothing more is placed while candles keep closing.
+(2 trades per hour); switched off, nothing more is placed while candles keep closing. A
+trader's own strategy file trades paper from its worker process on the same live feed.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def test_on_trades_by_signals_within_the_limits_then_off_nothing_more(desk, qloo
     before = len(sim.orders())
 
     start_live(controller, asset, LIMIT)
-    assert controller.running and switch.text() == "AUTO ON \u00b7 LIVE"
+    assert wait_until(qloop, lambda: controller.running, 30)
+    assert switch.text() == "AUTO ON \u00b7 LIVE"
     assert switch.badge.isVisible() and "LIVE" in switch.badge.text()
 
     assert wait_until(qloop, lambda: len(sim.orders()) - before >= LIMIT, 120), (
@@ -113,7 +115,7 @@ def test_a_real_account_without_consent_stops_it_and_nothing_real_is_placed(desk
     controller = window.autotrade
     asset = window.asset
     start_live(controller, asset, 50)
-    assert controller.running
+    assert wait_until(qloop, lambda: controller.running, 30)
     sim.control("account", kind="real")
     try:
         assert wait_until(qloop, lambda: window.market.is_demo is False, 30)
@@ -145,7 +147,7 @@ def test_chrome_going_away_stops_it_saying_why(desk, qloop, sim):
     window = desk.window
     controller = window.autotrade
     start_live(controller, window.asset, 50)
-    assert controller.running
+    assert wait_until(qloop, lambda: controller.running, 30)
     window.bridge.source.endpoint.process.kill()  # Chrome crashes
     assert wait_until(qloop, lambda: not controller.running, 30), "it never stopped"
     assert controller.last_stop.reason.value == "disconnected"
@@ -175,3 +177,56 @@ def test_consent_given_after_chrome_went_away_does_not_start_it(desk, qloop, sim
     )
     assert not controller.running and controller.switch.text() == OFF_TEXT
     assert not [o for o in sim.orders() if not o.is_demo], "nothing placed on REAL"
+
+
+MINE = """
+from qfdesk.engine.events import Direction
+from qfdesk.engine.strategies import Param, Strategy, Vote
+
+
+class Alternate(Strategy):
+    name = "alternate"
+    PARAMS = {"every": Param(2, "fire on every n-th candle", int, minimum=1)}
+
+    def reset(self):
+        self.seen = 0
+
+    def on_candle(self, candle):
+        self.seen += 1
+        if self.seen % self.params["every"] == 0:
+            side = Direction.CALL if self.seen % 4 == 0 else Direction.PUT
+            return Vote(side, 0.8, f"candle {self.seen} at {candle.close}")
+        return None
+"""
+
+
+def test_a_traders_own_strategy_trades_paper_from_its_worker_on_the_live_feed(
+    desk, qloop, sim, tmp_path
+):
+    path = tmp_path / "mine.py"
+    path.write_text(MINE)
+    window = desk.window
+    controller = window.autotrade
+    asset = window.asset
+    before = len(sim.orders())
+    controller.switch.trigger()
+    dialog = controller.dialog
+    assert dialog.load_strategy_file(path) == ["alternate"]
+    dialog.choose_strategy("alternate", "expiry=5")
+    dialog.choose_assets([asset])
+    dialog.choose_timeframe(TF)
+    dialog.start_button.click()
+    assert wait_until(qloop, lambda: controller.running, 30), window.trade_panel.message.text()
+    assert controller.switch.text() == "AUTO ON \u00b7 PAPER"
+    worker = controller.host.process
+    assert worker.alive
+    assert wait_until(qloop, lambda: len(controller.paper.settled) >= 2, 90), (
+        f"signals {len(controller.trader.signals)}, orders {len(controller.trader.orders)}"
+    )
+    signals = controller.trader.signals
+    assert all(s.strategy == "alternate" and s.asset == asset for s in signals)
+    assert all(s.reason.startswith("candle ") for s in signals)
+    assert len(sim.orders()) == before, "paper: nothing placed on the platform"
+    controller.switch.trigger()
+    assert not controller.running and controller.host is None
+    assert wait_until(qloop, lambda: worker.process.poll() is not None, 10), "worker ended"

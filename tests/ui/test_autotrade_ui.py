@@ -3,6 +3,7 @@ a state nobody can miss, paper trades from signals, and a visible reason when it
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -55,6 +56,8 @@ def start_paper(desk: Desk, qloop, params: str = "fast=1 slow=2 expiry=15"):
     dialog.choose_strategy("sma-cross", params)
     dialog.choose_timeframe(TF)
     dialog.start_button.click()
+    if dialog.result() == QtWidgets.QDialog.DialogCode.Accepted:
+        assert wait_until(qloop, lambda: window.autotrade.running, 30), "warm and on"
     return dialog
 
 
@@ -189,10 +192,15 @@ def test_a_strategy_of_the_traders_own_from_a_file(desk, qloop, tmp_path):
         in dialog.strategies.item(dialog._row("every-other"), 1).toolTip()
     )
     dialog.start_button.click()
-    assert controller.running
+    assert controller.starting and not controller.running, "on once its strategies are warm"
+    assert wait_until(qloop, lambda: controller.running, 30), window.trade_panel.message.text()
     window.bridge.eventsReady.emit(zigzag_candles(ZIGZAG, closed_now=len(ZIGZAG)))
     assert wait_until(qloop, lambda: len(controller.trader.orders) == 1, 5)
     (order,) = controller.trader.orders.values()
     assert order.signal.strategy == "every-other" and order.signal.expiry == 15
     assert order.signal.reason == "candle 6", "candle 3 was too old to trade: it only warmed up"
+    worker = controller.host.process
+    assert worker is not None and worker.alive and worker.pid != os.getpid(), "in its worker"
     controller.switch.trigger()
+    assert controller.host is None
+    assert wait_until(qloop, lambda: worker.process.poll() is not None, 10), "worker ended"

@@ -30,6 +30,10 @@ relative to the strategies file) defining subclasses of ``Strategy`` with a ``na
             if self.rising == self.params["run"]:
                 return Vote(Direction.PUT, 0.55, f"{self.rising} rising closes")
             return None
+
+The auto-trader runs a file's strategies in a worker process (see ``host``), never in the
+app's: here a file is imported to learn its names and parameters, and :meth:`describe` and
+:meth:`check` answer from the class without making a strategy.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from qfdesk.engine.strategies.base import Strategy, StrategyError
+from qfdesk.engine.strategies.base import Param, Strategy, StrategyError
 from qfdesk.engine.strategies.config_file import read_strategies_file
 from qfdesk.engine.strategies.confluence import Confluence
 from qfdesk.engine.strategies.crossovers import MacdCross, RsiReversal, SmaCross
@@ -56,14 +60,33 @@ class StrategyRegistry:
     def __init__(self) -> None:
         self._classes: dict[str, type[Strategy]] = {cls.name: cls for cls in BUILTINS}
         self._presets: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._files: dict[str, Path] = {}  # strategy class name -> the file defining it
 
     def names(self) -> list[str]:
         return sorted({*self._classes, *self._presets})
 
-    def register(self, cls: type[Strategy]) -> None:
+    def register(self, cls: type[Strategy], file: Path | None = None) -> None:
+        """Add ``cls``; ``file`` is the trader's file it comes from (None: trusted code)."""
         if not cls.name:
             raise StrategyError(f"strategy class {cls.__name__} has no name")
         self._classes[cls.name] = cls
+        if file is None:
+            self._files.pop(cls.name, None)
+        else:
+            self._files[cls.name] = file
+
+    def origin(
+        self, name: str, params: Mapping[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any], Path | None]:
+        """What ``create(name, params)`` would make, without making it: the class's name,
+        the parameters given to it (a preset's, then ``params``) and the trader's file that
+        defines it (None for trusted code). Raises StrategyError for an unknown name."""
+        base, preset = self._presets.get(name, (name, {}))
+        if base not in self._classes:
+            raise StrategyError(
+                f"unknown strategy {name!r}; known strategies: {', '.join(self.names())}"
+            )
+        return base, {**preset, **(params or {})}, self._files.get(base)
 
     def create(self, name: str, params: Mapping[str, Any] | None = None) -> Strategy:
         """A new strategy; ``params`` override the configured ones. Raises StrategyError."""
@@ -77,6 +100,22 @@ class StrategyRegistry:
         if base != name:
             strategy.name = name
         return strategy
+
+    def describe(self, name: str) -> tuple[str, dict[str, float], dict[str, Param]]:
+        """``name``'s description, its parameters' values and what each means, from its class
+        alone: a trader's own code is not run here. Raises StrategyError."""
+        base, given, _ = self.origin(name)
+        cls = self._classes[base]
+        return cls.description or name, cls.resolve_params(given), cls.all_params()
+
+    def check(self, name: str, params: Mapping[str, Any] | None = None) -> dict[str, float]:
+        """The parameters ``name`` would run with, or StrategyError for bad ones. A trusted
+        strategy is made to run all its checks; a trader's own is not (its code runs in the
+        strategy host's worker, which makes it, checks and all, when the auto-trader starts)."""
+        base, given, file = self.origin(name, params)
+        if file is None:
+            return self.create(name, params).params
+        return self._classes[base].resolve_params(given)
 
     def load_file(self, path: Path) -> list[str]:
         """Import a trader's strategy file and register the strategies it defines."""
@@ -105,7 +144,7 @@ class StrategyRegistry:
         if not found:
             raise StrategyError(f"strategy file {path} defines no Strategy subclass with a name")
         for cls in found:
-            self.register(cls)
+            self.register(cls, path.resolve())
         log.info("loaded strategies %s from %s", [cls.name for cls in found], path)
         return [cls.name for cls in found]
 

@@ -25,11 +25,17 @@ class StrategyRunner:
         self.timeframe = timeframe
         self.error: str | None = None
         self.refused = 0
+        self.overran = False  # in this process nothing can stop a call: see StrategyHost
         self._last_start: int | None = None
 
     @property
     def stopped(self) -> bool:
         return self.error is not None
+
+    @property
+    def last_start(self) -> int | None:
+        """The start of the last candle given to the strategy (None before the first)."""
+        return self._last_start
 
     def has_seen(self, start: int) -> bool:
         """True if the strategy was given the candle starting at ``start`` or a later one."""
