@@ -127,6 +127,20 @@ def test_stale_and_history_candles_only_warm_up(caplog):
     assert order.direction is Direction.CALL, "indicators were warm: the next turn trades"
 
 
+def test_a_partial_candle_never_trades_and_its_whole_version_from_history_is_learnt():
+    rig = Rig()
+    rig.feed(ZIGZAG[:2])
+    start = T0 + 2 * TF
+    close = ZIGZAG[2]
+    partial = CandleClosed(Candle(A, TF, start, close, close, close, close), "tick", True)
+    assert rig.trader.on_candle_closed(partial, start + TF + 0.5) == []
+    assert rig.signals == [], "the candle that would turn the zigzag is partial"
+    whole = CandleClosed(Candle(A, TF, start, close, close, close, close), "history")
+    assert rig.trader.on_candle_closed(whole, start + TF + 1) == []
+    assert rig.feed(ZIGZAG[:3]) == [], "the whole candle was learnt: nothing new"
+    assert rig.feed(ZIGZAG[3:4], first=3) != [], "and the next turn trades"
+
+
 def test_warm_up_from_history_then_live():
     rig = Rig()
     history = [Candle(A, TF, T0 + TF * i, c, c, c, c) for i, c in enumerate(ZIGZAG[:5])]

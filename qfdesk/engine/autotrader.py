@@ -226,7 +226,9 @@ class AutoTrader:
         self, event: CandleClosed, now: float | None
     ) -> list[tuple[Signal, Candle]]:
         candle = event.candle
-        if not self.running or candle.timeframe != self.config.timeframe:
+        if not self.running or candle.timeframe != self.config.timeframe or event.partial:
+            # A partial candle (its start not seen) is not what a backtest sees; its whole
+            # version may come later with history, and is learnt from then.
             return []
         stale = event.by == "history" or self._too_old(candle, now)
         found: list[tuple[Signal, Candle]] = []
