@@ -1,0 +1,113 @@
+"""Run every combination of a sweep: in this process, on local worker processes, or on a
+Dask cluster, with the same results in the same order whichever is used.
+
+Workers get the candles once (a pool initializer, or one scattered Dask future) and build the
+strategy from its name and the strategies file, so a trader's own strategy files work in a
+worker too (on a cluster the file must be at the same path on every worker).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from qfdesk.engine.backtest import BacktestConfig
+from qfdesk.engine.research.trades import Columns, ComboTrades, combo_trades
+from qfdesk.engine.strategies.base import Strategy
+from qfdesk.engine.strategies.registry import StrategyRegistry
+
+Progress = Callable[[int, int], None]
+
+
+@cache
+def _registry(strategies_file: Path | None) -> StrategyRegistry:
+    registry = StrategyRegistry()
+    if strategies_file is not None:
+        registry.load_config(strategies_file)
+    return registry
+
+
+@dataclass(frozen=True)
+class SweepTask:
+    """Everything a worker needs to backtest one combination."""
+
+    candles: Columns
+    timeframe: int
+    strategy: str
+    strategies_file: Path | None
+    config: BacktestConfig
+
+    def create(self, params: Mapping[str, Any]) -> Strategy:
+        return _registry(self.strategies_file).create(self.strategy, params)
+
+    def evaluate(self, params: Mapping[str, float]) -> ComboTrades:
+        strategy = self.create(params)
+        config = replace(self.config, expiry=strategy.expiry)
+        return combo_trades(self.candles, self.timeframe, strategy, config)
+
+
+_TASK: SweepTask | None = None
+
+
+def _install(task: SweepTask) -> None:
+    global _TASK
+    _TASK = task
+
+
+def _evaluate_installed(params: Mapping[str, float]) -> ComboTrades:
+    assert _TASK is not None, "the pool initializer installs the task"
+    return _TASK.evaluate(params)
+
+
+def _evaluate(task: SweepTask, params: Mapping[str, float]) -> ComboTrades:
+    return task.evaluate(params)
+
+
+def run_local(
+    task: SweepTask,
+    combinations: Sequence[Mapping[str, float]],
+    workers: int,
+    progress: Progress | None = None,
+) -> list[ComboTrades]:
+    total = len(combinations)
+    results: list[ComboTrades] = []
+    if workers <= 1 or total <= 1:
+        for params in combinations:
+            results.append(task.evaluate(params))
+            if progress is not None:
+                progress(len(results), total)
+        return results
+    # spawn, not fork: the desktop app runs sweeps too, and forking a process with Qt and
+    # driver threads is unsafe.
+    context = multiprocessing.get_context("spawn")
+    chunk = max(1, total // (workers * 8))
+    with ProcessPoolExecutor(workers, context, initializer=_install, initargs=(task,)) as pool:
+        for result in pool.map(_evaluate_installed, combinations, chunksize=chunk):
+            results.append(result)
+            if progress is not None:
+                progress(len(results), total)
+    return results
+
+
+def run_dask(
+    task: SweepTask,
+    combinations: Sequence[Mapping[str, float]],
+    address: str,
+    progress: Progress | None = None,
+) -> list[ComboTrades]:
+    """The same work on a running Dask scheduler at ``address`` (``tcp://HOST:PORT``)."""
+    from distributed import Client, as_completed
+
+    total = len(combinations)
+    with Client(address, timeout=30) as client:
+        shared = client.scatter(task, broadcast=True)
+        futures = client.map(_evaluate, [shared] * total, list(combinations), pure=False)
+        for done, _ in enumerate(as_completed(futures), start=1):
+            if progress is not None:
+                progress(done, total)
+        return list(client.gather(futures))

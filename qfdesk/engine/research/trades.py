@@ -1,0 +1,73 @@
+"""One combination's trades over the whole candle series, as the sweep's unit of work.
+
+A combination is backtested once on all the candles (strategies are causal: a signal at a
+candle uses nothing after it, which tests/test_strategies.py proves for the built-ins); the
+walk-forward and the overfitting analysis then cut these trades by time. Only the columns
+the analysis needs cross a process (or a Dask worker's) boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from qfdesk.engine.backtest import BacktestConfig, run_backtest
+from qfdesk.engine.strategies.base import CandleArrays, Strategy
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Candles as plain arrays: picklable, and a ``CandleArrays`` for the strategies."""
+
+    start: np.ndarray
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+
+    @classmethod
+    def of(cls, candles: CandleArrays) -> Columns:
+        return cls(
+            *(
+                np.ascontiguousarray(getattr(candles, name))
+                for name in ("start", "open", "high", "low", "close")
+            )
+        )
+
+    def __len__(self) -> int:
+        return int(self.start.shape[0])
+
+
+@dataclass(frozen=True)
+class ComboTrades:
+    """``outcome`` +1 win, -1 loss, 0 refund; indices are candle rows of entry and exit."""
+
+    params: Mapping[str, float]
+    signal_index: np.ndarray
+    exit_index: np.ndarray
+    outcome: np.ndarray
+    profit: np.ndarray
+    signals: int
+    skipped: int
+
+    def where(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(outcome, profit) of the chosen rows."""
+        return self.outcome[rows], self.profit[rows]
+
+
+def combo_trades(
+    candles: Columns, timeframe: int, strategy: Strategy, config: BacktestConfig
+) -> ComboTrades:
+    result = run_backtest(candles, timeframe, strategy, config)
+    trades = result.trades
+    return ComboTrades(
+        params=dict(strategy.params),
+        signal_index=trades.signal_index,
+        exit_index=trades.exit_index,
+        outcome=trades.outcome,
+        profit=trades.profit,
+        signals=result.stats.signals,
+        skipped=result.stats.skipped,
+    )
