@@ -3,6 +3,7 @@ report, local workers and a real local Dask cluster giving the same answer."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import socket
@@ -59,7 +60,7 @@ def test_the_report_holds_every_field_the_research_desk_promises(tmp_path):
     assert set(walk["out_of_sample"]) >= {"trades", "wins", "win_rate", "net_profit", "p_value"}
     assert sum(f["trades"] for f in walk["per_fold"]) == walk["out_of_sample"]["trades"]
     ends = [tuple(f["out_of_sample_candles"]) for f in walk["per_fold"]]
-    assert all(a[1] == b[0] for a, b in zip(ends, ends[1:]))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ends))
     assert 0.0 <= report["pbo"] <= 1.0
 
 
