@@ -91,6 +91,7 @@ def trades(signal, exit_, profit):
         exit_index=np.asarray(exit_, dtype=np.int64),
         outcome=np.sign(profit).astype(np.int8),
         profit=profit,
+        payout=np.full(profit.shape, 92.0),
         signals=len(profit),
         skipped=0,
     )

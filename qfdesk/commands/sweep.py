@@ -71,6 +71,7 @@ def _progress(done: int, total: int) -> None:
 def _sweep(args: argparse.Namespace) -> Any:
     from qfdesk.commands.backtest import load_series, strategies_path, strategy_registry
     from qfdesk.engine.backtest import BacktestConfig, BacktestError
+    from qfdesk.engine.payout_history import load_payouts
     from qfdesk.engine.research.grid import GridError, build_grid
     from qfdesk.engine.research.report import SweepSettings, analyse
     from qfdesk.engine.research.runner import SweepTask, run_dask, run_local
@@ -94,12 +95,26 @@ def _sweep(args: argparse.Namespace) -> Any:
         settings.check(len(series))
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    payouts = None
+    if args.data.is_dir():
+        payouts, problems = load_payouts(args.data, args.asset)
+        for problem in problems[:5]:
+            print(f"warning: {problem.file}:{problem.line}: {problem.reason}", file=sys.stderr)
+    source = "history" if payouts is not None else "fixed"
+    print(
+        f"payout: the recorded payout history of {args.asset} ({len(payouts)} changes), "
+        f"{args.payout:g}% before its first record"
+        if payouts is not None
+        else f"payout: {args.payout:g}% for every trade (no payout history in {args.data})",
+        file=sys.stderr,
+    )
     task = SweepTask(
         Columns.of(series),
         timeframe,
         args.strategy,
         strategies_path(args),
         BacktestConfig(args.expiry, args.payout, args.stake),
+        payouts,
     )
     print(
         f"sweeping {grid.tried} combinations of {args.strategy} over {len(series)} candles "
@@ -118,4 +133,4 @@ def _sweep(args: argparse.Namespace) -> Any:
         raise InputError(str(exc)) from None
     except OSError as exc:
         raise InputError(f"cannot reach the Dask scheduler at {args.dask}: {exc}") from None
-    return analyse(combos, grid, len(series), settings)
+    return analyse(combos, grid, len(series), settings, source)

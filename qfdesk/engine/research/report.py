@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from qfdesk.engine.backtest_stats import compute_stats
+from qfdesk.engine.backtest_stats import REFUND, compute_stats
 from qfdesk.engine.research.grid import Grid
 from qfdesk.engine.research.pbo import block_matrix, probability_of_overfitting
-from qfdesk.engine.research.significance import break_even, holm, p_above
+from qfdesk.engine.research.significance import holm, mean_break_even, p_above
 from qfdesk.engine.research.trades import ComboTrades
 from qfdesk.engine.research.walk_forward import block_bounds, block_of, walk_forward
 
@@ -38,11 +38,17 @@ class Summary:
     win_rate: float | None
     net_profit: float
     max_drawdown: float
+    break_even_win_rate: float
     p_value: float
 
 
-def summarize(outcome: np.ndarray, profit: np.ndarray, break_even_rate: float) -> Summary:
+def summarize(
+    outcome: np.ndarray, profit: np.ndarray, payout: np.ndarray, fallback: float
+) -> Summary:
+    """Trades' figures, and their win rate tested against the break-even of their payouts
+    (refunds decide nothing, so they are left out of both)."""
     stats = compute_stats(outcome, profit, skipped=0, start_balance=0.0, signals=0)
+    be = mean_break_even(payout[outcome != REFUND], fallback)
     return Summary(
         trades=stats.trades,
         wins=stats.wins,
@@ -51,7 +57,8 @@ def summarize(outcome: np.ndarray, profit: np.ndarray, break_even_rate: float) -
         win_rate=stats.win_rate,
         net_profit=stats.net_profit,
         max_drawdown=stats.max_drawdown,
-        p_value=p_above(stats.wins, stats.wins + stats.losses, break_even_rate),
+        break_even_win_rate=be,
+        p_value=p_above(stats.wins, stats.wins + stats.losses, be),
     )
 
 
@@ -80,6 +87,7 @@ class SweepSettings:
 class SweepReport:
     break_even_win_rate: float
     payout: float
+    payout_source: str
     candles: int
     combinations: int
     skipped: int
@@ -97,13 +105,18 @@ class SweepReport:
         out["skip_reasons"] = list(self.skip_reasons)
         return out
 
+    def _payout_words(self) -> str:
+        if self.payout_source == "history":
+            return "payouts from the recorded history"
+        return f"payout {self.payout:g}%"
+
     def describe(self) -> str:
         """The verdict and its numbers in plain words."""
         oos = self.walk_forward["out_of_sample"]
         rate = "n/a" if oos["win_rate"] is None else f"{oos['win_rate'] * 100:.1f}%"
         words = [
             f"{rate} out of sample over {oos['trades']:,} trades",
-            f"break-even {self.break_even_win_rate * 100:.1f}%",
+            f"break-even {self.break_even_win_rate * 100:.1f}% ({self._payout_words()})",
             f"p = {oos['p_value']:.3g}",
             f"best of {self.combinations} combinations: adjusted p = {self.adjusted_p_value:.3g}",
         ]
@@ -114,18 +127,27 @@ class SweepReport:
 
 
 def analyse(
-    combos: Sequence[ComboTrades], grid: Grid, candles: int, settings: SweepSettings
+    combos: Sequence[ComboTrades],
+    grid: Grid,
+    candles: int,
+    settings: SweepSettings,
+    payout_source: str = "fixed",
 ) -> SweepReport:
-    """The report over ``combos`` (one per grid combination, in grid order)."""
+    """The report over ``combos`` (one per grid combination, in grid order).
+    ``payout_source`` says where the trades' payouts came from ("fixed" or "history")."""
     settings.check(candles)
-    be = break_even(settings.payout)
-    whole = [summarize(c.outcome, c.profit, be) for c in combos]
+    fixed = settings.payout
+    whole = [summarize(c.outcome, c.profit, c.payout, fixed) for c in combos]
     adjusted = holm(np.array([s.p_value for s in whole]))
     best = int(np.argmax([s.net_profit for s in whole]))
     folds = walk_forward(combos, candles, settings.folds)
-    oos_outcome = np.concatenate([f.outcome for f in folds])
-    oos_profit = np.concatenate([f.profit for f in folds])
-    oos = summarize(oos_outcome, oos_profit, be)
+    oos = summarize(
+        *(
+            np.concatenate([getattr(f, name) for f in folds])
+            for name in ("outcome", "profit", "payout")
+        ),
+        fixed,
+    )
     bounds = block_bounds(candles, settings.pbo_blocks)
     matrix = block_matrix(
         [block_of(c.signal_index, bounds) for c in combos],
@@ -135,7 +157,7 @@ def analyse(
     pbo = probability_of_overfitting(matrix)
     per_fold = []
     for fold in folds:
-        one = summarize(fold.outcome, fold.profit, be)
+        one = summarize(fold.outcome, fold.profit, fold.payout, fixed)
         per_fold.append(
             {
                 "fold": fold.fold,
@@ -146,10 +168,11 @@ def analyse(
                 **asdict(one),
             }
         )
-    verdict, reason = _verdict(oos, float(adjusted[best]), be, settings.alpha, len(combos))
+    verdict, reason = _verdict(oos, float(adjusted[best]), settings.alpha, len(combos))
     return SweepReport(
-        break_even_win_rate=be,
+        break_even_win_rate=oos.break_even_win_rate,
         payout=settings.payout,
+        payout_source=payout_source,
         candles=candles,
         combinations=grid.tried,
         skipped=grid.skipped,
@@ -164,10 +187,11 @@ def analyse(
     )
 
 
-def _verdict(oos: Summary, adjusted: float, be: float, alpha: float, tried: int) -> tuple[str, str]:
+def _verdict(oos: Summary, adjusted: float, alpha: float, tried: int) -> tuple[str, str]:
     if oos.wins + oos.losses == 0:
         return NO_EDGE, "No out-of-sample trade was decided: there is nothing to judge."
     rate = oos.wins / (oos.wins + oos.losses)
+    be = oos.break_even_win_rate
     if oos.p_value >= alpha:
         return NO_EDGE, (
             f"Out of sample the win rate {rate * 100:.1f}% does not beat break-even "

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qfdesk.engine.backtest import BacktestConfig
+from qfdesk.engine.payout_history import PayoutSchedule
 from qfdesk.engine.research.trades import Columns, ComboTrades, combo_trades
 from qfdesk.engine.strategies.base import Strategy
 from qfdesk.engine.strategies.registry import StrategyRegistry
@@ -41,6 +42,7 @@ class SweepTask:
     strategy: str
     strategies_file: Path | None
     config: BacktestConfig
+    payouts: PayoutSchedule | None = None
 
     def create(self, params: Mapping[str, Any]) -> Strategy:
         return _registry(self.strategies_file).create(self.strategy, params)
@@ -48,7 +50,7 @@ class SweepTask:
     def evaluate(self, params: Mapping[str, float]) -> ComboTrades:
         strategy = self.create(params)
         config = replace(self.config, expiry=strategy.expiry)
-        return combo_trades(self.candles, self.timeframe, strategy, config)
+        return combo_trades(self.candles, self.timeframe, strategy, config, self.payouts)
 
 
 _TASK: SweepTask | None = None

@@ -22,6 +22,14 @@ def break_even(payout: float) -> float:
     return 1.0 / (1.0 + payout / 100.0)
 
 
+def mean_break_even(payouts: np.ndarray, fallback: float) -> float:
+    """The break-even of trades at their own payouts (the mean of each one's); that of
+    ``fallback`` percent when there is no trade."""
+    if payouts.size == 0:
+        return break_even(fallback)
+    return float(np.mean(1.0 / (1.0 + payouts / 100.0)))
+
+
 def p_above(wins: int, decided: int, break_even_rate: float) -> float:
     """One-sided p-value of ``wins`` out of ``decided`` against ``break_even_rate``; 1.0 with
     no decided trade (no evidence of anything)."""

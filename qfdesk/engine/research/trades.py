@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qfdesk.engine.backtest import BacktestConfig, run_backtest
+from qfdesk.engine.backtest import BacktestConfig, payoff, run_backtest
+from qfdesk.engine.payout_history import PayoutSchedule
 from qfdesk.engine.strategies.base import CandleArrays, Strategy
 
 
@@ -49,25 +50,43 @@ class ComboTrades:
     exit_index: np.ndarray
     outcome: np.ndarray
     profit: np.ndarray
+    payout: np.ndarray
     signals: int
     skipped: int
+    closed: int = 0
 
-    def where(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(outcome, profit) of the chosen rows."""
-        return self.outcome[rows], self.profit[rows]
+    def where(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(outcome, profit, payout) of the chosen rows."""
+        return self.outcome[rows], self.profit[rows], self.payout[rows]
 
 
 def combo_trades(
-    candles: Columns, timeframe: int, strategy: Strategy, config: BacktestConfig
+    candles: Columns,
+    timeframe: int,
+    strategy: Strategy,
+    config: BacktestConfig,
+    payouts: PayoutSchedule | None = None,
 ) -> ComboTrades:
+    """The combination's trades; with ``payouts``, each at the payout in force at its entry
+    (``config.payout`` before the first record), and none while the asset was closed."""
     result = run_backtest(candles, timeframe, strategy, config)
     trades = result.trades
+    payout = np.full(len(trades), config.payout)
+    keep = np.ones(len(trades), dtype=bool)
+    if payouts is not None:
+        recorded, active = payouts.at(trades.entry_time)
+        known = ~np.isnan(recorded)
+        payout[known] = recorded[known]
+        keep = active | ~known
+    outcome = trades.outcome[keep]
     return ComboTrades(
         params=dict(strategy.params),
-        signal_index=trades.signal_index,
-        exit_index=trades.exit_index,
-        outcome=trades.outcome,
-        profit=trades.profit,
+        signal_index=trades.signal_index[keep],
+        exit_index=trades.exit_index[keep],
+        outcome=outcome,
+        profit=payoff(outcome, trades.stake[keep], payout[keep]),
+        payout=payout[keep],
         signals=result.stats.signals,
         skipped=result.stats.skipped,
+        closed=int(np.count_nonzero(~keep)),
     )

@@ -38,6 +38,7 @@ class Fold:
     in_sample_net: float
     outcome: np.ndarray
     profit: np.ndarray
+    payout: np.ndarray
 
 
 def walk_forward(combos: Sequence[ComboTrades], candles: int, folds: int) -> list[Fold]:
@@ -49,6 +50,7 @@ def walk_forward(combos: Sequence[ComboTrades], candles: int, folds: int) -> lis
         chosen = int(np.argmax(scores))
         combo = combos[chosen]
         rows = (combo.signal_index >= cut) & (combo.signal_index < end)
-        outcome, profit = combo.where(rows)
-        result.append(Fold(k, (0, cut), (cut, end), chosen, float(scores[chosen]), outcome, profit))
+        result.append(
+            Fold(k, (0, cut), (cut, end), chosen, float(scores[chosen]), *combo.where(rows))
+        )
     return result
