@@ -5,6 +5,8 @@
   Holm for the number of combinations tried (``adjusted_p_value``);
 - ``walk_forward``: the out-of-sample result of choosing on the past (walk_forward.py);
 - ``pbo``: the probability that choosing the best backtest overfits (pbo.py);
+- ``per_combination``: each combination's figures over the span the walk-forward trades out
+  of sample (every block after the first), for a map of the parameter landscape;
 - ``verdict``: "edge" only when the out-of-sample win rate beats break-even with p < alpha
   AND the adjusted p-value of the best in-sample combination is below alpha; otherwise
   "no edge", with the reason.
@@ -13,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -97,12 +99,16 @@ class SweepReport:
     adjusted_p_value: float
     pbo: float | None
     pbo_blocks: int
+    per_combination: tuple[dict[str, Any], ...]
     verdict: str
     reason: str
+    out_of_sample_profit: np.ndarray = field(repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        del out["out_of_sample_profit"]
         out["skip_reasons"] = list(self.skip_reasons)
+        out["per_combination"] = list(self.per_combination)
         return out
 
     def _payout_words(self) -> str:
@@ -141,13 +147,11 @@ def analyse(
     adjusted = holm(np.array([s.p_value for s in whole]))
     best = int(np.argmax([s.net_profit for s in whole]))
     folds = walk_forward(combos, candles, settings.folds)
-    oos = summarize(
-        *(
-            np.concatenate([getattr(f, name) for f in folds])
-            for name in ("outcome", "profit", "payout")
-        ),
-        fixed,
+    oos_outcome, oos_profit, oos_payout = (
+        np.concatenate([getattr(f, name) for f in folds])
+        for name in ("outcome", "profit", "payout")
     )
+    oos = summarize(oos_outcome, oos_profit, oos_payout, fixed)
     bounds = block_bounds(candles, settings.pbo_blocks)
     matrix = block_matrix(
         [block_of(c.signal_index, bounds) for c in combos],
@@ -155,6 +159,13 @@ def analyse(
         settings.pbo_blocks,
     )
     pbo = probability_of_overfitting(matrix)
+    first_cut = int(block_bounds(candles, settings.folds + 1)[1])
+    landscape = []
+    for combo in combos:
+        rows = combo.signal_index >= first_cut
+        landscape.append(
+            {"params": dict(combo.params), **asdict(summarize(*combo.where(rows), fixed))}
+        )
     per_fold = []
     for fold in folds:
         one = summarize(fold.outcome, fold.profit, fold.payout, fixed)
@@ -182,8 +193,10 @@ def analyse(
         adjusted_p_value=float(adjusted[best]),
         pbo=pbo,
         pbo_blocks=settings.pbo_blocks,
+        per_combination=tuple(landscape),
         verdict=verdict,
         reason=reason,
+        out_of_sample_profit=oos_profit,
     )
 
 

@@ -9,8 +9,8 @@ worker too (on a cluster the file must be at the same path on every worker).
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -23,6 +23,26 @@ from qfdesk.engine.strategies.base import Strategy
 from qfdesk.engine.strategies.registry import StrategyRegistry
 
 Progress = Callable[[int, int], None]
+POLL_SECONDS = 0.2
+
+
+class SweepCancelled(Exception):
+    """The sweep was cancelled before every combination was run."""
+
+
+class Cancel:
+    """Set from any thread; a running sweep stops within ``POLL_SECONDS`` (its worker
+    processes terminated)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def __call__(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
 
 
 @cache
@@ -75,24 +95,41 @@ def run_local(
     combinations: Sequence[Mapping[str, float]],
     workers: int,
     progress: Progress | None = None,
+    cancel: Cancel | None = None,
 ) -> list[ComboTrades]:
+    """Every combination's trades in grid order; ``SweepCancelled`` when ``cancel`` is set."""
     total = len(combinations)
     results: list[ComboTrades] = []
+
+    def add(result: ComboTrades) -> None:
+        results.append(result)
+        if progress is not None:
+            progress(len(results), total)
+
     if workers <= 1 or total <= 1:
         for params in combinations:
-            results.append(task.evaluate(params))
-            if progress is not None:
-                progress(len(results), total)
+            if cancel is not None and cancel.cancelled:
+                raise SweepCancelled
+            add(task.evaluate(params))
         return results
     # spawn, not fork: the desktop app runs sweeps too, and forking a process with Qt and
     # driver threads is unsafe.
     context = multiprocessing.get_context("spawn")
     chunk = max(1, total // (workers * 8))
-    with ProcessPoolExecutor(workers, context, initializer=_install, initargs=(task,)) as pool:
-        for result in pool.map(_evaluate_installed, combinations, chunksize=chunk):
-            results.append(result)
-            if progress is not None:
-                progress(len(results), total)
+    pool = context.Pool(workers, initializer=_install, initargs=(task,))
+    try:
+        found = pool.imap(_evaluate_installed, combinations, chunksize=chunk)
+        while len(results) < total:
+            if cancel is not None and cancel.cancelled:
+                raise SweepCancelled
+            try:
+                add(found.next(timeout=POLL_SECONDS))
+            except multiprocessing.TimeoutError:
+                continue
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
     return results
 
 
