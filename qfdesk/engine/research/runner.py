@@ -81,9 +81,9 @@ def _install(task: SweepTask) -> None:
     _TASK = task
 
 
-def _evaluate_installed(params: Mapping[str, float]) -> ComboTrades:
+def _evaluate_installed(chunk: Sequence[Mapping[str, float]]) -> list[ComboTrades]:
     assert _TASK is not None, "the pool initializer installs the task"
-    return _TASK.evaluate(params)
+    return [_TASK.evaluate(params) for params in chunk]
 
 
 def _evaluate(task: SweepTask, params: Mapping[str, float]) -> ComboTrades:
@@ -116,16 +116,22 @@ def run_local(
     # driver threads is unsafe.
     context = multiprocessing.get_context("spawn")
     chunk = max(1, total // (workers * 8))
+    chunks = [combinations[i : i + chunk] for i in range(0, total, chunk)]
     pool = context.Pool(workers, initializer=_install, initargs=(task,))
     try:
-        found = pool.imap(_evaluate_installed, combinations, chunksize=chunk)
-        while len(results) < total:
-            if cancel is not None and cancel.cancelled:
-                raise SweepCancelled
-            try:
-                add(found.next(timeout=POLL_SECONDS))
-            except multiprocessing.TimeoutError:
-                continue
+        # chunks of our own: only imap with chunksize 1 can be waited on with a timeout
+        found = pool.imap(_evaluate_installed, chunks)
+        for _ in chunks:
+            while True:
+                if cancel is not None and cancel.cancelled:
+                    raise SweepCancelled
+                try:
+                    done = found.next(timeout=POLL_SECONDS)
+                    break
+                except multiprocessing.TimeoutError:
+                    continue
+            for result in done:
+                add(result)
         pool.close()
     finally:
         pool.terminate()
