@@ -33,8 +33,6 @@ from qfdesk.engine.strategies import StrategyError, StrategyRegistry
 
 log = logging.getLogger(__name__)
 
-_RUNNING: set[SweepJob] = set()  # jobs outlive the dialog that started them
-
 
 @dataclass(frozen=True, slots=True)
 class SweepInput:
@@ -61,7 +59,8 @@ class SweepRequest:
 
 class SweepJob(QtCore.QThread):
     """One sweep on its own thread: ``progressed(done, total)``, then ``done(report)``,
-    ``failed(text)`` or ``cancelled()``."""
+    ``failed(text)`` or ``cancelled()``. It belongs to the application, not to the panel, so
+    closing the dialog never waits for it; it deletes itself when it ends."""
 
     progressed = QtCore.Signal(int, int)
     done = QtCore.Signal(object)
@@ -69,19 +68,11 @@ class SweepJob(QtCore.QThread):
     cancelled = QtCore.Signal()
 
     def __init__(self, request: SweepRequest, registry: StrategyRegistry) -> None:
-        super().__init__()
+        super().__init__(QtCore.QCoreApplication.instance())
         self.request = request
         self.registry = registry
         self.cancel = Cancel()
-        self.finished.connect(self._forget)
-
-    def start_sweep(self) -> None:
-        _RUNNING.add(self)
-        self.start()
-
-    def _forget(self) -> None:
-        _RUNNING.discard(self)
-        self.deleteLater()
+        self.finished.connect(self.deleteLater)
 
     def _grid(self) -> Grid:
         request = self.request
@@ -316,11 +307,12 @@ class SweepPanel(QtWidgets.QWidget):
             self.status.setText(f"Cannot sweep: {exc}")
             return
         job = SweepJob(request, self.registry)
+        # Slots of the panel, so Qt drops the connections when the panel is deleted.
         job.progressed.connect(self._progressed)
         job.done.connect(self._show)
-        job.failed.connect(lambda text: self.status.setText(f"Sweep failed: {text}"))
-        job.cancelled.connect(lambda: self.status.setText("Sweep cancelled; nothing was kept."))
-        job.finished.connect(lambda: self._set_running(False))
+        job.failed.connect(self._failed)
+        job.cancelled.connect(self._cancelled)
+        job.finished.connect(self._finished)
         self.job = job
         self.report = None
         self._started = time.monotonic()
@@ -330,12 +322,24 @@ class SweepPanel(QtWidgets.QWidget):
             f"{len(request.source.series)} candles\u2026"
         )
         self._set_running(True)
-        job.start_sweep()
+        job.start()
 
     def cancel(self) -> None:
         """Stop the running sweep at once (its worker processes are terminated)."""
         if self.job is not None:
             self.job.cancel()
+
+    @QtCore.Slot(str)
+    def _failed(self, text: str) -> None:
+        self.status.setText(f"Sweep failed: {text}")
+
+    @QtCore.Slot()
+    def _cancelled(self) -> None:
+        self.status.setText("Sweep cancelled; nothing was kept.")
+
+    @QtCore.Slot()
+    def _finished(self) -> None:
+        self._set_running(False)
 
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
@@ -348,6 +352,7 @@ class SweepPanel(QtWidgets.QWidget):
     def busy(self) -> bool:
         return self.job is not None
 
+    @QtCore.Slot(int, int)
     def _progressed(self, done: int, total: int) -> None:
         self.progress.setValue(int(done * 100 / max(1, total)))
         eta = eta_text(done, total, time.monotonic() - self._started)
@@ -357,6 +362,7 @@ class SweepPanel(QtWidgets.QWidget):
 
     # ----- the answer -------------------------------------------------------------------------
 
+    @QtCore.Slot(object)
     def _show(self, report: SweepReport) -> None:
         self.report = report
         self.progress.setValue(100)

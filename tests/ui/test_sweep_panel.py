@@ -41,10 +41,11 @@ def trend() -> CandleSeries:
     return series_of(ar1_closes(20_000, 0.3, 11))
 
 
-def panel_on(qtbot, series: CandleSeries) -> SweepPanel:
+def panel_on(qtbot, series: CandleSeries, owned: bool = True) -> SweepPanel:
     source = SweepInput(series, "EURUSD_otc", 60, 60, 92.0, 1.0)
     panel = SweepPanel(StrategyRegistry(), lambda: source)
-    qtbot.addWidget(panel)
+    if owned:
+        qtbot.addWidget(panel)
     panel.resize(1200, 800)
     panel.show()
     panel.strategy.setCurrentText("sma-cross")
@@ -115,3 +116,18 @@ def test_the_time_left_is_estimated_from_the_pace_so_far():
     assert eta_text(10, 40, 5.0) == "about 15 s left"
     assert eta_text(1, 100, 60.0) == "about 99 min left"
     assert eta_text(0, 10, 1.0) == "" and eta_text(10, 10, 1.0) == ""
+
+
+def test_a_panel_closed_mid_sweep_stops_it_and_nothing_touches_the_gone_widgets(qtbot):
+    panel = panel_on(qtbot, series_of(ar1_closes(300_000, 0.0, 3)), owned=False)
+    panel.set_values("fast", "2..21")
+    panel.set_values("slow", "22..61")
+    panel.workers.setValue(1)
+    panel.run()
+    job = panel.job
+    finished = []
+    job.finished.connect(lambda: finished.append(True))
+    qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=120_000)
+    panel.stop()
+    panel.deleteLater()
+    qtbot.waitUntil(lambda: bool(finished), timeout=30_000)
