@@ -1,3 +1,4 @@
+import multiprocessing
 import sys
 
 if sys.argv[1:2] == ["--qfdesk-watchdog"]:  # a PyInstaller bundle started as a run's watchdog
@@ -7,4 +8,7 @@ if sys.argv[1:2] == ["--qfdesk-watchdog"]:  # a PyInstaller bundle started as a 
 
 from qfdesk.cli import main
 
+# In the bundled app a sweep's worker processes start this executable again; this makes
+# them run their work instead of a second app.
+multiprocessing.freeze_support()
 sys.exit(main())

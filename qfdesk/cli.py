@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "uninstall-desktop": ("qfdesk.commands.desktop_entry", "remove it from the desktop's menu"),
     "replay": ("qfdesk.commands.replay", "run a captured performance log through the collector"),
     "simulate": ("qfdesk.commands.simulate", "serve the built-in simulated trading platform"),
+    "sweep": ("qfdesk.commands.sweep", "sweep a strategy's parameters, judged out of sample"),
 }
 
 

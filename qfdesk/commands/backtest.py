@@ -121,22 +121,27 @@ def _risk_manager(args: argparse.Namespace) -> Any:
         raise InputError(str(exc)) from None
 
 
-def _registry(args: argparse.Namespace) -> Any:
+def strategies_path(args: argparse.Namespace) -> Path:
+    """``--strategies``, or strategies.json in the config folder."""
     from qfdesk.engine.paths import config_dir
+
+    if args.strategies is None:
+        return config_dir() / "strategies.json"
+    if not args.strategies.is_file():
+        raise InputError(f"strategies file {args.strategies} does not exist")
+    return Path(args.strategies)
+
+
+def strategy_registry(args: argparse.Namespace) -> Any:
     from qfdesk.engine.strategies import StrategyRegistry
 
     registry = StrategyRegistry()
-    path = args.strategies
-    if path is None:
-        path = config_dir() / "strategies.json"
-    elif not path.is_file():
-        raise InputError(f"strategies file {path} does not exist")
-    for problem in registry.load_config(path):
+    for problem in registry.load_config(strategies_path(args)):
         print(f"warning: {problem}", file=sys.stderr)
     return registry
 
 
-def _series(args: argparse.Namespace, timeframe: int) -> Any:
+def load_series(args: argparse.Namespace, timeframe: int) -> Any:
     from qfdesk.engine.history_loader import load_history, same_asset
     from qfdesk.engine.timeframes import timeframe_label
 
@@ -175,7 +180,7 @@ def _backtest(args: argparse.Namespace) -> dict[str, Any]:
         timeframe = parse_timeframe(args.timeframe)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    registry = _registry(args)
+    registry = strategy_registry(args)
     overrides = _parse_params(args.param, args.expiry)
     try:
         strategy = registry.create(args.strategy, overrides)
@@ -185,7 +190,7 @@ def _backtest(args: argparse.Namespace) -> dict[str, Any]:
             other = registry.create(args.compare, other_params)
     except StrategyError as exc:
         raise InputError(str(exc)) from None
-    series, problems = _series(args, timeframe)
+    series, problems = load_series(args, timeframe)
     results = []
     for one in (strategy, other):
         if one is None:

@@ -88,7 +88,9 @@ class BacktestResult:
         return self.config.start_balance + np.cumsum(self.trades.profit)
 
 
-def payoff(outcome: np.ndarray, stake: np.ndarray | float, payout: float) -> np.ndarray:
+def payoff(
+    outcome: np.ndarray, stake: np.ndarray | float, payout: np.ndarray | float
+) -> np.ndarray:
     """Profit of each trade: stake * payout% for a win, -stake for a loss, 0 for a refund."""
     stake = np.asarray(stake, dtype=np.float64)
     return np.where(outcome == WIN, stake * payout / 100.0, np.where(outcome == LOSS, -stake, 0.0))

@@ -1,0 +1,222 @@
+"""The sweep's answer to "does this strategy beat the payout?", from every combination's trades.
+
+- ``best_in_sample``: the combination with the highest net profit over all the candles, its
+  win rate and one-sided binomial p-value against break-even, and that p-value adjusted by
+  Holm for the number of combinations tried (``adjusted_p_value``);
+- ``walk_forward``: the out-of-sample result of choosing on the past (walk_forward.py);
+- ``pbo``: the probability that choosing the best backtest overfits (pbo.py);
+- ``per_combination``: each combination's figures over the span the walk-forward trades out
+  of sample (every block after the first), for a map of the parameter landscape;
+- ``verdict``: "edge" only when the out-of-sample win rate beats break-even with p < alpha
+  AND the adjusted p-value of the best in-sample combination is below alpha; otherwise
+  "no edge", with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from qfdesk.engine.backtest_stats import REFUND, compute_stats
+from qfdesk.engine.research.grid import Grid
+from qfdesk.engine.research.pbo import block_matrix, probability_of_overfitting
+from qfdesk.engine.research.significance import holm, mean_break_even, p_above
+from qfdesk.engine.research.trades import ComboTrades
+from qfdesk.engine.research.walk_forward import block_bounds, block_of, walk_forward
+
+EDGE = "edge"
+NO_EDGE = "no edge"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    trades: int
+    wins: int
+    losses: int
+    refunds: int
+    win_rate: float | None
+    net_profit: float
+    max_drawdown: float
+    break_even_win_rate: float
+    p_value: float
+
+
+def summarize(
+    outcome: np.ndarray, profit: np.ndarray, payout: np.ndarray, fallback: float
+) -> Summary:
+    """Trades' figures, and their win rate tested against the break-even of their payouts
+    (refunds decide nothing, so they are left out of both)."""
+    stats = compute_stats(outcome, profit, skipped=0, start_balance=0.0, signals=0)
+    be = mean_break_even(payout[outcome != REFUND], fallback)
+    return Summary(
+        trades=stats.trades,
+        wins=stats.wins,
+        losses=stats.losses,
+        refunds=stats.refunds,
+        win_rate=stats.win_rate,
+        net_profit=stats.net_profit,
+        max_drawdown=stats.max_drawdown,
+        break_even_win_rate=be,
+        p_value=p_above(stats.wins, stats.wins + stats.losses, be),
+    )
+
+
+@dataclass(frozen=True)
+class SweepSettings:
+    payout: float
+    folds: int = 5
+    pbo_blocks: int = 16
+    alpha: float = 0.05
+
+    def check(self, candles: int) -> None:
+        if self.folds < 1:
+            raise ValueError(f"--folds must be at least 1, got {self.folds}")
+        if self.pbo_blocks < 2 or self.pbo_blocks % 2:
+            raise ValueError(f"--pbo-blocks must be an even number >= 2, got {self.pbo_blocks}")
+        if self.pbo_blocks > 24:
+            raise ValueError(f"--pbo-blocks {self.pbo_blocks} gives too many splits; at most 24")
+        if candles < max(self.folds + 1, self.pbo_blocks) * 2:
+            raise ValueError(
+                f"{candles} candles are too few for {self.folds} folds and {self.pbo_blocks} "
+                "blocks; load more history or lower --folds / --pbo-blocks"
+            )
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    break_even_win_rate: float
+    payout: float
+    payout_source: str
+    candles: int
+    combinations: int
+    skipped: int
+    skip_reasons: tuple[str, ...]
+    best_in_sample: dict[str, Any]
+    walk_forward: dict[str, Any]
+    adjusted_p_value: float
+    pbo: float | None
+    pbo_blocks: int
+    per_combination: tuple[dict[str, Any], ...]
+    verdict: str
+    reason: str
+    out_of_sample_profit: np.ndarray = field(repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        del out["out_of_sample_profit"]
+        out["skip_reasons"] = list(self.skip_reasons)
+        out["per_combination"] = list(self.per_combination)
+        return out
+
+    def _payout_words(self) -> str:
+        if self.payout_source == "history":
+            return "payouts from the recorded history"
+        return f"payout {self.payout:g}%"
+
+    def describe(self) -> str:
+        """The verdict and its numbers in plain words."""
+        oos = self.walk_forward["out_of_sample"]
+        rate = "n/a" if oos["win_rate"] is None else f"{oos['win_rate'] * 100:.1f}%"
+        words = [
+            f"{rate} out of sample over {oos['trades']:,} trades",
+            f"break-even {self.break_even_win_rate * 100:.1f}% ({self._payout_words()})",
+            f"p = {oos['p_value']:.3g}",
+            f"best of {self.combinations} combinations: adjusted p = {self.adjusted_p_value:.3g}",
+        ]
+        if self.pbo is not None:
+            judged = "probably overfit" if self.pbo >= 0.5 else "selection carries over"
+            words.append(f"{judged}: PBO {self.pbo:.2f}")
+        return f"{self.verdict.upper()}: " + "; ".join(words) + f".\n{self.reason}"
+
+
+def analyse(
+    combos: Sequence[ComboTrades],
+    grid: Grid,
+    candles: int,
+    settings: SweepSettings,
+    payout_source: str = "fixed",
+) -> SweepReport:
+    """The report over ``combos`` (one per grid combination, in grid order).
+    ``payout_source`` says where the trades' payouts came from ("fixed" or "history")."""
+    settings.check(candles)
+    fixed = settings.payout
+    whole = [summarize(c.outcome, c.profit, c.payout, fixed) for c in combos]
+    adjusted = holm(np.array([s.p_value for s in whole]))
+    best = int(np.argmax([s.net_profit for s in whole]))
+    folds = walk_forward(combos, candles, settings.folds)
+    oos_outcome, oos_profit, oos_payout = (
+        np.concatenate([getattr(f, name) for f in folds])
+        for name in ("outcome", "profit", "payout")
+    )
+    oos = summarize(oos_outcome, oos_profit, oos_payout, fixed)
+    bounds = block_bounds(candles, settings.pbo_blocks)
+    matrix = block_matrix(
+        [block_of(c.signal_index, bounds) for c in combos],
+        [c.profit for c in combos],
+        settings.pbo_blocks,
+    )
+    pbo = probability_of_overfitting(matrix)
+    first_cut = int(block_bounds(candles, settings.folds + 1)[1])
+    landscape = []
+    for combo in combos:
+        rows = combo.signal_index >= first_cut
+        landscape.append(
+            {"params": dict(combo.params), **asdict(summarize(*combo.where(rows), fixed))}
+        )
+    per_fold = []
+    for fold in folds:
+        one = summarize(fold.outcome, fold.profit, fold.payout, fixed)
+        per_fold.append(
+            {
+                "fold": fold.fold,
+                "in_sample_candles": list(fold.in_sample_rows),
+                "out_of_sample_candles": list(fold.out_of_sample_rows),
+                "params": dict(combos[fold.chosen].params),
+                "in_sample_net_profit": fold.in_sample_net,
+                **asdict(one),
+            }
+        )
+    verdict, reason = _verdict(oos, float(adjusted[best]), settings.alpha, len(combos))
+    return SweepReport(
+        break_even_win_rate=oos.break_even_win_rate,
+        payout=settings.payout,
+        payout_source=payout_source,
+        candles=candles,
+        combinations=grid.tried,
+        skipped=grid.skipped,
+        skip_reasons=grid.skip_reasons,
+        best_in_sample={"params": dict(combos[best].params), **asdict(whole[best])},
+        walk_forward={"folds": settings.folds, "out_of_sample": asdict(oos), "per_fold": per_fold},
+        adjusted_p_value=float(adjusted[best]),
+        pbo=pbo,
+        pbo_blocks=settings.pbo_blocks,
+        per_combination=tuple(landscape),
+        verdict=verdict,
+        reason=reason,
+        out_of_sample_profit=oos_profit,
+    )
+
+
+def _verdict(oos: Summary, adjusted: float, alpha: float, tried: int) -> tuple[str, str]:
+    if oos.wins + oos.losses == 0:
+        return NO_EDGE, "No out-of-sample trade was decided: there is nothing to judge."
+    rate = oos.wins / (oos.wins + oos.losses)
+    be = oos.break_even_win_rate
+    if oos.p_value >= alpha:
+        return NO_EDGE, (
+            f"Out of sample the win rate {rate * 100:.1f}% does not beat break-even "
+            f"{be * 100:.1f}% with confidence (p = {oos.p_value:.3g} >= {alpha:g})."
+        )
+    if adjusted >= alpha:
+        return NO_EDGE, (
+            f"The best in-sample combination is not significant once all {tried} combinations "
+            f"tried are counted (Holm-adjusted p = {adjusted:.3g} >= {alpha:g})."
+        )
+    return EDGE, (
+        f"Out of sample {rate * 100:.1f}% beats break-even {be * 100:.1f}% (p = "
+        f"{oos.p_value:.3g}), and the best combination stays significant after the search "
+        f"(adjusted p = {adjusted:.3g})."
+    )

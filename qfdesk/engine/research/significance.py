@@ -1,0 +1,52 @@
+"""Is a win rate above break-even, and how sure can one be after trying many variants?
+
+- The break-even win rate of a payout of ``q`` percent is ``1 / (1 + q/100)``: a win pays
+  ``q/100`` of the stake, a loss costs the stake, so ``p * q/100 = 1 - p`` breaks even.
+- The one-sided binomial test asks how likely ``wins`` or more out of ``decided`` trades are
+  when each wins with the break-even probability (scipy.stats.binomtest). Refunds decide
+  nothing and are left out. When the payout differs from trade to trade the test uses the
+  mean break-even: the number of wins is then Poisson-binomial, whose variance is at most the
+  binomial's with that mean, so the binomial p-value errs on the side of "no edge".
+- Holm's step-down adjustment turns the p-values of all the combinations tried into ones
+  that hold for the family: the chance that any "edge" among them is luck stays below alpha.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+
+def break_even(payout: float) -> float:
+    """The win rate at which trades at ``payout`` percent neither gain nor lose."""
+    return 1.0 / (1.0 + payout / 100.0)
+
+
+def mean_break_even(payouts: np.ndarray, fallback: float) -> float:
+    """The break-even of trades at their own payouts (the mean of each one's); that of
+    ``fallback`` percent when there is no trade."""
+    if payouts.size == 0:
+        return break_even(fallback)
+    return float(np.mean(1.0 / (1.0 + payouts / 100.0)))
+
+
+def p_above(wins: int, decided: int, break_even_rate: float) -> float:
+    """One-sided p-value of ``wins`` out of ``decided`` against ``break_even_rate``; 1.0 with
+    no decided trade (no evidence of anything)."""
+    if decided <= 0:
+        return 1.0
+    return float(stats.binomtest(int(wins), int(decided), break_even_rate, "greater").pvalue)
+
+
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm-adjusted p-values, in the order given: the k-th smallest is multiplied by
+    ``m - k + 1`` (k from 1), made non-decreasing along the sorted order and capped at 1."""
+    p = np.asarray(p_values, dtype=np.float64)
+    m = p.size
+    if m == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    scaled = np.minimum(1.0, p[order] * (m - np.arange(m)))
+    adjusted = np.empty(m)
+    adjusted[order] = np.maximum.accumulate(scaled)
+    return adjusted

@@ -1,0 +1,92 @@
+"""One combination's trades over the whole candle series, as the sweep's unit of work.
+
+A combination is backtested once on all the candles (strategies are causal: a signal at a
+candle uses nothing after it, which tests/test_strategies.py proves for the built-ins); the
+walk-forward and the overfitting analysis then cut these trades by time. Only the columns
+the analysis needs cross a process (or a Dask worker's) boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from qfdesk.engine.backtest import BacktestConfig, payoff, run_backtest
+from qfdesk.engine.payout_history import PayoutSchedule
+from qfdesk.engine.strategies.base import CandleArrays, Strategy
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Candles as plain arrays: picklable, and a ``CandleArrays`` for the strategies."""
+
+    start: np.ndarray
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+
+    @classmethod
+    def of(cls, candles: CandleArrays) -> Columns:
+        return cls(
+            *(
+                np.ascontiguousarray(getattr(candles, name))
+                for name in ("start", "open", "high", "low", "close")
+            )
+        )
+
+    def __len__(self) -> int:
+        return int(self.start.shape[0])
+
+
+@dataclass(frozen=True)
+class ComboTrades:
+    """``outcome`` +1 win, -1 loss, 0 refund; indices are candle rows of entry and exit."""
+
+    params: Mapping[str, float]
+    signal_index: np.ndarray
+    exit_index: np.ndarray
+    outcome: np.ndarray
+    profit: np.ndarray
+    payout: np.ndarray
+    signals: int
+    skipped: int
+    closed: int = 0
+
+    def where(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(outcome, profit, payout) of the chosen rows."""
+        return self.outcome[rows], self.profit[rows], self.payout[rows]
+
+
+def combo_trades(
+    candles: Columns,
+    timeframe: int,
+    strategy: Strategy,
+    config: BacktestConfig,
+    payouts: PayoutSchedule | None = None,
+) -> ComboTrades:
+    """The combination's trades; with ``payouts``, each at the payout in force at its entry
+    (``config.payout`` before the first record), and none while the asset was closed."""
+    result = run_backtest(candles, timeframe, strategy, config)
+    trades = result.trades
+    payout = np.full(len(trades), config.payout)
+    keep = np.ones(len(trades), dtype=bool)
+    if payouts is not None:
+        recorded, active = payouts.at(trades.entry_time)
+        known = ~np.isnan(recorded)
+        payout[known] = recorded[known]
+        keep = active | ~known
+    outcome = trades.outcome[keep]
+    return ComboTrades(
+        params=dict(strategy.params),
+        signal_index=trades.signal_index[keep],
+        exit_index=trades.exit_index[keep],
+        outcome=outcome,
+        profit=payoff(outcome, trades.stake[keep], payout[keep]),
+        payout=payout[keep],
+        signals=result.stats.signals,
+        skipped=result.stats.skipped,
+        closed=int(np.count_nonzero(~keep)),
+    )
