@@ -2,7 +2,7 @@
 
 A Python thread spinning in ``while True: pass`` cannot be stopped and holds the GIL much of
 the time, so strategies from a trader's files run in a child process: a fresh interpreter
-(``python -m qfdesk.engine.strategies.sandbox``) that imports no Qt and none of the app's
+(``python -m qfdesk.engine.strategies.sandbox``, the bundle with ``--qfdesk-strategy-worker``) that imports no Qt and none of the app's
 modules but the strategies. Each call waits for its answer at most a time budget; a call
 that overruns kills the process. The child dies with the app: on Linux it asks for SIGKILL
 when the thread that started it ends, and a watchdog thread in it ends it once its parent
@@ -33,6 +33,7 @@ from typing import Any
 
 import qfdesk
 from qfdesk.engine.events import Direction
+from qfdesk.engine.paths import is_frozen
 from qfdesk.engine.strategies.base import Signal, StrategyError
 from qfdesk.engine.strategies.registry import StrategyRegistry
 from qfdesk.engine.strategies.runner import StrategyRunner
@@ -42,6 +43,20 @@ log = logging.getLogger(__name__)
 STARTUP_TIMEOUT = 60.0  # our own imports in a fresh interpreter, on a busy machine
 _PR_SET_PDEATHSIG = 1
 _WATCH_EVERY = 0.5
+
+
+FROZEN_FLAG = "--qfdesk-strategy-worker"
+"""How a PyInstaller bundle (which cannot run ``-m``) is asked to be a strategy worker."""
+
+
+def worker_command() -> list[str]:
+    if is_frozen():
+        return [sys.executable, FROZEN_FLAG]
+    return [sys.executable, "-m", __name__]
+
+
+def main(argv: list[str]) -> None:
+    serve(Connection(int(argv[0])), int(argv[1]))
 
 
 class StrategyOverrun(Exception):
@@ -63,7 +78,7 @@ class StrategyProcess:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (source, env.get("PYTHONPATH")) if p)
         with theirs:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(theirs.fileno()), str(os.getpid())],
+                [*worker_command(), str(theirs.fileno()), str(os.getpid())],
                 stdin=subprocess.DEVNULL,
                 pass_fds=(theirs.fileno(),),
                 env=env,
@@ -241,4 +256,4 @@ def _signal_data(found: Signal | None) -> list[Any] | None:
 
 
 if __name__ == "__main__":
-    serve(Connection(int(sys.argv[1])), int(sys.argv[2]))
+    main(sys.argv[1:])
