@@ -2,8 +2,8 @@
 
 A Python thread spinning in ``while True: pass`` cannot be stopped and holds the GIL much of
 the time, so strategies from a trader's files run in a child process: a fresh interpreter
-(``python -m qfdesk.engine.strategies.sandbox``, the bundle with ``--qfdesk-strategy-worker``) that imports no Qt and none of the app's
-modules but the strategies. Each call waits for its answer at most a time budget; a call
+(``python -m qfdesk.engine.strategies.sandbox``; the bundle with ``--qfdesk-strategy-worker``)
+that imports no Qt and none of the app's modules but the strategies. Each call waits for its answer at most a time budget; a call
 that overruns kills the process. The child dies with the app: on Linux it asks for SIGKILL
 when the thread that started it ends, and a watchdog thread in it ends it once its parent
 process is gone; the host kills it when the auto-trader stops or the window closes.
