@@ -1,7 +1,7 @@
 """The backtest dialog: history CSVs, one or two strategies (A/B), results side by side.
 
 Loading and backtests run on a worker thread (:class:`Job`) with a progress bar; results come
-back through Qt signals. Each side shows its statistics, its equity curve and its trades as
+back through Qt signals. Closing the dialog cancels a running job and never waits for it. Each side shows its statistics, its equity curve and its trades as
 markers on a chart of the candles; with B, a line says whether the difference in win rate is
 statistically meaningful (two-proportion z-test).
 """
