@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import os
 import re
 import shutil
@@ -10,11 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from disk_faults import disk_full_at, needs_file_size_limit
 from hypothesis import given
 from hypothesis import strategies as st
 
 from qfdesk.engine.csv_sink import (
     CsvSink,
+    SinkWriteError,
     candle_dir,
     format_candle_time,
     format_price,
@@ -234,8 +237,9 @@ def test_two_sessions_never_share_a_file(tmp_path: Path) -> None:
 def test_a_reused_session_id_never_appends_to_the_other_sinks_file(tmp_path: Path) -> None:
     CsvSink(tmp_path, PersistSettings(True, False), session="same").write_candles([candle(0)])
     other = CsvSink(tmp_path, PersistSettings(True, False), session="same")
-    with pytest.raises(FileExistsError):
+    with pytest.raises(SinkWriteError) as failed:
         other.write_candles([candle(1)])
+    assert failed.value.errno == errno.EEXIST and failed.value.unwritten == (candle(1),)
     (path,) = all_files(tmp_path)
     assert len(rows_of(path)) == 2
 
@@ -265,9 +269,11 @@ def test_a_failed_write_keeps_counts_true_and_moves_to_a_new_part(tmp_path: Path
     sink = CsvSink(tmp_path, PersistSettings(True, False, candle_chunk=2), session="s1")
     blocker = candle_dir(tmp_path, 60) / "EURUSD_otc_1m_s1_part000002.csv"
     blocker.mkdir(parents=True)  # the second part cannot be created
-    with pytest.raises(OSError):
-        sink.write_candles([candle(i) for i in range(4)])
+    closed = [CandleClosed(candle(i), by="clock") for i in range(4)]
+    with pytest.raises(SinkWriteError) as failed:
+        sink.write_candles(closed)
     assert sink.candles_written == 2
+    assert failed.value.unwritten == tuple(closed[2:]), "the items handed in, not on disk"
     blocker.rmdir()
     # The two that did not reach the disk are written by the next batch, in part 3.
     assert sink.write_candles([candle(i) for i in range(4)]) == 2
@@ -280,7 +286,74 @@ def test_a_folder_deleted_while_running_is_created_again(tmp_path: Path) -> None
     sink = CsvSink(tmp_path, PersistSettings(True, False))
     sink.write_candles([candle(0)])
     shutil.rmtree(tmp_path / "data_output")
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(SinkWriteError) as failed:
         sink.write_candles([candle(1)])
+    assert failed.value.errno == errno.ENOENT
     assert sink.write_candles([candle(1)]) == 1
     assert [len(rows_of(f)) for f in all_files(tmp_path)] == [2]
+
+
+def tick_rows(ticks: list[Tick]) -> list[list[str]]:
+    return [[format_tick_time(t.time), t.asset, format_price(t.price)] for t in ticks]
+
+
+def rows_by_asset(root: Path) -> dict[str, list[list[str]]]:
+    rows: dict[str, list[list[str]]] = {}
+    for path in all_files(root):
+        for row in rows_of(path)[1:]:
+            rows.setdefault(row[1], []).append(row)
+    return rows
+
+
+def test_a_batch_that_fails_part_way_names_the_ticks_not_on_disk_and_a_retry_adds_only_them(
+    tmp_path: Path,
+) -> None:
+    sink = CsvSink(tmp_path, PersistSettings(False, True, tick_chunk=3), session="s1")
+    eur = [Tick("EURUSD_otc", 1756866774.5 + i, 1.1 + i / 1000) for i in range(5)]
+    gbp = [Tick("GBPUSD_otc", 1756866774.5 + i, 1.3 + i / 1000) for i in range(2)]
+    blocker = tick_dir(tmp_path) / "EURUSD_otc_ticks_s1_part000002.csv"
+    blocker.mkdir(parents=True)  # EURUSD's second part cannot be created
+    with pytest.raises(SinkWriteError) as failed:
+        sink.write_ticks([*eur[:2], gbp[0], *eur[2:], gbp[1]])
+    assert failed.value.errno == errno.EEXIST
+    assert failed.value.unwritten == (*eur[3:], *gbp)
+    assert sink.ticks_written == 3
+    blocker.rmdir()
+    assert sink.write_ticks(failed.value.unwritten) == 4
+    assert rows_by_asset(tmp_path) == {"EURUSD_otc": tick_rows(eur), "GBPUSD_otc": tick_rows(gbp)}
+    assert sink.ticks_written == 7
+
+
+@needs_file_size_limit
+def test_a_disk_that_fills_mid_file_keeps_the_whole_rows_and_cuts_off_the_torn_one(
+    tmp_path: Path,
+) -> None:
+    sink = CsvSink(tmp_path, PersistSettings(False, True), session="s1")
+    ticks = [Tick("EURUSD_otc", 1756866774.5 + i / 10, 1.17 + i / 100_000) for i in range(600)]
+    with disk_full_at(10_000), pytest.raises(SinkWriteError) as failed:
+        sink.write_ticks(ticks)
+    assert failed.value.errno == errno.EFBIG
+    (path,) = all_files(tmp_path)
+    data = path.read_bytes()
+    assert data.endswith(b"\n") and len(data) < 10_000, "the torn row was cut off again"
+    on_disk = len(rows_of(path)) - 1
+    assert 0 < on_disk < len(ticks)
+    assert sink.ticks_written == on_disk
+    assert failed.value.unwritten == tuple(ticks[on_disk:])
+    assert sink.write_ticks(failed.value.unwritten) == len(ticks) - on_disk
+    assert rows_by_asset(tmp_path) == {"EURUSD_otc": tick_rows(ticks)}
+    assert [p.name for p in all_files(tmp_path)] == [
+        "EURUSD_otc_ticks_s1_part000001.csv",
+        "EURUSD_otc_ticks_s1_part000002.csv",
+    ]
+
+
+@needs_file_size_limit
+def test_a_new_part_that_gets_no_whole_row_is_removed(tmp_path: Path) -> None:
+    sink = CsvSink(tmp_path, PersistSettings(True, False), session="s1")
+    with disk_full_at(60), pytest.raises(SinkWriteError) as failed:
+        sink.write_candles([candle(0)])  # the header fits, the row does not
+    assert failed.value.unwritten == (candle(0),)
+    assert all_files(tmp_path) == [] and sink.files == []
+    assert sink.write_candles([candle(0)]) == 1
+    assert [p.name for p in all_files(tmp_path)] == ["EURUSD_otc_1m_s1_part000002.csv"]

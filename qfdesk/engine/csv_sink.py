@@ -13,6 +13,11 @@ sorts the files of one session). Each file starts with a header; a file holds at
 ``candle_chunk`` / ``tick_chunk`` rows, then the next part starts. Every write batch opens,
 appends and closes, so no handle is held and a crash costs at most a torn last line.
 
+A write that fails part way (disk full, folder gone) raises :class:`SinkWriteError`, which
+holds exactly the items that are not on disk: the bytes the system took are counted row by
+row, a torn row is cut off again and counts as not written, so writing ``unwritten`` later
+puts every row on disk exactly once.
+
 Timestamps are the platform's own epoch (its clock runs about +7200 s ahead of UTC). They are
 written exactly as sent, formatted as if they were UTC (``2025-10-23T01:44:00Z``) and never
 shifted; the history loader reads them back with the inverse conversion, so the numbers round
@@ -21,7 +26,10 @@ trip exactly. Prices are written with ``repr`` (shortest exact form), so they ro
 
 from __future__ import annotations
 
+import bisect
 import csv
+import io
+import itertools
 import logging
 import math
 import os
@@ -32,6 +40,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from qfdesk.engine.events import Candle, CandleClosed, Tick
 from qfdesk.engine.persist_settings import PersistSettings
@@ -46,6 +55,11 @@ TICK_COLUMNS = ("timestamp", "asset", "price")
 TICKS_LABEL = "ticks"
 SESSION_STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 PART_DIGITS = 6
+
+_OPEN_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+_OPEN_APPEND = os.O_WRONLY | os.O_APPEND | getattr(os, "O_BINARY", 0)
+
+Item = TypeVar("Item")
 
 _SESSION_RE = re.compile(r"[A-Za-z0-9.-]+")
 _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9#._+-]")
@@ -112,6 +126,77 @@ def _valid_tick(tick: Tick) -> bool:
     )
 
 
+class SinkWriteError(OSError, Generic[Item]):
+    """A write that failed: the OSError's errno, text and file name, and ``unwritten``, the
+    items handed in that did not reach the disk (in their order within each asset; invalid
+    items and duplicate candles are never written, so they are not among them)."""
+
+    def __init__(self, error: OSError, unwritten: Sequence[Item]) -> None:
+        super().__init__(error.errno, error.strerror or str(error), error.filename)
+        self.unwritten: tuple[Item, ...] = tuple(unwritten)
+
+
+class _PartlyWritten(Exception):
+    """Internal: ``rows`` rows of a stream reached the disk before ``error``."""
+
+    def __init__(self, error: OSError, rows: int) -> None:
+        super().__init__(error)
+        self.error = error
+        self.rows = rows
+
+
+def _encoded_lines(rows: Iterable[Sequence[str]]) -> list[bytes]:
+    """Each row as one CSV line in UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    lines = []
+    for row in rows:
+        writer.writerow(row)
+        lines.append(buffer.getvalue().encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+    return lines
+
+
+def _write_rows(path: Path, rows: list[bytes], header: bytes | None) -> None:
+    """Append whole lines to ``path``; with a ``header``, create it first (never an existing
+    file).
+
+    On an OSError the rows the system took whole stay, a torn one is cut off again (a new file
+    left without a whole row is removed) and :class:`_PartlyWritten` says how many rows are on
+    disk."""
+    lines = rows if header is None else [header, *rows]
+    data = b"".join(lines)
+    fd = os.open(path, _OPEN_APPEND if header is None else _OPEN_NEW, 0o666)
+    try:
+        start = os.lseek(fd, 0, os.SEEK_END)
+        sent = 0
+        view = memoryview(data)
+        try:
+            while sent < len(data):
+                sent += os.write(fd, view[sent:])
+        except OSError as error:
+            ends = list(itertools.accumulate(map(len, lines)))
+            whole = bisect.bisect_right(ends, sent)
+            done = whole if header is None else max(0, whole - 1)
+            kept = start + (ends[whole - 1] if whole else 0)
+            _cut(fd, path, kept, remove=header is not None and not done)
+            raise _PartlyWritten(error, done) from error
+    finally:
+        os.close(fd)
+
+
+def _cut(fd: int, path: Path, size: int, *, remove: bool) -> None:
+    """Best effort after a failed write: drop a torn line (or a new file with no row)."""
+    try:
+        if remove:
+            path.unlink()
+        else:
+            os.ftruncate(fd, size)
+    except OSError as error:
+        log.warning("could not remove the torn end of %s: %s", path, error)
+
+
 @dataclass(frozen=True)
 class SinkStats:
     """A snapshot of what a sink has done this session."""
@@ -138,9 +223,10 @@ class CsvSink:
     A candle (asset, timeframe, start) is written at most once per sink; repeats are counted
     in ``duplicate_candles``. Candles or ticks that could not be valid (non-positive or
     non-finite prices, high below low, a start off the timeframe grid) are skipped, logged and
-    counted in ``invalid_skipped``. An OSError (disk full, permissions) propagates to the
-    caller; the rows of the failed file are not marked written and the next batch starts a new
-    part, so a torn line can only be the last line of a file.
+    counted in ``invalid_skipped``. An OSError (disk full, permissions) reaches the caller as
+    a :class:`SinkWriteError` naming the items not on disk; only the rows that reached the disk
+    whole are marked written, and the next batch starts a new part (so a torn line that could
+    not be cut off is the last line of a file).
 
     Counters: ``candles_written``, ``ticks_written``, ``duplicate_candles``,
     ``invalid_skipped``, ``files_by_asset`` (files created per asset) and ``files`` (their
@@ -181,10 +267,11 @@ class CsvSink:
         )
 
     def write_candles(self, candles: Iterable[Candle | CandleClosed]) -> int:
-        """Append closed candles (or CandleClosed events); returns the rows written."""
+        """Append closed candles (or CandleClosed events); returns the rows written. Raises
+        :class:`SinkWriteError` (with the items not written) if the disk fails."""
         if not self.settings.save_candles:
             return 0
-        groups: dict[tuple[str, int], dict[int, Candle]] = {}
+        groups: dict[tuple[str, int], dict[int, tuple[Candle, Candle | CandleClosed]]] = {}
         for item in candles:
             candle = item.candle if isinstance(item, CandleClosed) else item
             if not _valid_candle(candle):
@@ -196,9 +283,10 @@ class CsvSink:
             if candle.start in pending or candle.start in self._written.get(key, ()):
                 self.duplicate_candles += 1
                 continue
-            pending[candle.start] = candle
+            pending[candle.start] = (candle, item)
         before = self.candles_written
-        for (asset, timeframe), pending in groups.items():
+        items = [[item for _, item in pending.values()] for pending in groups.values()]
+        for i, ((asset, timeframe), pending) in enumerate(groups.items()):
             label = timeframe_label(timeframe)
             rows = [
                 [
@@ -210,32 +298,41 @@ class CsvSink:
                     format_price(c.low),
                     format_price(c.close),
                 ]
-                for c in pending.values()
+                for c, _ in pending.values()
             ]
             mark = partial(self._mark_candles, (asset, timeframe), list(pending))
             directory = candle_dir(self.data_root, timeframe)
             chunk = self.settings.candle_chunk
-            self._append(asset, label, directory, CANDLE_COLUMNS, rows, chunk, mark)
+            try:
+                self._append(asset, label, directory, CANDLE_COLUMNS, rows, chunk, mark)
+            except _PartlyWritten as stop:
+                raise SinkWriteError(stop.error, _unwritten(items, i, stop.rows)) from stop.error
         return self.candles_written - before
 
     def write_ticks(self, ticks: Iterable[Tick]) -> int:
-        """Append ticks in the order given; returns the rows written."""
+        """Append ticks in the order given; returns the rows written. Raises
+        :class:`SinkWriteError` (with the ticks not written) if the disk fails."""
         if not self.settings.save_ticks:
             return 0
-        groups: dict[str, list[list[str]]] = {}
+        groups: dict[str, list[Tick]] = {}
         for tick in ticks:
             if not _valid_tick(tick):
                 self.invalid_skipped += 1
                 log.warning("not writing an impossible tick: %r", tick)
                 continue
-            groups.setdefault(tick.asset, []).append(
-                [format_tick_time(tick.time), tick.asset, format_price(tick.price)]
-            )
+            groups.setdefault(tick.asset, []).append(tick)
         before = self.ticks_written
         directory = tick_dir(self.data_root)
-        for asset, rows in groups.items():
+        items = list(groups.values())
+        for i, (asset, group) in enumerate(groups.items()):
+            rows = [[format_tick_time(t.time), asset, format_price(t.price)] for t in group]
             chunk = self.settings.tick_chunk
-            self._append(asset, TICKS_LABEL, directory, TICK_COLUMNS, rows, chunk, self._mark_ticks)
+            try:
+                self._append(
+                    asset, TICKS_LABEL, directory, TICK_COLUMNS, rows, chunk, self._mark_ticks
+                )
+            except _PartlyWritten as stop:
+                raise SinkWriteError(stop.error, _unwritten(items, i, stop.rows)) from stop.error
         return self.ticks_written - before
 
     def _mark_candles(self, key: tuple[str, int], starts: list[int], lo: int, hi: int) -> None:
@@ -256,36 +353,44 @@ class CsvSink:
         on_written: Callable[[int, int], None],
     ) -> None:
         """Write ``rows`` into the stream's current part, starting a new part every ``chunk``
-        rows; ``on_written(lo, hi)`` hears about each slice of rows that reached the disk."""
-        name_asset = safe_asset_name(asset)
-        stream = self._streams.setdefault((name_asset, label), _Stream())
-        if directory not in self._made_dirs:
-            directory.mkdir(parents=True, exist_ok=True)
-            self._made_dirs.add(directory)
+        rows; ``on_written(lo, hi)`` hears about each slice of rows that reached the disk. An
+        OSError becomes :class:`_PartlyWritten` with the number of rows on disk; the next
+        batch starts a new part (so a torn line that could not be cut off is a file's last)
+        and creates the folder again if it was deleted."""
+        stream = self._streams.setdefault((safe_asset_name(asset), label), _Stream())
         done = 0
-        while done < len(rows):
-            new_file = stream.path is None or stream.rows >= chunk
-            if new_file:
-                stream.part += 1
-                stream.rows = 0
-                stream.path = directory / file_name(asset, label, self.session, stream.part)
-            path = stream.path
-            take = min(chunk - stream.rows, len(rows) - done)
-            try:
-                # "x" for a new part: never append to a file this sink did not create.
-                with path.open("x" if new_file else "a", newline="", encoding="utf-8") as f:
-                    writer = csv.writer(f, lineterminator="\n")
-                    if new_file:
-                        writer.writerow(header)
-                    writer.writerows(rows[done : done + take])
-            except OSError:
-                stream.path = None  # the next batch starts a fresh part
-                self._made_dirs.discard(directory)  # and re-creates a deleted folder
-                raise
-            if new_file:
-                self.files.append(path)
-                by_asset = self.files_by_asset
-                by_asset[asset] = by_asset.get(asset, 0) + 1
-            stream.rows += take
-            on_written(done, done + take)
-            done += take
+        try:
+            if directory not in self._made_dirs:
+                directory.mkdir(parents=True, exist_ok=True)
+                self._made_dirs.add(directory)
+            while done < len(rows):
+                new_file = stream.path is None or stream.rows >= chunk
+                if new_file:
+                    stream.part += 1
+                    stream.rows = 0
+                    stream.path = directory / file_name(asset, label, self.session, stream.part)
+                path = stream.path
+                take = min(chunk - stream.rows, len(rows) - done)
+                first_line = _encoded_lines([header])[0] if new_file else None
+                failure: OSError | None = None
+                try:
+                    _write_rows(path, _encoded_lines(rows[done : done + take]), first_line)
+                except _PartlyWritten as stop:
+                    take, failure = stop.rows, stop.error
+                if new_file and take:
+                    self.files.append(path)
+                    self.files_by_asset[asset] = self.files_by_asset.get(asset, 0) + 1
+                stream.rows += take
+                on_written(done, done + take)
+                done += take
+                if failure is not None:
+                    raise failure
+        except OSError as error:
+            stream.path = None
+            self._made_dirs.discard(directory)
+            raise _PartlyWritten(error, done) from error
+
+
+def _unwritten(groups: list[list[Item]], failed: int, done: int) -> list[Item]:
+    """The items of ``groups[failed]`` after its first ``done`` and of every later group."""
+    return groups[failed][done:] + [item for group in groups[failed + 1 :] for item in group]

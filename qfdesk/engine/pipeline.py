@@ -20,11 +20,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from qfdesk.engine.candles import CandleBook
 from qfdesk.engine.clock import ClockOffset
-from qfdesk.engine.csv_sink import CsvSink
+from qfdesk.engine.csv_sink import CsvSink, SinkWriteError
 from qfdesk.engine.decoder import FrameDecoder
 from qfdesk.engine.events import CandleClosed, Event, HistoryCandles, HistoryTicks, Tick
 
@@ -34,6 +34,7 @@ _MAX_UNWRITTEN = 1_000_000
 """Ticks (and candles) kept in memory for a retry while writes fail."""
 
 Listener = Callable[[list[Event]], None]
+Item = TypeVar("Item", Tick, CandleClosed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,29 +148,31 @@ class Pipeline:
 
     def _store(self, ticks: list[Tick], closed: list[CandleClosed]) -> None:
         """Write, keeping what a failed write (disk full, permissions) did not store for the
-        next batch: the sink never writes a candle twice, so a retry cannot double one."""
+        next batch: the sink says which items are not on disk, so a retry writes each once."""
         self.candles_closed += len(closed)
         if self.sink is None:
             return
         ticks = self._unwritten_ticks + ticks
         candles = self._unwritten_candles + [c for c in closed if not c.partial]
-        self._unwritten_ticks, self._unwritten_candles = [], []
+        self._unwritten_ticks = self._write(self.sink.write_ticks, ticks)
+        self._unwritten_candles = self._write(self.sink.write_candles, candles)
+
+    def _write(self, write: Callable[[list[Item]], int], items: list[Item]) -> list[Item]:
+        """``write(items)``; returns the items a failed write left unwritten (the newest
+        ``_MAX_UNWRITTEN``)."""
+        if not items:
+            return []
         try:
-            if ticks:
-                self.sink.write_ticks(ticks)
-                ticks = []
-            if candles:
-                self.sink.write_candles(candles)
-        except OSError as error:
+            write(items)
+        except SinkWriteError as error:
             self.write_errors += 1
-            self._unwritten_ticks = ticks[-_MAX_UNWRITTEN:]
-            self._unwritten_candles = candles[-_MAX_UNWRITTEN:]
             log.error(
-                "Could not write market data under %s (%s). It is kept in memory and written "
-                "with the next batch; free disk space or fix the folder's permissions.",
-                self.sink.data_root,
+                "Could not write market data (%s). What is not on disk is kept in memory and "
+                "written with the next batch; free disk space or fix the folder's permissions.",
                 error,
             )
+            return list(error.unwritten[-_MAX_UNWRITTEN:])
+        return []
 
     def _notify(self, events: list[Event]) -> None:
         for listener in self._listeners:

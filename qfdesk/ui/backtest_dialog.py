@@ -1,7 +1,7 @@
 """The backtest dialog: history CSVs, one or two strategies (A/B), results side by side.
 
 Loading and backtests run on a worker thread (:class:`Job`) with a progress bar; results come
-back through Qt signals. Each side shows its statistics, its equity curve and its trades as
+back through Qt signals. Closing the dialog cancels a running job and never waits for it. Each side shows its statistics, its equity curve and its trades as
 markers on a chart of the candles; with B, a line says whether the difference in win rate is
 statistically meaningful (two-proportion z-test).
 """
@@ -9,6 +9,7 @@ statistically meaningful (two-proportion z-test).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,20 +82,41 @@ def trade_markers(result: BacktestResult) -> list[TradeMarker]:
     ]
 
 
+class JobCancelled(Exception):
+    """Raised in the worker at its next progress report once the job is cancelled."""
+
+
 class Job(QtCore.QThread):
-    """``work(progress)`` on its own thread; ``done(result)`` or ``failed(text)`` after."""
+    """``work(progress)`` on its own thread; ``done(result)`` or ``failed(text)`` after.
+
+    A job belongs to the application, not to the dialog that started it: closing the dialog
+    cancels it (it stops at its next progress report, emitting neither signal) and never
+    waits for it; the job deletes itself when it ends. Only :func:`stop_jobs`, at quit, waits.
+    """
 
     progressed = QtCore.Signal(int)  # percent
     done = QtCore.Signal(object)
     failed = QtCore.Signal(str)
 
-    def __init__(self, work: Callable[[Callable[[float], None]], Any], parent: QtCore.QObject):
-        super().__init__(parent)
+    def __init__(self, work: Callable[[Callable[[float], None]], Any]) -> None:
+        super().__init__(QtCore.QCoreApplication.instance())
         self._work = work
+        self._cancelled = threading.Event()
+        self.finished.connect(self.deleteLater)
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def _report(self, share: float) -> None:
+        if self._cancelled.is_set():
+            raise JobCancelled
+        self.progressed.emit(int(share * 100))
 
     def run(self) -> None:
         try:
-            result = self._work(lambda share: self.progressed.emit(int(share * 100)))
+            result = self._work(self._report)
+        except JobCancelled:
+            return
         except (BacktestError, StrategyError, OSError, ValueError) as exc:
             self.failed.emit(str(exc))
             return
@@ -103,6 +125,15 @@ class Job(QtCore.QThread):
             self.failed.emit(f"unexpected error: {type(exc).__name__}: {exc}")
             return
         self.done.emit(result)
+
+
+def stop_jobs() -> None:
+    """Cancel the jobs still running and wait for them to end: at quit, once the windows are
+    gone (Qt aborts if a running thread is destroyed with the application)."""
+    app = QtCore.QCoreApplication.instance()
+    for job in app.findChildren(Job) if app is not None else []:
+        job.cancel()
+        job.wait()
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +251,7 @@ class BacktestDialog(QtWidgets.QDialog):
         self.loaded_path: Path | None = None
         self.results: list[BacktestResult] = []
         self.job: Job | None = None
+        self._on_done: Callable[[Any], None] = lambda _: None
 
         self.path = QtWidgets.QLineEdit(str(data_path), self)
         pick_file = QtWidgets.QPushButton("File\u2026", self)
@@ -415,14 +447,27 @@ class BacktestDialog(QtWidgets.QDialog):
     def _start(self, work: Callable, done: Callable[[Any], None]) -> None:
         self._set_ready(False)
         self.progress.setValue(0)
-        job = Job(work, self)
+        job = Job(work)
+        # Slots of the dialog, so Qt drops the connections when the dialog is deleted.
         job.progressed.connect(self.progress.setValue)
-        job.done.connect(done)
-        job.failed.connect(lambda text: self.status.setText(f"Failed: {text}"))
-        job.finished.connect(lambda: self._set_ready(True))
-        job.finished.connect(job.deleteLater)
+        job.done.connect(self._job_done)
+        job.failed.connect(self._job_failed)
+        job.finished.connect(self._job_finished)
+        self._on_done = done
         self.job = job
         job.start()
+
+    @QtCore.Slot(object)
+    def _job_done(self, result: Any) -> None:
+        self._on_done(result)
+
+    @QtCore.Slot(str)
+    def _job_failed(self, text: str) -> None:
+        self.status.setText(f"Failed: {text}")
+
+    @QtCore.Slot()
+    def _job_finished(self) -> None:
+        self._set_ready(True)
 
     def _set_ready(self, ready: bool) -> None:
         self.run_button.setEnabled(ready)
@@ -453,8 +498,10 @@ class BacktestDialog(QtWidgets.QDialog):
         )
 
     def closeEvent(self, event: Any) -> None:
+        """Cancel a running job and close at once: the job ends on its own thread."""
         if self.job is not None:
-            self.job.wait(10_000)
+            self.job.cancel()
+            self.status.setText("Stopped: the dialog was closed.")
         super().closeEvent(event)
 
 

@@ -12,6 +12,7 @@ from PySide6 import QtCore
 from qfdesk.engine.paths import artifacts_dir
 from qfdesk.settings import AppSettings
 from qfdesk.ui.app import ErrorReporter, create_event_loop, create_qapp, run_until_closed
+from qfdesk.ui.backtest_dialog import stop_jobs
 from qfdesk.ui.demo import DemoSession, want_headless
 from qfdesk.ui.layout_store import LayoutStore
 from qfdesk.ui.live_bridge import LiveBridge
@@ -76,6 +77,7 @@ def run_desktop(args: argparse.Namespace) -> int:
         window.connect_chrome(settings, launch=launch)
 
     def shutdown() -> None:
+        stop_jobs()
         bridge.stop(close_chrome=bridge.launched_chrome)
         if demo is not None:
             demo.stop()

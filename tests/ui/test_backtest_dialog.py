@@ -1,21 +1,24 @@
 """The backtest dialog on the real QuantumFlux candles: the figures it shows are run_backtest's,
-A/B with the two-proportion verdict, risk limits, progress, bad input explained."""
+A/B with the two-proportion verdict, risk limits, progress, bad input explained; closing it
+mid-run never waits for the job."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 
 import numpy as np
 import pytest
-from desk_helpers import Desk, wait_until
+from desk_helpers import Desk, pause, wait_until
+from PySide6 import QtCore
 
 from qfdesk.engine.backtest import BacktestConfig, run_backtest
 from qfdesk.engine.backtest_stats import compare_stats
 from qfdesk.engine.history_loader import load_history
 from qfdesk.engine.risk import RiskLimits, RiskManager
-from qfdesk.engine.strategies import StrategyRegistry
-from qfdesk.ui.backtest_dialog import BacktestDialog, stat_rows
+from qfdesk.engine.strategies import Strategy, StrategyRegistry
+from qfdesk.ui.backtest_dialog import BacktestDialog, stat_rows, stop_jobs
 
 pytestmark = pytest.mark.gui
 
@@ -39,10 +42,8 @@ def expected(candles, name: str, params: dict, risk: RiskLimits | None = None, s
     )
 
 
-@pytest.fixture
-def dialog(qtbot, qloop, quflx_csv_dir):
-    dialog = BacktestDialog(StrategyRegistry(), quflx_csv_dir)
-    qtbot.addWidget(dialog)
+def loaded_dialog(qloop, quflx_csv_dir, registry: StrategyRegistry) -> BacktestDialog:
+    dialog = BacktestDialog(registry, quflx_csv_dir)
     dialog.show()
     dialog.load()
     assert wait_until(qloop, lambda: dialog.loaded is not None and not dialog.busy, 30)
@@ -50,6 +51,42 @@ def dialog(qtbot, qloop, quflx_csv_dir):
     dialog.expiry.setValue(120)
     dialog.payout.setValue(85)
     return dialog
+
+
+@pytest.fixture
+def dialog(qtbot, qloop, quflx_csv_dir):
+    dialog = loaded_dialog(qloop, quflx_csv_dir, StrategyRegistry())
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+class Gate:
+    """Holds the ``held`` strategy on its first candle until the test opens it: a backtest
+    that runs exactly as long as the test needs."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.opened = threading.Event()
+
+    def registry(self) -> StrategyRegistry:
+        gate = self
+
+        class Held(Strategy):
+            name = "held"
+            description = "waits at its first candle until the gate opens; never votes"
+
+            def reset(self) -> None:
+                self.first = True
+
+            def on_candle(self, candle):
+                if self.first:
+                    self.first = False
+                    gate.entered.set()
+                    gate.opened.wait(120)
+
+        registry = StrategyRegistry()
+        registry.register(Held)
+        return registry
 
 
 def run(dialog, qloop) -> None:
@@ -161,3 +198,76 @@ def test_parameters_that_are_not_finite_numbers_are_refused_before_running(dialo
         dialog.run_button.click()
         assert dialog.status.text() == f"Cannot run: sma-cross: {reason}"
         assert not dialog.busy and not dialog.results
+
+
+def start_held_run(dialog: BacktestDialog, gate: Gate, qloop):
+    dialog.strategy_a.setCurrentText("held")
+    dialog.run_button.click()
+    assert wait_until(qloop, gate.entered.is_set, 30), dialog.status.text()
+    assert dialog.job is not None and dialog.job.isRunning(), dialog.status.text()
+    return dialog.job
+
+
+def test_closing_mid_run_never_waits_and_the_job_ends_after_the_dialog_is_gone(
+    qloop, quflx_csv_dir
+):
+    gate = Gate()
+    dialog = loaded_dialog(qloop, quflx_csv_dir, gate.registry())
+    dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)  # as the main window opens it
+    beats: list[bool] = []
+    timer = QtCore.QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: beats.append(True))
+    gone: list[str] = []
+    try:
+        job = start_held_run(dialog, gate, qloop)
+        job.destroyed.connect(lambda: gone.append("job"))
+        dialog.destroyed.connect(lambda: gone.append("dialog"))
+        timer.start()
+        dialog.close()
+        assert job.isRunning(), "the dialog closed while its job was still held"
+        assert wait_until(qloop, lambda: "dialog" in gone and len(beats) > 20, 20)
+        assert job.isRunning(), "the event loop ran and the dialog went while the job ran"
+    finally:
+        gate.opened.set()
+    assert wait_until(qloop, lambda: "job" in gone, 60), "the job ended and deleted itself"
+    held = len(beats)
+    pause(qloop, 0.2)
+    timer.stop()
+    assert len(beats) > held, "the event loop still runs after the job ended"
+
+
+@pytest.fixture
+def gated(qtbot, qloop, quflx_csv_dir):
+    gate = Gate()
+    dialog = loaded_dialog(qloop, quflx_csv_dir, gate.registry())
+    qtbot.addWidget(dialog)
+    yield dialog, gate
+    gate.opened.set()
+
+
+def test_closing_cancels_the_run_and_the_dialog_runs_again_when_shown(gated, qloop, candles):
+    dialog, gate = gated
+    start_held_run(dialog, gate, qloop)
+    dialog.close()
+    assert dialog.busy and not dialog.isVisible()
+    gate.opened.set()
+    assert wait_until(qloop, lambda: not dialog.busy, 60)
+    assert dialog.results == [] and dialog.progress.value() == 0, "cancelled, nothing shown"
+    assert dialog.status.text() == "Stopped: the dialog was closed."
+    dialog.show()
+    dialog.strategy_a.setCurrentText("sma-cross")
+    dialog.params_a.setText("fast=3 slow=8")
+    run(dialog, qloop)
+    assert dialog.results[0].stats == expected(candles, "sma-cross", {"fast": 3, "slow": 8}).stats
+
+
+def test_at_quit_the_jobs_still_running_are_cancelled_and_waited_for(gated, qloop):
+    dialog, gate = gated
+    job = start_held_run(dialog, gate, qloop)
+    dialog.close()
+    opener = threading.Timer(0.3, gate.opened.set)  # the strategy lets go on its own
+    opener.start()
+    stop_jobs()
+    opener.join()
+    assert job.isFinished() and dialog.results == []

@@ -1,4 +1,6 @@
-"""The main window on the real simulator through real headless Chromium: one of each per module.
+"""The main window on the real simulator through real headless Chromium: one of each per module,
+put back before every test in the state each test starts from (so each passes alone and in any
+order).
 
 Covers: chart == store, history from disk continued by live data, asset isolation and the
 page following, a timeframe switch, the crosshair readout, HISTORICAL fallback and return,
@@ -9,7 +11,9 @@ the save switches, the GUI stall watchdog and a screenshot of the window.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,7 +26,7 @@ from qfdesk.engine.csv_sink import CsvSink
 from qfdesk.engine.events import Candle, Direction
 from qfdesk.engine.persist_settings import PersistSettings
 from qfdesk.sim.platform import SimulatedPlatform
-from qfdesk.ui.source_state import SourceState
+from qfdesk.ui.source_state import LIVE_WINDOW, SourceState
 from qfdesk.ui.trade_book import TradeStatus
 
 pytestmark = [pytest.mark.gui, pytest.mark.browser, needs_browser]
@@ -56,17 +60,66 @@ def disk_starts(tmp_path_factory) -> tuple[Path, list[int]]:
     return root, write_disk_history(root, DISK_ASSET)
 
 
+@dataclass(frozen=True)
+class StartState:
+    """What the window shows when it first goes LIVE, the state every test starts from."""
+
+    amount: float
+    expiry: int
+    indicators: list[dict[str, Any]]
+
+
 @pytest.fixture(scope="module")
-def desk(sim, qloop, disk_starts, tmp_path_factory):
+def live_desk(sim, qloop, disk_starts, tmp_path_factory):
     desk = Desk(tmp_path_factory.mktemp("desk"), data_root=disk_starts[0])
     try:
         desk.connect(qloop, sim)
         assert wait_until(qloop, lambda: desk.window.source_state is SourceState.LIVE, 30), (
             "the window never went LIVE"
         )
-        yield desk
+        panel = desk.window.trade_panel
+        start = StartState(
+            panel.amount_value(), panel.expiry_seconds(), desk.window.chart.indicator_specs()
+        )
+        yield desk, start
     finally:
         desk.close()
+
+
+@pytest.fixture
+def desk(live_desk, sim, qloop):
+    """The module's window and simulator, put back in the start state: stream on at its usual
+    rate, demo account, no trade open or in flight, no consent question open, EURUSD_otc 1m
+    on the page and in the window, LIVE, save switches off, start amount, expiry and
+    indicators."""
+    desk, start = live_desk
+    window = desk.window
+    sim.control("resume_stream")
+    sim.control("set_tick_rate", rate=None)
+    if window.consent.dialog is not None:
+        window.consent.dialog.reject()
+    assert wait_until(qloop, lambda: not window.trading.busy, 40)
+    # Closed on the account that placed them, so the page reports their results.
+    sim.control("close_orders_now")
+    assert wait_until(qloop, lambda: not window.book.open_trades(), 30), "a trade never closed"
+    sim.control("account", kind="demo")
+    assert wait_until(qloop, lambda: window.market.is_demo is True, 20)
+    window.live_window = LIVE_WINDOW
+    for switch in (window.toolbar.save_candles, window.toolbar.save_ticks):
+        if switch.isChecked():
+            switch.trigger()
+    window.toolbar.timeframes.choose(60)
+    window.toolbar.assets.choose("EURUSD_otc")
+    assert wait_until(
+        qloop,
+        lambda: window.market.page_asset == "EURUSD_otc" and window.asset == "EURUSD_otc",
+        20,
+    )
+    assert wait_until(qloop, lambda: window.source_state is SourceState.LIVE, 15)
+    window.trade_panel.amount.setValue(start.amount)
+    window.trade_panel.set_expiry(start.expiry)
+    window.chart.set_indicator_specs(start.indicators)
+    return desk
 
 
 def built_equals_store(window) -> None:
@@ -320,9 +373,10 @@ def test_real_account_asks_consent_once_and_no_blocks(desk, qloop, sim):
         assert window.consent.asked == asked, "asked once per session"
         assert len(sim.orders()) == before + 2
     finally:
+        # The results of real trades reach the app only while the page shows the real account.
+        wait_until(qloop, lambda: not window.book.open_trades(), 20)
         sim.control("account", kind="demo")
         assert wait_until(qloop, lambda: window.market.is_demo is True, 20)
-        wait_until(qloop, lambda: not window.book.open_trades(), 20)
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux schedstat")
