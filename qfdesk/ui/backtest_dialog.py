@@ -1,9 +1,11 @@
 """The backtest dialog: history CSVs, one or two strategies (A/B), results side by side.
 
 Loading and backtests run on a worker thread (:class:`Job`) with a progress bar; results come
-back through Qt signals. Closing the dialog cancels a running job and never waits for it. Each side shows its statistics, its equity curve and its trades as
-markers on a chart of the candles; with B, a line says whether the difference in win rate is
-statistically meaningful (two-proportion z-test).
+back through Qt signals. Closing the dialog cancels a running job and never waits for it.
+Each side shows its statistics, its equity curve and its trades as markers on a chart of the
+candles; with B, a line says whether the difference in win rate is statistically meaningful
+(two-proportion z-test). The Sweep tab (:class:`SweepPanel`) tries a grid of parameters on
+the same candles and judges the best out of sample.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from qfdesk.engine.backtest import BacktestConfig, BacktestError, BacktestResult
 from qfdesk.engine.backtest_stats import LOSS, WIN, BacktestStats, compare_stats
 from qfdesk.engine.events import Direction
 from qfdesk.engine.history_loader import LoadedHistory, load_history
+from qfdesk.engine.paths import config_dir
 from qfdesk.engine.risk import RiskLimits, RiskManager
 from qfdesk.engine.series import CandleSeries
 from qfdesk.engine.strategies import StrategyError, StrategyRegistry
@@ -30,6 +33,7 @@ from qfdesk.engine.strategies.base import CALL
 from qfdesk.engine.timeframes import timeframe_label
 from qfdesk.ui.autotrade_panel import parse_params, with_fixed_stake
 from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
+from qfdesk.ui.sweep_panel import SweepInput, SweepJob, SweepPanel
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +135,9 @@ def stop_jobs() -> None:
     """Cancel the jobs still running and wait for them to end: at quit, once the windows are
     gone (Qt aborts if a running thread is destroyed with the application)."""
     app = QtCore.QCoreApplication.instance()
-    for job in app.findChildren(Job) if app is not None else []:
+    if app is None:
+        return
+    for job in [*app.findChildren(Job), *app.findChildren(SweepJob)]:
         job.cancel()
         job.wait()
 
@@ -240,8 +246,11 @@ class BacktestDialog(QtWidgets.QDialog):
         data_path: Path,
         *,
         base_limits: RiskLimits | None = None,
+        strategies_file: Path | None = None,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
+        """``strategies_file``: where the sweep's worker processes find the trader's own
+        strategies (the one the registry was loaded from)."""
         super().__init__(parent)
         self.setWindowTitle("Backtest")
         self.setObjectName("backtestDialog")
@@ -315,24 +324,33 @@ class BacktestDialog(QtWidgets.QDialog):
         form.addWidget(self.payout, 0, 7)
         form.addWidget(QtWidgets.QLabel("Stake"), 0, 8)
         form.addWidget(self.stake, 0, 9)
-        form.addWidget(QtWidgets.QLabel("A"), 1, 0)
-        form.addWidget(self.strategy_a, 1, 1)
-        form.addWidget(self.params_a, 1, 2, 1, 4)
-        form.addWidget(self.use_risk, 1, 6, 1, 2)
-        form.addWidget(self.compare, 2, 0, 1, 1)
-        form.addWidget(self.strategy_b, 2, 1)
-        form.addWidget(self.params_b, 2, 2, 1, 4)
-        form.addWidget(self.run_button, 2, 8, 1, 2)
+        sides_form = QtWidgets.QGridLayout()
+        sides_form.addWidget(QtWidgets.QLabel("A"), 0, 0)
+        sides_form.addWidget(self.strategy_a, 0, 1)
+        sides_form.addWidget(self.params_a, 0, 2, 1, 4)
+        sides_form.addWidget(self.use_risk, 0, 6, 1, 2)
+        sides_form.addWidget(self.compare, 1, 0, 1, 1)
+        sides_form.addWidget(self.strategy_b, 1, 1)
+        sides_form.addWidget(self.params_b, 1, 2, 1, 4)
+        sides_form.addWidget(self.run_button, 1, 8, 1, 2)
         sides = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, self)
         sides.addWidget(self.view_a)
         sides.addWidget(self.view_b)
+        backtest = QtWidgets.QWidget(self)
+        backtest_layout = QtWidgets.QVBoxLayout(backtest)
+        backtest_layout.addLayout(sides_form)
+        backtest_layout.addWidget(self.verdict)
+        backtest_layout.addWidget(sides, 1)
+        self.sweep = SweepPanel(registry, self.sweep_input, strategies_file, self)
+        self.tabs = QtWidgets.QTabWidget(self)
+        self.tabs.addTab(backtest, "Backtest")
+        self.tabs.addTab(self.sweep, "Sweep")
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(data)
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
-        layout.addWidget(self.verdict)
-        layout.addWidget(sides, 1)
+        layout.addWidget(self.tabs, 1)
         self.resize(1400, 900)
         self._set_ready(True)
 
@@ -427,6 +445,21 @@ class BacktestDialog(QtWidgets.QDialog):
             risk,
         )
 
+    def sweep_input(self) -> SweepInput:
+        """The Sweep tab's candles and trade terms; ValueError if no data is loaded."""
+        if self.loaded is None or self.asset.currentData() is None:
+            raise ValueError("load data with candles first")
+        asset, timeframe = str(self.asset.currentData()), int(self.timeframe.currentData())
+        return SweepInput(
+            self.loaded.series[(asset, timeframe)],
+            asset,
+            timeframe,
+            self.expiry.value(),
+            self.payout.value(),
+            self.stake.value(),
+            self.loaded_path,
+        )
+
     def run(self) -> None:
         try:
             request = self.request()
@@ -502,6 +535,7 @@ class BacktestDialog(QtWidgets.QDialog):
         if self.job is not None:
             self.job.cancel()
             self.status.setText("Stopped: the dialog was closed.")
+        self.sweep.stop()
         super().closeEvent(event)
 
 
@@ -511,6 +545,7 @@ def open_backtest(window: QtWidgets.QMainWindow) -> BacktestDialog:
         window.autotrade.registry,
         Path(window.history.root),
         base_limits=window.risk.limits,
+        strategies_file=config_dir() / "strategies.json",
         parent=window,
     )
     dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)

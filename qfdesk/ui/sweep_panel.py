@@ -23,7 +23,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from qfdesk.engine.backtest import BacktestConfig, BacktestError
-from qfdesk.engine.payout_history import PayoutSchedule
+from qfdesk.engine.payout_history import PayoutSchedule, load_payouts
 from qfdesk.engine.research.grid import Grid, GridError, build_grid
 from qfdesk.engine.research.report import SweepReport, SweepSettings, analyse
 from qfdesk.engine.research.runner import Cancel, SweepCancelled, SweepTask, run_local
@@ -36,7 +36,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class SweepInput:
-    """What the dialog has loaded and set: the candles and the trade terms."""
+    """What the dialog has loaded and set: the candles and the trade terms. ``data_root``:
+    the folder they came from, whose recorded payout history (if any) gives each trade's
+    payout; ``payout`` is the one before its first record, or for every trade without one."""
 
     series: CandleSeries
     asset: str
@@ -44,7 +46,7 @@ class SweepInput:
     expiry: int
     payout: float
     stake: float
-    payouts: PayoutSchedule | None = None
+    data_root: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,18 +83,28 @@ class SweepJob(QtCore.QThread):
             lambda params: self.registry.create(request.strategy, params), request.grid, fixed
         )
 
+    def _payouts(self) -> PayoutSchedule | None:
+        root = self.request.source.data_root
+        if root is None or not root.is_dir():
+            return None
+        schedule, problems = load_payouts(root, self.request.source.asset)
+        for problem in problems[:20]:
+            log.info("payout history: %s:%d: %s", problem.file, problem.line, problem.reason)
+        return schedule
+
     def run(self) -> None:
         request = self.request
         try:
             grid = self._grid()  # a trader's strategy code: here, never on the GUI thread
             source = request.source
+            payouts = self._payouts()
             task = SweepTask(
                 Columns.of(source.series),
                 source.timeframe,
                 request.strategy,
                 request.strategies_file,
                 BacktestConfig(source.expiry, source.payout, source.stake),
-                source.payouts,
+                payouts,
             )
             combos = run_local(
                 task, grid.combinations, request.workers, self.progressed.emit, self.cancel
@@ -102,7 +114,7 @@ class SweepJob(QtCore.QThread):
                 grid,
                 len(source.series),
                 request.settings,
-                "history" if source.payouts is not None else "fixed",
+                "history" if payouts is not None else "fixed",
             )
         except SweepCancelled:
             self.cancelled.emit()

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6 import QtCore
+from shiboken6 import isValid
 
 from qfdesk.engine.backtest import BacktestConfig
 from qfdesk.engine.research.grid import build_grid
@@ -125,9 +126,37 @@ def test_a_panel_closed_mid_sweep_stops_it_and_nothing_touches_the_gone_widgets(
     panel.workers.setValue(1)
     panel.run()
     job = panel.job
-    finished = []
-    job.finished.connect(lambda: finished.append(True))
     qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=120_000)
     panel.stop()
     panel.deleteLater()
-    qtbot.waitUntil(lambda: bool(finished), timeout=30_000)
+    qtbot.waitUntil(lambda: not isValid(panel), timeout=30_000)
+    qtbot.waitUntil(lambda: not isValid(job), timeout=30_000)  # it ended and deleted itself
+
+
+def test_the_dialogs_sweep_tab_sweeps_the_loaded_candles_at_the_recorded_payouts(qtbot, tmp_path):
+    from research_data import write_candles
+
+    from qfdesk.engine.payout_history import PAYOUT_COLUMNS, payout_dir
+    from qfdesk.ui.backtest_dialog import BacktestDialog
+
+    write_candles(tmp_path / "EURUSD_otc_1m_2025_10_23_01_00_00.csv", ar1_closes(5_000, 0.3, 5))
+    payouts = payout_dir(tmp_path) / "payouts.csv"
+    payouts.parent.mkdir(parents=True)
+    payouts.write_text(",".join(PAYOUT_COLUMNS) + "\n2023-11-14T22:00:00Z,EURUSD_otc,40,1\n")
+    dialog = BacktestDialog(StrategyRegistry(), tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.load()
+    qtbot.waitUntil(lambda: dialog.loaded is not None and not dialog.busy, timeout=30_000)
+    dialog.tabs.setCurrentWidget(dialog.sweep)
+    sweep = dialog.sweep
+    sweep.strategy.setCurrentText("sma-cross")
+    sweep.set_values("fast", "2,3")
+    sweep.set_values("slow", "6,9")
+    sweep.workers.setValue(1)
+    sweep.run()
+    qtbot.waitUntil(lambda: sweep.report is not None, timeout=120_000)
+    report = sweep.report
+    assert report.payout_source == "history" and report.candles == 5_000
+    assert report.break_even_win_rate == pytest.approx(1 / 1.4)
+    assert "payouts from the recorded history" in sweep.verdict.text()
