@@ -174,6 +174,14 @@ def rig(sim, tmp_path_factory):
         rig.close()
 
 
+@pytest.fixture
+def sim_page(rig: ChromeRig, sim: SimulatedPlatform) -> ChromeRig:
+    """The rig's action tab on the simulator's page, ready, whatever an earlier test left open."""
+    rig.open_page(sim.url)
+    rig.wait_ready()
+    return rig
+
+
 @pytest.mark.browser
 @needs_browser
 def test_platform_tab_found_among_several_and_followed(rig, sim):
@@ -210,7 +218,8 @@ def test_platform_tab_found_among_several_and_followed(rig, sim):
 
 @pytest.mark.browser
 @needs_browser
-def test_selectors_resolve_on_the_sim_page_and_doctor(rig, sim, capsys):
+@pytest.mark.usefixtures("sim_page")
+def test_selectors_resolve_on_the_sim_page_and_doctor(rig, capsys):
     PlatformTab(rig.driver, rig.address, "quick-high-low").ensure()
     report = {r.name: r for r in Selectors.load().resolve(rig.driver)}
     for name in Selectors.load().critical():
