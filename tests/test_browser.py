@@ -37,14 +37,14 @@ from qfdesk.sim.platform import SimulatedPlatform
 # -- without a browser -------------------------------------------------------------------
 
 
-def test_find_chrome_override_and_platform_candidates(tmp_path):
+def test_find_chrome_override_and_platform_candidates(tmp_path, monkeypatch):
     with pytest.raises(ChromeNotFoundError, match="does not exist"):
         find_chrome(str(tmp_path / "no-chrome"))
     fake = tmp_path / "chrome"
     fake.write_text("")
     assert find_chrome(str(fake)) == fake
     assert any("Google Chrome.app" in str(p) for p in candidate_paths("darwin"))
-    os.environ.setdefault("PROGRAMFILES", r"C:\Program Files")
+    monkeypatch.setenv("PROGRAMFILES", r"C:\Program Files")
     assert any(str(p).endswith("chrome.exe") for p in candidate_paths("win32"))
     assert any(p.name in ("chromium", "google-chrome") for p in candidate_paths("linux"))
 
