@@ -37,14 +37,14 @@ from qfdesk.sim.platform import SimulatedPlatform
 # -- without a browser -------------------------------------------------------------------
 
 
-def test_find_chrome_override_and_platform_candidates(tmp_path):
+def test_find_chrome_override_and_platform_candidates(tmp_path, monkeypatch):
     with pytest.raises(ChromeNotFoundError, match="does not exist"):
         find_chrome(str(tmp_path / "no-chrome"))
     fake = tmp_path / "chrome"
     fake.write_text("")
     assert find_chrome(str(fake)) == fake
     assert any("Google Chrome.app" in str(p) for p in candidate_paths("darwin"))
-    os.environ.setdefault("PROGRAMFILES", r"C:\Program Files")
+    monkeypatch.setenv("PROGRAMFILES", r"C:\Program Files")
     assert any(str(p).endswith("chrome.exe") for p in candidate_paths("win32"))
     assert any(p.name in ("chromium", "google-chrome") for p in candidate_paths("linux"))
 
@@ -176,6 +176,14 @@ def rig(sim, tmp_path_factory):
         rig.close()
 
 
+@pytest.fixture
+def sim_page(rig: ChromeRig, sim: SimulatedPlatform) -> ChromeRig:
+    """The rig's action tab on the simulator's page, ready, whatever an earlier test left open."""
+    rig.open_page(sim.url)
+    rig.wait_ready()
+    return rig
+
+
 @pytest.mark.browser
 @needs_browser
 def test_platform_tab_found_among_several_and_followed(rig, sim):
@@ -212,7 +220,8 @@ def test_platform_tab_found_among_several_and_followed(rig, sim):
 
 @pytest.mark.browser
 @needs_browser
-def test_selectors_resolve_on_the_sim_page_and_doctor(rig, sim, capsys):
+@pytest.mark.usefixtures("sim_page")
+def test_selectors_resolve_on_the_sim_page_and_doctor(rig, capsys):
     PlatformTab(rig.driver, rig.address, "quick-high-low").ensure()
     report = {r.name: r for r in Selectors.load().resolve(rig.driver)}
     for name in Selectors.load().critical():

@@ -33,7 +33,9 @@ def sim():
 
 
 @pytest.fixture(scope="module")
-def rig(sim, tmp_path_factory):
+def rig(sim, tmp_path_factory, all_logs):
+    """Chrome on the simulator's page, started once all_logs listens: Chrome's launch and the
+    page's first auth frame are in the token scan whatever order the tests run in."""
     rig = ChromeRig(tmp_path_factory.mktemp("profile"))
     try:
         rig.start_on(sim.url)
@@ -256,6 +258,16 @@ def test_real_account_refused_without_consent(ctx, sim, rig):
         rig.wait_ready()
 
 
+@pytest.fixture
+def trade_artifacts(ctx: Context) -> None:
+    """A placed trade's screenshots and diagnostics in the artifacts folder, whichever tests
+    ran before: the token scan then always has files of every kind to read."""
+    assert set_amount(ctx, 4).ok and set_expiry(ctx, "M1").ok
+    placed = trade_click(ctx, "BUY", amount=4, expiry="M1")
+    assert placed.ok, placed.error
+
+
+@pytest.mark.usefixtures("trade_artifacts")
 def test_session_token_absent_from_every_file_and_log(rig, artifacts, all_logs, ctx):
     assert profile_scan(ctx).ok
     assert rig.token and len(rig.token) >= 16, "the page's auth frame was not seen"

@@ -49,8 +49,9 @@ PAGE_SELECTORS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sim() -> Iterator[SimulatedPlatform]:
+    """A platform of its own for each test: a fresh balance, no orders, the demo account."""
     with SimulatedPlatform(seed=3, assets=6, ping_interval=0.8, ping_timeout=3.0) as platform:
         yield platform
 
@@ -78,7 +79,7 @@ def new_driver() -> Any:
 
 
 @pytest.fixture(scope="module")
-def driver(sim: SimulatedPlatform) -> Iterator[Any]:
+def driver() -> Iterator[Any]:
     chrome = new_driver()
     try:
         yield chrome
@@ -173,8 +174,12 @@ def interleaved_headers(frames: list[tuple[str, int, str]]) -> int:
     return count
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def page(driver: Any, sim: SimulatedPlatform) -> PerfLog:
+    """The test's simulator freshly loaded, with a log of its own frames only: the tab leaves
+    the page an earlier test changed, and what that page logged is dropped."""
+    driver.get("about:blank")
+    driver.get_log("performance")
     driver.get(sim.url)
     wait_until(lambda: css(driver, ".current-symbol").text.strip(), what="the current asset")
     wait_until(lambda: css_all(driver, ".assets-favorites-item"), what="the favourites")
@@ -271,7 +276,11 @@ def test_buy_and_sell_reach_the_socket_and_the_perf_log(
     # the wire: every binary frame follows a 451- header of its own socket
     headers = [r for r in page.received if r[1] == 1 and r[2].startswith("451-")]
     assert any('"successopenOrder"' in r[2] for r in headers)
-    assert len({rid for rid, opcode, _ in page.received if opcode == 2}) == 2  # both sockets
+    # both sockets: the chat socket's binary frames come every second or so, not at once
+    wait_until(
+        lambda: len({rid for rid, opcode, _ in page.drain(driver).received if opcode == 2}) == 2,
+        what="binary frames on both sockets",
+    )
     assert page.created and any("/chat/" in url for url in page.created.values())
     wait_until(lambda: len(css_all(driver, ".js-right-block .deals-list__item")) >= 2)
     auth = page.sent_events("auth")[0]
