@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -238,26 +239,72 @@ class _Chunk:
         return self.body.count(b"\n")
 
 
-def _read_chunk(info: _FileInfo, problems: list[RowProblem]) -> _Chunk | None:
+HEADER_LIMIT = 64 * 1024
+"""Bytes a header line may take; a longer first line is reported, not parsed."""
+
+_Wanted = Callable[[_FileInfo, tuple[str, ...]], bool]
+
+
+def _read_file(
+    info: _FileInfo, kind: str, wanted: _Wanted, problems: list[RowProblem]
+) -> _Chunk | None:
+    """The header and data lines of a ``kind`` file that ``wanted`` takes (given the file and
+    its header); of any other file only the first line is read. Files of the other kind are
+    skipped without a word; empty files, files of no known kind and unreadable ones are
+    reported unless ``wanted`` rules them out by name."""
     try:
-        data = info.path.read_bytes()
+        with info.path.open("rb") as file:
+            data = file.read(HEADER_LIMIT)
+            first = re.split(rb"[\r\n]", data, maxsplit=1)[0]
+            header = _header(first) if len(first) < HEADER_LIMIT else None
+            found = None if header is None else _kind(header)
+            if (found is not None and found != kind) or not wanted(info, header or ()):
+                return None
+            if header is None:
+                reason = _long_first_line(file, len(data))
+            elif not data.strip():
+                reason = "empty file: no header, no rows"
+            elif found is None:
+                reason = (
+                    f"not a candle or tick CSV: header {','.join(header)!r}; expected "
+                    "timestamp,asset,timeframe,open,high,low,close or timestamp,open,close,"
+                    "high,low or timestamp,asset,price"
+                )
+            else:
+                return _chunk(info, header, data + file.read())
     except OSError as error:
-        problems.append(
-            RowProblem(info.path, 0, f"cannot read the file: {error.strerror or error}")
-        )
+        reason = f"cannot read the file: {error.strerror or error}"
+        problems.append(RowProblem(info.path, 0, reason))
         return None
-    if not data.strip():
-        problems.append(RowProblem(info.path, 1, "empty file: no header, no rows"))
-        return None
+    problems.append(RowProblem(info.path, 1, reason))
+    return None
+
+
+def _chunk(info: _FileInfo, header: tuple[str, ...], data: bytes) -> _Chunk:
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     torn = not data.endswith(b"\n")
-    first, _, body = (data + b"\n" if torn else data).partition(b"\n")
+    body = (data + b"\n" if torn else data).partition(b"\n")[2]
+    return _Chunk(info, header, body, torn and bool(body))
+
+
+def _long_first_line(file: BinaryIO, read: int) -> str:
+    """Why a file whose first line is over HEADER_LIMIT is skipped: no candle or tick header
+    is that long, so none of its rows could be read by column name."""
+    size = read + sum(len(block) for block in iter(lambda: file.read(1 << 20), b""))
+    return (
+        f"the first line is longer than {HEADER_LIMIT // 1024} KiB (the file has {size:,} "
+        "bytes): not a candle or tick header, the file is skipped"
+    )
+
+
+def _header(first: bytes) -> tuple[str, ...]:
+    """Lower-case column names of a header line, trailing empty ones dropped."""
     cells = next(csv.reader([first.decode("utf-8", "replace")]), [])
     header = [cell.strip().lstrip("\ufeff").strip().lower() for cell in cells]
     while header and not header[-1]:
         header.pop()
-    return _Chunk(info, tuple(header), body, torn and bool(body))
+    return tuple(header)
 
 
 def _kind(header: tuple[str, ...]) -> str | None:
@@ -271,32 +318,17 @@ def _kind(header: tuple[str, ...]) -> str | None:
 def _read_rows(
     path: Path,
     kind: str,
-    wanted: Callable[[_FileInfo], bool],
+    wanted: _Wanted,
     names: tuple[tuple[str, ...], tuple[str, ...]],
     problems: list[RowProblem],
 ) -> _Rows:
-    """The rows of every ``kind`` file under ``path`` that ``wanted`` accepts, with the
-    ``names`` = (text columns, number columns). Files of the other kind are skipped without a
-    word, files of no known kind are reported."""
+    """The rows of every ``kind`` file under ``path`` that ``wanted`` takes, with the
+    ``names`` = (text columns, number columns)."""
     files, root = _csv_files(Path(path))
     groups: dict[tuple[str, ...], list[_Chunk]] = {}
     for file in files:
-        info = _file_info(file, root)
-        chunk = _read_chunk(info, problems) if wanted(info) else None
-        if chunk is None:
-            continue
-        found = _kind(chunk.header)
-        if found is None:
-            problems.append(
-                RowProblem(
-                    info.path,
-                    1,
-                    f"not a candle or tick CSV: header {','.join(chunk.header)!r}; expected "
-                    "timestamp,asset,timeframe,open,high,low,close or timestamp,open,close,"
-                    "high,low or timestamp,asset,price",
-                )
-            )
-        elif found == kind:
+        chunk = _read_file(_file_info(file, root), kind, wanted, problems)
+        if chunk is not None:
             groups.setdefault(chunk.header, []).append(chunk)
     parts = []
     for header, chunks in groups.items():
@@ -538,11 +570,10 @@ def _check_prices(checks: _Checks, rows: _Rows) -> None:
 
 
 def _matches(values: np.ndarray, wanted: str | None) -> np.ndarray:
-    """Rows whose asset is ``wanted`` (case-insensitive) or unknown (reported later)."""
+    """Rows whose asset is ``wanted`` (see ``same_asset``) or unknown (reported later)."""
     if wanted is None:
         return np.ones(len(values), dtype=bool)
-    folded = wanted.casefold()
-    return _per_unique(values, lambda v: str(v).casefold() == folded, True, bool)
+    return _per_unique(values, lambda v: same_asset(str(v), wanted), True, bool)
 
 
 def _report(problems: list[RowProblem], rows: _Rows, checks: _Checks) -> None:
@@ -566,8 +597,44 @@ def same_asset(a: str, b: str) -> bool:
     return safe_asset_name(a).casefold() == safe_asset_name(b).casefold()
 
 
-def _asset_wanted(info: _FileInfo, asset: str | None) -> bool:
-    return asset is None or info.asset is None or same_asset(info.asset, asset)
+def _by_name(
+    info: _FileInfo, header: tuple[str, ...], asset: str | None, timeframe: int | None = None
+) -> bool:
+    """Whether the file's name allows the wanted asset and timeframe. The name is only a
+    fallback: it decides nothing the header has a column for."""
+    if (
+        asset is not None
+        and "asset" not in header
+        and info.asset is not None
+        and not same_asset(info.asset, asset)
+    ):
+        return False
+    if timeframe is not None and "timeframe" not in header:
+        return info.timeframe in (None, timeframe)
+    return True
+
+
+def _files_taken(rows: _Rows, keep: np.ndarray) -> int:
+    """Files with a row in ``keep`` or with no rows at all (a header alone)."""
+    size = len(rows.files)
+    return int(
+        np.count_nonzero(
+            (np.bincount(rows.file_index[keep], minlength=size) > 0)
+            | (np.bincount(rows.file_index, minlength=size) == 0)
+        )
+    )
+
+
+def _with_torn(
+    rows: _Rows, keep: np.ndarray, asset: str | None, timeframe: int | None = None
+) -> np.ndarray:
+    """``keep`` plus the torn lines of the files it takes. A torn line's own fields may be
+    cut short (``EURUSD_otc`` as ``EUR``), so it is judged by its file: kept (to be reported)
+    when a whole line of the file is kept or the file's name says the wanted asset and
+    timeframe."""
+    taken = np.array([_by_name(info, (), asset, timeframe) for info in rows.files], dtype=bool)
+    taken[rows.file_index[keep & ~rows.torn]] = True
+    return keep | (rows.torn & taken[rows.file_index])
 
 
 def _row_timeframes(rows: _Rows) -> np.ndarray:
@@ -587,12 +654,8 @@ def load_history(
     missing path; everything wrong inside the files is reported in ``problems``."""
     problems: list[RowProblem] = []
 
-    def wanted(info: _FileInfo) -> bool:
-        if info.label is not None and info.label.lower() == TICKS_LABEL:
-            return False
-        if timeframe is not None and info.timeframe not in (None, timeframe):
-            return False
-        return _asset_wanted(info, asset)
+    def wanted(info: _FileInfo, header: tuple[str, ...]) -> bool:
+        return _by_name(info, header, asset, timeframe)
 
     names = (("timestamp", "asset", "timeframe"), PRICE_COLUMNS)
     rows = _read_rows(path, "candles", wanted, names, problems)
@@ -601,6 +664,8 @@ def load_history(
     keep = _matches(rows.text["asset"], asset)
     if timeframe is not None:
         keep &= (timeframes == timeframe) | (timeframes == -1)
+    keep = _with_torn(rows, keep, asset, timeframe)
+    files = _files_taken(rows, keep)
     rows, timeframes = rows.take(keep), timeframes[keep]
     text = rows.text
 
@@ -656,7 +721,7 @@ def load_history(
         rows.lines[good],
         np.vstack((o[good], h[good], lo[good], c[good])),
     )
-    return LoadedHistory(series=series, problems=problems, files=len(rows.files))
+    return LoadedHistory(series=series, problems=problems, files=files)
 
 
 def _check_spacing(
@@ -726,12 +791,12 @@ def load_ticks(path: Path, asset: str | None = None) -> tuple[list[Tick], list[R
     rows = _read_rows(
         path,
         "ticks",
-        lambda info: _asset_wanted(info, asset),
+        lambda info, header: _by_name(info, header, asset),
         (("timestamp", "asset"), ("price",)),
         problems,
     )
     rows.text["asset"] = rows.assets()
-    rows = rows.take(_matches(rows.text["asset"], asset))
+    rows = rows.take(_with_torn(rows, _matches(rows.text["asset"], asset), asset))
     text = rows.text
     checks = _Checks(len(rows))
     _first_checks(checks, rows)
