@@ -206,3 +206,74 @@ def test_qfdesk_backtest_with_an_asset_reports_a_torn_last_line(tmp_path: Path) 
     assert f"{path}:7: torn line" in done.stderr
     report = json.loads(out.read_text())
     assert (report["candles"], report["rows_skipped_loading"]) == (5, 1)
+
+
+def ours(start: int, close: float, asset: str = "EURUSD_otc") -> str:
+    """One of our candle lines at ``start``, closing at ``close``."""
+    stamp = np.datetime64(start, "s").astype(str)
+    return f"{stamp}Z,{asset},1m,1.08,1.6,1.0,{close}\n"
+
+
+def test_a_second_row_for_one_candle_with_other_prices_is_a_conflict_and_the_first_is_kept(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        candle_dir(tmp_path, 60) / f"EURUSD_otc_1m_{SESSION}_part000001.csv",
+        OURS_HEADER + ours(T0, 1.08) + ours(T0 + 60, 1.09) + ours(T0, 1.5) + ours(T0 + 120, 1.1),
+    )
+    old = write(
+        tmp_path / "1M_candles" / "GBPUSD_otc_1m_2025_10_23_01_44_00.csv",
+        OLD_HEADER
+        + "2025-10-23 01:44:00Z,1.1,1.08,1.2,1.0\n2025-10-23 01:44:00Z,1.1,1.5,1.6,1.0\n",
+    )
+    loaded = load_history(tmp_path)
+    assert [(p.file, p.line) for p in loaded.problems] == [(old, 3), (path, 4)]
+    assert "conflict: the same candle as line 2 of this file" in loaded.problems[1].reason
+    assert "close 1.5 against" in loaded.problems[1].reason
+    assert loaded.series["EURUSD_otc", 60].close.tolist() == [1.08, 1.09, 1.1]
+    assert loaded.series["GBPUSD_otc", 60].close.tolist() == [1.08]
+    filtered = load_history(tmp_path, asset="EURUSD_otc", timeframe=60)
+    assert [(p.file, p.line) for p in filtered.problems] == [(path, 4)]
+
+
+def test_a_row_repeated_with_the_same_values_is_kept_once_without_a_report(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "1M_candles" / "a.csv", OURS_HEADER + ours(T0, 1.08) * 3 + ours(T0 + 60, 1.1))
+    loaded = load_history(tmp_path)
+    assert loaded.problems == []
+    assert loaded.series["EURUSD_otc", 60].close.tolist() == [1.08, 1.1]
+
+
+def test_across_files_the_later_written_file_still_wins(tmp_path: Path) -> None:
+    folder = candle_dir(tmp_path, 60)
+    write(folder / f"EURUSD_otc_1m_{SESSION}_part000001.csv", OURS_HEADER + ours(T0, 1.08))
+    later = write(
+        folder / f"EURUSD_otc_1m_{SESSION}_part000002.csv",
+        OURS_HEADER + ours(T0, 1.09) + ours(T0, 1.5),
+    )
+    loaded = load_history(tmp_path)
+    assert [(p.file, p.line) for p in loaded.problems] == [(later, 3)]
+    assert loaded.series["EURUSD_otc", 60].close.tolist() == [1.09]
+
+
+def test_qfdesk_backtest_reports_a_conflicting_row_and_trades_on_the_first(tmp_path: Path) -> None:
+    candles = walk("EURUSD_otc", 60, 40, 10)
+    (path,) = saved(tmp_path, candles)
+    with path.open("a") as file:
+        file.write(ours(candles[3].start, 1.5))
+    out = tmp_path / "stats.json"
+    done = backtest(tmp_path, "--asset", "EURUSD_otc", out=out)
+    assert done.returncode == 0, done.stderr
+    assert f"{path}:42: conflict: the same candle as line 5 of this file" in done.stderr
+    clean = tmp_path / "clean"
+    saved(clean, candles)
+    again = backtest(clean, "--asset", "EURUSD_otc", out=tmp_path / "clean.json")
+    assert again.returncode == 0, again.stderr
+    report, expected = (
+        json.loads(out.read_text()),
+        json.loads((tmp_path / "clean.json").read_text()),
+    )
+    assert report.pop("rows_skipped_loading") == 1 and expected.pop("rows_skipped_loading") == 0
+    assert (report.pop("data"), expected.pop("data")) == (str(tmp_path), str(clean))
+    assert report == expected

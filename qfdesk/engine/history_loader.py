@@ -9,20 +9,27 @@ Formats, told apart by the header (columns are found by name, so any order works
 
 Asset and timeframe come from the row's columns when it has them, else from the file name,
 else (timeframe) from a folder such as ``1M_candles`` or ``1H_candle_data``, else (asset)
-from the file's stem. Timestamps are the platform epoch labelled as UTC and are never shifted.
+from the file's stem. Filters follow the same rule: a file whose header has an asset (or
+timeframe) column is read whatever its name (a trader may have renamed it) and its rows are
+taken by that column; only files without the column are passed over by name. Timestamps are
+the platform epoch labelled as UTC and are never shifted.
 
 When two files hold the same candle the later-written one wins. "Later-written" is ordered by,
 in turn: the UTC time stamped in the file name (the session start in ours, the file time in
 the old tool's; a name without one uses the file's mtime), the part number, the mtime, the
-path. Within one file a later line wins. Time stamps in names survive copying; mtimes don't.
+path. Time stamps in names survive copying; mtimes don't. Within one file the first line of a
+candle is kept: a later line with the same values is dropped quietly, one with other prices
+is reported as a conflict.
 
 Bad rows are reported with file and line (1-based, the header is line 1; 0 means the whole
-file) and skipped: torn last line (the file does not end with a line break, as after a crash),
+file) and skipped: torn last line (the file does not end with a line break, as after a crash;
+reported with filters too when the filter takes its file, as its own fields may be cut short),
 too many or missing fields, bad timestamps, non-numeric, non-finite or non-positive prices,
-high below low, open or close outside low..high, and candles that cannot belong to the
-timeframe: a start off its grid, or a start closer than one period to the row before it in the
-same file (the old tool appended 1m candles to its 60m files and wrote 15s candles to a 1m
-file). Gaps stay gaps.
+high below low, open or close outside low..high, conflicts (above), and candles that cannot
+belong to the timeframe: a start off its grid, or a start closer than one period to the row
+before it in the same file (the old tool appended 1m candles to its 60m files and wrote 15s
+candles to a 1m file). Gaps stay gaps. A file whose first line is longer than any header
+(``HEADER_LIMIT``), empty files and files of no known kind are reported at line 1 and skipped.
 """
 
 from __future__ import annotations
@@ -710,18 +717,65 @@ def load_history(
         ),
     )
     _check_spacing(checks, rows, starts, micros >= 0, period)
+    ohlc = np.vstack((o, h, lo, c))
+    key = _SeriesKey(rows.text["asset"], timeframes)
+    ordered = _check_repeats(checks, rows, key, starts, ohlc)
     _report(problems, rows, checks)
-
-    good = checks.ok
-    series = _build_series(
-        text["asset"][good],
-        timeframes[good],
-        starts[good],
-        _write_ranks(rows)[good],
-        rows.lines[good],
-        np.vstack((o[good], h[good], lo[good], c[good])),
-    )
+    series = _build_series(key, starts, ordered, ohlc)
     return LoadedHistory(series=series, problems=problems, files=files)
+
+
+class _SeriesKey:
+    """A small integer per (asset, timeframe) of each row, and back."""
+
+    def __init__(self, assets: np.ndarray, timeframes: np.ndarray) -> None:
+        asset_codes, self._assets = pd.factorize(assets)
+        timeframe_codes, self._timeframes = pd.factorize(timeframes)
+        self._width = max(len(self._timeframes), 1)
+        self.ids = asset_codes.astype(np.int64) * self._width + timeframe_codes
+
+    def name(self, series_id: int) -> tuple[str, int]:
+        asset, timeframe = divmod(series_id, self._width)
+        return str(self._assets[asset]), int(self._timeframes[timeframe])
+
+
+def _check_repeats(
+    checks: _Checks, rows: _Rows, key: _SeriesKey, starts: np.ndarray, ohlc: np.ndarray
+) -> np.ndarray:
+    """The good rows ordered by series, start and write order, with only the first line of
+    each candle in a file. A later line of the same file with the same start is left out:
+    quietly when it repeats that line's prices, else reported as a conflict."""
+    good = np.flatnonzero(checks.ok)
+    good = good[np.argsort(_write_ranks(rows)[good], kind="stable")]  # lines stay in order
+    good = good[np.lexsort((starts[good], key.ids[good]))]
+    ids, starts_in_order = key.ids[good], starts[good]
+    files = rows.file_index[good]
+    again = np.zeros(len(good), dtype=bool)
+    again[1:] = (
+        (ids[1:] == ids[:-1])
+        & (starts_in_order[1:] == starts_in_order[:-1])
+        & (files[1:] == files[:-1])
+    )
+    first = good[np.maximum.accumulate(np.where(again, 0, np.arange(len(good))))]
+    differs = again & np.any(ohlc[:, good] != ohlc[:, first], axis=0)
+    first_of = np.full(len(rows), -1, dtype=np.int64)
+    first_of[good] = first
+
+    def conflict(i: int) -> str:
+        j = int(first_of[i])
+        return (
+            f"conflict: the same candle as line {rows.lines[j]} of this file with other prices "
+            f"({_ohlc_text(ohlc[:, i])} against {_ohlc_text(ohlc[:, j])}); the first is kept"
+        )
+
+    bad = np.zeros(len(rows), dtype=bool)
+    bad[good[differs]] = True
+    checks.check(bad, conflict)
+    return good[~again]
+
+
+def _ohlc_text(values: np.ndarray) -> str:
+    return " ".join(f"{n} {format_price(v)}" for n, v in zip(PRICE_COLUMNS, values, strict=True))
 
 
 def _check_spacing(
@@ -751,33 +805,23 @@ def _check_spacing(
 
 
 def _build_series(
-    assets: np.ndarray,
-    timeframes: np.ndarray,
-    starts: np.ndarray,
-    ranks: np.ndarray,
-    lines: np.ndarray,
-    ohlc: np.ndarray,
+    key: _SeriesKey, starts: np.ndarray, ordered: np.ndarray, ohlc: np.ndarray
 ) -> dict[tuple[str, int], CandleSeries]:
-    """Sort by (asset, timeframe, start), keep the later-written row of each candle."""
+    """The ``ordered`` rows (see ``_check_repeats``) as series, the later-written row of each
+    candle kept."""
     series: dict[tuple[str, int], CandleSeries] = {}
-    if not len(starts):
+    if not len(ordered):
         return series
-    codes, names = pd.factorize(assets)
-    order = np.lexsort((lines, ranks, starts, timeframes, codes))
-    codes, timeframes, starts, ohlc = codes[order], timeframes[order], starts[order], ohlc[:, order]
-    last = np.ones(len(order), dtype=bool)
-    last[:-1] = (
-        (codes[1:] != codes[:-1])
-        | (timeframes[1:] != timeframes[:-1])
-        | (starts[1:] != starts[:-1])
-    )
-    codes, timeframes, starts, ohlc = codes[last], timeframes[last], starts[last], ohlc[:, last]
-    bounds = np.flatnonzero((codes[1:] != codes[:-1]) | (timeframes[1:] != timeframes[:-1])) + 1
-    for a, b in itertools.pairwise([0, *bounds.tolist(), len(codes)]):
-        key = (str(names[codes[a]]), int(timeframes[a]))
-        one = CandleSeries(key[0], key[1], capacity=b - a)
-        one.insert_many(starts[a:b], ohlc[:, a:b])
-        series[key] = one
+    ids, starts = key.ids[ordered], starts[ordered]
+    last = np.ones(len(ordered), dtype=bool)
+    last[:-1] = (ids[1:] != ids[:-1]) | (starts[1:] != starts[:-1])
+    rows, ids, starts = ordered[last], ids[last], starts[last]
+    bounds = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    for a, b in itertools.pairwise([0, *bounds.tolist(), len(ids)]):
+        name = key.name(int(ids[a]))
+        one = CandleSeries(name[0], name[1], capacity=b - a)
+        one.insert_many(starts[a:b], ohlc[:, rows[a:b]])
+        series[name] = one
     return series
 
 
