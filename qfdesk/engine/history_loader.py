@@ -56,6 +56,7 @@ from qfdesk.engine.csv_sink import (
 )
 from qfdesk.engine.events import Tick
 from qfdesk.engine.series import CandleSeries
+from qfdesk.engine.stamps import timestamps_us
 from qfdesk.engine.timeframes import timeframe_label
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
@@ -112,42 +113,94 @@ class _FileInfo:
         return (self.written_at, self.part, self.mtime, str(self.path))
 
 
+@dataclass(frozen=True)
+class _Labels:
+    """A text column of few distinct values (asset, timeframe): a code per row into
+    ``names``, -1 where the cell is empty."""
+
+    codes: np.ndarray
+    names: np.ndarray
+
+    @staticmethod
+    def of(values: pd.Series | np.ndarray) -> _Labels:
+        codes, names = pd.factorize(values, use_na_sentinel=True)
+        return _Labels(codes.astype(np.int64), np.asarray(names, dtype=object))
+
+    @staticmethod
+    def concat(parts: list[_Labels]) -> _Labels:
+        """One column of the parts' rows, each distinct name once."""
+        names = list(dict.fromkeys(name for part in parts for name in part.names))
+        where = {name: code for code, name in enumerate(names)}
+        codes = [
+            np.append(np.array([where[n] for n in part.names], dtype=np.int64), -1)[part.codes]
+            for part in parts
+        ]
+        return _Labels(np.concatenate(codes), np.array(names, dtype=object))
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def text(self, i: int) -> object:
+        """Row ``i``'s text, NaN if empty."""
+        code = self.codes[i]
+        return self.names[code] if code >= 0 else np.nan
+
+    def take(self, keep: np.ndarray) -> _Labels:
+        return _Labels(self.codes[keep], self.names)
+
+    def missing(self) -> np.ndarray:
+        return self.codes < 0
+
+    def map(self, fn: Callable[[str], object], missing: object, dtype: type) -> np.ndarray:
+        """``fn`` applied once per distinct name (``missing`` for empty cells), per row."""
+        return np.array([*(fn(str(n)) for n in self.names), missing], dtype=dtype)[self.codes]
+
+
 @dataclass
 class _Rows:
     """Every data line of the files read, stacked: one row per physical line after the
-    header, so a row's line number is exact. ``text`` columns hold strings (NaN where empty);
-    ``numbers`` columns hold floats (NaN where empty or not a number) and ``not_numbers`` the
-    text of the cells that are not numbers (NaN elsewhere)."""
+    header, so a row's line number is exact. ``stamps`` holds the timestamp strings (NaN
+    where empty), ``labels`` the asset and timeframe columns; ``numbers`` columns hold floats
+    (NaN where empty or not a number) and ``not_numbers`` the text of the cells that are not
+    numbers (NaN elsewhere; None when there is none). ``nul_free``: no NUL byte in the
+    files' data lines."""
 
     files: list[_FileInfo]
     header_fields: np.ndarray
-    text: dict[str, np.ndarray]
+    stamps: np.ndarray
+    labels: dict[str, _Labels]
     numbers: dict[str, np.ndarray]
-    not_numbers: dict[str, np.ndarray]
+    not_numbers: dict[str, np.ndarray | None]
     has_column: dict[str, np.ndarray]
     file_index: np.ndarray
     lines: np.ndarray
     torn: np.ndarray
     extra: np.ndarray
+    nul_free: bool
 
     def __len__(self) -> int:
         return len(self.lines)
 
     def take(self, keep: np.ndarray) -> _Rows:
+        if keep.all():
+            return self
+
         def pick(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             return {name: values[keep] for name, values in columns.items()}
 
         return _Rows(
             self.files,
             self.header_fields,
-            pick(self.text),
+            self.stamps[keep],
+            {name: labels.take(keep) for name, labels in self.labels.items()},
             pick(self.numbers),
-            pick(self.not_numbers),
+            {n: None if v is None else v[keep] for n, v in self.not_numbers.items()},
             pick(self.has_column),
             self.file_index[keep],
             self.lines[keep],
             self.torn[keep],
             self.extra[keep],
+            self.nul_free,
         )
 
     def per_row(self, value: Callable[[_FileInfo], object], dtype: type) -> np.ndarray:
@@ -155,10 +208,14 @@ class _Rows:
             return np.empty(0, dtype=dtype)
         return np.array([value(info) for info in self.files], dtype=dtype)[self.file_index]
 
-    def assets(self) -> np.ndarray:
+    def assets(self) -> _Labels:
         """The asset column where the file has one, else the asset from the file name."""
-        from_name = self.per_row(lambda info: info.asset, object)
-        return np.where(self.has_column["asset"], self.text["asset"], from_name)
+        column = self.labels["asset"]
+        from_name = _Labels.of(np.array([info.asset for info in self.files], dtype=object))
+        both = _Labels.concat([column, from_name])
+        named = both.codes[len(column) :][self.file_index]
+        codes = np.where(self.has_column["asset"], both.codes[: len(column)], named)
+        return _Labels(codes, both.names)
 
 
 def label_seconds(label: str) -> int | None:
@@ -343,9 +400,12 @@ def _read_rows(
     return _concat(parts, names)
 
 
-def _parse_body(body: bytes, header: tuple[str, ...], numbers: tuple[str, ...]) -> pd.DataFrame:
+def _parse_body(
+    body: bytes, header: tuple[str, ...], names: tuple[tuple[str, ...], tuple[str, ...]]
+) -> pd.DataFrame:
     """Data lines -> one frame row per line (blank lines kept, no quoting). Columns are the
-    field positions; the ``numbers`` columns are parsed as floats where they all are.
+    field positions; the label columns (``names[0]`` but the timestamp) are categorical, the
+    number columns (``names[1]``) floats where they all are, the rest strings.
 
     Most files have no line with more fields than the header, so the header's width is tried
     first: pandas raises on a longer line, except on the first line, which it would silently
@@ -354,22 +414,23 @@ def _parse_body(body: bytes, header: tuple[str, ...], numbers: tuple[str, ...]) 
         return pd.DataFrame({i: pd.Series(dtype=object) for i in range(len(header))})
     if body[: body.find(b"\n")].count(b",") < len(header):
         try:
-            return _read_csv(body, len(header), header, numbers)
+            return _read_csv(body, len(header), header, names)
         except pd.errors.ParserError:
             pass
-    return _read_csv(body, max(_field_width(body), len(header)), header, numbers)
+    return _read_csv(body, max(_field_width(body), len(header)), header, names)
 
 
 def _read_csv(
-    body: bytes, width: int, header: tuple[str, ...], numbers: tuple[str, ...]
+    body: bytes, width: int, header: tuple[str, ...], names: tuple[tuple[str, ...], ...]
 ) -> pd.DataFrame:
-    number_positions = {header.index(name) for name in numbers if name in header}
+    numbers = {header.index(name) for name in names[1] if name in header}
+    labels = {header.index(name) for name in names[0][1:] if name in header}
     return pd.read_csv(
         io.BytesIO(body),
         header=None,
         names=range(width),
         index_col=False,
-        dtype={i: str for i in range(width) if i not in number_positions},
+        dtype={i: "category" if i in labels else str for i in range(width) if i not in numbers},
         skip_blank_lines=False,
         quoting=csv.QUOTE_NONE,
         encoding_errors="replace",
@@ -388,7 +449,7 @@ def _parse_group(
     fails."""
     counts = [chunk.lines for chunk in chunks]
     try:
-        frame = _parse_body(b"".join(chunk.body for chunk in chunks), header, names[1])
+        frame = _parse_body(b"".join(chunk.body for chunk in chunks), header, names)
     except ValueError:
         frame = None
     if frame is not None and len(frame) == sum(counts):
@@ -396,13 +457,25 @@ def _parse_group(
     parts = []
     for chunk in chunks:
         try:
-            frame = _parse_body(chunk.body, header, names[1])
+            frame = _parse_body(chunk.body, header, names)
         except ValueError as error:
             reason = f"cannot parse the file as CSV: {error}"
             problems.append(RowProblem(chunk.info.path, 0, reason))
             continue
         parts.append(_frame_rows(header, [chunk], [len(frame)], frame, names))
     return parts
+
+
+def _blank(frame: pd.DataFrame) -> np.ndarray:
+    """Rows with no field at all: blank lines (each column looked at only where all the
+    columns before it were empty)."""
+    blank = np.ones(len(frame), dtype=bool)
+    for position in frame.columns:
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        blank[rows] = frame[position].iloc[rows].isna().to_numpy()
+    return blank
 
 
 def _frame_rows(
@@ -419,21 +492,25 @@ def _frame_rows(
     torn = np.zeros(n, dtype=bool)
     ends = np.cumsum(counts) - 1
     torn[ends[[chunk.torn for chunk in chunks]]] = True
-    filled = frame.notna().to_numpy()
-    extra = filled[:, len(header) :].any(axis=1)
-    text, numbers, not_numbers, has_column = {}, {}, {}, {}
-    for name in names[0]:
+    if len(frame.columns) > len(header):
+        extra = frame.iloc[:, len(header) :].notna().to_numpy().any(axis=1)
+    else:
+        extra = np.zeros(n, dtype=bool)
+    stamps = frame[header.index("timestamp")].to_numpy(dtype=object, na_value=np.nan)
+    labels, numbers, not_numbers, has_column = {}, {}, {}, {}
+    for name in names[0][1:]:
         has_column[name] = np.full(n, name in header)
         if name in header:
-            text[name] = frame[header.index(name)].to_numpy(dtype=object, na_value=np.nan)
+            labels[name] = _Labels.of(frame[header.index(name)])
         else:
-            text[name] = np.full(n, np.nan, dtype=object)
+            labels[name] = _Labels(np.full(n, -1, dtype=np.int64), np.empty(0, dtype=object))
     for name in names[1]:
         numbers[name], not_numbers[name] = _numbers(frame[header.index(name)])
     rows = _Rows(
         [chunk.info for chunk in chunks],
         np.full(len(chunks), len(header), dtype=np.int64),
-        text,
+        stamps,
+        labels,
         numbers,
         not_numbers,
         has_column,
@@ -441,16 +518,17 @@ def _frame_rows(
         lines,
         torn,
         extra,
+        not any(b"\x00" in chunk.body for chunk in chunks),
     )
-    return rows.take(filled.any(axis=1) | torn)
+    return rows.take(~_blank(frame) | torn)
 
 
-def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """A column -> (floats, the text of cells that are not numbers). Text is converted by
-    Python's float, which is correctly rounded, as is pandas' own float parser."""
+def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """A column -> (floats, the text of cells that are not numbers, or None if none is).
+    Text is converted by Python's float, which is correctly rounded, as is pandas' own float
+    parser."""
     if column.dtype.kind == "f":
-        values = column.to_numpy(dtype=np.float64)
-        return values, np.full(len(values), np.nan, dtype=object)
+        return column.to_numpy(dtype=np.float64), None
     text = column.to_numpy(dtype=object, na_value=np.nan)
     try:
         values = text.astype(np.float64)
@@ -461,19 +539,24 @@ def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _concat(parts: list[_Rows], names: tuple[tuple[str, ...], tuple[str, ...]]) -> _Rows:
+    if len(parts) == 1:
+        return parts[0]
     if not parts:
+        no_labels = _Labels(np.empty(0, dtype=np.int64), np.empty(0, dtype=object))
         parts = [
             _Rows(
                 [],
                 np.empty(0, dtype=np.int64),
-                {name: np.empty(0, dtype=object) for name in names[0]},
+                np.empty(0, dtype=object),
+                {name: no_labels for name in names[0][1:]},
                 {name: np.empty(0, dtype=np.float64) for name in names[1]},
-                {name: np.empty(0, dtype=object) for name in names[1]},
-                {name: np.empty(0, dtype=bool) for name in names[0]},
+                {name: None for name in names[1]},
+                {name: np.empty(0, dtype=bool) for name in names[0][1:]},
                 np.empty(0, dtype=np.int64),
                 np.empty(0, dtype=np.int64),
                 np.empty(0, dtype=bool),
                 np.empty(0, dtype=bool),
+                True,
             )
         ]
     offsets = np.cumsum([0, *(len(part.files) for part in parts)])[:-1]
@@ -482,17 +565,30 @@ def _concat(parts: list[_Rows], names: tuple[tuple[str, ...], tuple[str, ...]]) 
         columns = [getattr(part, field) for part in parts]
         return {name: np.concatenate([c[name] for c in columns]) for name in columns[0]}
 
+    def join_text(name: str) -> np.ndarray | None:
+        texts = [part.not_numbers[name] for part in parts]
+        if all(text is None for text in texts):
+            return None
+        return np.concatenate(
+            [
+                np.full(len(p), np.nan, dtype=object) if t is None else t
+                for p, t in zip(parts, texts, strict=True)
+            ]
+        )
+
     return _Rows(
         [info for part in parts for info in part.files],
         np.concatenate([part.header_fields for part in parts]),
-        join("text"),
+        np.concatenate([part.stamps for part in parts]),
+        {name: _Labels.concat([part.labels[name] for part in parts]) for name in parts[0].labels},
         join("numbers"),
-        join("not_numbers"),
+        {name: join_text(name) for name in parts[0].not_numbers},
         join("has_column"),
         np.concatenate([part.file_index + off for part, off in zip(parts, offsets, strict=True)]),
         np.concatenate([part.lines for part in parts]),
         np.concatenate([part.torn for part in parts]),
         np.concatenate([part.extra for part in parts]),
+        all(part.nul_free for part in parts),
     )
 
 
@@ -511,36 +607,11 @@ class _Checks:
             self.reasons[i] = reason(int(i))
 
 
-def _per_unique(
-    values: np.ndarray, fn: Callable[[object], object], missing: object, dtype: type
-) -> np.ndarray:
-    """``fn`` applied once per distinct value (NaN gets ``missing``), spread over the rows."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.array([*(fn(u) for u in uniques), missing], dtype=dtype)
-    return mapped[codes]
-
-
 def _float_or_nan(value: object) -> float:
     try:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return float("nan")
-
-
-def _timestamps_us(values: np.ndarray) -> np.ndarray:
-    """``2025-10-23T01:44:00Z`` (or a space for the T, and up to 6 fraction digits) -> int64
-    microseconds since the epoch, read as UTC; -1 where it is not such a string. Only the
-    ``Z`` form is taken: an offset would shift the platform's time."""
-    text = values.astype(np.dtypes.StringDType(na_object=""))
-    length = np.strings.str_len(text)
-    shaped = np.strings.endswith(text, "Z") & ((length == 20) | ((length >= 22) & (length <= 27)))
-    parsed = pd.to_datetime(
-        np.where(shaped, values, np.nan), format="ISO8601", utc=True, errors="coerce"
-    )
-    stamps = np.asarray(parsed.tz_convert(None), dtype="datetime64[us]")
-    micros = stamps.view(np.int64).copy()
-    micros[np.isnat(stamps)] = -1
-    return micros
 
 
 def _first_checks(checks: _Checks, rows: _Rows) -> None:
@@ -552,14 +623,15 @@ def _first_checks(checks: _Checks, rows: _Rows) -> None:
         rows.extra,
         lambda i: f"more fields than the header's {rows.header_fields[rows.file_index[i]]}",
     )
-    missing = {"timestamp": pd.isna(rows.text["timestamp"])}
+    missing = {"timestamp": pd.isna(rows.stamps)}
     for name, values in rows.numbers.items():
-        missing[name] = np.isnan(values) & pd.isna(rows.not_numbers[name])
+        text = rows.not_numbers[name]
+        missing[name] = np.isnan(values) if text is None else np.isnan(values) & pd.isna(text)
     checks.check(
         np.logical_or.reduce(list(missing.values())),
         lambda i: "missing " + ", ".join(n for n, m in missing.items() if m[i]),
     )
-    no_asset = pd.isna(rows.text["asset"])
+    no_asset = rows.labels["asset"].missing()
     checks.check(no_asset & rows.has_column["asset"], lambda i: "missing asset")
     checks.check(
         no_asset, lambda i: "no asset: the row has no asset column and the file name does not say"
@@ -568,7 +640,8 @@ def _first_checks(checks: _Checks, rows: _Rows) -> None:
 
 def _check_prices(checks: _Checks, rows: _Rows) -> None:
     for name, raw in rows.not_numbers.items():
-        checks.check(~pd.isna(raw), lambda i, n=name, raw=raw: f"non-numeric {n} {raw[i]!r}")
+        if raw is not None:
+            checks.check(~pd.isna(raw), lambda i, n=name, raw=raw: f"non-numeric {n} {raw[i]!r}")
     for name, v in rows.numbers.items():
         checks.check(
             ~np.isfinite(v) | (v <= 0),
@@ -576,11 +649,11 @@ def _check_prices(checks: _Checks, rows: _Rows) -> None:
         )
 
 
-def _matches(values: np.ndarray, wanted: str | None) -> np.ndarray:
+def _matches(assets: _Labels, wanted: str | None) -> np.ndarray:
     """Rows whose asset is ``wanted`` (see ``same_asset``) or unknown (reported later)."""
     if wanted is None:
-        return np.ones(len(values), dtype=bool)
-    return _per_unique(values, lambda v: same_asset(str(v), wanted), True, bool)
+        return np.ones(len(assets), dtype=bool)
+    return assets.map(lambda name: same_asset(name, wanted), True, bool)
 
 
 def _report(problems: list[RowProblem], rows: _Rows, checks: _Checks) -> None:
@@ -647,10 +720,8 @@ def _with_torn(
 def _row_timeframes(rows: _Rows) -> np.ndarray:
     """Seconds per row from the timeframe column, else the file name or folder; -1 unknown."""
     from_file = rows.per_row(lambda info: info.timeframe or -1, np.int64)
-    text = rows.text["timeframe"]
-    has = rows.has_column["timeframe"]
-    from_column = _per_unique(text, lambda v: label_seconds(str(v)) or -1, -1, np.int64)
-    return np.where(has, from_column, from_file)
+    from_column = rows.labels["timeframe"].map(lambda name: label_seconds(name) or -1, -1, np.int64)
+    return np.where(rows.has_column["timeframe"], from_column, from_file)
 
 
 def load_history(
@@ -666,35 +737,33 @@ def load_history(
 
     names = (("timestamp", "asset", "timeframe"), PRICE_COLUMNS)
     rows = _read_rows(path, "candles", wanted, names, problems)
-    rows.text["asset"] = rows.assets()
+    rows.labels["asset"] = rows.assets()
     timeframes = _row_timeframes(rows)
-    keep = _matches(rows.text["asset"], asset)
+    keep = _matches(rows.labels["asset"], asset)
     if timeframe is not None:
         keep &= (timeframes == timeframe) | (timeframes == -1)
     keep = _with_torn(rows, keep, asset, timeframe)
     files = _files_taken(rows, keep)
     rows, timeframes = rows.take(keep), timeframes[keep]
-    text = rows.text
+    stamps, labels = rows.stamps, rows.labels["timeframe"]
 
     checks = _Checks(len(rows))
     _first_checks(checks, rows)
     has_tf = rows.has_column["timeframe"]
-    checks.check(has_tf & pd.isna(text["timeframe"]), lambda i: "missing timeframe")
-    checks.check(
-        has_tf & (timeframes == -1), lambda i: f"unknown timeframe {text['timeframe'][i]!r}"
-    )
+    checks.check(has_tf & labels.missing(), lambda i: "missing timeframe")
+    checks.check(has_tf & (timeframes == -1), lambda i: f"unknown timeframe {labels.text(i)!r}")
     checks.check(
         timeframes == -1,
         lambda i: "no timeframe: neither the row, the file name nor the folder says",
     )
-    micros = _timestamps_us(text["timestamp"])
+    micros = timestamps_us(stamps, rows.nul_free)
     checks.check(
         micros < 0,
-        lambda i: f"bad timestamp {text['timestamp'][i]!r} (expected like 2025-10-23T01:44:00Z)",
+        lambda i: f"bad timestamp {stamps[i]!r} (expected like 2025-10-23T01:44:00Z)",
     )
     checks.check(
         micros % _US_PER_S != 0,
-        lambda i: f"bad timestamp {text['timestamp'][i]!r}: a candle starts on a whole second",
+        lambda i: f"bad timestamp {stamps[i]!r}: a candle starts on a whole second",
     )
     starts = micros // _US_PER_S
     _check_prices(checks, rows)
@@ -712,13 +781,13 @@ def load_history(
     checks.check(
         starts % period != 0,
         lambda i: (
-            f"start {text['timestamp'][i]} is not on the "
+            f"start {stamps[i]} is not on the "
             f"{timeframe_label(int(period[i]))} grid: not a candle of this timeframe"
         ),
     )
     _check_spacing(checks, rows, starts, micros >= 0, period)
     ohlc = np.vstack((o, h, lo, c))
-    key = _SeriesKey(rows.text["asset"], timeframes)
+    key = _SeriesKey(rows.labels["asset"], timeframes)
     ordered = _check_repeats(checks, rows, key, starts, ohlc)
     _report(problems, rows, checks)
     series = _build_series(key, starts, ordered, ohlc)
@@ -728,11 +797,11 @@ def load_history(
 class _SeriesKey:
     """A small integer per (asset, timeframe) of each row, and back."""
 
-    def __init__(self, assets: np.ndarray, timeframes: np.ndarray) -> None:
-        asset_codes, self._assets = pd.factorize(assets)
+    def __init__(self, assets: _Labels, timeframes: np.ndarray) -> None:
+        self._assets = assets.names
         timeframe_codes, self._timeframes = pd.factorize(timeframes)
         self._width = max(len(self._timeframes), 1)
-        self.ids = asset_codes.astype(np.int64) * self._width + timeframe_codes
+        self.ids = assets.codes * self._width + timeframe_codes
 
     def name(self, series_id: int) -> tuple[str, int]:
         asset, timeframe = divmod(series_id, self._width)
@@ -745,33 +814,46 @@ def _check_repeats(
     """The good rows ordered by series, start and write order, with only the first line of
     each candle in a file. A later line of the same file with the same start is left out:
     quietly when it repeats that line's prices, else reported as a conflict."""
-    good = np.flatnonzero(checks.ok)
-    good = good[np.argsort(_write_ranks(rows)[good], kind="stable")]  # lines stay in order
-    good = good[np.lexsort((starts[good], key.ids[good]))]
-    ids, starts_in_order = key.ids[good], starts[good]
-    files = rows.file_index[good]
+    good = _sorted_by(np.flatnonzero(checks.ok), _write_ranks(rows))  # lines stay in order
+    good = _sorted_by(good, key.ids, starts)
+    ids, starts_in_order, files = key.ids[good], starts[good], rows.file_index[good]
     again = np.zeros(len(good), dtype=bool)
     again[1:] = (
         (ids[1:] == ids[:-1])
         & (starts_in_order[1:] == starts_in_order[:-1])
         & (files[1:] == files[:-1])
     )
+    repeats = np.flatnonzero(again)
+    if not len(repeats):
+        return good
     first = good[np.maximum.accumulate(np.where(again, 0, np.arange(len(good))))]
-    differs = again & np.any(ohlc[:, good] != ohlc[:, first], axis=0)
-    first_of = np.full(len(rows), -1, dtype=np.int64)
-    first_of[good] = first
+    differs = np.any(ohlc[:, good[repeats]] != ohlc[:, first[repeats]], axis=0)
+    first_of = dict(zip(good[repeats].tolist(), first[repeats].tolist(), strict=True))
 
     def conflict(i: int) -> str:
-        j = int(first_of[i])
+        j = first_of[i]
         return (
             f"conflict: the same candle as line {rows.lines[j]} of this file with other prices "
             f"({_ohlc_text(ohlc[:, i])} against {_ohlc_text(ohlc[:, j])}); the first is kept"
         )
 
     bad = np.zeros(len(rows), dtype=bool)
-    bad[good[differs]] = True
+    bad[good[repeats[differs]]] = True
     checks.check(bad, conflict)
     return good[~again]
+
+
+def _sorted_by(rows: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """``rows`` in a stable order of ``keys`` (the first the most significant); not sorted
+    when they already are in that order, as rows read from files mostly are."""
+    values = [key[rows] for key in keys]
+    ahead = np.zeros(max(len(rows) - 1, 0), dtype=bool)
+    for value in values:
+        step = np.sign(value[1:] - value[:-1])
+        if np.any(~ahead & (step < 0)):
+            return rows[np.lexsort(values[::-1])]
+        ahead |= step > 0
+    return rows
 
 
 def _ohlc_text(values: np.ndarray) -> str:
@@ -784,7 +866,7 @@ def _check_spacing(
     """A start closer than one period to the row before it (same file, asset, timeframe)."""
     if len(starts) < 2:
         return
-    assets, file_index = rows.text["asset"], rows.file_index
+    assets, file_index = rows.labels["asset"].codes, rows.file_index
     follows = np.zeros(len(starts), dtype=bool)
     follows[1:] = (
         (file_index[1:] == file_index[:-1])
@@ -839,17 +921,15 @@ def load_ticks(path: Path, asset: str | None = None) -> tuple[list[Tick], list[R
         (("timestamp", "asset"), ("price",)),
         problems,
     )
-    rows.text["asset"] = rows.assets()
-    rows = rows.take(_with_torn(rows, _matches(rows.text["asset"], asset), asset))
-    text = rows.text
+    rows.labels["asset"] = rows.assets()
+    rows = rows.take(_with_torn(rows, _matches(rows.labels["asset"], asset), asset))
+    stamps, assets = rows.stamps, rows.labels["asset"]
     checks = _Checks(len(rows))
     _first_checks(checks, rows)
-    micros = _timestamps_us(text["timestamp"])
+    micros = timestamps_us(stamps, rows.nul_free)
     checks.check(
         micros < 0,
-        lambda i: (
-            f"bad timestamp {text['timestamp'][i]!r} (expected like 2025-09-03T02:32:54.962Z)"
-        ),
+        lambda i: f"bad timestamp {stamps[i]!r} (expected like 2025-09-03T02:32:54.962Z)",
     )
     _check_prices(checks, rows)
     prices = rows.numbers["price"]
@@ -859,7 +939,11 @@ def load_ticks(path: Path, asset: str | None = None) -> tuple[list[Tick], list[R
     millis = (micros[good] + _US_PER_MS // 2) // _US_PER_MS
     order = np.lexsort((rows.lines[good], _write_ranks(rows)[good], millis))
     frame = pd.DataFrame(
-        {"asset": text["asset"][good][order], "ms": millis[order], "price": prices[good][order]}
+        {
+            "asset": assets.names[assets.codes[good][order]],
+            "ms": millis[order],
+            "price": prices[good][order],
+        }
     )
     frame = frame[~frame.duplicated(["asset", "ms", "price"])]
     times = (frame["ms"].to_numpy(dtype=np.int64) / 1000.0).tolist()
