@@ -56,7 +56,7 @@ from qfdesk.engine.csv_sink import (
 )
 from qfdesk.engine.events import Tick
 from qfdesk.engine.series import CandleSeries
-from qfdesk.engine.stamps import timestamps_us
+from qfdesk.engine.stamps import NOT_A_TIME, leading_stamps_us, timestamps_us
 from qfdesk.engine.timeframes import timeframe_label
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
@@ -156,18 +156,68 @@ class _Labels:
         return np.array([*(fn(str(n)) for n in self.names), missing], dtype=dtype)[self.codes]
 
 
+@dataclass(frozen=True)
+class _Stamps:
+    """Each row's timestamp as microseconds (NOT_A_TIME where it is not a time), whether
+    its cell is empty, and its text on demand (only bad rows' texts are ever needed): from
+    ``sources[source]``, a text array at index ``where`` or the data lines (bytes) whose line
+    at offset ``where`` starts with it."""
+
+    micros: np.ndarray
+    empty: np.ndarray
+    source: np.ndarray
+    where: np.ndarray
+    sources: tuple[bytes | np.ndarray, ...]
+
+    @staticmethod
+    def of_texts(texts: np.ndarray, nul_free: bool) -> _Stamps:
+        n = len(texts)
+        micros = timestamps_us(texts, nul_free)
+        return _Stamps(micros, pd.isna(texts), np.zeros(n, np.int64), np.arange(n), (texts,))
+
+    @staticmethod
+    def concat(parts: list[_Stamps]) -> _Stamps:
+        offsets = np.cumsum([0, *(len(part.sources) for part in parts)])[:-1]
+        return _Stamps(
+            np.concatenate([part.micros for part in parts]),
+            np.concatenate([part.empty for part in parts]),
+            np.concatenate([part.source + k for part, k in zip(parts, offsets, strict=True)]),
+            np.concatenate([part.where for part in parts]),
+            tuple(source for part in parts for source in part.sources),
+        )
+
+    def take(self, keep: np.ndarray) -> _Stamps:
+        return _Stamps(
+            self.micros[keep], self.empty[keep], self.source[keep], self.where[keep], self.sources
+        )
+
+    def text(self, i: int) -> object:
+        source, where = self.sources[self.source[i]], int(self.where[i])
+        if isinstance(source, bytes):
+            return _first_field(source, where)
+        return source[where]
+
+
+def _first_field(body: bytes, start: int) -> object:
+    """The text of the first field of the line at ``start`` (NaN if empty), as pandas reads
+    it."""
+    end = body.index(b"\n", start)
+    comma = body.find(b",", start, end)
+    field = body[start : end if comma < 0 else comma]
+    return field.decode("utf-8", "replace") if field else np.nan
+
+
 @dataclass
 class _Rows:
     """Every data line of the files read, stacked: one row per physical line after the
-    header, so a row's line number is exact. ``stamps`` holds the timestamp strings (NaN
-    where empty), ``labels`` the asset and timeframe columns; ``numbers`` columns hold floats
-    (NaN where empty or not a number) and ``not_numbers`` the text of the cells that are not
-    numbers (NaN elsewhere; None when there is none). ``nul_free``: no NUL byte in the
-    files' data lines."""
+    header, so a row's line number is exact. ``stamps`` holds the timestamps, ``labels`` the
+    asset and timeframe columns; ``numbers`` columns hold floats (NaN where empty or not a
+    number) and ``not_numbers`` the text of the cells that are not numbers (NaN elsewhere;
+    None when there is none)."""
 
     files: list[_FileInfo]
     header_fields: np.ndarray
-    stamps: np.ndarray
+    stamps: _Stamps
     labels: dict[str, _Labels]
     numbers: dict[str, np.ndarray]
     not_numbers: dict[str, np.ndarray | None]
@@ -176,7 +226,6 @@ class _Rows:
     lines: np.ndarray
     torn: np.ndarray
     extra: np.ndarray
-    nul_free: bool
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -191,7 +240,7 @@ class _Rows:
         return _Rows(
             self.files,
             self.header_fields,
-            self.stamps[keep],
+            self.stamps.take(keep),
             {name: labels.take(keep) for name, labels in self.labels.items()},
             pick(self.numbers),
             {n: None if v is None else v[keep] for n, v in self.not_numbers.items()},
@@ -200,7 +249,6 @@ class _Rows:
             self.lines[keep],
             self.torn[keep],
             self.extra[keep],
-            self.nul_free,
         )
 
     def per_row(self, value: Callable[[_FileInfo], object], dtype: type) -> np.ndarray:
@@ -289,18 +337,19 @@ def _field_width(data: bytes) -> int:
 
 @dataclass(frozen=True)
 class _Chunk:
-    """A file split into its header names and the bytes of its data lines, line ends
-    normalised to \\n. ``torn``: the file was cut mid-line; a line end is added so the torn
-    line stays a line of its own."""
+    """A file's header names and its bytes, line ends normalised to \\n, the data lines from
+    ``start`` on. ``torn``: the file was cut mid-line; a line end is added so the torn line
+    stays a line of its own."""
 
     info: _FileInfo
     header: tuple[str, ...]
-    body: bytes
+    data: bytes
+    start: int
     torn: bool
 
     @property
-    def lines(self) -> int:
-        return self.body.count(b"\n")
+    def body(self) -> memoryview:
+        return memoryview(self.data)[self.start :]
 
 
 HEADER_LIMIT = 64 * 1024
@@ -335,7 +384,8 @@ def _read_file(
                     "high,low or timestamp,asset,price"
                 )
             else:
-                return _chunk(info, header, data + file.read())
+                file.seek(0)
+                return _chunk(info, header, file.read())
     except OSError as error:
         reason = f"cannot read the file: {error.strerror or error}"
         problems.append(RowProblem(info.path, 0, reason))
@@ -348,8 +398,10 @@ def _chunk(info: _FileInfo, header: tuple[str, ...], data: bytes) -> _Chunk:
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     torn = not data.endswith(b"\n")
-    body = (data + b"\n" if torn else data).partition(b"\n")[2]
-    return _Chunk(info, header, body, torn and bool(body))
+    if torn:
+        data += b"\n"
+    start = data.index(b"\n") + 1
+    return _Chunk(info, header, data, start, torn and start < len(data))
 
 
 def _long_first_line(file: BinaryIO, read: int) -> str:
@@ -407,11 +459,20 @@ def _parse_body(
     field positions; the label columns (``names[0]`` but the timestamp) are categorical, the
     number columns (``names[1]``) floats where they all are, the rest strings.
 
-    Most files have no line with more fields than the header, so the header's width is tried
-    first: pandas raises on a longer line, except on the first line, which it would silently
-    cut, so that one is checked here. Only then are the fields of every line counted."""
+    A leading timestamp column is not read if pandas can do without it (``_frame_rows``
+    reads it from the bytes): pandas then cuts longer lines silently, and ``_frame_rows``
+    counts their fields; pandas refuses when the first line with a field is short of the
+    header. Otherwise the header's width is tried first, as most files have no line with more
+    fields than the header: pandas raises on a longer line, except on the first line, which
+    it would silently cut, so that one is checked here. Only then are the fields of every
+    line counted."""
     if not body:
         return pd.DataFrame({i: pd.Series(dtype=object) for i in range(len(header))})
+    if len(header) > 1 and header[0] == "timestamp":
+        try:
+            return _read_csv(body, len(header), header, names, skip_first=True)
+        except ValueError:
+            pass
     if body[: body.find(b"\n")].count(b",") < len(header):
         try:
             return _read_csv(body, len(header), header, names)
@@ -421,7 +482,11 @@ def _parse_body(
 
 
 def _read_csv(
-    body: bytes, width: int, header: tuple[str, ...], names: tuple[tuple[str, ...], ...]
+    body: bytes,
+    width: int,
+    header: tuple[str, ...],
+    names: tuple[tuple[str, ...], ...],
+    skip_first: bool = False,
 ) -> pd.DataFrame:
     numbers = {header.index(name) for name in names[1] if name in header}
     labels = {header.index(name) for name in names[0][1:] if name in header}
@@ -429,6 +494,7 @@ def _read_csv(
         io.BytesIO(body),
         header=None,
         names=range(width),
+        usecols=range(1, width) if skip_first else None,
         index_col=False,
         dtype={i: "category" if i in labels else str for i in range(width) if i not in numbers},
         skip_blank_lines=False,
@@ -447,29 +513,33 @@ def _parse_group(
     """Parse all files sharing one header in one pandas call (the per-call overhead dominates
     small files), then split the rows back by each file's line count; file by file if that
     fails."""
-    counts = [chunk.lines for chunk in chunks]
+    body = b"".join(chunk.body for chunk in chunks)
+    ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == ord("\n"))
+    sizes = np.cumsum([len(chunk.data) - chunk.start for chunk in chunks])
+    counts = np.diff(np.searchsorted(ends, sizes), prepend=0).tolist()
     try:
-        frame = _parse_body(b"".join(chunk.body for chunk in chunks), header, names)
+        frame = _parse_body(body, header, names)
     except ValueError:
         frame = None
-    if frame is not None and len(frame) == sum(counts):
-        return [_frame_rows(header, chunks, counts, frame, names)]
+    if frame is not None and len(frame) == len(ends):
+        return [_frame_rows(header, chunks, counts, body, ends, frame, names)]
     parts = []
     for chunk in chunks:
+        one = bytes(chunk.body)
         try:
-            frame = _parse_body(chunk.body, header, names)
+            frame = _parse_body(one, header, names)
         except ValueError as error:
             reason = f"cannot parse the file as CSV: {error}"
             problems.append(RowProblem(chunk.info.path, 0, reason))
             continue
-        parts.append(_frame_rows(header, [chunk], [len(frame)], frame, names))
+        ends = np.flatnonzero(np.frombuffer(one, dtype=np.uint8) == ord("\n"))[: len(frame)]
+        parts.append(_frame_rows(header, [chunk], [len(frame)], one, ends, frame, names))
     return parts
 
 
-def _blank(frame: pd.DataFrame) -> np.ndarray:
-    """Rows with no field at all: blank lines (each column looked at only where all the
-    columns before it were empty)."""
-    blank = np.ones(len(frame), dtype=bool)
+def _blank(frame: pd.DataFrame, blank: np.ndarray) -> np.ndarray:
+    """Of the ``blank`` rows, those with no field in ``frame`` either (each column looked at
+    only where all the columns before it were empty)."""
     for position in frame.columns:
         rows = np.flatnonzero(blank)
         if not len(rows):
@@ -478,13 +548,47 @@ def _blank(frame: pd.DataFrame) -> np.ndarray:
     return blank
 
 
+def _line_stamps(body: bytes, starts: np.ndarray) -> _Stamps:
+    """The leading timestamps of the data lines (starting at ``starts``), from the bytes."""
+    buf = np.frombuffer(body, dtype=np.uint8)
+    micros = leading_stamps_us(body, starts)
+    empty = np.isin(buf[starts], (ord(","), ord("\n")))
+    unsure = np.flatnonzero((micros == NOT_A_TIME) & ~empty)
+    texts = np.array([_first_field(body, int(start)) for start in starts[unsure]], dtype=object)
+    micros[unsure] = timestamps_us(texts, b"\x00" not in body)
+    return _Stamps(micros, empty, np.zeros(len(starts), dtype=np.int64), starts, (body,))
+
+
+def _longer_lines(body: bytes, starts: np.ndarray, short: np.ndarray, width: int) -> np.ndarray:
+    """Which data lines have a non-empty field past the header's ``width`` (empty trailing
+    fields do not count, as with pandas). ``short``: the lines whose last header field is
+    empty or absent. Every other line has at least ``width - 1`` commas, so when they hold
+    exactly that many in all, only the ``short`` ones are looked at one by one."""
+    extra = np.zeros(len(starts), dtype=bool)
+    candidates = np.flatnonzero(short)
+    lines = [body[a : body.index(b"\n", a)] for a in starts[candidates].tolist()]
+    commas = body.count(b",") - sum(line.count(b",") for line in lines)
+    if commas != (len(starts) - len(candidates)) * (width - 1):
+        buf = np.frombuffer(body, dtype=np.uint8)
+        per_line = np.add.reduceat((buf == ord(",")).view(np.uint8), starts, dtype=np.int64)
+        candidates = np.flatnonzero(per_line >= width)
+        lines = [body[a : body.index(b"\n", a)] for a in starts[candidates].tolist()]
+    for i, line in zip(candidates.tolist(), lines, strict=True):
+        extra[i] = any(line.split(b",")[width:])
+    return extra
+
+
 def _frame_rows(
     header: tuple[str, ...],
     chunks: list[_Chunk],
     counts: list[int],
+    body: bytes,
+    line_ends: np.ndarray,
     frame: pd.DataFrame,
     names: tuple[tuple[str, ...], tuple[str, ...]],
 ) -> _Rows:
+    """The frame's rows as ``_Rows`` (blank lines left out), ``counts`` of them per chunk;
+    ``line_ends``: where each data line of ``body`` ends."""
     n = len(frame)
     file_index = np.repeat(np.arange(len(chunks)), counts)
     starts = np.cumsum([0, *counts])[:-1]
@@ -492,11 +596,20 @@ def _frame_rows(
     torn = np.zeros(n, dtype=bool)
     ends = np.cumsum(counts) - 1
     torn[ends[[chunk.torn for chunk in chunks]]] = True
-    if len(frame.columns) > len(header):
-        extra = frame.iloc[:, len(header) :].notna().to_numpy().any(axis=1)
+    if 0 not in frame.columns and n:
+        line_starts = np.concatenate(([0], line_ends[:-1] + 1))
+        stamps = _line_stamps(body, line_starts)
+        short = frame[len(header) - 1].isna().to_numpy()
+        extra = _longer_lines(body, line_starts, short, len(header))
+        blank = _blank(frame, stamps.empty.copy())
     else:
-        extra = np.zeros(n, dtype=bool)
-    stamps = frame[header.index("timestamp")].to_numpy(dtype=object, na_value=np.nan)
+        if len(frame.columns) > len(header):
+            extra = frame.iloc[:, len(header) :].notna().to_numpy().any(axis=1)
+        else:
+            extra = np.zeros(n, dtype=bool)
+        texts = frame[header.index("timestamp")].to_numpy(dtype=object, na_value=np.nan)
+        stamps = _Stamps.of_texts(texts, b"\x00" not in body)
+        blank = _blank(frame, np.ones(n, dtype=bool))
     labels, numbers, not_numbers, has_column = {}, {}, {}, {}
     for name in names[0][1:]:
         has_column[name] = np.full(n, name in header)
@@ -518,9 +631,8 @@ def _frame_rows(
         lines,
         torn,
         extra,
-        not any(b"\x00" in chunk.body for chunk in chunks),
     )
-    return rows.take(~_blank(frame) | torn)
+    return rows.take(~blank | torn)
 
 
 def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
@@ -547,7 +659,7 @@ def _concat(parts: list[_Rows], names: tuple[tuple[str, ...], tuple[str, ...]]) 
             _Rows(
                 [],
                 np.empty(0, dtype=np.int64),
-                np.empty(0, dtype=object),
+                _Stamps.of_texts(np.empty(0, dtype=object), True),
                 {name: no_labels for name in names[0][1:]},
                 {name: np.empty(0, dtype=np.float64) for name in names[1]},
                 {name: None for name in names[1]},
@@ -556,7 +668,6 @@ def _concat(parts: list[_Rows], names: tuple[tuple[str, ...], tuple[str, ...]]) 
                 np.empty(0, dtype=np.int64),
                 np.empty(0, dtype=bool),
                 np.empty(0, dtype=bool),
-                True,
             )
         ]
     offsets = np.cumsum([0, *(len(part.files) for part in parts)])[:-1]
@@ -579,7 +690,7 @@ def _concat(parts: list[_Rows], names: tuple[tuple[str, ...], tuple[str, ...]]) 
     return _Rows(
         [info for part in parts for info in part.files],
         np.concatenate([part.header_fields for part in parts]),
-        np.concatenate([part.stamps for part in parts]),
+        _Stamps.concat([part.stamps for part in parts]),
         {name: _Labels.concat([part.labels[name] for part in parts]) for name in parts[0].labels},
         join("numbers"),
         {name: join_text(name) for name in parts[0].not_numbers},
@@ -588,7 +699,6 @@ def _concat(parts: list[_Rows], names: tuple[tuple[str, ...], tuple[str, ...]]) 
         np.concatenate([part.lines for part in parts]),
         np.concatenate([part.torn for part in parts]),
         np.concatenate([part.extra for part in parts]),
-        all(part.nul_free for part in parts),
     )
 
 
@@ -623,7 +733,7 @@ def _first_checks(checks: _Checks, rows: _Rows) -> None:
         rows.extra,
         lambda i: f"more fields than the header's {rows.header_fields[rows.file_index[i]]}",
     )
-    missing = {"timestamp": pd.isna(rows.stamps)}
+    missing = {"timestamp": rows.stamps.empty}
     for name, values in rows.numbers.items():
         text = rows.not_numbers[name]
         missing[name] = np.isnan(values) if text is None else np.isnan(values) & pd.isna(text)
@@ -756,14 +866,14 @@ def load_history(
         timeframes == -1,
         lambda i: "no timeframe: neither the row, the file name nor the folder says",
     )
-    micros = timestamps_us(stamps, rows.nul_free)
+    micros = stamps.micros
     checks.check(
         micros < 0,
-        lambda i: f"bad timestamp {stamps[i]!r} (expected like 2025-10-23T01:44:00Z)",
+        lambda i: f"bad timestamp {stamps.text(i)!r} (expected like 2025-10-23T01:44:00Z)",
     )
     checks.check(
         micros % _US_PER_S != 0,
-        lambda i: f"bad timestamp {stamps[i]!r}: a candle starts on a whole second",
+        lambda i: f"bad timestamp {stamps.text(i)!r}: a candle starts on a whole second",
     )
     starts = micros // _US_PER_S
     _check_prices(checks, rows)
@@ -781,7 +891,7 @@ def load_history(
     checks.check(
         starts % period != 0,
         lambda i: (
-            f"start {stamps[i]} is not on the "
+            f"start {stamps.text(i)} is not on the "
             f"{timeframe_label(int(period[i]))} grid: not a candle of this timeframe"
         ),
     )
@@ -926,10 +1036,10 @@ def load_ticks(path: Path, asset: str | None = None) -> tuple[list[Tick], list[R
     stamps, assets = rows.stamps, rows.labels["asset"]
     checks = _Checks(len(rows))
     _first_checks(checks, rows)
-    micros = timestamps_us(stamps, rows.nul_free)
+    micros = stamps.micros
     checks.check(
         micros < 0,
-        lambda i: f"bad timestamp {stamps[i]!r} (expected like 2025-09-03T02:32:54.962Z)",
+        lambda i: f"bad timestamp {stamps.text(i)!r} (expected like 2025-09-03T02:32:54.962Z)",
     )
     _check_prices(checks, rows)
     prices = rows.numbers["price"]

@@ -4,9 +4,10 @@ Taken: ``2025-10-23T01:44:00Z``, with a space for the ``T``, and with up to 6 fr
 digits (``2025-09-03T02:32:54.962Z``). Only the ``Z`` form is taken: an offset would shift
 the platform's time, and a time without a zone says nothing of it.
 
-The whole-second form, nearly every row, is read straight from its digits; whatever that
-path does not vouch for (any other form, a date it is unsure of) goes to pandas' ISO 8601
-parser, which is the reference: both give the same answer for every string.
+The whole-second form, nearly every candle row, is read straight from its digits (from the
+strings, or from the lines of a file without making strings); whatever that path does not
+vouch for (any other form, a date it is unsure of) goes to pandas' ISO 8601 parser, which is
+the reference: both give the same answer for every string.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def timestamps_us(values: np.ndarray, nul_free: bool = False) -> np.ndarray:
         short = None
     rest = np.ones(len(values), dtype=bool)
     if short is not None:
-        seconds, sure = _whole_seconds(short)
+        raw = np.frombuffer(short.tobytes(), dtype=np.uint8).reshape(len(short), _SHORT + 1)
+        seconds, sure = _whole_seconds(raw, (0,))
         if not nul_free:
             rows = np.flatnonzero(sure)
             sure[rows] = np.fromiter(map(len, values[rows]), np.int64, len(rows)) == _SHORT
@@ -44,20 +46,36 @@ def timestamps_us(values: np.ndarray, nul_free: bool = False) -> np.ndarray:
     return micros
 
 
-def _whole_seconds(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Seconds for the strings of ``text`` (bytes, one longer than the short form) that are
-    exactly ``YYYY-MM-DD[T ]hh:mm:ssZ`` with a valid date and time between 1970 and 2199,
-    and a mask of those rows. The date is worked out only where it differs from the row
-    before (rows of a file share their dates)."""
-    raw = np.frombuffer(text.tobytes(), dtype=np.uint8).reshape(len(text), _SHORT + 1)
-    byte = np.ascontiguousarray(raw.T)  # byte[k]: the k-th character of every string
+def leading_stamps_us(body: bytes, starts: np.ndarray) -> np.ndarray:
+    """Microseconds of the first field of each line of ``body`` (the lines start at
+    ``starts``; fields end at a comma or a line break) where that field is in the
+    whole-second form with a date the fast path vouches for; NOT_A_TIME elsewhere, for the
+    caller to read those fields as text. No field text is made for the others."""
+    micros = np.full(len(starts), NOT_A_TIME, dtype=np.int64)
+    room = np.flatnonzero(starts + 3 * 8 <= len(body))
+    if not len(room):
+        return micros
+    words = np.ndarray((len(body) - 7,), dtype=np.uint64, buffer=body, strides=(1,))
+    at = starts[room]
+    raw = np.stack([words[at], words[at + 8], words[at + 16]], axis=1).view(np.uint8)
+    seconds, sure = _whole_seconds(raw, (ord(","), ord("\n")))
+    micros[room[sure]] = seconds[sure] * _US_PER_S
+    return micros
+
+
+def _whole_seconds(raw: np.ndarray, ends: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds for the rows of ``raw`` (the first bytes of each string, a row each) that
+    are exactly ``YYYY-MM-DD[T ]hh:mm:ssZ`` followed by one of the ``ends`` bytes, with a
+    valid date and time between 1970 and 2199, and a mask of those rows. The date is worked
+    out only where it differs from the row before (rows of a file share their dates)."""
+    byte = np.ascontiguousarray(raw[:, : _SHORT + 1].T)  # byte[k]: every string's k-th
     digit = byte - np.uint8(ord("0"))  # wraps: a non-digit becomes > 9
-    changed = np.ones(len(text), dtype=bool)
+    changed = np.ones(len(raw), dtype=bool)
     changed[1:] = np.any(byte[:10, 1:] != byte[:10, :-1], axis=0)
     firsts = np.flatnonzero(changed)
     date_seconds, date_sure = _date_seconds(digit[:10, firsts], byte[:10, firsts])
     date_row = np.cumsum(changed) - 1
-    sure = date_sure[date_row] & (byte[_SHORT] == 0) & (byte[_SHORT - 1] == ord("Z"))
+    sure = date_sure[date_row] & np.isin(byte[_SHORT], ends) & (byte[_SHORT - 1] == ord("Z"))
     sure &= (byte[10] == ord("T")) | (byte[10] == ord(" "))
     sure &= (byte[13] == ord(":")) & (byte[16] == ord(":"))
     for k in (11, 12, 14, 15, 17, 18):
