@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qfdesk.engine.stamps import NOT_A_TIME, iso8601_us, timestamps_us
+from qfdesk.engine.stamps import NOT_A_TIME, iso8601_us, leading_stamps_us, timestamps_us
 
 
 def two(low: int, high: int) -> st.SearchStrategy[str]:
@@ -24,7 +24,9 @@ STAMPS = st.one_of(
         two(0, 25),
         two(0, 61),
         two(0, 61),
-        st.sampled_from(["Z", "", "z", "+02:00", ".5Z", ".123456Z", "Z\x00", "Zx"]),
+        st.sampled_from(
+            ["Z", "", "z", "+02:00", ".5Z", ".962Z", ".96Z", ".9620Z", ".123456Z", "Z\x00", "Zx"]
+        ),
     ),
     st.text(max_size=24),
     st.just(np.nan),
@@ -69,5 +71,38 @@ def test_known_times_and_non_times() -> None:
         NOT_A_TIME,
         NOT_A_TIME,
         1756866774_962000,
+        NOT_A_TIME,
+    ]
+
+
+def line_starts(body: bytes) -> np.ndarray:
+    ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == ord("\n"))
+    return np.concatenate(([0], ends[:-1] + 1))
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(STAMPS.filter(lambda v: isinstance(v, str)), min_size=1, max_size=40))
+def test_from_the_lines_of_a_file_a_time_is_right_or_left_to_pandas(fields: list[str]) -> None:
+    fields = [f.replace("\n", "").replace(",", "").replace("\r", "") for f in fields]
+    body = "".join(f"{f},EURUSD_otc,1m\n" for f in fields).encode()
+    got = leading_stamps_us(body, line_starts(body))
+    expected = iso8601_us(np.array([f or np.nan for f in fields], dtype=object))
+    assert all(g in (NOT_A_TIME, e) for g, e in zip(got.tolist(), expected.tolist(), strict=True))
+
+
+def test_the_lines_of_candle_and_tick_files_are_read_without_pandas() -> None:
+    body = (
+        b"2025-10-23T01:44:00Z,EURUSD_otc,1m,1.1,1.2,1.0,1.15\n"
+        b"2025-10-23 01:45:00Z,1.1,1.15,1.2,1.0\n"
+        b"2025-09-03T02:32:54.962Z,EURUSD_otc,1.17353\n"
+        b"2025-09-03T02:32:54.96Z,EURUSD_otc,1.17353\n"
+        b"2025-10-23T01:44:00Z\n" + b"x" * 40 + b"\n"
+    )
+    assert leading_stamps_us(body, line_starts(body)).tolist() == [
+        1761183840_000000,
+        1761183900_000000,
+        1756866774_962000,
+        NOT_A_TIME,  # two fraction digits: pandas reads it
+        1761183840_000000,
         NOT_A_TIME,
     ]

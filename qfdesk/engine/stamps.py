@@ -4,10 +4,11 @@ Taken: ``2025-10-23T01:44:00Z``, with a space for the ``T``, and with up to 6 fr
 digits (``2025-09-03T02:32:54.962Z``). Only the ``Z`` form is taken: an offset would shift
 the platform's time, and a time without a zone says nothing of it.
 
-The whole-second form, nearly every candle row, is read straight from its digits (from the
-strings, or from the lines of a file without making strings); whatever that path does not
-vouch for (any other form, a date it is unsure of) goes to pandas' ISO 8601 parser, which is
-the reference: both give the same answer for every string.
+The whole-second and the millisecond forms, nearly every row (candles and ticks), are read
+straight from their digits (from the strings, or from the lines of a file without making
+strings); whatever that path does not vouch for (any other form, a date it is unsure of)
+goes to pandas' ISO 8601 parser, which is the reference: both give the same answer for
+every string.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import pandas as pd
 NOT_A_TIME = -1
 
 _SHORT = len("2025-10-23T01:44:00Z")
+_MILLIS = len("2025-09-03T02:32:54.962Z")
+_WIDTH = _MILLIS + 1  # bytes looked at: the longer form and the byte after it
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
 _US_PER_S = 1_000_000
 
@@ -29,17 +32,18 @@ def timestamps_us(values: np.ndarray, nul_free: bool = False) -> np.ndarray:
     string's length is counted)."""
     micros = np.full(len(values), NOT_A_TIME, dtype=np.int64)
     try:
-        short = values.astype(f"S{_SHORT + 1}")
+        fixed = values.astype(f"S{_WIDTH}")
     except (UnicodeEncodeError, TypeError, ValueError):
-        short = None
+        fixed = None
     rest = np.ones(len(values), dtype=bool)
-    if short is not None:
-        raw = np.frombuffer(short.tobytes(), dtype=np.uint8).reshape(len(short), _SHORT + 1)
-        seconds, sure = _whole_seconds(raw, (0,))
+    if fixed is not None:
+        raw = np.frombuffer(fixed.tobytes(), dtype=np.uint8).reshape(len(fixed), _WIDTH)
+        fast, length = _fixed_us(raw, (0,))
+        sure = length > 0
         if not nul_free:
             rows = np.flatnonzero(sure)
-            sure[rows] = np.fromiter(map(len, values[rows]), np.int64, len(rows)) == _SHORT
-        micros[sure] = seconds[sure] * _US_PER_S
+            sure[rows] = np.fromiter(map(len, values[rows]), np.int64, len(rows)) == length[rows]
+        micros[sure] = fast[sure]
         rest = ~sure
     if rest.any():
         micros[rest] = iso8601_us(values[rest])
@@ -49,42 +53,53 @@ def timestamps_us(values: np.ndarray, nul_free: bool = False) -> np.ndarray:
 def leading_stamps_us(body: bytes, starts: np.ndarray) -> np.ndarray:
     """Microseconds of the first field of each line of ``body`` (the lines start at
     ``starts``; fields end at a comma or a line break) where that field is in the
-    whole-second form with a date the fast path vouches for; NOT_A_TIME elsewhere, for the
-    caller to read those fields as text. No field text is made for the others."""
+    whole-second or millisecond form with a date the fast path vouches for; NOT_A_TIME
+    elsewhere, for the caller to read those fields as text. No text is made for the others."""
     micros = np.full(len(starts), NOT_A_TIME, dtype=np.int64)
-    room = np.flatnonzero(starts + 3 * 8 <= len(body))
+    room = np.flatnonzero(starts + 4 * 8 <= len(body))
     if not len(room):
         return micros
     words = np.ndarray((len(body) - 7,), dtype=np.uint64, buffer=body, strides=(1,))
     at = starts[room]
-    raw = np.stack([words[at], words[at + 8], words[at + 16]], axis=1).view(np.uint8)
-    seconds, sure = _whole_seconds(raw, (ord(","), ord("\n")))
-    micros[room[sure]] = seconds[sure] * _US_PER_S
+    raw = np.stack([words[at + k] for k in (0, 8, 16, 24)], axis=1).view(np.uint8)
+    fast, length = _fixed_us(raw, (ord(","), ord("\n")))
+    sure = length > 0
+    micros[room[sure]] = fast[sure]
     return micros
 
 
-def _whole_seconds(raw: np.ndarray, ends: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Seconds for the rows of ``raw`` (the first bytes of each string, a row each) that
-    are exactly ``YYYY-MM-DD[T ]hh:mm:ssZ`` followed by one of the ``ends`` bytes, with a
-    valid date and time between 1970 and 2199, and a mask of those rows. The date is worked
-    out only where it differs from the row before (rows of a file share their dates)."""
-    byte = np.ascontiguousarray(raw[:, : _SHORT + 1].T)  # byte[k]: every string's k-th
+def _fixed_us(raw: np.ndarray, ends: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Microseconds for the rows of ``raw`` (the first bytes of each string, a row each)
+    that are exactly ``YYYY-MM-DD[T ]hh:mm:ssZ`` or ``YYYY-MM-DD[T ]hh:mm:ss.fffZ`` followed
+    by one of the ``ends`` bytes, with a valid date and time between 1970 and 2199, and the
+    length of each such string (0 for the other rows). The date is worked out only where it
+    differs from the row before (rows of a file share their dates)."""
+    byte = np.ascontiguousarray(raw[:, :_WIDTH].T)  # byte[k]: every string's k-th
     digit = byte - np.uint8(ord("0"))  # wraps: a non-digit becomes > 9
     changed = np.ones(len(raw), dtype=bool)
     changed[1:] = np.any(byte[:10, 1:] != byte[:10, :-1], axis=0)
     firsts = np.flatnonzero(changed)
     date_seconds, date_sure = _date_seconds(digit[:10, firsts], byte[:10, firsts])
     date_row = np.cumsum(changed) - 1
-    sure = date_sure[date_row] & np.isin(byte[_SHORT], ends) & (byte[_SHORT - 1] == ord("Z"))
+    sure = date_sure[date_row]
     sure &= (byte[10] == ord("T")) | (byte[10] == ord(" "))
     sure &= (byte[13] == ord(":")) & (byte[16] == ord(":"))
     for k in (11, 12, 14, 15, 17, 18):
         sure &= digit[k] <= 9
+    whole = (byte[_SHORT - 1] == ord("Z")) & np.isin(byte[_SHORT], ends)
+    millis = (byte[19] == ord(".")) & (digit[20] <= 9) & (digit[21] <= 9) & (digit[22] <= 9)
+    millis &= (byte[_MILLIS - 1] == ord("Z")) & np.isin(byte[_MILLIS], ends)
     hour = digit[11].astype(np.int32) * 10 + digit[12]
     minute = digit[14].astype(np.int32) * 10 + digit[15]
     second = digit[17].astype(np.int32) * 10 + digit[18]
-    sure &= (hour < 24) & (minute < 60) & (second < 60)
-    return date_seconds[date_row] + (hour * 3600 + minute * 60 + second), sure
+    sure &= (hour < 24) & (minute < 60) & (second < 60) & (whole | millis)
+    seconds = date_seconds[date_row] + (hour * 3600 + minute * 60 + second)
+    micros = seconds * _US_PER_S
+    if millis.any():
+        fraction = (digit[20].astype(np.int64) * 100 + digit[21] * 10 + digit[22]) * 1000
+        micros += np.where(millis, fraction, 0)
+    length = np.where(sure, np.where(millis, _MILLIS, _SHORT), 0)
+    return micros, length
 
 
 def _date_seconds(digit: np.ndarray, byte: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
