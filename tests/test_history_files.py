@@ -277,3 +277,15 @@ def test_qfdesk_backtest_reports_a_conflicting_row_and_trades_on_the_first(tmp_p
     assert report.pop("rows_skipped_loading") == 1 and expected.pop("rows_skipped_loading") == 0
     assert (report.pop("data"), expected.pop("data")) == (str(tmp_path), str(clean))
     assert report == expected
+
+
+def test_a_renamed_file_is_found_whatever_the_case_or_spelling_of_its_asset(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "a.csv", OURS_HEADER + ours(T0, 1.08, asset="eurusd_OTC"))
+    write(tmp_path / "b.csv", OURS_HEADER + ours(T0, 1.09, asset="BTC/USD"))
+    write(tmp_path / "c.csv", OURS_HEADER + ours(T0, 1.1, asset="GBPUSD_otc"))
+    for asked, close in (("EURUSD_otc", 1.08), ("btc/usd", 1.09), ("BTC-USD", 1.09)):
+        loaded = load_history(tmp_path, asset=asked)
+        assert [s.close.tolist() for s in loaded.series.values()] == [[close]], asked
+        assert loaded.files == 1 and loaded.problems == []

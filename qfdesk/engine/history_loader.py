@@ -359,12 +359,13 @@ _Wanted = Callable[[_FileInfo, tuple[str, ...]], bool]
 
 
 def _read_file(
-    info: _FileInfo, kind: str, wanted: _Wanted, problems: list[RowProblem]
+    info: _FileInfo, kind: str, wanted: _Wanted, asset: str | None, problems: list[RowProblem]
 ) -> _Chunk | None:
     """The header and data lines of a ``kind`` file that ``wanted`` takes (given the file and
-    its header); of any other file only the first line is read. Files of the other kind are
-    skipped without a word; empty files, files of no known kind and unreadable ones are
-    reported unless ``wanted`` rules them out by name."""
+    its header) and that may hold rows of ``asset`` (see ``_may_hold``); of any other file
+    only the first line is read. Files of the other kind are skipped without a word; empty
+    files, files of no known kind and unreadable ones are reported unless ``wanted`` rules
+    them out by name."""
     try:
         with info.path.open("rb") as file:
             data = file.read(HEADER_LIMIT)
@@ -385,13 +386,27 @@ def _read_file(
                 )
             else:
                 file.seek(0)
-                return _chunk(info, header, file.read())
+                data = file.read()
+                return _chunk(info, header, data) if _may_hold(info, header, data, asset) else None
     except OSError as error:
         reason = f"cannot read the file: {error.strerror or error}"
         problems.append(RowProblem(info.path, 0, reason))
         return None
     problems.append(RowProblem(info.path, 1, reason))
     return None
+
+
+def _may_hold(info: _FileInfo, header: tuple[str, ...], data: bytes, asset: str | None) -> bool:
+    """False only when no row of the file can be of ``asset``: its rows carry their asset,
+    its bytes do not hold the asset's name in any case, and its name does not say the asset
+    (such a file's torn last line is reported). A name with characters unsafe in file names
+    (``BTC/USD``) is not searched for: ``same_asset`` takes other spellings of it."""
+    if asset is None or "asset" not in header:
+        return True
+    needle = safe_asset_name(asset)
+    if "-" in needle or (info.asset is not None and same_asset(info.asset, asset)):
+        return True
+    return needle.lower().encode() in data.lower()
 
 
 def _chunk(info: _FileInfo, header: tuple[str, ...], data: bytes) -> _Chunk:
@@ -437,13 +452,14 @@ def _read_rows(
     wanted: _Wanted,
     names: tuple[tuple[str, ...], tuple[str, ...]],
     problems: list[RowProblem],
+    asset: str | None,
 ) -> _Rows:
-    """The rows of every ``kind`` file under ``path`` that ``wanted`` takes, with the
-    ``names`` = (text columns, number columns)."""
+    """The rows of every ``kind`` file under ``path`` that ``wanted`` takes and that may
+    hold rows of ``asset``, with the ``names`` = (text columns, number columns)."""
     files, root = _csv_files(Path(path))
     groups: dict[tuple[str, ...], list[_Chunk]] = {}
     for file in files:
-        chunk = _read_file(_file_info(file, root), kind, wanted, problems)
+        chunk = _read_file(_file_info(file, root), kind, wanted, asset, problems)
         if chunk is not None:
             groups.setdefault(chunk.header, []).append(chunk)
     parts = []
@@ -846,7 +862,7 @@ def load_history(
         return _by_name(info, header, asset, timeframe)
 
     names = (("timestamp", "asset", "timeframe"), PRICE_COLUMNS)
-    rows = _read_rows(path, "candles", wanted, names, problems)
+    rows = _read_rows(path, "candles", wanted, names, problems, asset)
     rows.labels["asset"] = rows.assets()
     timeframes = _row_timeframes(rows)
     keep = _matches(rows.labels["asset"], asset)
@@ -1030,6 +1046,7 @@ def load_ticks(path: Path, asset: str | None = None) -> tuple[list[Tick], list[R
         lambda info, header: _by_name(info, header, asset),
         (("timestamp", "asset"), ("price",)),
         problems,
+        asset,
     )
     rows.labels["asset"] = rows.assets()
     rows = rows.take(_with_torn(rows, _matches(rows.labels["asset"], asset), asset))
