@@ -289,3 +289,35 @@ def test_a_renamed_file_is_found_whatever_the_case_or_spelling_of_its_asset(
         loaded = load_history(tmp_path, asset=asked)
         assert [s.close.tolist() for s in loaded.series.values()] == [[close]], asked
         assert loaded.files == 1 and loaded.problems == []
+
+
+def test_columns_in_any_order_and_the_fast_path_give_the_same_rows_and_reports(
+    tmp_path: Path,
+) -> None:
+    lines = [
+        ("2025-10-23T01:44:00Z", "1.08"),
+        ("2025-10-23 01:45:00Z", "1.09"),
+        ("2025-10-23T01:46:00.5Z", "1.1"),  # not a whole second
+        ("2025-10-23T01:47:00Z", "x"),
+        ("", "1.1"),
+        ("2025-13-23T01:48:00Z", "1.1"),
+        ("2025-10-23T01:49:00Z", "1.1"),
+    ]
+    first = write(
+        tmp_path / "first" / "a.csv",
+        OURS_HEADER + "".join(f"{t},EURUSD_otc,1m,1.08,1.2,1.0,{c}\n" for t, c in lines),
+    )
+    moved = write(
+        tmp_path / "moved" / "a.csv",
+        "close,asset,timeframe,open,high,low,timestamp\n"
+        + "".join(f"{c},EURUSD_otc,1m,1.08,1.2,1.0,{t}\n" for t, c in lines),
+    )
+    by_first, by_moved = load_history(first), load_history(moved)
+    assert [(p.line, p.reason) for p in by_first.problems] == [
+        (p.line, p.reason) for p in by_moved.problems
+    ]
+    assert [p.line for p in by_first.problems] == [4, 5, 6, 7]
+    assert "bad timestamp '2025-13-23T01:48:00Z'" in by_first.problems[3].reason
+    series, moved_series = by_first.series["EURUSD_otc", 60], by_moved.series["EURUSD_otc", 60]
+    assert series.close.tolist() == moved_series.close.tolist() == [1.08, 1.09, 1.1]
+    assert series.start.tolist() == [T0, T0 + 60, T0 + 300]
