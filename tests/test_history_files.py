@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qfdesk.engine.csv_sink import CsvSink, candle_dir
 from qfdesk.engine.events import Candle, Tick
@@ -321,3 +324,45 @@ def test_columns_in_any_order_and_the_fast_path_give_the_same_rows_and_reports(
     series, moved_series = by_first.series["EURUSD_otc", 60], by_moved.series["EURUSD_otc", 60]
     assert series.close.tolist() == moved_series.close.tolist() == [1.08, 1.09, 1.1]
     assert series.start.tolist() == [T0, T0 + 60, T0 + 300]
+
+
+FIELDS = st.sampled_from(
+    [
+        "2025-10-23T01:44:00Z",
+        "2025-10-23 01:45:00Z",
+        "2025-10-23T01:45:00.5Z",
+        "2025-02-29T00:00:00Z",
+    ]
+    + ["2025-10-23T01:44:00Z\x00", "EURUSD_otc", "1m", "5m", "1.1", "1.2", "1.0", "0", "-1", "nan"]
+    + ["NA", "abc", "", '"', "\x00", "é", "1e308", "9" * 30, "2025-10-23T25:00:00Z"]
+)
+LINES = st.lists(st.integers(1, 9), min_size=1, max_size=10).flatmap(
+    lambda widths: st.tuples(*(st.lists(FIELDS, min_size=w, max_size=w) for w in widths))
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(LINES, st.booleans())
+def test_a_leading_timestamp_read_from_the_bytes_reads_as_pandas_reads_it(
+    lines: tuple[list[str], ...], torn: bool
+) -> None:
+    """The same lines with the timestamp first (read from the bytes) and behind a padding
+    column (read by pandas) give the same rows and the same reports."""
+    lines = tuple(fields for fields in lines if any(f not in ("", "nan", "NA") for f in fields))
+    end = "" if torn else "\n"
+    with tempfile.TemporaryDirectory() as folder:
+        first = write(
+            Path(folder) / "first" / "a.csv",
+            OURS_HEADER + "\n".join(",".join(f) for f in lines) + end,
+        )
+        padded = write(
+            Path(folder) / "padded" / "a.csv",
+            "pad," + OURS_HEADER + "\n".join("0," + ",".join(f) for f in lines) + end,
+        )
+        by_first, by_padded = load_history(first.parent), load_history(padded.parent)
+    assert [(p.line, p.reason) for p in by_first.problems] == [
+        (p.line, p.reason.replace("header's 8", "header's 7")) for p in by_padded.problems
+    ]
+    assert {k: s.close.tolist() for k, s in by_first.series.items()} == {
+        k: s.close.tolist() for k, s in by_padded.series.items()
+    }

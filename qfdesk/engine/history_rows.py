@@ -26,6 +26,12 @@ from qfdesk.engine.csv_sink import SESSION_STAMP_FORMAT, TICKS_LABEL, safe_asset
 from qfdesk.engine.stamps import NOT_A_TIME, leading_stamps_us, timestamps_us
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
+NA_TEXTS = frozenset(
+    ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN"]
+    + ["<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+)
+"""Cells read as empty (pandas' default list, spelled out so both ways of reading a field
+agree)."""
 
 _OURS_NAME = re.compile(
     r"(?P<asset>.+)_(?P<label>\d+[smh]|ticks)_(?P<session>[a-z0-9.-]+)_part(?P<part>\d+)\.csv",
@@ -157,12 +163,12 @@ class _Stamps:
 
 
 def _first_field(body: bytes, start: int) -> object:
-    """The text of the first field of the line at ``start`` (NaN if empty), as pandas reads
-    it."""
+    """The text of the first field of the line at ``start`` (NaN if empty or one of the
+    NA_TEXTS), as pandas reads the other fields."""
     end = body.index(b"\n", start)
     comma = body.find(b",", start, end)
-    field = body[start : end if comma < 0 else comma]
-    return field.decode("utf-8", "replace") if field else np.nan
+    text = body[start : end if comma < 0 else comma].decode("utf-8", "replace")
+    return np.nan if text in NA_TEXTS else text
 
 
 @dataclass
@@ -472,6 +478,8 @@ def _read_csv(
         index_col=False,
         dtype={i: "category" if i in labels else str for i in range(width) if i not in numbers},
         skip_blank_lines=False,
+        keep_default_na=False,
+        na_values=sorted(NA_TEXTS),
         quoting=csv.QUOTE_NONE,
         encoding_errors="replace",
         low_memory=False,
@@ -530,25 +538,20 @@ def _line_stamps(body: bytes, starts: np.ndarray) -> _Stamps:
     unsure = np.flatnonzero((micros == NOT_A_TIME) & ~empty)
     texts = np.array([_first_field(body, int(start)) for start in starts[unsure]], dtype=object)
     micros[unsure] = timestamps_us(texts, b"\x00" not in body)
+    empty[unsure] = pd.isna(texts)
     return _Stamps(micros, empty, np.zeros(len(starts), dtype=np.int64), starts, (body,))
 
 
-def _longer_lines(body: bytes, starts: np.ndarray, short: np.ndarray, width: int) -> np.ndarray:
-    """Which data lines have a non-empty field past the header's ``width`` (empty trailing
-    fields do not count, as with pandas). ``short``: the lines whose last header field is
-    empty or absent. Every other line has at least ``width - 1`` commas, so when they hold
-    exactly that many in all, only the ``short`` ones are looked at one by one."""
+def _longer_lines(body: bytes, starts: np.ndarray, width: int) -> np.ndarray:
+    """Which data lines (starting at ``starts``) have a field past the header's ``width``;
+    empty ones and NA_TEXTS do not count, as with pandas. Only lines with that many commas
+    are split."""
     extra = np.zeros(len(starts), dtype=bool)
-    candidates = np.flatnonzero(short)
-    lines = [body[a : body.index(b"\n", a)] for a in starts[candidates].tolist()]
-    commas = body.count(b",") - sum(line.count(b",") for line in lines)
-    if commas != (len(starts) - len(candidates)) * (width - 1):
-        buf = np.frombuffer(body, dtype=np.uint8)
-        per_line = np.add.reduceat((buf == ord(",")).view(np.uint8), starts, dtype=np.int64)
-        candidates = np.flatnonzero(per_line >= width)
-        lines = [body[a : body.index(b"\n", a)] for a in starts[candidates].tolist()]
-    for i, line in zip(candidates.tolist(), lines, strict=True):
-        extra[i] = any(line.split(b",")[width:])
+    commas = (np.frombuffer(body, dtype=np.uint8) == ord(",")).view(np.uint8)
+    per_line = np.add.reduceat(commas, starts, dtype=np.int64)
+    for i in np.flatnonzero(per_line >= width).tolist():
+        fields = body[starts[i] : body.index(b"\n", starts[i])].split(b",")[width:]
+        extra[i] = any(f.decode("utf-8", "replace") not in NA_TEXTS for f in fields)
     return extra
 
 
@@ -573,8 +576,7 @@ def _frame_rows(
     if 0 not in frame.columns and n:
         line_starts = np.concatenate(([0], line_ends[:-1] + 1))
         stamps = _line_stamps(body, line_starts)
-        short = frame[len(header) - 1].isna().to_numpy()
-        extra = _longer_lines(body, line_starts, short, len(header))
+        extra = _longer_lines(body, line_starts, len(header))
         blank = _blank(frame, stamps.empty.copy())
     else:
         if len(frame.columns) > len(header):
