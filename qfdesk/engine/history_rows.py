@@ -496,7 +496,7 @@ def _parse_group(
     small files), then split the rows back by each file's line count; file by file if that
     fails."""
     body = b"".join(chunk.body for chunk in chunks)
-    ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == ord("\n"))
+    ends = _line_ends(body)
     sizes = np.cumsum([len(chunk.data) - chunk.start for chunk in chunks])
     counts = np.diff(np.searchsorted(ends, sizes), prepend=0).tolist()
     try:
@@ -514,7 +514,7 @@ def _parse_group(
             reason = f"cannot parse the file as CSV: {error}"
             problems.append(RowProblem(chunk.info.path, 0, reason))
             continue
-        ends = np.flatnonzero(np.frombuffer(one, dtype=np.uint8) == ord("\n"))[: len(frame)]
+        ends = _line_ends(one)[: len(frame)]
         parts.append(_frame_rows(header, [chunk], [len(frame)], one, ends, frame, names))
     return parts
 
@@ -542,13 +542,36 @@ def _line_stamps(body: bytes, starts: np.ndarray) -> _Stamps:
     return _Stamps(micros, empty, np.zeros(len(starts), dtype=np.int64), starts, (body,))
 
 
+_BLOCK_BYTES = 1 << 20
+_BLOCK_LINES = 1 << 14
+"""Whole-body scans go a block at a time: a temporary as large as the body costs more in
+fresh memory pages than the scan itself."""
+
+
+def _line_ends(body: bytes) -> np.ndarray:
+    """Where each line break of ``body`` is."""
+    buf = np.frombuffer(body, dtype=np.uint8)
+    blocks = [
+        np.flatnonzero(buf[a : a + _BLOCK_BYTES] == ord("\n")) + a
+        for a in range(0, len(buf), _BLOCK_BYTES)
+    ]
+    return np.concatenate(blocks) if blocks else np.empty(0, dtype=np.int64)
+
+
 def _longer_lines(body: bytes, starts: np.ndarray, width: int) -> np.ndarray:
     """Which data lines (starting at ``starts``) have a field past the header's ``width``;
     empty ones and NA_TEXTS do not count, as with pandas. Only lines with that many commas
     are split."""
     extra = np.zeros(len(starts), dtype=bool)
-    commas = (np.frombuffer(body, dtype=np.uint8) == ord(",")).view(np.uint8)
-    per_line = np.add.reduceat(commas, starts, dtype=np.int64)
+    buf = np.frombuffer(body, dtype=np.uint8)
+    per_line = np.empty(len(starts), dtype=np.int64)
+    for first in range(0, len(starts), _BLOCK_LINES):
+        block = starts[first : first + _BLOCK_LINES]
+        end = int(starts[first + _BLOCK_LINES]) if first + _BLOCK_LINES < len(starts) else len(buf)
+        commas = (buf[block[0] : end] == ord(",")).view(np.uint8)
+        per_line[first : first + len(block)] = np.add.reduceat(
+            commas, block - block[0], dtype=np.int64
+        )
     for i in np.flatnonzero(per_line >= width).tolist():
         fields = body[starts[i] : body.index(b"\n", starts[i])].split(b",")[width:]
         extra[i] = any(f.decode("utf-8", "replace") not in NA_TEXTS for f in fields)
