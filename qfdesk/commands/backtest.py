@@ -149,7 +149,10 @@ def load_series(args: argparse.Namespace, timeframe: int) -> Any:
         raise InputError(f"{args.data} does not exist; give a candle CSV file or a folder")
     loaded = load_history(args.data, asset=args.asset, timeframe=timeframe)
     if loaded.problems:
-        print(f"warning: {len(loaded.problems)} rows skipped while loading:", file=sys.stderr)
+        print(
+            f"warning: {len(loaded.problems)} rows or files skipped while loading:",
+            file=sys.stderr,
+        )
         for problem in loaded.problems[:5]:
             print(f"  {problem.file}:{problem.line}: {problem.reason}", file=sys.stderr)
     for (asset, seconds), series in loaded.series.items():

@@ -114,7 +114,7 @@ class CandleSeries:
             raise ValueError("inserted candles must not repeat a held start")
         while n + m > self._start.shape[0]:
             self._grow()
-        if n and int(pos[0]) == n:
+        if int(pos[0]) == n:
             self._start[n : n + m] = start
             self._ohlc[:, n : n + m] = ohlc
         else:
