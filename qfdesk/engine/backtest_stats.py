@@ -67,6 +67,13 @@ def longest_run(flags: np.ndarray) -> int:
     return int((edges[1::2] - edges[::2]).max())
 
 
+def equity_fall(profit: np.ndarray, start_balance: float) -> tuple[np.ndarray, np.ndarray]:
+    """(running peak, fall from it) of the equity after each trade."""
+    equity = start_balance + np.cumsum(profit)
+    peak = np.maximum.accumulate(np.concatenate(([start_balance], equity)))[1:]
+    return peak, peak - equity
+
+
 def compute_stats(
     outcome: np.ndarray,
     profit: np.ndarray,
@@ -83,9 +90,7 @@ def compute_stats(
     gross_profit = float(profit[profit > 0].sum())
     gross_loss = float(-profit[profit < 0].sum())
     net = float(profit.sum())
-    equity = start_balance + np.cumsum(profit)
-    peak = np.maximum.accumulate(np.concatenate(([start_balance], equity)))[1:]
-    fall = peak - equity
+    peak, fall = equity_fall(profit, start_balance)
     max_dd = float(fall.max()) if trades else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(peak > 0, fall / peak * 100.0, 0.0)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from qfdesk.engine.backtest_stats import REFUND, compute_stats
+from qfdesk.engine.backtest_stats import LOSS, REFUND, WIN, equity_fall
 from qfdesk.engine.research.grid import Grid
 from qfdesk.engine.research.pbo import block_matrix, probability_of_overfitting
 from qfdesk.engine.research.significance import holm, mean_break_even, p_above
@@ -49,18 +49,19 @@ def summarize(
 ) -> Summary:
     """Trades' figures, and their win rate tested against the break-even of their payouts
     (refunds decide nothing, so they are left out of both)."""
-    stats = compute_stats(outcome, profit, skipped=0, start_balance=0.0, signals=0)
+    wins = int(np.count_nonzero(outcome == WIN))
+    losses = int(np.count_nonzero(outcome == LOSS))
     be = mean_break_even(payout[outcome != REFUND], fallback)
     return Summary(
-        trades=stats.trades,
-        wins=stats.wins,
-        losses=stats.losses,
-        refunds=stats.refunds,
-        win_rate=stats.win_rate,
-        net_profit=stats.net_profit,
-        max_drawdown=stats.max_drawdown,
+        trades=int(outcome.size),
+        wins=wins,
+        losses=losses,
+        refunds=int(outcome.size) - wins - losses,
+        win_rate=wins / (wins + losses) if wins + losses else None,
+        net_profit=float(profit.sum()),
+        max_drawdown=float(equity_fall(profit, 0.0)[1].max()) if outcome.size else 0.0,
         break_even_win_rate=be,
-        p_value=p_above(stats.wins, stats.wins + stats.losses, be),
+        p_value=p_above(wins, wins + losses, be),
     )
 
 

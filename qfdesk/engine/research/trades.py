@@ -72,12 +72,21 @@ def combo_trades(
     result = run_backtest(candles, timeframe, strategy, config)
     trades = result.trades
     payout = np.full(len(trades), config.payout)
-    keep = np.ones(len(trades), dtype=bool)
-    if payouts is not None:
-        recorded, active = payouts.at(trades.entry_time)
-        known = ~np.isnan(recorded)
-        payout[known] = recorded[known]
-        keep = active | ~known
+    if payouts is None:
+        return ComboTrades(
+            dict(strategy.params),
+            trades.signal_index,
+            trades.exit_index,
+            trades.outcome,
+            trades.profit,
+            payout,
+            result.stats.signals,
+            result.stats.skipped,
+        )
+    recorded, active = payouts.at(trades.entry_time)
+    known = ~np.isnan(recorded)
+    payout[known] = recorded[known]
+    keep = active | ~known
     outcome = trades.outcome[keep]
     return ComboTrades(
         params=dict(strategy.params),
