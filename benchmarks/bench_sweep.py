@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from functools import partial
 
 import numpy as np
 
@@ -56,7 +57,7 @@ def main() -> None:
     task = SweepTask(data, 60, "sma-cross", None, config)
     settings = SweepSettings(92.0)
     lone = min(
-        timed(lambda: run_backtest(data, 60, registry.create("sma-cross", p), config))
+        timed(partial(run_backtest, data, 60, registry.create("sma-cross", p), config))
         for p in grid.combinations[:3]
     )
 
