@@ -120,10 +120,10 @@ def test_attaching_to_a_page_already_open_says_to_reload_and_reload_brings_it(
 @pytest.mark.browser
 @needs_browser
 def test_closing_while_chrome_is_starting_ends_that_chrome(tmp_path, qapp):
-    from test_demo_process import with_profile
+    from proc_helpers import with_marker
 
     bridge = LiveBridge(tmp_path / "data", tmp_path / "artifacts")
     profile = tmp_path / "starting-profile"
     bridge.start(rig_settings(profile, free_port()), launch=True)
     bridge.stop(close_chrome=True)  # the window closed at once
-    assert with_profile(str(profile)) == [], "no Chrome outlives the app"
+    assert with_marker(str(profile)) == [], "no Chrome outlives the app"
