@@ -86,12 +86,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _parse_params(items: list[str], expiry: int | None) -> dict[str, str]:
     """``K=V`` items as strategy parameters; ``--expiry``, when given, sets ``expiry``."""
-    params = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"--param {item!r} must look like name=value, e.g. fast=5")
-        params[key.strip()] = value.strip()
+    from qfdesk.engine.strategies import StrategyError
+    from qfdesk.engine.strategies.params import parse_params
+
+    try:
+        params = parse_params(items, "--param")
+    except StrategyError as exc:
+        raise InputError(str(exc)) from None
     if expiry is not None:
         params["expiry"] = str(expiry)
     return params

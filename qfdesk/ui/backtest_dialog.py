@@ -26,8 +26,9 @@ from qfdesk.engine.risk import RiskLimits, RiskManager
 from qfdesk.engine.series import CandleSeries
 from qfdesk.engine.strategies import StrategyError, StrategyRegistry
 from qfdesk.engine.strategies.base import CALL
+from qfdesk.engine.strategies.params import param_items, parse_params
 from qfdesk.engine.timeframes import timeframe_label
-from qfdesk.ui.autotrade_panel import parse_params, with_fixed_stake
+from qfdesk.ui.autotrade_panel import with_fixed_stake
 from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
 
 log = logging.getLogger(__name__)
@@ -379,9 +380,13 @@ class BacktestDialog(QtWidgets.QDialog):
         if self.loaded is None or self.asset.currentData() is None:
             raise ValueError("load data with candles first")
         asset, timeframe = str(self.asset.currentData()), int(self.timeframe.currentData())
-        sides = [Side(self.strategy_a.currentText(), parse_params(self.params_a.text()))]
+        sides = [
+            Side(self.strategy_a.currentText(), parse_params(param_items(self.params_a.text())))
+        ]
         if self.compare.isChecked():
-            sides.append(Side(self.strategy_b.currentText(), parse_params(self.params_b.text())))
+            sides.append(
+                Side(self.strategy_b.currentText(), parse_params(param_items(self.params_b.text())))
+            )
         stake = self.stake.value()
         risk = with_fixed_stake(self.base_limits, stake) if self.use_risk.isChecked() else None
         return RunRequest(
@@ -458,14 +463,14 @@ class BacktestDialog(QtWidgets.QDialog):
         super().closeEvent(event)
 
 
-def open_backtest(window: QtWidgets.QMainWindow) -> BacktestDialog:
-    """The dialog for the main window (its data folder, strategies and risk limits)."""
-    dialog = BacktestDialog(
-        window.autotrade.registry,
-        Path(window.history.root),
-        base_limits=window.risk.limits,
-        parent=window,
-    )
+def open_backtest(
+    registry: StrategyRegistry,
+    data_root: Path,
+    limits: RiskLimits,
+    parent: QtWidgets.QWidget,
+) -> BacktestDialog:
+    """The dialog over ``parent``: the data folder's CSVs, the strategies, the risk limits."""
+    dialog = BacktestDialog(registry, Path(data_root), base_limits=limits, parent=parent)
     dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     dialog.load()
