@@ -40,11 +40,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qfdesk.engine.asset_names import same_asset
 from qfdesk.engine.csv_sink import (
     SESSION_STAMP_FORMAT,
     TICKS_LABEL,
     format_price,
-    safe_asset_name,
 )
 from qfdesk.engine.events import Tick
 from qfdesk.engine.series import CandleSeries
@@ -559,11 +559,6 @@ def _write_ranks(rows: _Rows) -> np.ndarray:
     ranks = np.empty(max(len(rows.files), 1), dtype=np.int64)
     ranks[order] = np.arange(len(rows.files))
     return ranks[rows.file_index]
-
-
-def same_asset(a: str, b: str) -> bool:
-    """One asset by its file-name form, case-insensitive (``EURUSD_otc`` ~ ``eurusd_OTC``)."""
-    return safe_asset_name(a).casefold() == safe_asset_name(b).casefold()
 
 
 def _asset_wanted(info: _FileInfo, asset: str | None) -> bool:

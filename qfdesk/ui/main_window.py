@@ -15,6 +15,7 @@ from qfdesk.desk.order_desk import OrderDesk
 from qfdesk.engine.events import Direction, Event
 from qfdesk.engine.risk import RiskLimits, RiskManager
 from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
+from qfdesk.settings.model import MANUAL_LIMITS
 from qfdesk.ui.autotrade_controller import install_autotrade
 from qfdesk.ui.backtest_dialog import open_backtest
 from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
@@ -50,9 +51,6 @@ DEFAULT_INDICATORS = [
     {"kind": "bollinger", "params": {"period": 20}},
     {"kind": "rsi", "params": {"period": 14}},
 ]
-MANUAL_LIMITS = RiskLimits(
-    min_stake=1.0, max_stake=1000.0, min_payout=50.0, max_open_trades=5, max_trades_per_hour=60
-)
 _MARKER_RESULTS = {
     TradeStatus.WON: TradeResult.WON,
     TradeStatus.LOST: TradeResult.LOST,

@@ -11,11 +11,11 @@ import pytest
 from desk_helpers import Desk, wait_until
 
 from qfdesk.engine.backtest import BacktestConfig, run_backtest
-from qfdesk.engine.backtest_stats import compare_stats
+from qfdesk.engine.backtest_stats import compare_stats, stat_rows
 from qfdesk.engine.history_loader import load_history
 from qfdesk.engine.risk import RiskLimits, RiskManager
 from qfdesk.engine.strategies import StrategyRegistry
-from qfdesk.ui.backtest_dialog import BacktestDialog, stat_rows
+from qfdesk.ui.backtest_dialog import BacktestDialog
 
 pytestmark = pytest.mark.gui
 

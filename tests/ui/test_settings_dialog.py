@@ -12,7 +12,7 @@ from PySide6 import QtGui, QtWidgets
 from qfdesk.settings import AppSettings, SettingsStore
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import QtLogHandler
-from qfdesk.ui.main_window import MANUAL_LIMITS, MainWindow
+from qfdesk.ui.main_window import MainWindow
 from qfdesk.ui.preferences import DeskPreferences
 from qfdesk.ui.settings_dialog import SettingsDialog
 
@@ -139,10 +139,8 @@ def test_restore_defaults_fills_every_editor(qapp):
     dialog.close()
 
 
-def test_the_default_risk_limits_are_the_windows_manual_limits():
-    limits = AppSettings().risk_limits()
-    for name in ("min_stake", "max_stake", "min_payout", "max_open_trades", "max_trades_per_hour"):
-        assert getattr(limits, name) == getattr(MANUAL_LIMITS, name), name
+def test_a_window_given_no_limits_trades_by_hand_under_the_default_settings_limits(window):
+    assert window.risk.limits == AppSettings().risk_limits()
 
 
 def test_settings_reach_the_window_and_the_file(qapp, tmp_path, window):
