@@ -173,7 +173,7 @@ def test_a_real_account_without_consent_is_refused_without_a_click(page, account
     asset = account.an_asset()
 
     asked = asyncio.run(desk.place(intent(asset)))
-    auto = asyncio.run(desk.place(intent(asset), Checks(risk=False, ask_consent=False)))
+    auto = asyncio.run(desk.place(intent(asset), Checks("auto", risk=False, ask_consent=False)))
 
     assert asked.placement is Placement.REFUSED and asked.stage is Stage.CONSENT
     assert answers.asked == 1, "the trader was asked, and said no"

@@ -29,7 +29,9 @@ from typing import Protocol
 from qfdesk.browser.capabilities.account import REAL, UNKNOWN, agreed_account
 from qfdesk.desk.orders import OrderIntent, OrderOutcome, Stage, outcome_of, refused
 from qfdesk.desk.page import UNKNOWN_ACCOUNT, Page, page_account, place_on_page
+from qfdesk.engine.events import Direction
 from qfdesk.engine.risk import AccountState, RiskManager, TradeIntent
+from qfdesk.engine.trading_halt import Alarm
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ class Checks:
     """How one intent is checked. ``still_wanted`` runs on the executor right before the
     page is touched: a reason not to place it any more, or None."""
 
+    source: str = "manual"
     risk: bool = True
     ask_consent: bool = True
     still_wanted: Callable[[], str | None] = _wanted
@@ -85,6 +88,15 @@ class OrderDesk:
         self._clock = clock
         self._seen: set[str] = set()
 
+    @property
+    def alarm(self) -> Alarm | None:
+        """The session's trading alarm, if it has tripped (then nothing is placed)."""
+        return self.page.halt.alarm
+
+    def closed(self, intent_id: str, profit: float) -> None:
+        """A trade this desk checked the risk of closed with ``profit``."""
+        self.risk.record_result(intent_id, profit, self._clock())
+
     async def place(
         self,
         intent: OrderIntent,
@@ -93,6 +105,15 @@ class OrderDesk:
     ) -> OrderOutcome:
         """Check ``intent`` and place it once; ``on_placing`` is called before the page is
         touched. Never raises: an unexpected error is a refusal (nothing was clicked)."""
+        log.info(
+            "trade %s: %s %s amount %g expiry %d s (%s)",
+            intent.intent_id,
+            "BUY" if intent.direction is Direction.CALL else "SELL",
+            intent.asset,
+            intent.amount,
+            intent.expiry,
+            checks.source,
+        )
         try:
             outcome = await self._place(intent, checks, on_placing)
         except Exception as error:

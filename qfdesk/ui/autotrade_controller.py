@@ -467,7 +467,7 @@ class AutoTradeController(QtCore.QObject):
         def still_wanted() -> str | None:
             return None if trader.running else "the auto-trader stopped before placing it"
 
-        checks = Checks(risk=False, ask_consent=False, still_wanted=still_wanted)
+        checks = Checks("auto", risk=False, ask_consent=False, still_wanted=still_wanted)
         outcome = await self.desk.place(intent, checks)
         self.book.record_outcome(record, outcome)
         if outcome.real_without_consent:

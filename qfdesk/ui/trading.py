@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 from collections.abc import Callable
 
@@ -45,7 +44,7 @@ class TradeController(QtCore.QObject):
     def request(self, asset: str, direction: Direction, amount: float, expiry: int) -> bool:
         """Start one trade; False (and a message) if one is already in flight."""
         side = side_name(direction)
-        alarm = self.desk.page.halt.alarm
+        alarm = self.desk.alarm
         if alarm is not None:
             log.error("trade %s %s refused: trading is stopped by the alarm", side, asset)
             self.message.emit(alarm.text, "error")
@@ -76,15 +75,6 @@ class TradeController(QtCore.QObject):
                 payout=payout,
             )
         )
-        log.info(
-            "trade %s: %s %s amount %g expiry %d s payout %s (manual)",
-            intent.intent_id,
-            side,
-            intent.asset,
-            intent.amount,
-            intent.expiry,
-            payout,
-        )
 
         def placing() -> None:
             text = f"Placing {side} {intent.amount:g} on {intent.asset}\u2026"
@@ -110,7 +100,7 @@ class TradeController(QtCore.QObject):
         if record.source != "app":
             return
         profit = record.profit or 0.0
-        self.desk.risk.record_result(record.key, profit, time.time())
+        self.desk.closed(record.key, profit)
         log.info(
             "trade %s: %s %+.2f (deal %s)", record.key, record.status.value, profit, record.deal_id
         )
