@@ -19,7 +19,7 @@ from qfdesk.desk.order_desk import Checks, OrderDesk
 from qfdesk.desk.orders import OrderIntent, Placement, Stage
 from qfdesk.engine.events import AssetTable, AuthSent, Balance, Direction
 from qfdesk.engine.risk import AccountState, RiskLimits, RiskManager
-from qfdesk.engine.trading_halt import TradingHalt
+from qfdesk.engine.trading_halt import Alarm, TradingHalt
 from qfdesk.sim.platform import SimulatedPlatform
 
 pytestmark = [pytest.mark.browser, needs_browser]
@@ -198,4 +198,48 @@ def test_an_unknown_account_is_refused_without_asking_or_clicking(page, account,
     assert outcome.placement is Placement.REFUSED and outcome.stage is Stage.ACCOUNT
     assert "UNKNOWN" in outcome.reason
     assert answers.asked == 0, "an UNKNOWN account never asks for REAL consent"
+    assert len(sim.orders()) == before
+
+
+def test_an_order_never_confirmed_counts_as_open_and_is_never_sent_again(page, account, sim, rig):
+    risk = RiskManager(LIMITS)
+    desk = OrderDesk(page, account, risk, Answers(yes=False))
+    before = len(sim.orders())
+    buy = intent(account.an_asset())
+    sim.control("never_confirm")
+    try:
+        outcome = asyncio.run(desk.place(buy))
+        again = asyncio.run(desk.place(buy))
+    finally:
+        rig.driver.refresh()
+        rig.wait_ready()
+
+    assert outcome.placement is Placement.UNCONFIRMED and outcome.clicked, outcome.reason
+    assert risk.open_trades == 1, "it may be open: it counts as open"
+    assert again.placement is Placement.REFUSED
+    assert [o.status for o in sim.orders()[before:]] == ["unconfirmed"], "sent once"
+
+
+def test_an_order_the_platform_rejects_is_refused_and_not_counted(page, account, sim):
+    risk = RiskManager(LIMITS)
+    desk = OrderDesk(page, account, risk, Answers(yes=False))
+    before = len(sim.orders())
+    sim.control("reject_next", error="Trading is temporarily unavailable")
+
+    outcome = asyncio.run(desk.place(intent(account.an_asset())))
+
+    assert outcome.placement is Placement.REFUSED and outcome.stage is Stage.PAGE
+    assert risk.open_trades == 0
+    assert [o.status for o in sim.orders()[before:]] == ["rejected"]
+
+
+def test_a_tripped_trading_alarm_refuses_before_the_page_is_touched(page, account, sim):
+    page.halt.trip(Alarm(placed="BUY 10 on X", meant="BUY 1 on X"))
+    desk = OrderDesk(page, account, RiskManager(LIMITS), Answers(yes=True))
+    before = len(sim.orders())
+
+    outcome = asyncio.run(desk.place(intent(account.an_asset())))
+
+    assert outcome.placement is Placement.REFUSED and outcome.stage is Stage.ALARM
+    assert "TRADING STOPPED" in outcome.reason
     assert len(sim.orders()) == before
