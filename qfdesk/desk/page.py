@@ -31,8 +31,11 @@ class Page(Protocol):
     """The platform's Chrome: its action executor, the session's trading alarm, and an
     action context (with the trader's REAL consent, or without)."""
 
-    executor: Executor
-    halt: TradingHalt
+    @property
+    def executor(self) -> Executor: ...
+
+    @property
+    def halt(self) -> TradingHalt: ...
 
     @property
     def connected(self) -> bool: ...
