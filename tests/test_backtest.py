@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
@@ -314,7 +315,8 @@ def test_cli_on_real_candles_matches_the_explicit_loop(
     assert report["longest_losing_streak"] == expected["longest_losing_streak"]
     assert report["candles"] == len(real_candles)
     assert report["params"]["fast"] == 3 and report["strategy"] == "sma-cross"
-    assert f"{expected['trades']}  wins {expected['wins']}" in printed
+    for label in ("trades", "wins", "losses"):
+        assert re.search(rf"^{label} +{expected[label]}$", printed, re.MULTILINE), label
 
 
 def test_cli_risk_limits_and_a_b_comparison(quflx_csv_dir, tmp_path, capsys):

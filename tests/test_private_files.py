@@ -135,3 +135,10 @@ def test_the_layout_file_qt_writes_is_private(tmp_path):
     written = Path(run_qfdesk(tmp_path, "-c", WRITE_LAYOUT).stdout.strip())
     assert written == tmp_path / "xdg_config_home" / APP_DIR / "layout.ini"
     assert_private(written.parent)
+
+
+def test_folders_not_made_yet_are_skipped_without_a_word(tmp_path, caplog):
+    from qfdesk.engine.private import make_private
+
+    make_private([tmp_path / "not-yet"], [tmp_path / "nor-this"])
+    assert caplog.records == []

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qfdesk.engine.risk import RiskLimits
 
 # Any field of qfdesk.engine.risk.RiskLimits may be set in the --risk-limits file; --risk
 # alone uses the defaults with --stake as the fixed stake.
@@ -86,22 +88,26 @@ def run(args: argparse.Namespace) -> int:
 
 def _parse_params(items: list[str], expiry: int | None) -> dict[str, str]:
     """``K=V`` items as strategy parameters; ``--expiry``, when given, sets ``expiry``."""
-    params = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"--param {item!r} must look like name=value, e.g. fast=5")
-        params[key.strip()] = value.strip()
+    from qfdesk.engine.strategies import StrategyError
+    from qfdesk.engine.strategies.params import parse_params
+
+    try:
+        params = parse_params(items, "--param")
+    except StrategyError as exc:
+        raise InputError(str(exc)) from None
     if expiry is not None:
         params["expiry"] = str(expiry)
     return params
 
 
-def _risk_manager(args: argparse.Namespace) -> Any:
+def _risk_limits(args: argparse.Namespace) -> RiskLimits | None:
+    """The limits every trade goes through (``--risk`` / ``--risk-limits``), or None."""
     from dataclasses import fields
 
-    from qfdesk.engine.risk import RiskLimits, RiskManager
+    from qfdesk.engine.risk import RiskLimits
 
+    if not (args.risk or args.risk_limits):
+        return None
     settings: dict[str, Any] = {"stake": args.stake}
     if args.risk_limits is not None:
         try:
@@ -115,10 +121,13 @@ def _risk_manager(args: argparse.Namespace) -> Any:
             )
         settings.update(loaded)
     try:
-        # Simulated decisions are logged at DEBUG so they do not drown the statistics.
-        return RiskManager(RiskLimits(**settings), log_level=logging.DEBUG)
+        limits = RiskLimits(**settings)
     except (TypeError, ValueError) as exc:
         raise InputError(str(exc)) from None
+    problems = limits.problems()
+    if problems:
+        raise InputError("risk limits make no sense: " + "; ".join(problems))
+    return limits
 
 
 def strategies_path(args: argparse.Namespace) -> Path:
@@ -142,7 +151,8 @@ def strategy_registry(args: argparse.Namespace) -> Any:
 
 
 def load_series(args: argparse.Namespace, timeframe: int) -> Any:
-    from qfdesk.engine.history_loader import load_history, same_asset
+    from qfdesk.engine.asset_names import same_asset
+    from qfdesk.engine.history_loader import load_history
     from qfdesk.engine.timeframes import timeframe_label
 
     if not args.data.exists():
@@ -174,8 +184,8 @@ def load_series(args: argparse.Namespace, timeframe: int) -> Any:
 
 
 def _backtest(args: argparse.Namespace) -> dict[str, Any]:
-    from qfdesk.engine.backtest import BacktestConfig, BacktestError, run_backtest
-    from qfdesk.engine.backtest_stats import compare_stats
+    from qfdesk.engine.backtest import BacktestError
+    from qfdesk.engine.backtest_ab import run_ab
     from qfdesk.engine.strategies import StrategyError
     from qfdesk.engine.timeframes import parse_timeframe, timeframe_label
 
@@ -194,28 +204,32 @@ def _backtest(args: argparse.Namespace) -> dict[str, Any]:
     except StrategyError as exc:
         raise InputError(str(exc)) from None
     series, problems = load_series(args, timeframe)
-    results = []
-    for one in (strategy, other):
-        if one is None:
-            continue
-        config = BacktestConfig(one.expiry, args.payout, args.stake, args.balance)
-        risk = _risk_manager(args) if args.risk or args.risk_limits else None
-        try:
-            results.append(
-                run_backtest(series, timeframe, one, config, asset=args.asset, risk=risk)
-            )
-        except BacktestError as exc:
-            raise InputError(str(exc)) from None
-    report = _report(results[0], series, args, problems)
-    print(_describe(results[0], series, timeframe_label(timeframe)))
-    if len(results) == 2:
-        comparison = compare_stats(results[0].stats, results[1].stats)
+    limits = _risk_limits(args)
+    strategies = [one for one in (strategy, other) if one is not None]
+    try:
+        run = run_ab(
+            series,
+            timeframe,
+            strategies,
+            payout=args.payout,
+            stake=args.stake,
+            start_balance=args.balance,
+            asset=args.asset,
+            limits=limits,
+        )
+    except BacktestError as exc:
+        raise InputError(str(exc)) from None
+    first = run.results[0]
+    report = _report(first, series, args, problems)
+    print(_describe(first, series, timeframe_label(timeframe)))
+    if run.comparison is not None:
+        second, comparison = run.results[1], run.comparison
         print()
-        print(_describe(results[1], series, timeframe_label(timeframe)))
+        print(_describe(second, series, timeframe_label(timeframe)))
         print()
         print(f"A/B: {comparison.describe()}")
         report["compare"] = {
-            **_report(results[1], series, args, problems),
+            **_report(second, series, args, problems),
             "z": comparison.z,
             "p_value": comparison.p_value,
             "significant": comparison.significant,
@@ -246,24 +260,16 @@ def _report(result: Any, series: Any, args: argparse.Namespace, problems: int) -
 
 
 def _describe(result: Any, series: Any, timeframe: str) -> str:
-    s = result.stats
+    from qfdesk.engine.backtest_stats import stat_rows
 
-    def num(value: float | None, fmt: str) -> str:
-        return "n/a" if value is None else format(value, fmt)
-
+    stats = result.stats
     rows = [
         ("strategy", f"{result.strategy} on {result.asset} {timeframe}, {len(series)} candles"),
-        ("signals", f"{s.signals} ({s.skipped} skipped: exit candle missing)"),
-        ("trades", f"{s.trades}  wins {s.wins}  losses {s.losses}  refunds {s.refunds}"),
-        ("win rate", num(None if s.win_rate is None else s.win_rate * 100, ".2f") + " %"),
-        ("net profit", f"{s.net_profit:.2f}"),
-        ("max drawdown", f"{s.max_drawdown:.2f} ({s.max_drawdown_pct:.2f} %)"),
-        ("profit factor", num(s.profit_factor, ".3f")),
-        ("longest losing streak", str(s.longest_losing_streak)),
-        ("expectancy per trade", num(s.expectancy, ".4f")),
+        ("signals", f"{stats.signals} ({stats.skipped} skipped: exit candle missing)"),
+        *stat_rows(stats),
     ]
     if result.denied_reasons:
         denied = ", ".join(f"{k} {v}" for k, v in sorted(result.denied_reasons.items()))
-        rows.append(("denied by risk", f"{s.denied} ({denied})"))
+        rows.append(("denied by", denied))
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)

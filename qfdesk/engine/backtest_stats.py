@@ -116,6 +116,29 @@ def compute_stats(
     )
 
 
+def _num(value: float | None, fmt: str, suffix: str = "") -> str:
+    return "n/a" if value is None else format(value, fmt) + suffix
+
+
+def stat_rows(stats: BacktestStats) -> list[tuple[str, str]]:
+    """The statistics as a trader reads them (label, text), in the CLI and the dialog."""
+    win_rate = None if stats.win_rate is None else stats.win_rate * 100
+    return [
+        ("trades", str(stats.trades)),
+        ("wins", str(stats.wins)),
+        ("losses", str(stats.losses)),
+        ("refunds", str(stats.refunds)),
+        ("skipped", str(stats.skipped)),
+        ("win rate", _num(win_rate, ".2f", " %")),
+        ("net profit", f"{stats.net_profit:.2f}"),
+        ("max drawdown", f"{stats.max_drawdown:.2f} ({stats.max_drawdown_pct:.2f} %)"),
+        ("profit factor", _num(stats.profit_factor, ".3f")),
+        ("longest losing streak", str(stats.longest_losing_streak)),
+        ("expectancy per trade", _num(stats.expectancy, ".4f")),
+        ("denied by risk", str(stats.denied)),
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class WinRateComparison:
     """Two-proportion z-test (pooled, two-sided) of win rate A against win rate B."""

@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qfdesk.engine.asset_names import same_asset
 from qfdesk.engine.csv_sink import format_price
 from qfdesk.engine.events import Tick
 from qfdesk.engine.history_rows import (
@@ -54,7 +55,6 @@ from qfdesk.engine.history_rows import (
     Rows,
     label_seconds,
     read_rows,
-    same_asset,
 )
 from qfdesk.engine.series import CandleSeries
 from qfdesk.engine.timeframes import timeframe_label

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import functools
 import io
 import re
 import time
@@ -22,7 +23,8 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from qfdesk.engine.csv_sink import SESSION_STAMP_FORMAT, TICKS_LABEL, safe_asset_name
+from qfdesk.engine.asset_names import normalise, same_asset
+from qfdesk.engine.csv_sink import SESSION_STAMP_FORMAT, TICKS_LABEL
 from qfdesk.engine.stamps import NOT_A_TIME, leading_stamps_us, timestamps_us
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
@@ -362,15 +364,21 @@ def _read_file(
 
 def _may_hold(info: FileInfo, header: tuple[str, ...], data: bytes, asset: str | None) -> bool:
     """False only when no row of the file can be of ``asset``: its rows carry their asset,
-    its bytes do not hold the asset's name in any case, and its name does not say the asset
-    (such a file's torn last line is reported). A name with characters unsafe in file names
-    (``BTC/USD``) is not searched for: ``same_asset`` takes other spellings of it."""
+    its bytes hold no spelling of it that ``same_asset`` takes, and its name does not say the
+    asset (such a file's torn last line is reported)."""
     if asset is None or "asset" not in header:
         return True
-    needle = safe_asset_name(asset)
-    if "-" in needle or (info.asset is not None and same_asset(info.asset, asset)):
+    if info.asset is not None and same_asset(info.asset, asset):
         return True
-    return needle.lower().encode() in data.lower()
+    return _spellings(asset).search(data) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _spellings(asset: str) -> re.Pattern[bytes]:
+    """Every spelling of ``asset`` that ``same_asset`` takes: its letters, digits and ``#`` in
+    order, any case, anything else between them (``EURUSD_otc``, ``EUR/USD OTC``)."""
+    pattern = b"[^a-z0-9#]*".join(re.escape(c.encode()) for c in normalise(asset))
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def _chunk(info: FileInfo, header: tuple[str, ...], data: bytes) -> _Chunk:
@@ -706,8 +714,3 @@ def _concat(parts: list[Rows], names: tuple[tuple[str, ...], tuple[str, ...]]) -
         np.concatenate([part.torn for part in parts]),
         np.concatenate([part.extra for part in parts]),
     )
-
-
-def same_asset(a: str, b: str) -> bool:
-    """One asset by its file-name form, case-insensitive (``EURUSD_otc`` ~ ``eurusd_OTC``)."""
-    return safe_asset_name(a).casefold() == safe_asset_name(b).casefold()

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from qfdesk.engine.asset_names import same_asset
 from qfdesk.engine.csv_sink import REALTIME_DIR
-from qfdesk.engine.history_loader import RowProblem, same_asset
+from qfdesk.engine.history_loader import RowProblem
 
 PAYOUT_FOLDER = "payout_data"
 PAYOUT_COLUMNS = ("timestamp", "asset", "payout", "active")

@@ -31,6 +31,8 @@ def _tighten(path: Path, mode: int) -> None:
             return
         if stat.S_ISDIR(found.st_mode) or stat.S_ISREG(found.st_mode):
             path.chmod(mode)
+    except FileNotFoundError:
+        return  # nothing there yet: what is made later is private by the umask
     except OSError as error:
         log.warning("could not make %s private (%s)", path, error)
 

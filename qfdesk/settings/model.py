@@ -79,6 +79,10 @@ class AppSettings:
         return {name: getattr(self, name) for name in field_names()}
 
 
+MANUAL_LIMITS = AppSettings().risk_limits()
+"""The limits of trades placed by hand until the trader changes them in the settings."""
+
+
 def field_names() -> tuple[str, ...]:
     return tuple(f.name for f in fields(AppSettings))
 

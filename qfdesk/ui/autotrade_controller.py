@@ -1,11 +1,12 @@
 """Runs the auto-trader in the window: closed candles in, orders placed (live) or booked (paper).
 
-Live orders go the manual trade's way (``place_on_page``: asset, amount, expiry, one trade
-click carrying the order's intent id) on the bridge's action executor, and show in the trade
-tables; paper orders go into a :class:`PaperBook` settled from the following ticks, apart
-from the real trades. Just before an order is placed (on the executor) the auto-trader must
-still be on, the trading alarm not tripped, and the page's account DEMO or REAL with consent
-given in this session (an UNKNOWN account is a failed placement); else nothing is clicked.
+Live orders go to the order desk (:class:`OrderDesk`, the manual trades' way: asset,
+amount, expiry, one trade click carrying the order's intent id) and show in the trade tables;
+paper orders go into a :class:`PaperBook` settled from the following ticks, apart from the
+real trades. The auto-trader checked the order's risk itself; the desk never asks consent for
+it: the page's account must be DEMO, or REAL with consent given in this session (an UNKNOWN
+account is a failed placement), and just before the page is touched (on the executor) the
+auto-trader must still be on and the trading alarm not tripped; else nothing is clicked.
 When the trading alarm trips, the auto-trader stops at once. Signals and paper trades show as
 chart markers; when the auto-trader stops itself the switch goes off and ``stopped`` carries
 the reason for the trader to see.
@@ -29,8 +30,9 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from qfdesk.browser.capabilities.account import REAL, UNKNOWN, agreed_account
-from qfdesk.browser.capabilities.base import Result
+from qfdesk.desk.order_desk import Checks, OrderDesk
+from qfdesk.desk.orders import OrderIntent
+from qfdesk.desk.page import UNKNOWN_ACCOUNT
 from qfdesk.engine.autotrader import AutoTrader, Evaluation, Order, Stop, StopReason
 from qfdesk.engine.backtest_stats import LOSS, WIN
 from qfdesk.engine.events import Candle, CandleClosed, Event, Tick
@@ -47,14 +49,8 @@ from qfdesk.ui.consent import RealConsent
 from qfdesk.ui.history_worker import series_candles
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.market_model import MarketModel
-from qfdesk.ui.trade_book import TradeBook, TradeRecord, TradeStatus
-from qfdesk.ui.trading import (
-    UNKNOWN_ACCOUNT,
-    ManualIntent,
-    clicked_unconfirmed,
-    page_account,
-    place_on_page,
-)
+from qfdesk.ui.toolbar import MainToolbar
+from qfdesk.ui.trade_book import TradeBook, TradeRecord
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +79,7 @@ class AutoTradeController(QtCore.QObject):
         *,
         bridge: LiveBridge,
         market: MarketModel,
+        desk: OrderDesk,
         book: TradeBook,
         consent: RealConsent,
         chart: ChartWidget,
@@ -97,6 +94,7 @@ class AutoTradeController(QtCore.QObject):
         super().__init__(window)
         self.bridge = bridge
         self.market = market
+        self.desk = desk
         self.book = book
         self.consent = consent
         self.chart = chart
@@ -203,7 +201,7 @@ class AutoTradeController(QtCore.QObject):
         detail = (
             f"Balance {balance:,.2f}. " if balance is not None else ""
         ) + "The auto-trader would place trades by itself."
-        if await self.consent.ask(self.window, detail):
+        if await self.consent.ask(detail):
             self.start(setup)  # checked again: the dialog may have been open for a while
         else:
             self._say("Auto-trader not started: the account is REAL and consent was refused.")
@@ -462,46 +460,23 @@ class AutoTradeController(QtCore.QObject):
                 source="auto",
             )
         )
-        loop = asyncio.get_running_loop()
-        try:
-            result = await loop.run_in_executor(
-                self.bridge.executor, self._place_blocking, trader, order
-            )
-        except Exception as exc:
-            log.exception("auto-trader: order %s: unexpected error", order.intent_id)
-            result = Result(False, {}, f"unexpected error ({exc}); check the platform")
-        self._outcome(trader, order, record, result)
-
-    def _place_blocking(self, trader: AutoTrader, order: Order) -> Result:
-        """On the executor: the last checks, then the page's trade path, once."""
-        if not trader.running:
-            return Result(False, {"not_sent": True}, "the auto-trader stopped before placing it")
-        alarm = self.bridge.halt.alarm
-        if alarm is not None:
-            return Result(False, {"not_sent": True}, alarm.text)
-        account = agreed_account(page_account(self.bridge), self.market.is_demo)
-        if account == UNKNOWN:
-            return Result(False, {"not_sent": True}, UNKNOWN_ACCOUNT)
-        if account == REAL and not self.consent.granted:
-            return Result(False, {"real": True}, "the page shows a REAL account")
-        intent = ManualIntent(
+        intent = OrderIntent(
             order.asset, order.direction, order.stake, order.signal.expiry, order.intent_id
         )
-        return place_on_page(self.bridge, intent, account)
 
-    def _outcome(
-        self, trader: AutoTrader, order: Order, record: TradeRecord, result: Result
-    ) -> None:
-        if result.ok:
-            self.book.update(record, status=TradeStatus.PENDING, deal_id=result.data.get("deal_id"))
-            trader.placed(order.intent_id, True)
-            return
-        clicked = clicked_unconfirmed(result)
-        status = TradeStatus.UNCONFIRMED if clicked else TradeStatus.REFUSED
-        self.book.update(record, status=status, reason=result.error or "refused")
-        if result.data.get("real"):
+        def still_wanted() -> str | None:
+            return None if trader.running else "the auto-trader stopped before placing it"
+
+        checks = Checks("auto", risk=False, ask_consent=False, still_wanted=still_wanted)
+        outcome = await self.desk.place(intent, checks)
+        self.book.record_outcome(record, outcome)
+        if outcome.real_without_consent:
             trader.real_without_consent()
-        trader.placed(order.intent_id, False, result.error or "refused", clicked=clicked)
+        if outcome.placed:
+            trader.placed(order.intent_id, True)
+        else:
+            error = outcome.reason or "refused"
+            trader.placed(order.intent_id, False, error, clicked=outcome.clicked)
 
     def _on_closed(self, record: TradeRecord) -> None:
         trader = self.trader
@@ -509,34 +484,52 @@ class AutoTradeController(QtCore.QObject):
             trader.settled(record.key, record.profit or 0.0)
 
 
-def install_autotrade(window: QtWidgets.QMainWindow) -> AutoTradeController:
-    """Put the switch in ``window``'s toolbar slot and its badge in the status bar, and run
-    the auto-trader there (``window`` is the main window: bridge, market, book, chart...)."""
+def install_autotrade(
+    *,
+    bridge: LiveBridge,
+    market: MarketModel,
+    desk: OrderDesk,
+    book: TradeBook,
+    consent: RealConsent,
+    chart: ChartWidget,
+    risk: RiskManager,
+    toolbar: MainToolbar,
+    status: QtWidgets.QStatusBar,
+    show_message: Callable[[str, str], None],
+    current_asset: Callable[[], str],
+    current_timeframe: Callable[[], int],
+    window: QtWidgets.QWidget,
+) -> AutoTradeController:
+    """Put the switch in ``toolbar``'s slot and its badge in ``status``, and run the
+    auto-trader under ``window`` (its dialogs' parent; closing it shuts the auto-trader
+    down). Installed after the window's market model subscribed to ``bridge``, so that the
+    model has applied each batch of events before the auto-trader sees it."""
     registry = StrategyRegistry()
     for problem in registry.load_config(config_dir() / "strategies.json"):
         log.warning("strategies file: %s", problem)
     switch = AutoTradeSwitch(window)
-    window.toolbar.add_autotrade_action(switch)
-    window.status.addPermanentWidget(switch.badge)
+    toolbar.add_autotrade_action(switch)
+    status.addPermanentWidget(switch.badge)
     switch.show_state(False, True)
     controller = AutoTradeController(
-        bridge=window.bridge,
-        market=window.market,
-        book=window.book,
-        consent=window.consent,
-        chart=window.chart,
+        bridge=bridge,
+        market=market,
+        desk=desk,
+        book=book,
+        consent=consent,
+        chart=chart,
         switch=switch,
-        risk=window.risk,
-        current_asset=lambda: window.asset,
-        current_timeframe=lambda: window.timeframe,
+        risk=risk,
+        current_asset=current_asset,
+        current_timeframe=current_timeframe,
         registry=registry,
         window=window,
     )
     queued = QtCore.Qt.ConnectionType.QueuedConnection
-    window.toolbar.assets.assetChosen.connect(lambda _: controller.show_markers(), queued)
-    window.market.pageAssetChanged.connect(lambda _: controller.show_markers(), queued)
-    controller.message.connect(window.trade_panel.show_message)
-    controller.stopped.connect(lambda text: _tell_stop(window, controller, text))
+    toolbar.assets.assetChosen.connect(lambda _: controller.show_markers(), queued)
+    market.pageAssetChanged.connect(lambda _: controller.show_markers(), queued)
+    controller.message.connect(show_message)
+    controller.stopped.connect(lambda text: _tell_stop(window, status, controller, text))
     window.installEventFilter(_ShutdownOnClose(controller))
     return controller
 
@@ -554,8 +547,13 @@ class _ShutdownOnClose(QtCore.QObject):
         return False
 
 
-def _tell_stop(window: QtWidgets.QMainWindow, controller: AutoTradeController, text: str) -> None:
-    window.statusBar().showMessage(text, 60_000)
+def _tell_stop(
+    window: QtWidgets.QWidget,
+    status: QtWidgets.QStatusBar,
+    controller: AutoTradeController,
+    text: str,
+) -> None:
+    status.showMessage(text, 60_000)
     box = QtWidgets.QMessageBox(
         QtWidgets.QMessageBox.Icon.Warning, "Auto-trader stopped", text, parent=window
     )

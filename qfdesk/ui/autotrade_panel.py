@@ -5,7 +5,6 @@ starting is the controller's job."""
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from PySide6 import QtCore, QtWidgets
 from qfdesk.engine.autotrader import AutoTradeConfig, StrategyChoice
 from qfdesk.engine.risk import RiskLimits
 from qfdesk.engine.strategies import StrategyError, StrategyRegistry
+from qfdesk.engine.strategies.params import param_items, parse_params
 from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
 
 
@@ -21,19 +21,6 @@ from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
 class AutoTradeSetup:
     config: AutoTradeConfig
     limits: RiskLimits
-
-
-def parse_params(text: str) -> dict[str, str]:
-    """``"fast=1, slow=2 expiry=15"`` -> {"fast": "1", ...}; StrategyError when malformed."""
-    params: dict[str, str] = {}
-    for item in re.split(r"[,\s;]+", text.strip()):
-        if not item:
-            continue
-        key, sep, value = item.partition("=")
-        if not sep or not key or not value:
-            raise StrategyError(f"parameter {item!r} must look like name=value, e.g. fast=5")
-        params[key] = value
-    return params
 
 
 def with_fixed_stake(base: RiskLimits, stake: float, **changes: object) -> RiskLimits:
@@ -245,7 +232,7 @@ class AutoTradeDialog(QtWidgets.QDialog):
             item = self.strategies.item(row, 0)
             if item.checkState() != QtCore.Qt.CheckState.Checked:
                 continue
-            given = parse_params(self.strategies.item(row, 1).text())
+            given = parse_params(param_items(self.strategies.item(row, 1).text()))
             values = self.registry.check(item.text(), given)
             changed = {k: values[k] for k in given}
             choices.append(StrategyChoice(item.text(), changed))

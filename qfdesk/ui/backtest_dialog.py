@@ -21,46 +21,25 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from qfdesk.engine.backtest import BacktestConfig, BacktestError, BacktestResult, run_backtest
-from qfdesk.engine.backtest_stats import LOSS, WIN, BacktestStats, compare_stats
+from qfdesk.engine.backtest import BacktestError, BacktestResult
+from qfdesk.engine.backtest_ab import ABRun, run_ab
+from qfdesk.engine.backtest_stats import LOSS, WIN, stat_rows
 from qfdesk.engine.events import Direction
 from qfdesk.engine.history_loader import LoadedHistory, load_history
 from qfdesk.engine.paths import config_dir
-from qfdesk.engine.risk import RiskLimits, RiskManager
+from qfdesk.engine.risk import RiskLimits
 from qfdesk.engine.series import CandleSeries
 from qfdesk.engine.strategies import StrategyError, StrategyRegistry
 from qfdesk.engine.strategies.base import CALL
+from qfdesk.engine.strategies.params import param_items, parse_params
 from qfdesk.engine.timeframes import timeframe_label
-from qfdesk.ui.autotrade_panel import parse_params, with_fixed_stake
+from qfdesk.ui.autotrade_panel import with_fixed_stake
 from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
 from qfdesk.ui.sweep_panel import SweepInput, SweepJob, SweepPanel
 
 log = logging.getLogger(__name__)
 
 _RESULTS = {WIN: TradeResult.WON, LOSS: TradeResult.LOST}
-
-
-def _num(value: float | None, fmt: str, suffix: str = "") -> str:
-    return "n/a" if value is None else format(value, fmt) + suffix
-
-
-def stat_rows(stats: BacktestStats) -> list[tuple[str, str]]:
-    """The statistics as the dialog shows them (label, text)."""
-    win_rate = None if stats.win_rate is None else stats.win_rate * 100
-    return [
-        ("trades", str(stats.trades)),
-        ("wins", str(stats.wins)),
-        ("losses", str(stats.losses)),
-        ("refunds", str(stats.refunds)),
-        ("skipped", str(stats.skipped)),
-        ("win rate", _num(win_rate, ".2f", " %")),
-        ("net profit", f"{stats.net_profit:.2f}"),
-        ("max drawdown", f"{stats.max_drawdown:.2f} ({stats.max_drawdown_pct:.2f} %)"),
-        ("profit factor", _num(stats.profit_factor, ".3f")),
-        ("longest losing streak", str(stats.longest_losing_streak)),
-        ("expectancy per trade", _num(stats.expectancy, ".4f")),
-        ("denied by risk", str(stats.denied)),
-    ]
 
 
 def trade_markers(result: BacktestResult) -> list[TradeMarker]:
@@ -164,31 +143,22 @@ class RunRequest:
 
 def run_request(
     registry: StrategyRegistry, request: RunRequest, progress: Callable[[float], None]
-) -> list[BacktestResult]:
+) -> ABRun:
     """Every side of ``request`` on the same candles (worker thread)."""
     strategies = [
         registry.create(side.strategy, {**side.params, "expiry": request.expiry})
         for side in request.sides
     ]
-    results = []
-    share = 1.0 / len(strategies)
-    for i, strategy in enumerate(strategies):
-        config = BacktestConfig(strategy.expiry, request.payout, request.stake)
-        risk = None
-        if request.risk is not None:
-            risk = RiskManager(request.risk, log_level=logging.DEBUG)
-        results.append(
-            run_backtest(
-                request.series,
-                request.timeframe,
-                strategy,
-                config,
-                asset=request.asset,
-                risk=risk,
-                progress=lambda done, i=i: progress((i + done) * share),
-            )
-        )
-    return results
+    return run_ab(
+        request.series,
+        request.timeframe,
+        strategies,
+        payout=request.payout,
+        stake=request.stake,
+        asset=request.asset,
+        limits=request.risk,
+        progress=progress,
+    )
 
 
 class ResultView(QtWidgets.QWidget):
@@ -429,9 +399,13 @@ class BacktestDialog(QtWidgets.QDialog):
         if self.loaded is None or self.asset.currentData() is None:
             raise ValueError("load data with candles first")
         asset, timeframe = str(self.asset.currentData()), int(self.timeframe.currentData())
-        sides = [Side(self.strategy_a.currentText(), parse_params(self.params_a.text()))]
+        sides = [
+            Side(self.strategy_a.currentText(), parse_params(param_items(self.params_a.text())))
+        ]
         if self.compare.isChecked():
-            sides.append(Side(self.strategy_b.currentText(), parse_params(self.params_b.text())))
+            sides.append(
+                Side(self.strategy_b.currentText(), parse_params(param_items(self.params_b.text())))
+            )
         stake = self.stake.value()
         risk = with_fixed_stake(self.base_limits, stake) if self.use_risk.isChecked() else None
         return RunRequest(
@@ -474,7 +448,7 @@ class BacktestDialog(QtWidgets.QDialog):
         )
         self._start(
             lambda progress: run_request(self.registry, request, progress),
-            lambda results: self._show(request, results),
+            lambda run: self._show(request, run),
         )
 
     def _start(self, work: Callable, done: Callable[[Any], None]) -> None:
@@ -512,15 +486,14 @@ class BacktestDialog(QtWidgets.QDialog):
     def busy(self) -> bool:
         return self.job is not None
 
-    def _show(self, request: RunRequest, results: list[BacktestResult]) -> None:
-        self.results = results
+    def _show(self, request: RunRequest, run: ABRun) -> None:
+        results = self.results = list(run.results)
         self.progress.setValue(100)
         self.view_a.show_result(results[0], request.series)
-        self.view_b.setVisible(len(results) == 2)
-        if len(results) == 2:
+        self.view_b.setVisible(run.comparison is not None)
+        if run.comparison is not None:
             self.view_b.show_result(results[1], request.series)
-            comparison = compare_stats(results[0].stats, results[1].stats)
-            self.verdict.setText(f"A/B: {comparison.describe()}")
+            self.verdict.setText(f"A/B: {run.comparison.describe()}")
         else:
             self.verdict.setText("")
         self.status.setText(
@@ -539,14 +512,19 @@ class BacktestDialog(QtWidgets.QDialog):
         super().closeEvent(event)
 
 
-def open_backtest(window: QtWidgets.QMainWindow) -> BacktestDialog:
-    """The dialog for the main window (its data folder, strategies and risk limits)."""
+def open_backtest(
+    registry: StrategyRegistry,
+    data_root: Path,
+    limits: RiskLimits,
+    parent: QtWidgets.QWidget,
+) -> BacktestDialog:
+    """The dialog over ``parent``: the data folder's CSVs, the strategies, the risk limits."""
     dialog = BacktestDialog(
-        window.autotrade.registry,
-        Path(window.history.root),
-        base_limits=window.risk.limits,
+        registry,
+        Path(data_root),
+        base_limits=limits,
         strategies_file=config_dir() / "strategies.json",
-        parent=window,
+        parent=parent,
     )
     dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()

@@ -11,24 +11,26 @@ log = logging.getLogger(__name__)
 
 
 class RealConsent:
-    """``await ask(parent, balance_text)`` -> True only if the trader explicitly says yes.
+    """``await ask(balance_text)`` -> True only if the trader explicitly says yes.
 
     A yes holds for the rest of this session (this object); a no is asked again next time.
-    The dialog opens with ``open()`` (window-modal, never blocking the event loop).
+    The dialog opens over ``parent`` with ``open()`` (window-modal, never blocking the event
+    loop).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        self.parent = parent
         self.granted = False
         self.dialog: QtWidgets.QMessageBox | None = None
         self.asked = 0
 
-    async def ask(self, parent: QtWidgets.QWidget | None, detail: str) -> bool:
+    async def ask(self, detail: str) -> bool:
         if self.granted:
             return True
         self.asked += 1
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[bool] = loop.create_future()
-        box = QtWidgets.QMessageBox(parent)
+        box = QtWidgets.QMessageBox(self.parent)
         box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
         box.setWindowTitle("REAL account: trade real money?")
         box.setText("The platform shows a REAL account. This trade would use real money.")

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import logging
 import signal
+from pathlib import Path
 
 from PySide6 import QtCore
 
@@ -18,7 +19,7 @@ from qfdesk.ui.layout_store import LayoutStore
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import QtLogHandler
 from qfdesk.ui.main_window import MainWindow
-from qfdesk.ui.preferences import DeskPreferences
+from qfdesk.ui.preferences import DeskPreferences, SettingsTargets
 from qfdesk.ui.self_test import SelfTest, SelfTestFolder, use_offscreen_qt
 from qfdesk.ui.welcome import WelcomeChoice
 
@@ -66,7 +67,7 @@ def run_desktop(args: argparse.Namespace) -> int:
         risk_limits=prefs.settings.risk_limits(),
         simulated=demo is not None,
     )
-    prefs.attach(window, bridge, data_root)
+    prefs.attach(settings_targets(window, bridge, data_root))
     check = SelfTest(window, bridge, args.self_test_timeout) if self_test else None
     _announce_live(window)
     _close_on_sigterm(window)
@@ -89,6 +90,21 @@ def run_desktop(args: argparse.Namespace) -> int:
 
     run_until_closed(loop, window, shutdown)
     return check.exit_code if check is not None else 0
+
+
+def settings_targets(window: MainWindow, bridge: LiveBridge, data_root: Path) -> SettingsTargets:
+    """The window's parts the settings apply to (the simulated platform's Chrome settings
+    are the simulator's: no connect panel)."""
+    return SettingsTargets(
+        window=window,
+        save_candles=window.toolbar.save_candles,
+        save_ticks=window.toolbar.save_ticks,
+        hotkeys=window.hotkeys,
+        risk=window.risk,
+        connect_panel=None if window.simulated else window.connect_panel,
+        bridge=bridge,
+        data_root=data_root,
+    )
 
 
 def _announce_live(window: MainWindow) -> None:

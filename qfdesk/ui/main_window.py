@@ -11,9 +11,11 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from qfdesk.browser.settings import BrowserSettings
+from qfdesk.desk.order_desk import OrderDesk
 from qfdesk.engine.events import Direction, Event
 from qfdesk.engine.risk import RiskLimits, RiskManager
 from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
+from qfdesk.settings.model import MANUAL_LIMITS
 from qfdesk.ui.autotrade_controller import install_autotrade
 from qfdesk.ui.backtest_dialog import open_backtest
 from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
@@ -49,9 +51,6 @@ DEFAULT_INDICATORS = [
     {"kind": "bollinger", "params": {"period": 20}},
     {"kind": "rsi", "params": {"period": 14}},
 ]
-MANUAL_LIMITS = RiskLimits(
-    min_stake=1.0, max_stake=1000.0, min_payout=50.0, max_open_trades=5, max_trades_per_hour=60
-)
 _MARKER_RESULTS = {
     TradeStatus.WON: TradeResult.WON,
     TradeStatus.LOST: TradeResult.LOST,
@@ -95,11 +94,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.book = TradeBook(self)
         self.history = HistoryWorker(history_root, self)
         self.page_sync = PageSync(bridge, self)
-        self.consent = RealConsent()
+        self.consent = RealConsent(self)
         self.risk = RiskManager(risk_limits)
-        self.trading = TradeController(
-            bridge, self.market, self.risk, self.book, self.consent, self
-        )
+        self.desk = OrderDesk(bridge, self.market, self.risk, self.consent)
+        self.trading = TradeController(self.desk, self.book, self.market.payout, self)
 
         self.chart = ChartWidget(self)
         self.indicators_menu = IndicatorsMenu(self.chart, self)
@@ -131,12 +129,27 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self._badges()
-        self.autotrade = install_autotrade(self)
         self.hotkeys = Hotkeys(
             self, store, lambda: self.trade(Direction.CALL), lambda: self.trade(Direction.PUT)
         )
-        self._menus()
         self._wire()
+        # After _wire: the market model applies each batch before the auto-trader sees it.
+        self.autotrade = install_autotrade(
+            bridge=bridge,
+            market=self.market,
+            desk=self.desk,
+            book=self.book,
+            consent=self.consent,
+            chart=self.chart,
+            risk=self.risk,
+            toolbar=self.toolbar,
+            status=self.status,
+            show_message=self.trade_panel.show_message,
+            current_asset=lambda: self.asset,
+            current_timeframe=lambda: self.timeframe,
+            window=self,
+        )
+        self._menus()
         self._restore()
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(STATUS_EVERY_MS)
@@ -185,7 +198,12 @@ class MainWindow(QtWidgets.QMainWindow):
         trading.addAction("Reload the platform page", self.reload_page)
         trading.addSeparator()
         trading.addAction("Auto-trader\u2026", self.autotrade.configure)
-        trading.addAction("Backtest\u2026", lambda: open_backtest(self))
+        trading.addAction(
+            "Backtest\u2026",
+            lambda: open_backtest(
+                self.autotrade.registry, self.history.root, self.risk.limits, self
+            ),
+        )
 
     def _wire(self) -> None:
         queued = QtCore.Qt.ConnectionType.QueuedConnection

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from qfdesk.engine.risk import RiskManager
 from qfdesk.settings import AppSettings, SettingsError, SettingsStore, problems
+from qfdesk.ui.connect_panel import ConnectPanel
 from qfdesk.ui.dark_theme import apply_dark_theme
+from qfdesk.ui.hotkeys import Hotkeys
 from qfdesk.ui.live_bridge import LiveBridge
-from qfdesk.ui.main_window import MainWindow
 from qfdesk.ui.paths_dialog import PathsDialog
 from qfdesk.ui.settings_dialog import SettingsDialog
 from qfdesk.ui.start_checks import config_file_problems
@@ -34,6 +37,21 @@ def apply_theme(app: QtWidgets.QApplication, theme: str) -> None:
         return
     app.setStyleSheet("")
     app.setPalette(app.style().standardPalette())
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsTargets:
+    """What the settings apply to, and the window their menu entries and dialogs go in."""
+
+    window: QtWidgets.QMainWindow
+    save_candles: QtGui.QAction
+    save_ticks: QtGui.QAction
+    hotkeys: Hotkeys
+    risk: RiskManager
+    connect_panel: ConnectPanel | None
+    """None on the simulated platform: its Chrome settings are the simulator's."""
+    bridge: LiveBridge
+    data_root: Path
 
 
 class DeskPreferences(QtCore.QObject):
@@ -53,9 +71,7 @@ class DeskPreferences(QtCore.QObject):
         self.store = store
         self.load_problems = load_problems
         self.file_problems = file_problems
-        self.window: MainWindow | None = None
-        self.bridge: LiveBridge | None = None
-        self.data_root: Path | None = None
+        self.targets: SettingsTargets | None = None
         self.dialog: QtWidgets.QDialog | None = None
 
     @classmethod
@@ -100,14 +116,18 @@ class DeskPreferences(QtCore.QObject):
 
     # ----- the window ------------------------------------------------------------------------
 
-    def attach(self, window: MainWindow, bridge: LiveBridge, data_root: Path) -> None:
-        """Apply the settings to ``window`` and add the settings and paths menu entries."""
-        self.window, self.bridge, self.data_root = window, bridge, data_root
-        window.toolbar.save_candles.setChecked(self.settings.save_candles)
-        window.toolbar.save_ticks.setChecked(self.settings.save_ticks)
+    @property
+    def window(self) -> QtWidgets.QMainWindow | None:
+        return None if self.targets is None else self.targets.window
+
+    def attach(self, targets: SettingsTargets) -> None:
+        """Apply the settings to ``targets`` and add the settings and paths menu entries."""
+        self.targets = targets
+        targets.save_candles.setChecked(self.settings.save_candles)
+        targets.save_ticks.setChecked(self.settings.save_ticks)
         self._apply(self.settings)
-        window.hotkeys.changed.connect(self._hotkeys_edited)
-        self._menus(window)
+        targets.hotkeys.changed.connect(self._hotkeys_edited)
+        self._menus(targets.window)
         if self.load_problems or self.file_problems:
             QtCore.QTimer.singleShot(0, self._report_load_problems)
 
@@ -115,17 +135,18 @@ class DeskPreferences(QtCore.QObject):
         app = QtWidgets.QApplication.instance()
         if isinstance(app, QtWidgets.QApplication):
             apply_theme(app, settings.theme)
-        window, bridge = self.window, self.bridge
-        if window is None or bridge is None:
+        targets = self.targets
+        if targets is None:
             return
-        if window.hotkeys.keys() != (settings.hotkey_buy, settings.hotkey_sell):
-            window.hotkeys.apply(settings.hotkey_buy, settings.hotkey_sell)
-        bridge.sink.settings = dataclasses.replace(
-            bridge.sink.settings, candle_chunk=settings.candle_chunk, tick_chunk=settings.tick_chunk
+        if targets.hotkeys.keys() != (settings.hotkey_buy, settings.hotkey_sell):
+            targets.hotkeys.apply(settings.hotkey_buy, settings.hotkey_sell)
+        sink = targets.bridge.sink
+        sink.settings = dataclasses.replace(
+            sink.settings, candle_chunk=settings.candle_chunk, tick_chunk=settings.tick_chunk
         )
-        window.risk.limits = settings.risk_limits()
-        if not window.simulated:
-            panel = window.connect_panel
+        targets.risk.limits = settings.risk_limits()
+        panel = targets.connect_panel
+        if panel is not None:
             panel.settings = dataclasses.replace(
                 panel.settings,
                 chrome_path=settings.chrome_path or None,
@@ -138,11 +159,11 @@ class DeskPreferences(QtCore.QObject):
         if (buy, sell) == (self.settings.hotkey_buy, self.settings.hotkey_sell):
             return
         problem = self.update(dataclasses.replace(self.settings, hotkey_buy=buy, hotkey_sell=sell))
-        if problem and self.window is not None:
-            self.window.hotkeys.apply(self.settings.hotkey_buy, self.settings.hotkey_sell)
+        if problem and self.targets is not None:
+            self.targets.hotkeys.apply(self.settings.hotkey_buy, self.settings.hotkey_sell)
             self._warn("Hotkeys not changed", f"The hotkeys were not changed: {problem}")
 
-    def _menus(self, window: MainWindow) -> None:
+    def _menus(self, window: QtWidgets.QMainWindow) -> None:
         bar = window.menuBar()
         file_menu = next(
             (a.menu() for a in bar.actions() if a.text().replace("&", "") == "File"), None
@@ -171,7 +192,7 @@ class DeskPreferences(QtCore.QObject):
             self._warn("Settings not saved", f"The settings were not saved: {problem}")
 
     def open_paths(self) -> PathsDialog:
-        data_root = self.data_root or self.settings.data_root()
+        data_root = self.targets.data_root if self.targets else self.settings.data_root()
         dialog = PathsDialog(data_root, parent=self.window)
         self.dialog = dialog
         dialog.open()

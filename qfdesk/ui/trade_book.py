@@ -13,6 +13,7 @@ from enum import Enum
 
 from PySide6 import QtCore
 
+from qfdesk.desk.orders import OrderOutcome, Placement
 from qfdesk.engine.events import Deal, DealsClosed, DealsOpened, Direction, OrderClosed, OrderOpened
 
 
@@ -33,6 +34,9 @@ class TradeStatus(str, Enum):
     def open(self) -> bool:
         """Placed (or clicked, unconfirmed) and not settled yet."""
         return self in (TradeStatus.PENDING, TradeStatus.UNCONFIRMED)
+
+
+_STATUS = {Placement.UNCONFIRMED: TradeStatus.UNCONFIRMED, Placement.REFUSED: TradeStatus.REFUSED}
 
 
 @dataclass
@@ -103,6 +107,13 @@ class TradeBook(QtCore.QObject):
                 self._finish(record, done)
                 return
         self.changed.emit(record)
+
+    def record_outcome(self, record: TradeRecord, outcome: OrderOutcome) -> None:
+        """The order desk's answer for ``record``: pending (placed), unconfirmed or refused."""
+        if outcome.placement is Placement.PLACED:
+            self.update(record, status=TradeStatus.PENDING, deal_id=outcome.deal_id)
+        else:
+            self.update(record, status=_STATUS[outcome.placement], reason=outcome.reason)
 
     def open_trades(self) -> list[TradeRecord]:
         return [r for r in self.records if r.status.open]

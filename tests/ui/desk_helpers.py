@@ -15,11 +15,12 @@ from PySide6 import QtCore
 
 from qfdesk.browser.settings import BrowserSettings
 from qfdesk.engine.risk import RiskLimits
+from qfdesk.settings.model import MANUAL_LIMITS
 from qfdesk.sim.platform import SimulatedPlatform
 from qfdesk.ui.layout_store import LayoutStore
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import QtLogHandler
-from qfdesk.ui.main_window import MANUAL_LIMITS, MainWindow
+from qfdesk.ui.main_window import MainWindow
 
 
 def run(loop: asyncio.AbstractEventLoop, coro, timeout: float = 30.0):

@@ -14,11 +14,11 @@ from desk_helpers import Desk, pause, wait_until
 from PySide6 import QtCore
 
 from qfdesk.engine.backtest import BacktestConfig, run_backtest
-from qfdesk.engine.backtest_stats import compare_stats
+from qfdesk.engine.backtest_stats import compare_stats, stat_rows
 from qfdesk.engine.history_loader import load_history
 from qfdesk.engine.risk import RiskLimits, RiskManager
 from qfdesk.engine.strategies import Strategy, StrategyRegistry
-from qfdesk.ui.backtest_dialog import BacktestDialog, stat_rows, stop_jobs
+from qfdesk.ui.backtest_dialog import BacktestDialog, stop_jobs
 
 pytestmark = pytest.mark.gui
 

@@ -10,9 +10,10 @@ import pytest
 from PySide6 import QtGui, QtWidgets
 
 from qfdesk.settings import AppSettings, SettingsStore
+from qfdesk.ui.desktop import settings_targets
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import QtLogHandler
-from qfdesk.ui.main_window import MANUAL_LIMITS, MainWindow
+from qfdesk.ui.main_window import MainWindow
 from qfdesk.ui.preferences import DeskPreferences
 from qfdesk.ui.settings_dialog import SettingsDialog
 
@@ -139,10 +140,8 @@ def test_restore_defaults_fills_every_editor(qapp):
     dialog.close()
 
 
-def test_the_default_risk_limits_are_the_windows_manual_limits():
-    limits = AppSettings().risk_limits()
-    for name in ("min_stake", "max_stake", "min_payout", "max_open_trades", "max_trades_per_hour"):
-        assert getattr(limits, name) == getattr(MANUAL_LIMITS, name), name
+def test_a_window_given_no_limits_trades_by_hand_under_the_default_settings_limits(window):
+    assert window.risk.limits == AppSettings().risk_limits()
 
 
 def test_settings_reach_the_window_and_the_file(qapp, tmp_path, window):
@@ -150,7 +149,7 @@ def test_settings_reach_the_window_and_the_file(qapp, tmp_path, window):
     start = AppSettings(save_candles=True, candle_chunk=33, hotkey_buy="F7", hotkey_sell="F8")
     SettingsStore(path).save(start)
     prefs = DeskPreferences.load(SettingsStore(path))
-    prefs.attach(window, window.bridge, tmp_path / "data")
+    prefs.attach(settings_targets(window, window.bridge, tmp_path / "data"))
     assert window.toolbar.save_candles.isChecked() and not window.toolbar.save_ticks.isChecked()
     sink = window.bridge.sink.settings
     assert (sink.save_candles, sink.save_ticks, sink.candle_chunk) == (True, False, 33)
@@ -182,7 +181,7 @@ def test_problems_of_the_file_are_shown_when_the_window_opens(qapp, qtbot, tmp_p
     path = tmp_path / "settings.json"
     path.write_text('{"version": 2, "settings": {"debugging_port": 5}}')
     prefs = DeskPreferences.load(SettingsStore(path))
-    prefs.attach(window, window.bridge, tmp_path / "data")
+    prefs.attach(settings_targets(window, window.bridge, tmp_path / "data"))
     qtbot.waitUntil(lambda: isinstance(prefs.dialog, QtWidgets.QMessageBox), timeout=2000)
     text = prefs.dialog.text()
     assert "debugging_port: the debugging port must be between 1024 and 65535" in text
@@ -192,7 +191,7 @@ def test_problems_of_the_file_are_shown_when_the_window_opens(qapp, qtbot, tmp_p
 
 def test_the_menus_open_settings_and_paths(qapp, tmp_path, window):
     prefs = DeskPreferences(AppSettings())
-    prefs.attach(window, window.bridge, tmp_path / "data")
+    prefs.attach(settings_targets(window, window.bridge, tmp_path / "data"))
     actions = {
         a.text().replace("&", ""): a
         for menu in window.menuBar().findChildren(QtWidgets.QMenu)
@@ -214,7 +213,7 @@ def test_strategies_and_selectors_files_not_used_are_shown_when_the_window_opens
     (tmp_path / "strategies.json").write_text('{"files": 5}')
     (tmp_path / "selectors.json").write_text("[1]")
     prefs = DeskPreferences.load(SettingsStore(path))
-    prefs.attach(window, window.bridge, tmp_path / "data")
+    prefs.attach(settings_targets(window, window.bridge, tmp_path / "data"))
     qtbot.waitUntil(lambda: isinstance(prefs.dialog, QtWidgets.QMessageBox), timeout=2000)
     text = prefs.dialog.text()
     assert prefs.dialog.windowTitle() == "Files not used"

@@ -69,7 +69,7 @@ def test_a_trade_placed_other_than_meant_stops_all_trading_and_the_banner_says_w
     window = desk.window
     controller = window.autotrade
     start_live_without_signals(controller, window.asset)
-    assert controller.running
+    assert wait_until(qloop, lambda: controller.running, 30), "warm and on"
     assert not window.halt_banner.isVisible()
     before = len(sim.orders())
 
@@ -95,7 +95,8 @@ def test_a_trade_placed_other_than_meant_stops_all_trading_and_the_banner_says_w
     assert not window.trade(Direction.PUT), "trading by hand is refused"
     assert "TRADING STOPPED" in window.trade_panel.message.text()
     start_live_without_signals(controller, window.asset)
-    assert not controller.running, "the auto-trader does not start again"
+    pause(qloop, 1)
+    assert not controller.running and not controller.starting, "it does not start again"
     assert "TRADING STOPPED" in window.trade_panel.message.text()
     pause(qloop, 1.0)
     assert len(sim.orders()) - before == 1, "nothing more was placed"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qfdesk.browser.capabilities.assets import normalise, resolve, same_asset
+from qfdesk.browser.capabilities.assets import resolve
 from qfdesk.browser.capabilities.base import CapabilityFailure, Context, Result, capability
 from qfdesk.browser.capabilities.page import (
     click_element,
@@ -17,6 +17,7 @@ from qfdesk.browser.capabilities.page import (
     text_of,
     wait_until,
 )
+from qfdesk.engine.asset_names import normalise, same_asset
 from qfdesk.engine.events import SymbolChangeRequested
 
 

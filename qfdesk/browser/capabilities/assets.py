@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from qfdesk.browser.capabilities.base import Context
+from qfdesk.engine.asset_names import normalise
 from qfdesk.engine.events import AssetTable, SymbolChangeRequested
-
-
-def normalise(name: str) -> str:
-    return re.sub(r"[^a-z0-9#]", "", name.lower())
 
 
 def guess_display_name(symbol: str) -> str:
@@ -46,7 +41,3 @@ def symbol_of_display(ctx: Context, display: str) -> str | None:
         if change is not None and normalise(guess_display_name(change.asset)) == normalise(display):
             return change.asset
     return None
-
-
-def same_asset(a: str, b: str) -> bool:
-    return normalise(a) == normalise(b)

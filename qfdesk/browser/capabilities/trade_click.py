@@ -49,7 +49,7 @@ from qfdesk.browser.capabilities.account import (
     account_signals,
     account_type,
 )
-from qfdesk.browser.capabilities.assets import normalise, resolve, same_asset, symbol_of_display
+from qfdesk.browser.capabilities.assets import resolve, symbol_of_display
 from qfdesk.browser.capabilities.base import CapabilityFailure, Context, Result, capability
 from qfdesk.browser.capabilities.page import (
     is_enabled,
@@ -61,6 +61,7 @@ from qfdesk.browser.capabilities.page import (
 )
 from qfdesk.browser.capabilities.screenshot import save_screenshot
 from qfdesk.browser.capabilities.set_expiry import expiry_seconds
+from qfdesk.engine.asset_names import normalise, same_asset
 from qfdesk.engine.events import (
     Deal,
     DealsOpened,
