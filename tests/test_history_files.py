@@ -366,3 +366,15 @@ def test_a_leading_timestamp_read_from_the_bytes_reads_as_pandas_reads_it(
     assert {k: s.close.tolist() for k, s in by_first.series.items()} == {
         k: s.close.tolist() for k, s in by_padded.series.items()
     }
+
+
+def test_a_renamed_file_is_found_under_any_spelling_of_its_asset(tmp_path):
+    rows = "".join(
+        f"2025-10-23T01:{44 + i:02d}:00Z,EUR/USD OTC,1m,1.1,1.2,1.0,1.1{i}\n" for i in range(3)
+    )
+    write(tmp_path / "export.csv", OURS_HEADER + rows)
+    write(tmp_path / "other.csv", OURS_HEADER + rows.replace("EUR/USD OTC", "GBPUSD_otc"))
+    loaded = load_history(tmp_path, asset="EURUSD_otc", timeframe=60)
+    (series,) = [s for s in loaded.series.values() if len(s)]
+    assert series.close.tolist() == [1.10, 1.11, 1.12]
+    assert loaded.problems == []
