@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Self
+from typing import Any, Self
 
 from qfdesk.browser.attach import attach
 from qfdesk.browser.chrome_launcher import ChromeEndpoint, ensure_chrome
@@ -43,7 +43,7 @@ class LiveSource:
     def __init__(
         self,
         settings: BrowserSettings,
-        on_entries: Callable[[list[dict]], None],
+        on_entries: Callable[[list[dict[str, Any]]], object],
         *,
         launch: bool = False,
         on_state: Callable[[TailState], None] | None = None,

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 from qfdesk.engine.events import Candle, CandleClosed, Tick
 from qfdesk.engine.persist_settings import PersistSettings
@@ -269,7 +270,7 @@ class CsvSink:
                 stream.part += 1
                 stream.rows = 0
                 stream.path = directory / file_name(asset, label, self.session, stream.part)
-            path = stream.path
+            path = cast(Path, stream.path)
             take = min(chunk - stream.rows, len(rows) - done)
             try:
                 # "x" for a new part: never append to a file this sink did not create.

@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -145,7 +146,9 @@ class _Rows:
     def per_row(self, value: Callable[[_FileInfo], object], dtype: type) -> np.ndarray:
         if not self.files:
             return np.empty(0, dtype=dtype)
-        return np.array([value(info) for info in self.files], dtype=dtype)[self.file_index]
+        return cast(
+            np.ndarray, np.array([value(info) for info in self.files], dtype=dtype)[self.file_index]
+        )
 
     def assets(self) -> np.ndarray:
         """The asset column where the file has one, else the asset from the file name."""
@@ -381,7 +384,7 @@ def _frame_rows(
     ends = np.cumsum(counts) - 1
     torn[ends[[chunk.torn for chunk in chunks]]] = True
     filled = frame.notna().to_numpy()
-    extra = filled[:, len(header) :].any(axis=1)
+    extra = cast(np.ndarray, filled[:, len(header) :].any(axis=1))
     text, numbers, not_numbers, has_column = {}, {}, {}, {}
     for name in names[0]:
         has_column[name] = np.full(n, name in header)
@@ -477,7 +480,7 @@ def _per_unique(
 ) -> np.ndarray:
     """``fn`` applied once per distinct value (NaN gets ``missing``), spread over the rows."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.array([*(fn(u) for u in uniques), missing], dtype=dtype)
+    mapped: np.ndarray = np.array([*(fn(u) for u in uniques), missing], dtype=dtype)
     return mapped[codes]
 
 
@@ -529,11 +532,11 @@ def _first_checks(checks: _Checks, rows: _Rows) -> None:
 
 def _check_prices(checks: _Checks, rows: _Rows) -> None:
     for name, raw in rows.not_numbers.items():
-        checks.check(~pd.isna(raw), lambda i, n=name, raw=raw: f"non-numeric {n} {raw[i]!r}")
+        checks.check(~pd.isna(raw), lambda i, n=name, raw=raw: f"non-numeric {n} {raw[i]!r}")  # type: ignore[misc]
     for name, v in rows.numbers.items():
         checks.check(
             ~np.isfinite(v) | (v <= 0),
-            lambda i, n=name, v=v: f"{n} must be a positive number, got {format_price(v[i])}",
+            lambda i, n=name, v=v: f"{n} must be a positive number, got {format_price(v[i])}",  # type: ignore[misc]
         )
 
 
@@ -558,7 +561,7 @@ def _write_ranks(rows: _Rows) -> np.ndarray:
     order = sorted(range(len(rows.files)), key=lambda k: rows.files[k].order)
     ranks = np.empty(max(len(rows.files), 1), dtype=np.int64)
     ranks[order] = np.arange(len(rows.files))
-    return ranks[rows.file_index]
+    return cast(np.ndarray, ranks[rows.file_index])
 
 
 def same_asset(a: str, b: str) -> bool:
@@ -632,8 +635,8 @@ def load_history(
         v = rows.numbers[name]
         checks.check(
             (v < lo) | (v > h),
-            lambda i, n=name, v=v: (
-                f"{n} {format_price(v[i])} is outside low..high ({format_price(lo[i])}..{format_price(h[i])})"
+            lambda i, n=name, v=v: (  # type: ignore[misc]
+                f"{n} {format_price(v[i])} is outside low..high ({format_price(lo[i])}..{format_price(h[i])})"  # type: ignore[arg-type]
             ),
         )
     period = np.maximum(timeframes, 1)

@@ -76,13 +76,13 @@ class OrderDesk:
             self.orders[index] = replace(self.orders[index], **changes)
 
     async def open_order(self, session: Session, p: dict[str, Any]) -> None:
-        amount = p.get("amount")
+        amount, expiry = p.get("amount"), p.get("time")
         record = OrderRecord(
             request_id=p.get("requestId"),
             asset=str(p.get("asset", "")),
             amount=float(amount) if isinstance(amount, (int, float)) else 0.0,
             action=str(p.get("action", "")),
-            expiry=p.get("time") if isinstance(p.get("time"), int) else 0,
+            expiry=expiry if isinstance(expiry, int) else 0,
             is_demo=session.is_demo,
             received_at=time.time(),
             status="pending",
