@@ -9,7 +9,7 @@ top. ``from package import name`` is an edge to ``package.name`` when that is a 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from pathlib import Path
 
 import qfdesk
@@ -30,9 +30,9 @@ def _modules() -> dict[str, Path]:
     return {_module_name(path): path for path in sorted(PACKAGE_DIR.rglob("*.py"))}
 
 
-def _imported(module: str, path: Path, known: Iterable[str]) -> frozenset[str]:
-    """Every module ``module`` names in an import: qfdesk's own and third-party ones."""
-    known = set(known)
+def _imported(module: str, path: Path, known: Container[str]) -> frozenset[str]:
+    """Every module ``module`` (at ``path``) names in an import, qfdesk's own and third-party
+    ones; ``known`` are qfdesk's modules."""
     is_package = path.name == "__init__.py"
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):

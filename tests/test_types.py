@@ -1,5 +1,5 @@
-"""mypy over what pyproject.toml's ``[tool.mypy]`` names: the engine strictly, the
-simulator, settings, commands and top-level modules by mypy's defaults."""
+"""mypy over what pyproject.toml's ``[tool.mypy]`` names: the engine strictly; the browser
+layer, simulator, settings, commands and top-level modules by mypy's defaults."""
 
 from __future__ import annotations
 

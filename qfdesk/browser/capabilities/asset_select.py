@@ -17,7 +17,7 @@ from qfdesk.browser.capabilities.page import (
     text_of,
     wait_until,
 )
-from qfdesk.engine.events import SymbolChangeRequested
+from qfdesk.engine.events import Event, SymbolChangeRequested
 
 
 def _via_favourites(ctx: Context, name: str) -> bool:
@@ -77,13 +77,13 @@ def asset_select(ctx: Context, asset: str, timeout: float = 5.0) -> Result:
     if ctx.events is not None:
         wanted = normalise(symbol) if symbol else None
 
-        def changed(event: object) -> bool:
+        def changed(event: Event) -> bool:
             return isinstance(event, SymbolChangeRequested) and (
                 wanted is None or normalise(event.asset) == wanted
             )
 
         event = ctx.events.wait_for(changed, timeout, since=mark)
-        if event is None:
+        if not isinstance(event, SymbolChangeRequested):
             raise CapabilityFailure(
                 f"The page shows {name} but its socket never asked for it (no changeSymbol "
                 f"within {timeout:.0f} s); the chart may not be live. Reload the page.",

@@ -65,6 +65,7 @@ from qfdesk.engine.events import (
     Deal,
     DealsOpened,
     Direction,
+    Event,
     OrderFailed,
     OrderOpened,
     OrderRequested,
@@ -345,7 +346,9 @@ def _platform_now(ctx: Context) -> float | None:
     return time.time() + tick.time - tick.received
 
 
-def _placed_deal(event: object, known_ids: set[str], opened_after: float | None) -> Deal | None:
+def _placed_deal(
+    event: Event | None, known_ids: set[str], opened_after: float | None
+) -> Deal | None:
     """The deal ``event`` reports as just placed: any ``successopenOrder``, or a deal of
     ``updateOpenedDeals`` not open before (an account's older deals, shown when the page
     switches account, are not new)."""
@@ -389,7 +392,7 @@ def _confirm(
     now = _platform_now(ctx)
     opened_after = now - NEW_DEAL_SLACK if now is not None else None
 
-    def answer(event: object) -> bool:
+    def answer(event: Event) -> bool:
         if isinstance(event, OrderFailed):
             return abs(event.amount - intent.amount) < 1e-6 and (
                 intent.symbol is None or normalise(event.asset) == normalise(intent.symbol)
@@ -411,7 +414,7 @@ def _confirm(
         }
     by = "successopenOrder" if isinstance(event, OrderOpened) else "updateOpenedDeals"
     wrong = _mismatches(deal, intent)
-    proof = {
+    proof: dict[str, Any] = {
         "confirmed": not wrong,
         "by": by,
         "deal_id": deal.id,
