@@ -1,5 +1,5 @@
-"""mypy over what pyproject.toml's ``[tool.mypy]`` names: the engine strictly; the browser
-layer, simulator, settings, commands and top-level modules by mypy's defaults."""
+"""mypy, strict, over what pyproject.toml's ``[tool.mypy]`` names: the engine, the browser
+layer, the simulator, settings, commands and the top-level modules (not qfdesk.ui yet)."""
 
 from __future__ import annotations
 
