@@ -8,7 +8,12 @@ import logging
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qfdesk.engine.risk import RiskManager
+    from qfdesk.engine.series import CandleSeries
+    from qfdesk.engine.strategies import StrategyRegistry
 
 # Any field of qfdesk.engine.risk.RiskLimits may be set in the --risk-limits file; --risk
 # alone uses the defaults with --stake as the fixed stake.
@@ -97,7 +102,7 @@ def _parse_params(items: list[str], expiry: int | None) -> dict[str, str]:
     return params
 
 
-def _risk_manager(args: argparse.Namespace) -> Any:
+def _risk_manager(args: argparse.Namespace) -> RiskManager:
     from dataclasses import fields
 
     from qfdesk.engine.risk import RiskLimits, RiskManager
@@ -132,7 +137,7 @@ def strategies_path(args: argparse.Namespace) -> Path:
     return Path(args.strategies)
 
 
-def strategy_registry(args: argparse.Namespace) -> Any:
+def strategy_registry(args: argparse.Namespace) -> StrategyRegistry:
     from qfdesk.engine.strategies import StrategyRegistry
 
     registry = StrategyRegistry()
@@ -141,7 +146,8 @@ def strategy_registry(args: argparse.Namespace) -> Any:
     return registry
 
 
-def load_series(args: argparse.Namespace, timeframe: int) -> Any:
+def load_series(args: argparse.Namespace, timeframe: int) -> tuple[CandleSeries, int]:
+    """The series of ``--asset`` at ``timeframe`` in ``--data``, and the rows skipped."""
     from qfdesk.engine.history_loader import load_history, same_asset
     from qfdesk.engine.timeframes import timeframe_label
 

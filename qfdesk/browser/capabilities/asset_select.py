@@ -6,7 +6,7 @@ for the symbol on its socket (when an event source is wired).
 
 from __future__ import annotations
 
-from typing import Any
+from selenium.webdriver.remote.webelement import WebElement
 
 from qfdesk.browser.capabilities.assets import normalise, resolve, same_asset
 from qfdesk.browser.capabilities.base import CapabilityFailure, Context, Result, capability
@@ -30,7 +30,7 @@ def _via_favourites(ctx: Context, name: str) -> bool:
     return False
 
 
-def _picker_row(ctx: Context, name: str) -> Any:
+def _picker_row(ctx: Context, name: str) -> WebElement | None:
     _, rows = ctx.selectors.find_all(ctx.driver, "picker_rows")
     for row in rows:
         label = ctx.selectors.find(row, "picker_row_label")

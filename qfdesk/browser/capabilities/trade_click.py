@@ -31,6 +31,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from selenium.common.exceptions import (
@@ -441,7 +442,7 @@ def _alarm(ctx: Context, attempt_id: str, intent: Intent, proof: dict[str, Any])
     return alarm.text
 
 
-def _write_diagnostics(ctx: Context, attempt_id: str, diagnostics: dict[str, Any]) -> Any:
+def _write_diagnostics(ctx: Context, attempt_id: str, diagnostics: dict[str, Any]) -> Path:
     path = ctx.artifact_path(f"trade-{attempt_id}", ".json")
     path.write_text(json.dumps(diagnostics, indent=2, default=str), encoding="utf-8")
     return path
