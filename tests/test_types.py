@@ -1,5 +1,5 @@
-"""mypy, strict, over what pyproject.toml's ``[tool.mypy]`` names: the engine, the browser
-layer, the simulator, settings, commands and the top-level modules (not qfdesk.ui yet)."""
+"""mypy, strict, over qfdesk as pyproject.toml's ``[tool.mypy]`` sets it (a few UI modules
+listed there are not clean yet)."""
 
 from __future__ import annotations
 

@@ -117,7 +117,7 @@ class TradeController(QtCore.QObject):
         self.consent = consent
         self.window = window
         self.busy = False
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         book.closed.connect(self._closed)
 
     def request(self, asset: str, direction: Direction, amount: float, expiry: int) -> bool:
