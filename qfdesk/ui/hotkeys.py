@@ -44,8 +44,8 @@ class Hotkeys(QtCore.QObject):
         self,
         window: QtWidgets.QWidget,
         store: LayoutStore,
-        buy: Callable[[], None],
-        sell: Callable[[], None],
+        buy: Callable[[], object],
+        sell: Callable[[], object],
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -91,7 +91,7 @@ class Hotkeys(QtCore.QObject):
         if kind == _RELEASE:
             self.hold.release(code, event.timestamp(), event.isAutoRepeat())
 
-    def _activated(self, side: str, intent: Callable[[], None]) -> None:
+    def _activated(self, side: str, intent: Callable[[], object]) -> None:
         """A shortcut matched: the press that started a hold trades, nothing else does."""
         fresh, self._fresh_press = self._fresh_press, False
         if fresh:
