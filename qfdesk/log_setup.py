@@ -16,11 +16,11 @@ BACKUPS = 5
 _installed: list[logging.Handler] = []
 
 
-class _StderrHandler(logging.StreamHandler):
+class _StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever ``sys.stderr`` is at the time of each record (it may be replaced)."""
 
-    @property
-    def stream(self) -> TextIO | None:  # type: ignore[override]
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO | None:
         return sys.stderr
 
     @stream.setter

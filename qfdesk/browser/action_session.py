@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from qfdesk.browser.attach import detach
+
+if TYPE_CHECKING:
+    from selenium import webdriver
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +29,15 @@ class ActionSession:
     bridge's action executor), so that no action runs on a session being replaced.
     """
 
-    def __init__(self, connect: Callable[[], object], reattaches: Callable[[], int]) -> None:
+    def __init__(
+        self, connect: Callable[[], webdriver.Chrome], reattaches: Callable[[], int]
+    ) -> None:
         self._connect = connect
         self._reattaches = reattaches
-        self._driver: object | None = None
+        self._driver: webdriver.Chrome | None = None
         self._made_at = 0
 
-    def driver(self) -> object:
+    def driver(self) -> webdriver.Chrome:
         """The session on the Chrome the tail reads now (attaching may raise ChromeError)."""
         reattaches = self._reattaches()
         if self._driver is not None and reattaches != self._made_at:

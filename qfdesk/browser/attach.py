@@ -14,9 +14,11 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from selenium import webdriver
 from selenium.common.exceptions import SessionNotCreatedException, WebDriverException
+from selenium.webdriver.remote.remote_connection import RemoteConnection
 
 from qfdesk.browser.chrome_launcher import probe_debugger
 from qfdesk.browser.driver_service import OwnedService
@@ -142,7 +144,8 @@ def attach(
     if command_timeout is not None:
         # Bounds each HTTP call to chromedriver, so a frozen Chrome cannot block the tail for
         # the default two minutes. Selenium exposes this only through the client config.
-        driver.command_executor._client_config.timeout = command_timeout
+        executor = cast(RemoteConnection, driver.command_executor)
+        executor._client_config.timeout = command_timeout
     log.info("attached to %s (performance log %s)", address, "on" if performance_log else "off")
     return driver
 

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qfdesk.browser.chrome_finder import find_chrome
 from qfdesk.browser.errors import (
@@ -38,7 +39,7 @@ BASE_FLAGS = (
 HEADLESS_FLAGS = ("--headless=new", "--disable-gpu")
 
 
-def probe_debugger(host: str, port: int, timeout: float = 1.0) -> dict | None:
+def probe_debugger(host: str, port: int, timeout: float = 1.0) -> dict[str, Any] | None:
     """The ``/json/version`` answer of a Chrome debugging port, or None if none answers."""
     try:
         with urllib.request.urlopen(f"http://{host}:{port}/json/version", timeout=timeout) as r:
@@ -52,7 +53,7 @@ def free_port(host: str = "127.0.0.1") -> int:
     """A port on ``host`` that nothing listens on now (for a Chrome of our own)."""
     with socket.socket() as s:
         s.bind((host, 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 def port_is_open(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -68,7 +69,7 @@ class ChromeProcess:
     """A Chrome this program started; ``stop`` ends its whole process group and removes
     the temporary file its messages went to."""
 
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     profile_dir: Path
     stderr_path: Path
 
@@ -167,7 +168,7 @@ def launch_chrome(settings: BrowserSettings, start_timeout: float = 20.0) -> Chr
         )
     command = chrome_command(settings, chrome, profile)
     log.info("starting Chrome %s on port %d, profile %s", chrome, settings.port, profile)
-    popen_kwargs: dict = {"stdout": subprocess.DEVNULL, "stdin": subprocess.DEVNULL}
+    popen_kwargs: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stdin": subprocess.DEVNULL}
     if sys.platform == "win32":
         popen_kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
     else:

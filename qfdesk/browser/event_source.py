@@ -11,11 +11,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from qfdesk.engine.events import Event
 
 Predicate = Callable[[Event], bool]
+E = TypeVar("E", bound=Event)
 
 
 class EventSource(Protocol):
@@ -27,7 +28,11 @@ class EventSource(Protocol):
         self, predicate: Predicate, timeout: float, since: int | None = None
     ) -> Event | None: ...
 
-    def latest(self, kind: type) -> Event | None: ...
+    def latest(self, kind: type[E]) -> E | None: ...
+
+
+class _Decoder(Protocol):
+    def feed_many(self, entries: list[dict[str, Any]]) -> list[Event]: ...
 
 
 class EventHub:
@@ -55,9 +60,9 @@ class EventHub:
         with self._cond:
             return self._seq
 
-    def latest(self, kind: type) -> Event | None:
+    def latest(self, kind: type[E]) -> E | None:
         with self._cond:
-            return self._latest.get(kind)
+            return cast("E | None", self._latest.get(kind))  # kept by type: one of ``kind``
 
     def since(self, mark: int) -> list[Event]:
         with self._cond:
@@ -95,7 +100,7 @@ class DecodingFeed:
 
     def __init__(
         self,
-        decoder: object,
+        decoder: _Decoder,
         hub: EventHub,
         forward: Callable[[list[Event]], None] | None = None,
     ) -> None:
@@ -103,7 +108,7 @@ class DecodingFeed:
         self._hub = hub
         self._forward = forward
 
-    def __call__(self, entries: list[dict]) -> None:
+    def __call__(self, entries: list[dict[str, Any]]) -> None:
         events = self._decoder.feed_many(entries)
         self._hub.publish(events)
         if self._forward is not None:

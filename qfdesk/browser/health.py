@@ -6,6 +6,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +57,7 @@ class HealthMeter:
         self.drains = 0
         self.callback_errors = 0
 
-    def drained(self, entries: list[dict], now: float | None = None) -> None:
+    def drained(self, entries: list[dict[str, Any]], now: float | None = None) -> None:
         now = time.time() if now is None else now
         frames = [e for e in entries if _FRAME_MARK in e.get("message", "")]
         with self._lock:

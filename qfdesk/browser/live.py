@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 from qfdesk.browser.attach import attach
 from qfdesk.browser.chrome_launcher import ChromeEndpoint, ensure_chrome
@@ -18,6 +18,9 @@ from qfdesk.browser.health import TailHealth
 from qfdesk.browser.settings import BrowserSettings
 from qfdesk.browser.tabs import PlatformEntryFilter
 from qfdesk.browser.tail import Gap, TailState, TailTiming, TailWorker
+
+if TYPE_CHECKING:
+    from selenium import webdriver
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,7 @@ class LiveSource:
     def __init__(
         self,
         settings: BrowserSettings,
-        on_entries: Callable[[list[dict]], None],
+        on_entries: Callable[[list[dict[str, Any]]], object],
         *,
         launch: bool = False,
         on_state: Callable[[TailState], None] | None = None,
@@ -60,7 +63,7 @@ class LiveSource:
         self.tail: TailWorker | None = None
         self.tab_filter: PlatformEntryFilter | None = None
 
-    def _connect(self) -> object:
+    def _connect(self) -> webdriver.Chrome:
         return attach(
             self.settings.address,
             performance_log=True,
@@ -73,13 +76,14 @@ class LiveSource:
         first = self._connect()
         handed = [first]
 
-        def connect() -> object:
+        def connect() -> webdriver.Chrome:
             return handed.pop() if handed else self._connect()
 
-        self.tab_filter = PlatformEntryFilter(self.settings.address, self.settings.url_mark)
+        tab_filter = PlatformEntryFilter(self.settings.address, self.settings.url_mark)
+        self.tab_filter = tab_filter
 
-        def on_entries(entries: list[dict]) -> None:
-            kept = self.tab_filter(entries)
+        def on_entries(entries: list[dict[str, Any]]) -> None:
+            kept = tab_filter(entries)
             if kept:
                 self._on_entries(kept)
 

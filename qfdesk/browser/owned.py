@@ -30,7 +30,7 @@ WATCHDOG = sys.platform.startswith("linux")
 
 _lock = threading.Lock()
 _record: RunRecord | None = None
-_watchdog: subprocess.Popen | None = None
+_watchdog: subprocess.Popen[bytes] | None = None
 
 
 def _this_run() -> RunRecord | None:
@@ -96,7 +96,7 @@ def sweep() -> None:
         log.warning("could not check for what earlier runs left (%s)", error)
 
 
-def _try(method: Callable[..., None], *args: object, **kwargs: object) -> None:
+def _try(method: Callable[..., object], *args: object, **kwargs: object) -> None:
     try:
         method(*args, **kwargs)
     except OSError as error:

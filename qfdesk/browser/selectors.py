@@ -14,6 +14,7 @@ from pathlib import Path
 
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
 from qfdesk.engine.keep_aside import keep_aside
@@ -21,6 +22,7 @@ from qfdesk.engine.paths import config_dir, resources_dir
 
 log = logging.getLogger(__name__)
 
+SearchRoot = WebDriver | WebElement  # a page, or an element for relative lookups
 SELECTORS_FILE = "selectors.json"
 
 
@@ -194,7 +196,9 @@ class Selectors:
     def critical(self) -> list[str]:
         return [name for name, spec in self.elements.items() if spec.critical]
 
-    def _first_hit(self, root: object, name: str) -> tuple[int, Selector, list[WebElement]] | None:
+    def _first_hit(
+        self, root: SearchRoot, name: str
+    ) -> tuple[int, Selector, list[WebElement]] | None:
         """The first fallback of ``name``'s chain matching anything under ``root`` (a driver or
         an element), with its index and every element it matched."""
         for index, selector in enumerate(self.spec(name).chain):
@@ -207,17 +211,17 @@ class Selectors:
                 return index, selector, found
         return None
 
-    def find_all(self, root: object, name: str) -> tuple[Selector | None, list[WebElement]]:
+    def find_all(self, root: SearchRoot, name: str) -> tuple[Selector | None, list[WebElement]]:
         """All elements matched by the first fallback that matches any; ``root`` is a driver
         or an element (relative lookups)."""
         hit = self._first_hit(root, name)
         return (hit[1], hit[2]) if hit is not None else (None, [])
 
-    def find(self, root: object, name: str) -> Match | None:
+    def find(self, root: SearchRoot, name: str) -> Match | None:
         hit = self._first_hit(root, name)
         return Match(name, hit[2][0], hit[1], hit[0]) if hit is not None else None
 
-    def resolve(self, root: object, names: list[str] | None = None) -> list[Resolution]:
+    def resolve(self, root: SearchRoot, names: list[str] | None = None) -> list[Resolution]:
         """Which fallback of each element matches on the page now (for ``qfdesk doctor``)."""
         report = []
         for name in names or list(self.elements):

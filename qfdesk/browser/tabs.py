@@ -14,8 +14,10 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from qfdesk.browser.errors import AttachError, PlatformTabNotFoundError
 
@@ -47,7 +49,7 @@ def platform_tabs(address: str, url_mark: str) -> list[TabInfo]:
 class PlatformTab:
     """Keeps a chromedriver session switched to the platform's tab."""
 
-    def __init__(self, driver: object, address: str, url_mark: str) -> None:
+    def __init__(self, driver: WebDriver, address: str, url_mark: str) -> None:
         self.driver = driver
         self.address = address
         self.url_mark = url_mark
@@ -111,7 +113,7 @@ class PlatformTab:
             time.sleep(0.1)
 
 
-def entry_webview(entry: dict) -> str | None:
+def entry_webview(entry: dict[str, Any]) -> str | None:
     """The tab (target id) a performance-log entry came from; chromedriver appends it as the
     message's last key, so a suffix search avoids parsing the whole message."""
     message = entry.get("message", "")
@@ -177,7 +179,7 @@ class PlatformEntryFilter:
             )
             self._keep = keep
 
-    def __call__(self, entries: list[dict]) -> list[dict]:
+    def __call__(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         self._update()
         if self._keep is None:
             return entries

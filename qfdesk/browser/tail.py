@@ -14,9 +14,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from qfdesk.browser.attach import detach
 from qfdesk.browser.health import HealthMeter, TailHealth
+
+if TYPE_CHECKING:
+    from selenium import webdriver
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +74,8 @@ class TailWorker(threading.Thread):
 
     def __init__(
         self,
-        connect: Callable[[], object],
-        on_entries: Callable[[list[dict]], None],
+        connect: Callable[[], webdriver.Chrome],
+        on_entries: Callable[[list[dict[str, Any]]], None],
         *,
         on_state: Callable[[TailState], None] | None = None,
         decode_errors: Callable[[], int] | None = None,
@@ -86,9 +90,9 @@ class TailWorker(threading.Thread):
         self._timing = timing or TailTiming()
         self._stop_event = threading.Event()
         self._lock = threading.Lock()
-        self._driver: object | None = None
+        self._driver: webdriver.Chrome | None = None
         self._detaching: list[threading.Thread] = []
-        self._batches: queue.SimpleQueue[list[dict] | None] = queue.SimpleQueue()
+        self._batches: queue.SimpleQueue[list[dict[str, Any]] | None] = queue.SimpleQueue()
         self._state = TailState.DISCONNECTED
         self._gaps: list[Gap] = []
         self.reconnects = 0
@@ -166,7 +170,7 @@ class TailWorker(threading.Thread):
             except Exception:
                 log.exception("tail: state callback failed")
 
-    def _deliver(self, entries: list[dict]) -> None:
+    def _deliver(self, entries: list[dict[str, Any]]) -> None:
         self.meter.drained(entries)
         if entries:
             self._batches.put(entries)
@@ -188,9 +192,11 @@ class TailWorker(threading.Thread):
         while not self._stop_event.is_set():
             started = time.monotonic()
             try:
-                entries = self._driver.get_log("performance")
+                # A driver detached meanwhile (None) raises too: Chrome is gone either way.
+                # window_handles is a cheap round trip to Chrome.
+                entries = self._driver.get_log("performance")  # type: ignore[union-attr]
                 if started - last_alive_check >= timing.liveness_interval:
-                    self._driver.window_handles  # noqa: B018 - a cheap round trip to Chrome
+                    self._driver.window_handles  # type: ignore[union-attr]  # noqa: B018
                     last_alive_check = started
             except Exception as exc:  # noqa: BLE001 - any failure here means Chrome is gone
                 self._lost(exc)

@@ -35,7 +35,7 @@ def command(record: Path) -> list[str]:
     return [sys.executable, "-m", "qfdesk.browser.watchdog", str(record)]
 
 
-def start(record: Path) -> subprocess.Popen:
+def start(record: Path) -> subprocess.Popen[bytes]:
     """The watchdog of this run; keep the returned Popen (its stdin is the run's life line)."""
     package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from qfdesk.engine.risk import RiskLimits
+    from qfdesk.engine.series import CandleSeries
+    from qfdesk.engine.strategies import StrategyRegistry
 
 # Any field of qfdesk.engine.risk.RiskLimits may be set in the --risk-limits file; --risk
 # alone uses the defaults with --stake as the fixed stake.
@@ -141,7 +143,7 @@ def strategies_path(args: argparse.Namespace) -> Path:
     return Path(args.strategies)
 
 
-def strategy_registry(args: argparse.Namespace) -> Any:
+def strategy_registry(args: argparse.Namespace) -> StrategyRegistry:
     from qfdesk.engine.strategies import StrategyRegistry
 
     registry = StrategyRegistry()
@@ -150,7 +152,8 @@ def strategy_registry(args: argparse.Namespace) -> Any:
     return registry
 
 
-def load_series(args: argparse.Namespace, timeframe: int) -> Any:
+def load_series(args: argparse.Namespace, timeframe: int) -> tuple[CandleSeries, int]:
+    """The series of ``--asset`` at ``timeframe`` in ``--data``, and the rows skipped."""
     from qfdesk.engine.asset_names import same_asset
     from qfdesk.engine.history_loader import load_history
     from qfdesk.engine.timeframes import timeframe_label

@@ -4,6 +4,10 @@ elements resolve? Exit 0 when every critical element resolves, 1 otherwise."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qfdesk.browser.settings import BrowserSettings
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--headless", action="store_true", help="launch Chrome headless")
 
 
-def _settings(args: argparse.Namespace) -> object:
+def _settings(args: argparse.Namespace) -> BrowserSettings:
     from pathlib import Path
 
     from qfdesk.browser.live import parse_address

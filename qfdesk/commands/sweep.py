@@ -7,9 +7,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from qfdesk.commands.backtest import InputError
+
+if TYPE_CHECKING:
+    from qfdesk.engine.research.report import SweepReport
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +71,7 @@ def _progress(done: int, total: int) -> None:
             print(file=sys.stderr)
 
 
-def _sweep(args: argparse.Namespace) -> Any:
+def _sweep(args: argparse.Namespace) -> SweepReport:
     from qfdesk.commands.backtest import load_series, strategies_path, strategy_registry
     from qfdesk.engine.backtest import BacktestConfig, BacktestError
     from qfdesk.engine.payout_history import load_payouts

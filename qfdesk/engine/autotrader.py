@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-from qfdesk.engine.events import Candle, CandleClosed, Direction
+from qfdesk.engine.events import Candle, CandleClosed, Direction, Event
 from qfdesk.engine.risk import AccountState, RiskLimits, RiskManager, TradeIntent
 from qfdesk.engine.strategies import Signal, StrategyRegistry, StrategyRunner
 from qfdesk.engine.strategies.host import Runner
@@ -201,7 +201,7 @@ class AutoTrader:
             runner.warm_up(history(runner.asset, runner.timeframe))
         return self._evaluation([])
 
-    def on_events(self, events: Iterable[object], now: float | None) -> list[Order]:
+    def on_events(self, events: Iterable[Event], now: float | None) -> list[Order]:
         """A batch of events: every CandleClosed among them (others are ignored)."""
         return self.act(self.evaluate(events, now), now)
 
@@ -209,7 +209,7 @@ class AutoTrader:
         """Run the strategies of this candle's asset; the orders sent for their signals."""
         return self.act(self.evaluate([event], now), now)
 
-    def evaluate(self, events: Iterable[object], now: float | None) -> Evaluation:
+    def evaluate(self, events: Iterable[Event], now: float | None) -> Evaluation:
         """Run the strategies on every CandleClosed among ``events`` (others are ignored).
         Touches only the runners: no callback is called, nothing is sent."""
         found: list[tuple[Signal, Candle]] = []
@@ -270,7 +270,7 @@ class AutoTrader:
                     signal.candle_start,
                 )
                 continue
-            order = self._on_signal_found(signal, candle, now)
+            order = self._on_signal_found(signal, candle)
             if order is not None:
                 orders.append(order)
         if self.running and len(self._runner_errors) == len(self.runners):
@@ -278,7 +278,7 @@ class AutoTrader:
             self.stop(StopReason.STRATEGIES_FAILED, f"every strategy failed: {errors}")
         return orders
 
-    def _on_signal_found(self, signal: Signal, candle: Candle, now: float) -> Order | None:
+    def _on_signal_found(self, signal: Signal, candle: Candle) -> Order | None:
         key = (signal.strategy, signal.asset, signal.timeframe, signal.candle_start)
         if key in self._signal_keys:
             log.warning("auto-trader: signal %s seen already; no second order", key)

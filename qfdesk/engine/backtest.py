@@ -206,8 +206,8 @@ def _through_risk(
     chosen = trades.take(rows)
     fields = {name: getattr(chosen, name) for name in chosen.__dataclass_fields__}
     stake = np.array(stakes, dtype=np.float64)
-    profit = np.array(profits, dtype=np.float64)
-    return Trades(**{**fields, "stake": stake, "profit": profit}), denied
+    profit_column = np.array(profits, dtype=np.float64)
+    return Trades(**{**fields, "stake": stake, "profit": profit_column}), denied
 
 
 def run_backtest(

@@ -70,6 +70,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -174,7 +175,9 @@ class _Builder:
         series = self.series
         if series.capacity != self.cap:
             _, o, h, l, c = series.buffers()
-            self.mo, self.mh, self.ml, self.mc = (memoryview(a) for a in (o, h, l, c))
+            self.mo, self.mh, self.ml, self.mc = (
+                cast("memoryview[float]", a.data) for a in (o, h, l, c)
+            )
             self.cap = series.capacity
         self.i = len(series) - 1
 

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from qfdesk.engine.events import Candle, CandleClosed, Tick
 from qfdesk.engine.persist_settings import PersistSettings
@@ -369,7 +369,7 @@ class CsvSink:
                     stream.part += 1
                     stream.rows = 0
                     stream.path = directory / file_name(asset, label, self.session, stream.part)
-                path = stream.path
+                path = cast(Path, stream.path)
                 take = min(chunk - stream.rows, len(rows) - done)
                 first_line = _encoded_lines([header])[0] if new_file else None
                 failure: OSError | None = None

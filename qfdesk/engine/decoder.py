@@ -47,7 +47,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from qfdesk.engine.decode_stats import DecodeStats
 from qfdesk.engine.events import Event, SocketClosed, SocketOpened
@@ -56,7 +56,8 @@ from qfdesk.engine.payloads import Converter, Malformed, PayloadDecoder
 log = logging.getLogger(__name__)
 
 _loads = json.loads
-_scan = json.JSONDecoder().scan_once
+_Scanner = Callable[[str, int], tuple[Any, int]]  # text, index -> (value, end)
+_scan: _Scanner = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in __init__
 _a2b = binascii.a2b_base64
 _NUMBER = frozenset((int, float))
 _INF = float("inf")
@@ -253,7 +254,8 @@ class FrameDecoder:
                 stats.malformed["attachment_without_header"] += 1
                 return
             if type(name) is not str:
-                self._part(socket_id, name, data, received, out, pending, converters, prefix)
+                binary = cast(_Binary, name)
+                self._part(socket_id, binary, data, received, out, pending, converters, prefix)
                 return
             try:
                 raw = _a2b(data, strict_mode=True)

@@ -40,6 +40,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -124,11 +125,11 @@ def _first_checks(checks: _Checks, rows: Rows) -> None:
 def _check_prices(checks: _Checks, rows: Rows) -> None:
     for name, raw in rows.not_numbers.items():
         if raw is not None:
-            checks.check(~pd.isna(raw), lambda i, n=name, raw=raw: f"non-numeric {n} {raw[i]!r}")
+            checks.check(~pd.isna(raw), lambda i, n=name, raw=raw: f"non-numeric {n} {raw[i]!r}")  # type: ignore[misc]  # mypy cannot type a lambda's bound defaults
     for name, v in rows.numbers.items():
         checks.check(
             ~np.isfinite(v) | (v <= 0),
-            lambda i, n=name, v=v: f"{n} must be a positive number, got {format_price(v[i])}",
+            lambda i, n=name, v=v: f"{n} must be a positive number, got {format_price(v[i])}",  # type: ignore[misc]
         )
 
 
@@ -152,7 +153,7 @@ def _write_ranks(rows: Rows) -> np.ndarray:
     order = sorted(range(len(rows.files)), key=lambda k: rows.files[k].order)
     ranks = np.empty(max(len(rows.files), 1), dtype=np.int64)
     ranks[order] = np.arange(len(rows.files))
-    return ranks[rows.file_index]
+    return cast(np.ndarray, ranks[rows.file_index])
 
 
 def _by_name(
@@ -192,7 +193,8 @@ def _with_torn(
     timeframe."""
     taken = np.array([_by_name(info, (), asset, timeframe) for info in rows.files], dtype=bool)
     taken[rows.file_index[keep & ~rows.torn]] = True
-    return keep | (rows.torn & taken[rows.file_index])
+    kept: np.ndarray = keep | (rows.torn & taken[rows.file_index])
+    return kept
 
 
 def _row_timeframes(rows: Rows) -> np.ndarray:
@@ -251,8 +253,8 @@ def load_history(
         v = rows.numbers[name]
         checks.check(
             (v < lo) | (v > h),
-            lambda i, n=name, v=v: (
-                f"{n} {format_price(v[i])} is outside low..high ({format_price(lo[i])}..{format_price(h[i])})"
+            lambda i, n=name, v=v: (  # type: ignore[misc]
+                f"{n} {format_price(v[i])} is outside low..high ({format_price(lo[i])}..{format_price(h[i])})"  # type: ignore[arg-type]
             ),
         )
     period = np.maximum(timeframes, 1)
@@ -426,6 +428,6 @@ def load_ticks(path: Path, asset: str | None = None) -> tuple[list[Tick], list[R
     )
     frame = frame[~frame.duplicated(["asset", "ms", "price"])]
     times = (frame["ms"].to_numpy(dtype=np.int64) / 1000.0).tolist()
-    assets, prices_out = frame["asset"].tolist(), frame["price"].tolist()
-    ticks = [Tick(a, t, p) for a, t, p in zip(assets, times, prices_out, strict=True)]
+    names, prices_out = frame["asset"].tolist(), frame["price"].tolist()
+    ticks = [Tick(a, t, p) for a, t, p in zip(names, times, prices_out, strict=True)]
     return ticks, problems

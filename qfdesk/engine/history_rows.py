@@ -119,7 +119,9 @@ class Labels:
 
     def map(self, fn: Callable[[str], object], missing: object, dtype: type) -> np.ndarray:
         """``fn`` applied once per distinct name (``missing`` for empty cells), per row."""
-        return np.array([*(fn(str(n)) for n in self.names), missing], dtype=dtype)[self.codes]
+        per_name: np.ndarray = np.array([*(fn(str(n)) for n in self.names), missing], dtype=dtype)
+        per_row: np.ndarray = per_name[self.codes]
+        return per_row
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,9 @@ class Rows:
     def per_row(self, value: Callable[[FileInfo], object], dtype: type) -> np.ndarray:
         if not self.files:
             return np.empty(0, dtype=dtype)
-        return np.array([value(info) for info in self.files], dtype=dtype)[self.file_index]
+        per_file: np.ndarray = np.array([value(info) for info in self.files], dtype=dtype)
+        per_row: np.ndarray = per_file[self.file_index]
+        return per_row
 
     def assets(self) -> Labels:
         """The asset column where the file has one, else the asset from the file name."""
@@ -611,7 +615,7 @@ def _frame_rows(
         blank = _blank(frame, stamps.empty.copy())
     else:
         if len(frame.columns) > len(header):
-            extra = frame.iloc[:, len(header) :].notna().to_numpy().any(axis=1)
+            extra = np.asarray(frame.iloc[:, len(header) :].notna().to_numpy().any(axis=1))
         else:
             extra = np.zeros(n, dtype=bool)
         texts = frame[header.index("timestamp")].to_numpy(dtype=object, na_value=np.nan)

@@ -87,8 +87,7 @@ class Pipeline:
             newest = self._last_received
             best_sample, best_received = float("-inf"), 0.0
             for event in events:
-                kind = type(event)
-                if kind is Tick:
+                if type(event) is Tick:
                     ticks.append(event)
                     counts[event.asset] += 1
                     received = event.received
@@ -96,9 +95,9 @@ class Pipeline:
                     if event.time - received > best_sample:
                         best_sample, best_received = event.time - received, received
                     closed += book.on_tick(event)
-                elif kind is HistoryCandles:
+                elif type(event) is HistoryCandles:
                     closed += book.on_history_candles(event)
-                elif kind is HistoryTicks:
+                elif type(event) is HistoryTicks:
                     closed += book.on_history_ticks(event)
             if best_received:
                 # The clock keeps the least delayed sample anyway: one per batch is enough.

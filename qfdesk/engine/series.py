@@ -8,6 +8,8 @@ costs O(n) and is rare.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 _INITIAL_CAPACITY = 256
@@ -153,7 +155,12 @@ class CandleSeries:
         self._start, self._ohlc = start, ohlc
         self._views = self._memoryviews()
 
-    def _memoryviews(self) -> tuple[memoryview, ...]:
+    def _memoryviews(
+        self,
+    ) -> tuple[
+        memoryview[int], memoryview[float], memoryview[float], memoryview[float], memoryview[float]
+    ]:
         """Memoryviews of the buffers: writing single items through them is several times
         cheaper than numpy item assignment."""
-        return tuple(memoryview(a) for a in (self._start, *self._ohlc))
+        opens, highs, lows, closes = (cast("memoryview[float]", a.data) for a in self._ohlc)
+        return self._start.data, opens, highs, lows, closes

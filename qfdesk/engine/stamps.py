@@ -130,7 +130,8 @@ def _days_since_epoch(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> n
     year_of_era = y - era * 400
     day_of_year = (153 * (month + np.where(march, 9, -3)) + 2) // 5 + day - 1
     day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
+    days: np.ndarray = era * 146097 + day_of_era - 719468
+    return days
 
 
 def iso8601_us(values: np.ndarray) -> np.ndarray:

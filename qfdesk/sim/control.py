@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from qfdesk.sim import frames
 from qfdesk.sim.assets import with_active
-from qfdesk.sim.orders import balance_payload
+from qfdesk.sim.orders import OrderDesk, balance_payload
 from qfdesk.sim.session import Session
-
-if TYPE_CHECKING:
-    from qfdesk.sim.state import SimState
+from qfdesk.sim.world import SimWorld
 
 DEMO_PATH = "/en/cabinet/demo-quick-high-low/"
 REAL_PATH = "/en/cabinet/quick-high-low/"
@@ -41,9 +39,9 @@ ACTIONS = frozenset(
 class Controls:
     """The control actions; each runs on the server loop."""
 
-    def __init__(self, state: SimState) -> None:
-        self._state = state
-        self._desk = state.desk
+    def __init__(self, world: SimWorld, desk: OrderDesk) -> None:
+        self._world = world
+        self._desk = desk
 
     async def apply(self, action: str, params: dict[str, Any]) -> None:
         """Apply one misbehaviour or setting; raises ValueError for unknown ones."""
@@ -54,11 +52,11 @@ class Controls:
 
     def _targets(self, socket: str) -> list[Session]:
         if socket == "trading":
-            return list(self._state.trading)
+            return list(self._world.trading)
         if socket == "chat":
-            return list(self._state.chat)
+            return list(self._world.chat)
         if socket == "all":
-            return [*self._state.trading, *self._state.chat]
+            return [*self._world.trading, *self._world.chat]
         raise ValueError("socket must be 'trading', 'chat' or 'all'")
 
     async def drop_socket(self, socket: str = "trading", how: str = "close") -> None:
@@ -124,45 +122,45 @@ class Controls:
     async def set_balance(self, balance: float, demo: bool = True) -> None:
         account = self._desk.accounts[bool(demo)]
         account.balance = float(balance)
-        for session in self._state.sessions_of(account.is_demo):
+        for session in self._world.sessions_of(account.is_demo):
             await session.emit("successupdateBalance", balance_payload(account))
 
     async def set_tick_rate(self, rate: float | None = None) -> None:
         """Total ticks per second across streamed assets; ``None``: two per asset."""
         if rate is not None and not 0 < float(rate) < math.inf:
             raise ValueError("the tick rate must be a finite number above 0")
-        self._state.tick_rate = float(rate) if rate is not None else None
+        self._world.tick_rate = float(rate) if rate is not None else None
 
     async def pause_stream(self) -> None:
-        self._state.streaming_paused = True
+        self._world.streaming_paused = True
 
     async def resume_stream(self) -> None:
-        self._state.streaming_paused = False
+        self._world.streaming_paused = False
 
     async def stream_shape(self, shape: str = "list") -> None:
         """The shape of the ``updateStream`` payloads sent from now on (frames.stream_payload)."""
         if shape not in frames.STREAM_SHAPES:
             raise ValueError(f"shape must be one of {list(frames.STREAM_SHAPES)}")
-        self._state.stream_shape = shape
+        self._world.stream_shape = shape
 
     async def set_asset_active(self, asset: str, active: bool) -> None:
-        if asset not in self._state.catalogue:
+        if asset not in self._world.catalogue:
             raise ValueError(f"unknown asset {asset!r}")
-        self._state.catalogue[asset] = with_active(self._state.catalogue[asset], bool(active))
-        rows = [a.row() for a in self._state.catalogue.values()]
-        for session in self._state.trading:
+        self._world.catalogue[asset] = with_active(self._world.catalogue[asset], bool(active))
+        rows = [a.row() for a in self._world.catalogue.values()]
+        for session in self._world.trading:
             if session.authed:
                 await session.emit("updateAssets", rows)
 
     async def account(self, kind: str) -> None:
         if kind not in ("demo", "real"):
             raise ValueError("account kind must be 'demo' or 'real'")
-        self._state.page_account = kind
+        self._world.page_account = kind
         await self._tell_pages({"navigate": DEMO_PATH if kind == "demo" else REAL_PATH})
 
     async def show_tutorial(self) -> None:
         await self._tell_pages({"tutorial": True})
 
     async def _tell_pages(self, message: dict[str, Any]) -> None:
-        for queue in self._state.page_listeners:
+        for queue in self._world.page_listeners:
             queue.put_nowait(json.dumps(message))

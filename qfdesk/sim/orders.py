@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from qfdesk.sim.deals import (
     Account,
@@ -18,9 +18,7 @@ from qfdesk.sim.deals import (
 )
 from qfdesk.sim.market import PLATFORM_OFFSET, platform_now
 from qfdesk.sim.session import Session
-
-if TYPE_CHECKING:
-    from qfdesk.sim.state import SimState
+from qfdesk.sim.world import SimWorld
 
 CLOSED_KEPT = 50
 DEMO_BALANCE = 50000.0
@@ -33,10 +31,10 @@ def balance_payload(account: Account) -> dict[str, Any]:
 
 class OrderDesk:
     """Accounts, orders and their faults. Runs on the server loop; ``orders`` is read from
-    other threads under the state's lock."""
+    other threads under the world's lock."""
 
-    def __init__(self, state: SimState) -> None:
-        self._state = state
+    def __init__(self, world: SimWorld) -> None:
+        self._world = world
         self.accounts = {
             True: Account.new(True, DEMO_BALANCE),
             False: Account.new(False, REAL_BALANCE),
@@ -50,7 +48,7 @@ class OrderDesk:
     def _check_order(self, session: Session, p: dict[str, Any]) -> str:
         symbol = p.get("asset")
         amount = p.get("amount")
-        asset = self._state.catalogue.get(symbol) if isinstance(symbol, str) else None
+        asset = self._world.catalogue.get(symbol) if isinstance(symbol, str) else None
         if asset is None:
             return "Unknown asset"
         if not asset.active:
@@ -69,22 +67,22 @@ class OrderDesk:
         return ""
 
     def _record_order(self, record: OrderRecord) -> int:
-        with self._state.lock:
+        with self._world.lock:
             self.orders.append(record)
             return len(self.orders) - 1
 
     def _update_order(self, index: int, **changes: Any) -> None:
-        with self._state.lock:
+        with self._world.lock:
             self.orders[index] = replace(self.orders[index], **changes)
 
     async def open_order(self, session: Session, p: dict[str, Any]) -> None:
-        amount = p.get("amount")
+        amount, expiry = p.get("amount"), p.get("time")
         record = OrderRecord(
             request_id=p.get("requestId"),
             asset=str(p.get("asset", "")),
             amount=float(amount) if isinstance(amount, (int, float)) else 0.0,
             action=str(p.get("action", "")),
-            expiry=p.get("time") if isinstance(p.get("time"), int) else 0,
+            expiry=expiry if isinstance(expiry, int) else 0,
             is_demo=session.is_demo,
             received_at=time.time(),
             status="pending",
@@ -108,9 +106,9 @@ class OrderDesk:
             amount, is_demo = self._placed_instead(index, fault[1], session.is_demo)
         else:
             is_demo = session.is_demo
-        asset = self._state.catalogue[record.asset]
+        asset = self._world.catalogue[record.asset]
         account = self.accounts[is_demo]
-        market = self._state.market_now(asset.symbol)
+        market = self._world.market_now(asset.symbol)
         deal = new_deal(
             asset=asset.symbol,
             amount=amount,  # type: ignore[arg-type]
@@ -124,12 +122,12 @@ class OrderDesk:
         account.balance -= deal["amount"]
         account.open_deals[deal["id"]] = deal
         self._update_order(index, deal_id=deal["id"], open_price=market.price)
-        self.close_tasks[deal["id"]] = self._state.spawn(self._close_later(account, deal, index))
+        self.close_tasks[deal["id"]] = self._world.spawn(self._close_later(account, deal, index))
         delay = (
             float(fault[1].get("seconds", 3.0)) if fault and fault[0] == "delay_confirm" else 0.0
         )
         if delay > 0:
-            self._state.spawn(self._confirm_later(session, account, deal, index, delay))
+            self._world.spawn(self._confirm_later(session, account, deal, index, delay))
         else:
             await self._confirm(session, account, deal, index)
 
@@ -152,12 +150,12 @@ class OrderDesk:
     async def _confirm(
         self, session: Session, account: Account, deal: dict[str, Any], index: int
     ) -> None:
-        with self._state.lock:
+        with self._world.lock:
             order = self.orders[index]
             status = "open" if order.status == "pending" else order.status
             self.orders[index] = replace(order, status=status, confirmed_at=time.time())
         await session.emit("successopenOrder", deal)
-        for other in self._state.sessions_of(account.is_demo):
+        for other in self._world.sessions_of(account.is_demo):
             await other.emit("updateOpenedDeals", list(account.open_deals.values()))
             await other.emit("successupdateBalance", balance_payload(account))
 
@@ -169,8 +167,8 @@ class OrderDesk:
         if account.open_deals.pop(deal["id"], None) is None:
             return
         self.close_tasks.pop(deal["id"], None)
-        asset = self._state.catalogue[deal["asset"]]
-        close_price = self._state.market_now(asset.symbol).price
+        asset = self._world.catalogue[deal["asset"]]
+        close_price = self._world.market_now(asset.symbol).price
         if self.forced_outcomes:
             close_price = forced_close_price(
                 deal["command"], deal["openPrice"], self.forced_outcomes.pop(0), asset.precision
@@ -182,7 +180,7 @@ class OrderDesk:
         done = closed_deal(deal, close_price, profit)
         account.closed_deals.insert(0, done)
         del account.closed_deals[CLOSED_KEPT:]
-        with self._state.lock:
+        with self._world.lock:
             self.orders[index] = replace(
                 self.orders[index],
                 status="closed",
@@ -191,7 +189,7 @@ class OrderDesk:
                 outcome=outcome,
                 closed_at=time.time(),
             )
-        for session in self._state.sessions_of(account.is_demo):
+        for session in self._world.sessions_of(account.is_demo):
             await session.emit("successcloseOrder", {"profit": profit, "deals": [done]})
             await session.emit("updateClosedDeals", account.closed_deals)
             await session.emit("updateOpenedDeals", list(account.open_deals.values()))

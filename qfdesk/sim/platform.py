@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Coroutine
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from aiohttp import web
 
@@ -16,6 +17,7 @@ from qfdesk.sim.server import build_app
 from qfdesk.sim.state import ReceivedEvent, SentTick, SimState
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 START_TIMEOUT = 10.0
 CALL_TIMEOUT = 10.0
@@ -192,7 +194,7 @@ class SimulatedPlatform:
         return list(self._require().favourites)
 
     # -- control (any thread) ------------------------------------------------------------
-    def _call(self, coro: Any) -> Any:
+    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
         if self._loop is None or self._thread is None:
             coro.close()
             raise RuntimeError("the simulated platform is not started")

@@ -18,7 +18,7 @@ class Session:
     one lock so no other frame of this socket can slip between them (unless a fault asks)."""
 
     def __init__(
-        self, ws: web.WebSocketResponse, kind: str, transport: asyncio.BaseTransport | None = None
+        self, ws: web.WebSocketResponse, kind: str, transport: asyncio.Transport | None = None
     ) -> None:
         self.ws = ws
         self.kind = kind

@@ -1,5 +1,5 @@
-"""The simulated platform's state and its socket behaviour: assets, price walks, ticks,
-the trading socket's events, the chat socket, and what was sent and received.
+"""The simulated platform's socket behaviour on its shared world (``qfdesk.sim.world``):
+ticks, the trading socket's events, the chat socket, and what was sent and received.
 
 Everything here runs on the server's asyncio loop; the records (``sent``, ``received`` and
 the desk's ``orders``) are also read from other threads under ``lock``.
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -18,11 +17,11 @@ from typing import Any
 
 from qfdesk.engine.timeframes import period_start
 from qfdesk.sim import frames
-from qfdesk.sim.assets import SimAsset, build_catalogue
 from qfdesk.sim.control import Controls
-from qfdesk.sim.market import PLATFORM_OFFSET, AssetMarket, platform_now
+from qfdesk.sim.market import PLATFORM_OFFSET, platform_now
 from qfdesk.sim.orders import OrderDesk, balance_payload
 from qfdesk.sim.session import Session
+from qfdesk.sim.world import SimWorld
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,6 @@ MAX_PERIOD = 30 * 86400
 HISTORY_CANDLES = 100
 PAGE_CANDLES = 150
 MAX_PAGE_CANDLES = 2000
-FAVOURITES = 3
 KEPT_TICKS = 2_000_000  # the newest sent ticks kept for sent_ticks() (hours at 200/s)
 KEPT_EVENTS = 100_000
 
@@ -63,7 +61,7 @@ def valid_period(period: Any) -> bool:
     return period in SUB_MINUTE_PERIODS or (0 < period <= MAX_PERIOD and period % 60 == 0)
 
 
-class SimState:
+class SimState(SimWorld):
     """The whole simulated platform. Methods run on the server loop unless said otherwise."""
 
     def __init__(
@@ -74,67 +72,17 @@ class SimState:
         ping_interval: float,
         ping_timeout: float,
     ) -> None:
-        if assets < 1:
-            raise ValueError("the simulator needs at least one asset")
-        self.rng = random.Random(seed)
-        self.tick_rate = tick_rate
+        super().__init__(assets, tick_rate, seed)
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
-        self.catalogue: dict[str, SimAsset] = {a.symbol: a for a in build_catalogue(assets)}
-        now = platform_now()
-        self.markets = {
-            symbol: AssetMarket(asset, random.Random(self.rng.random()), now)
-            for symbol, asset in self.catalogue.items()
-        }
-        active = [a.symbol for a in self.catalogue.values() if a.active]
-        self.favourites = active[:FAVOURITES]
-        self.chart_symbol = active[0]
+        self.chart_symbol = self.favourites[0]
         self.chart_period = 60
-        self.trading: set[Session] = set()
-        self.chat: set[Session] = set()
-        self.page_listeners: set[asyncio.Queue[str]] = set()
-        self.page_account = "demo"
-        self.streaming_paused = False
-        self.stream_shape = "list"  # of updateStream payloads: frames.STREAM_SHAPES
-        self.background: set[asyncio.Task[Any]] = set()
         # read from other threads: guarded by the lock, appended to only here
-        self.lock = threading.Lock()
         self.sent: deque[SentTick] = deque(maxlen=KEPT_TICKS)
         self.received: deque[ReceivedEvent] = deque(maxlen=KEPT_EVENTS)
         self.ticks_sent = 0
         self.desk = OrderDesk(self)
-        self.controls = Controls(self)
-
-    # -- helpers -----------------------------------------------------------------------
-    def spawn(self, coro: Any) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coro)
-        self.background.add(task)
-        task.add_done_callback(self.background.discard)
-        return task
-
-    def sessions_of(self, is_demo: bool) -> list[Session]:
-        return [s for s in self.trading if s.authed and s.is_demo == is_demo and s.alive]
-
-    def streams_of(self, session: Session) -> set[str]:
-        wanted = {session.current_asset, *session.subscriptions, *self.favourites}
-        return {s for s in wanted if s in self.catalogue and self.catalogue[s].active}
-
-    def market_now(self, symbol: str) -> AssetMarket:
-        """``symbol``'s market with its price current: an asset not streamed (so not walked
-        by the tick loop) is walked up to now first."""
-        market = self.markets[symbol]
-        if symbol not in self.streamed_assets():
-            market.fill_until(platform_now())
-        return market
-
-    def streamed_assets(self) -> list[str]:
-        if self.streaming_paused:
-            return []
-        wanted: set[str] = set()
-        for session in self.trading:
-            if session.authed and session.alive:
-                wanted |= self.streams_of(session)
-        return sorted(wanted)
+        self.controls = Controls(self, self.desk)
 
     # -- ticks -------------------------------------------------------------------------
     async def tick_loop(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -49,7 +50,7 @@ class AssetSelector(QtWidgets.QComboBox):
         self.setInsertPolicy(QtWidgets.QComboBox.InsertPolicy.NoInsert)
         self.setMinimumWidth(260)
         self.setMaxVisibleItems(25)
-        self.lineEdit().setPlaceholderText("Search assets")
+        cast(QtWidgets.QLineEdit, self.lineEdit()).setPlaceholderText("Search assets")
         self._model = QtGui.QStandardItemModel(self)
         self.setModel(self._model)
         completer = QtWidgets.QCompleter(self._model, self)
@@ -57,7 +58,8 @@ class AssetSelector(QtWidgets.QComboBox):
         completer.setCaseSensitivity(QtCore.Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QtWidgets.QCompleter.CompletionMode.PopupCompletion)
         self.setCompleter(completer)
-        completer.activated[QtCore.QModelIndex].connect(self._completed)
+        # the stubs do not know a signal's overloads by index
+        completer.activated[QtCore.QModelIndex].connect(self._completed)  # type: ignore[index]
         self.activated.connect(self._activated)
         self._current = ""
 
@@ -100,8 +102,9 @@ class AssetSelector(QtWidgets.QComboBox):
 
     def search(self, text: str) -> list[str]:
         """The symbols whose label contains ``text`` (what typing shows)."""
-        self.completer().setCompletionPrefix(text)
-        completion = self.completer().completionModel()
+        completer = cast(QtWidgets.QCompleter, self.completer())
+        completer.setCompletionPrefix(text)
+        completion = completer.completionModel()
         return [completion.index(row, 0).data(SYMBOL_ROLE) for row in range(completion.rowCount())]
 
     def _row_of(self, symbol: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import cast
 
 from PySide6 import QtCore, QtWidgets
 
@@ -83,4 +84,4 @@ class ConnectPanel(QtWidgets.QFrame):
 
     def _fit(self) -> None:
         """Word-wrapped labels need the height for this width, not the plain size hint."""
-        self.setFixedHeight(self.layout().heightForWidth(PANEL_WIDTH))
+        self.setFixedHeight(cast(QtWidgets.QLayout, self.layout()).heightForWidth(PANEL_WIDTH))

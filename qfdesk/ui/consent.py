@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import cast
 
 from PySide6 import QtWidgets
 
@@ -39,7 +40,7 @@ class RealConsent:
             "Yes, trade real money this session", QtWidgets.QMessageBox.ButtonRole.AcceptRole
         )
         box.addButton("No", QtWidgets.QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(box.buttons()[-1])
+        box.setDefaultButton(cast(QtWidgets.QPushButton, box.buttons()[-1]))
 
         def finished(_: int) -> None:
             if not answer.done():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import cast
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -32,7 +33,7 @@ def _shortcut_window(widget: QtWidgets.QWidget) -> QtWidgets.QWidget:
     belongs to its main window, as Qt's window-shortcut context has it."""
     top = widget.window()
     while isinstance(top, QtWidgets.QDockWidget) and top.parentWidget() is not None:
-        top = top.parentWidget().window()
+        top = cast(QtWidgets.QWidget, top.parentWidget()).window()
     return top
 
 
@@ -43,8 +44,8 @@ class Hotkeys(QtCore.QObject):
         self,
         window: QtWidgets.QWidget,
         store: LayoutStore,
-        buy: Callable[[], None],
-        sell: Callable[[], None],
+        buy: Callable[[], object],
+        sell: Callable[[], object],
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -61,14 +62,14 @@ class Hotkeys(QtCore.QObject):
             shortcut.setAutoRepeat(False)
         self.dialog: QtWidgets.QDialog | None = None
         self.apply(store.text("hotkeys/buy", DEFAULT_BUY), store.text("hotkeys/sell", DEFAULT_SELL))
-        QtWidgets.QApplication.instance().installEventFilter(self)
+        cast(QtCore.QCoreApplication, QtWidgets.QApplication.instance()).installEventFilter(self)
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         """Feeds :attr:`hold` with the window's key events; never consumes one."""
         kind = event.type()
         if kind in _KEY_EVENTS:
             if isinstance(watched, QtWidgets.QWidget) and _shortcut_window(watched) is self.window:
-                self._key_event(kind, event)
+                self._key_event(kind, cast(QtGui.QKeyEvent, event))
         elif kind == _DEACTIVATE and watched is self.window:
             self.hold.clear()
         return False
@@ -90,7 +91,7 @@ class Hotkeys(QtCore.QObject):
         if kind == _RELEASE:
             self.hold.release(code, event.timestamp(), event.isAutoRepeat())
 
-    def _activated(self, side: str, intent: Callable[[], None]) -> None:
+    def _activated(self, side: str, intent: Callable[[], object]) -> None:
         """A shortcut matched: the press that started a hold trades, nothing else does."""
         fresh, self._fresh_press = self._fresh_press, False
         if fresh:

@@ -22,11 +22,11 @@ class IndicatorDialog(QtWidgets.QDialog):
         kind = KINDS[spec["kind"]]
         self.setWindowTitle(f"Configure {kind.label}")
         form = QtWidgets.QFormLayout(self)
-        self.fields: dict[str, QtWidgets.QAbstractSpinBox] = {}
+        self.fields: dict[str, QtWidgets.QSpinBox | QtWidgets.QDoubleSpinBox] = {}
         for name, default in kind.defaults.items():
             value = spec.get("params", {}).get(name, default)
             if isinstance(default, int):
-                box: QtWidgets.QAbstractSpinBox = QtWidgets.QSpinBox(self)
+                box: QtWidgets.QSpinBox | QtWidgets.QDoubleSpinBox = QtWidgets.QSpinBox(self)
                 box.setRange(1, 1000)
             else:
                 box = QtWidgets.QDoubleSpinBox(self)

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6 import QtCore
+from selenium import webdriver
 
 from qfdesk.browser.action_session import ActionSession
 from qfdesk.browser.attach import attach
@@ -203,10 +204,10 @@ class LiveBridge(QtCore.QObject):
 
     # ----- actions (executor thread only) ----------------------------------------------
 
-    def _driver(self) -> object:
+    def _driver(self) -> webdriver.Chrome:
         return self._actions.driver()
 
-    def _attach_actions(self) -> object:
+    def _attach_actions(self) -> webdriver.Chrome:
         assert self.settings is not None
         return attach(self.settings.address, chromedriver_path=self.settings.chromedriver_path)
 

@@ -7,12 +7,13 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from qfdesk.browser.settings import BrowserSettings
 from qfdesk.desk.order_desk import OrderDesk
-from qfdesk.engine.events import Direction, Event
+from qfdesk.engine.events import Direction, Event, HistoryCandles
 from qfdesk.engine.risk import RiskLimits, RiskManager
 from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
 from qfdesk.settings.model import MANUAL_LIMITS
@@ -345,7 +346,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._decimals = decimals
             self.chart.set_price_decimals(decimals)
 
-    def _on_history(self, asset: str, events: list, files: int) -> None:
+    def _on_history(self, asset: str, events: list[HistoryCandles], files: int) -> None:
         self._history_files[asset] = files
         if events:
             self.market.add_history(events)
@@ -509,8 +510,8 @@ def _sim_badge() -> QtWidgets.QLabel:
     return badge
 
 
-def _log_failure(what: str) -> Callable[[asyncio.Future], None]:
-    def done(future: asyncio.Future) -> None:
+def _log_failure(what: str) -> Callable[[asyncio.Future[Any]], None]:
+    def done(future: asyncio.Future[Any]) -> None:
         error = future.exception()
         if error is not None:
             log.error("%s failed: %s", what, error)

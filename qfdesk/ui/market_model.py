@@ -69,8 +69,7 @@ class MarketModel(QtCore.QObject):
         book = self.book
         now = time.monotonic()
         for event in events:
-            kind = type(event)
-            if kind is Tick:
+            if type(event) is Tick:
                 book.on_tick(event)
                 self.last_tick_at[event.asset] = now
                 self.last_price[event.asset] = event.price
@@ -78,27 +77,27 @@ class MarketModel(QtCore.QObject):
                 if event.received:
                     self.clock.observe(event.time, event.received)
                 touched.setdefault(event.asset, False)
-            elif kind is HistoryCandles:
+            elif type(event) is HistoryCandles:
                 book.on_history_candles(event)
                 touched[event.asset] = True
-            elif kind is HistoryTicks:
+            elif type(event) is HistoryTicks:
                 book.on_history_ticks(event)
                 touched[event.asset] = True
-            elif kind is AssetTable:
+            elif type(event) is AssetTable:
                 self.assets = {a.symbol: a for a in event.assets}
                 self.assetsChanged.emit()
-            elif kind is Favourites:
+            elif type(event) is Favourites:
                 self.favourites = event.symbols
                 self.assetsChanged.emit()
-            elif kind is Balance:
+            elif type(event) is Balance:
                 self.balance = event.balance
                 if event.is_demo is not None:  # a balance that does not say keeps what is known
                     self.is_demo = event.is_demo
                 self.accountChanged.emit()
-            elif kind is AuthSent:
+            elif type(event) is AuthSent:
                 self.is_demo = event.is_demo
                 self.accountChanged.emit()
-            elif kind is SymbolChangeRequested:
+            elif type(event) is SymbolChangeRequested:
                 self.page_asset = event.asset
                 self.pageAssetChanged.emit(event.asset)
             elif isinstance(event, DEAL_EVENTS):

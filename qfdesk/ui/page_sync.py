@@ -29,7 +29,7 @@ class PageSync(QtCore.QObject):
         self.in_flight: str | None = None
         self.wanted: str | None = None
         self.synced = False
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
 
     def request(self, symbol: str) -> None:
         """Select ``symbol`` on the page (the latest request wins)."""

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pyqtgraph as pg
@@ -276,10 +277,14 @@ class SweepPanel(QtWidgets.QWidget):
                     item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
                 self.grid.setItem(row, column, item)
 
+    def _cell(self, row: int, column: int) -> QtWidgets.QTableWidgetItem:
+        """A cell of the grid: every one has an item, the rows are filled whole."""
+        return cast(QtWidgets.QTableWidgetItem, self.grid.item(row, column))
+
     def set_values(self, name: str, spec: str) -> None:
         for row in range(self.grid.rowCount()):
-            if self.grid.item(row, 0).text() == name:
-                self.grid.item(row, 2).setText(spec)
+            if self._cell(row, 0).text() == name:
+                self._cell(row, 2).setText(spec)
                 return
         raise KeyError(name)
 
@@ -287,9 +292,9 @@ class SweepPanel(QtWidgets.QWidget):
         """``name=SPEC`` for every parameter given values (the others keep their default)."""
         items = []
         for row in range(self.grid.rowCount()):
-            spec = self.grid.item(row, 2).text().strip()
+            spec = self._cell(row, 2).text().strip()
             if spec:
-                items.append(f"{self.grid.item(row, 0).text()}={spec}")
+                items.append(f"{self._cell(row, 0).text()}={spec}")
         return tuple(items)
 
     # ----- running ----------------------------------------------------------------------------

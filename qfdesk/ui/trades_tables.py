@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import cast
 
 from PySide6 import QtGui, QtWidgets
 
@@ -43,7 +44,7 @@ class _TradesTable(QtWidgets.QTableWidget):
 
     def row_texts(self) -> list[list[str]]:
         return [
-            [self.item(r, c).text() if self.item(r, c) else "" for c in range(self.columnCount())]
+            [item.text() if (item := self.item(r, c)) else "" for c in range(self.columnCount())]
             for r in range(self.rowCount())
         ]
 
@@ -110,7 +111,7 @@ class HistoryTable(_TradesTable):
         color = QtGui.QColor(_STATUS_COLORS[record.status])
         row = self._rows[record.key]
         for column in (6, 7):
-            self.item(row, column).setForeground(color)
+            cast(QtWidgets.QTableWidgetItem, self.item(row, column)).setForeground(color)
 
 
 def connect_tables(book: TradeBook, open_table: OpenTradesTable, history: HistoryTable) -> None:

@@ -38,7 +38,7 @@ class TradeController(QtCore.QObject):
         self.book = book
         self._payout_of = payout_of
         self.busy = False
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         book.closed.connect(self._closed)
 
     def request(self, asset: str, direction: Direction, amount: float, expiry: int) -> bool:

@@ -6,7 +6,7 @@ for the symbol on its socket (when an event source is wired).
 
 from __future__ import annotations
 
-from typing import Any
+from selenium.webdriver.remote.webelement import WebElement
 
 from qfdesk.browser.capabilities.assets import resolve
 from qfdesk.browser.capabilities.base import CapabilityFailure, Context, Result, capability
@@ -18,7 +18,7 @@ from qfdesk.browser.capabilities.page import (
     wait_until,
 )
 from qfdesk.engine.asset_names import normalise, same_asset
-from qfdesk.engine.events import SymbolChangeRequested
+from qfdesk.engine.events import Event, SymbolChangeRequested
 
 
 def _via_favourites(ctx: Context, name: str) -> bool:
@@ -31,7 +31,7 @@ def _via_favourites(ctx: Context, name: str) -> bool:
     return False
 
 
-def _picker_row(ctx: Context, name: str) -> Any:
+def _picker_row(ctx: Context, name: str) -> WebElement | None:
     _, rows = ctx.selectors.find_all(ctx.driver, "picker_rows")
     for row in rows:
         label = ctx.selectors.find(row, "picker_row_label")
@@ -78,13 +78,13 @@ def asset_select(ctx: Context, asset: str, timeout: float = 5.0) -> Result:
     if ctx.events is not None:
         wanted = normalise(symbol) if symbol else None
 
-        def changed(event: object) -> bool:
+        def changed(event: Event) -> bool:
             return isinstance(event, SymbolChangeRequested) and (
                 wanted is None or normalise(event.asset) == wanted
             )
 
         event = ctx.events.wait_for(changed, timeout, since=mark)
-        if event is None:
+        if not isinstance(event, SymbolChangeRequested):
             raise CapabilityFailure(
                 f"The page shows {name} but its socket never asked for it (no changeSymbol "
                 f"within {timeout:.0f} s); the chart may not be live. Reload the page.",

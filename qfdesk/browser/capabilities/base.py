@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from qfdesk.browser.errors import ChromeError
 from qfdesk.browser.event_source import EventSource
@@ -34,7 +35,7 @@ class Context:
     trips it when a placed trade differs from the one meant.
     """
 
-    driver: Any
+    driver: WebDriver
     selectors: Selectors
     artifacts_dir: Path
     events: EventSource | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from qfdesk.browser.capabilities.base import Context, Result, capability
 from qfdesk.browser.capabilities.page import parse_number, text_of
 
@@ -10,7 +12,7 @@ from qfdesk.browser.capabilities.page import parse_number, text_of
 def favourites_scan(ctx: Context, min_payout: float = 0.0) -> Result:
     """``favourites``: every item; ``selected``: those paying at least ``min_payout``."""
     _, items = ctx.selectors.find_all(ctx.driver, "favourite_items")
-    favourites = []
+    favourites: list[dict[str, Any]] = []
     for item in items:
         label = ctx.selectors.find(item, "favourite_label")
         payout = ctx.selectors.find(item, "favourite_payout")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from selenium.common.exceptions import (
     ElementClickInterceptedException,
@@ -14,6 +15,8 @@ from selenium.common.exceptions import (
 
 from qfdesk.browser.capabilities.base import CapabilityFailure, Context
 from qfdesk.browser.selectors import Match
+
+T = TypeVar("T")
 
 _NUMBER = re.compile(r"[-+]?\d[\d,\s\u00a0]*(?:\.\d+)?")
 _CURRENCY_SIGNS = {"$": "USD", "€": "EUR", "£": "GBP", "₽": "RUB", "₹": "INR", "₺": "TRY"}
@@ -138,7 +141,7 @@ def click_element(ctx: Context, element: Any) -> str:
         return "js"
 
 
-def wait_until(predicate: Any, timeout: float, interval: float = 0.05) -> Any:
+def wait_until(predicate: Callable[[], T], timeout: float, interval: float = 0.05) -> T | None:
     """Poll ``predicate`` until it returns something truthy or ``timeout`` passes."""
     deadline = time.monotonic() + timeout
     while True:

@@ -31,6 +31,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from selenium.common.exceptions import (
@@ -66,6 +67,7 @@ from qfdesk.engine.events import (
     Deal,
     DealsOpened,
     Direction,
+    Event,
     OrderFailed,
     OrderOpened,
     OrderRequested,
@@ -346,7 +348,9 @@ def _platform_now(ctx: Context) -> float | None:
     return time.time() + tick.time - tick.received
 
 
-def _placed_deal(event: object, known_ids: set[str], opened_after: float | None) -> Deal | None:
+def _placed_deal(
+    event: Event | None, known_ids: set[str], opened_after: float | None
+) -> Deal | None:
     """The deal ``event`` reports as just placed: any ``successopenOrder``, or a deal of
     ``updateOpenedDeals`` not open before (an account's older deals, shown when the page
     switches account, are not new)."""
@@ -390,7 +394,7 @@ def _confirm(
     now = _platform_now(ctx)
     opened_after = now - NEW_DEAL_SLACK if now is not None else None
 
-    def answer(event: object) -> bool:
+    def answer(event: Event) -> bool:
         if isinstance(event, OrderFailed):
             return abs(event.amount - intent.amount) < 1e-6 and (
                 intent.symbol is None or normalise(event.asset) == normalise(intent.symbol)
@@ -412,7 +416,7 @@ def _confirm(
         }
     by = "successopenOrder" if isinstance(event, OrderOpened) else "updateOpenedDeals"
     wrong = _mismatches(deal, intent)
-    proof = {
+    proof: dict[str, Any] = {
         "confirmed": not wrong,
         "by": by,
         "deal_id": deal.id,
@@ -439,7 +443,7 @@ def _alarm(ctx: Context, attempt_id: str, intent: Intent, proof: dict[str, Any])
     return alarm.text
 
 
-def _write_diagnostics(ctx: Context, attempt_id: str, diagnostics: dict[str, Any]) -> Any:
+def _write_diagnostics(ctx: Context, attempt_id: str, diagnostics: dict[str, Any]) -> Path:
     path = ctx.artifact_path(f"trade-{attempt_id}", ".json")
     path.write_text(json.dumps(diagnostics, indent=2, default=str), encoding="utf-8")
     return path

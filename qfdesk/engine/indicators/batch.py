@@ -25,7 +25,7 @@ series are worked in chunks that stay in the CPU cache.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -47,6 +47,7 @@ from qfdesk.engine.indicators.windows import (
 
 # Values per chunk of a recurrence worked in the CPU cache (whole blocks).
 RECURRENCE_CHUNK = 1024 * BLOCK
+_V = TypeVar("_V")  # the values of a Bands: arrays or floats
 
 __all__ = [
     "MACD",
@@ -72,10 +73,13 @@ class MACD(NamedTuple):
     hist: np.ndarray
 
 
-class Bands(NamedTuple):
-    upper: np.ndarray
-    middle: np.ndarray
-    lower: np.ndarray
+class Bands(NamedTuple, Generic[_V]):
+    """Upper, middle and lower band: arrays from :func:`bollinger`, floats from the
+    incremental indicator."""
+
+    upper: _V
+    middle: _V
+    lower: _V
 
 
 class Stochastic(NamedTuple):
@@ -265,7 +269,9 @@ def rolling_std(x: np.ndarray, period: int) -> np.ndarray:
     return out
 
 
-def bollinger(x: np.ndarray, period: int = 20, k_up: float = 2.0, k_down: float = 2.0) -> Bands:
+def bollinger(
+    x: np.ndarray, period: int = 20, k_up: float = 2.0, k_down: float = 2.0
+) -> Bands[np.ndarray]:
     """Middle band = SMA, bands at k population standard deviations, as TA-Lib's BBANDS."""
     check_period(period)
     x = _as_array(x)

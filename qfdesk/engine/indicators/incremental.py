@@ -221,11 +221,11 @@ class Bollinger:
         new_mean = mean + (x - old) / self.period
         return new_mean, m2 + (x - old) * (x - new_mean + old - mean)
 
-    def _bands(self, mean: float, m2: float) -> Bands:
+    def _bands(self, mean: float, m2: float) -> Bands[float]:
         std = math.sqrt(max(m2, 0.0) / self.period)
         return Bands(mean + self.k_up * std, mean, mean - self.k_down * std)
 
-    def update(self, x: float) -> Bands:
+    def update(self, x: float) -> Bands[float]:
         self._flat_run = self._run_with(x)
         self._mean, self._m2 = self._slide(x)
         self._window.append(x)
@@ -241,7 +241,7 @@ class Bollinger:
             self.value = self._bands(self._mean, self._m2)
         return self.value
 
-    def peek(self, x: float) -> Bands:
+    def peek(self, x: float) -> Bands[float]:
         if len(self._window) < self.period - 1:
             return Bands(NAN, NAN, NAN)
         if self._run_with(x) >= self.period:

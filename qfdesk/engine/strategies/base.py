@@ -63,7 +63,7 @@ class Signal:
 class SignalArrays(NamedTuple):
     """Signals over arrays of candles: candle index, +1 CALL / -1 PUT, confidence."""
 
-    index: np.ndarray
+    index: np.ndarray  # type: ignore[assignment]  # the field shadows tuple.index
     direction: np.ndarray
     confidence: np.ndarray
 
@@ -141,7 +141,7 @@ class Strategy:
     """Base class. Subclasses set ``name``, ``description``, ``PARAMS`` and implement
     ``reset`` (fresh indicator state) and ``on_candle``."""
 
-    name: ClassVar[str] = ""
+    name: str = ""  # an instance made under a preset's name carries that name
     description: ClassVar[str] = ""
     PARAMS: ClassVar[dict[str, Param]] = {}
 

@@ -159,7 +159,9 @@ class StrategyHost:
     def __init__(self, registry: StrategyRegistry, budget: TimeBudget | None = None) -> None:
         self.registry = registry
         self.budget = budget or TimeBudget()
-        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Callable[[Outcome], None]] | None]
+        self._jobs: queue.SimpleQueue[
+            tuple[Callable[[], Any], Callable[[Outcome[Any]], None]] | None
+        ]
         self._jobs = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._process: StrategyProcess | None = None
@@ -238,7 +240,7 @@ class StrategyHost:
                 break
             job, done = item
             try:
-                outcome: Outcome = Outcome(job())
+                outcome: Outcome[Any] = Outcome(job())
             except Exception as exc:  # noqa: BLE001 - handed to ``done``, which reports it
                 outcome = Outcome(error=exc)
             try:

@@ -11,7 +11,7 @@ import numpy as np
 
 def index_to_time(starts: np.ndarray, timeframe: int, index: int) -> int:
     """Platform start time of bar ``index``, extrapolated beyond either end of ``starts``."""
-    n = starts.shape[0]
+    n: int = starts.shape[0]
     if n == 0:
         return 0
     if index < 0:
@@ -23,7 +23,7 @@ def index_to_time(starts: np.ndarray, timeframe: int, index: int) -> int:
 
 def time_to_x(starts: np.ndarray, timeframe: int, t: float) -> float:
     """Fractional bar index of platform time ``t`` (a time inside bar i maps into [i, i+1))."""
-    n = starts.shape[0]
+    n: int = starts.shape[0]
     if n == 0:
         return 0.0
     if t < starts[0]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import tzinfo
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyqtgraph as pg
@@ -358,7 +358,7 @@ class ChartWidget(QtWidgets.QWidget):
 
     def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if obj is self._graphics and event.type() == QtCore.QEvent.Type.KeyPress:
-            return self.handle_key(event.key())
+            return self.handle_key(cast(QtGui.QKeyEvent, event).key())
         return super().eventFilter(obj, event)
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:

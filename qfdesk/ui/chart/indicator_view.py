@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pyqtgraph as pg
 from PySide6 import QtCore
 
@@ -54,7 +56,8 @@ class IndicatorView:
         for name, line in self.lines.items():
             line.set_values(values.output(name), appended)
         if self.histogram is not None:
-            self.histogram.set_values(values.output(self.spec.info.histogram), appended)
+            histogram = cast(str, self.spec.info.histogram)  # named whenever there is one
+            self.histogram.set_values(values.output(histogram), appended)
 
     def remove(self) -> None:
         items = [*self.lines.values(), *self.levels]

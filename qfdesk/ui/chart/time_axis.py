@@ -62,7 +62,9 @@ class TimeAxisItem(pg.AxisItem):
         seconds = max(spacing, 1.0) * self._timeframe
         return [self.label_for(round(v), seconds) for v in values]
 
-    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
+    def tickValues(
+        self, minVal: float, maxVal: float, size: float
+    ) -> list[tuple[float, list[float]]]:
         """pyqtgraph's ticks, without levels finer than one bar."""
         levels = super().tickValues(minVal, maxVal, size)
         return [(spacing, values) for spacing, values in levels if spacing >= 1]

@@ -11,6 +11,7 @@ segments as one QPainterPath, and filling many rectangles as one path is ~40x sl
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 import pyqtgraph as pg
@@ -52,7 +53,7 @@ class Segments:
 
     def values(self) -> np.ndarray:
         """(count, 4) array of x0, y0, x1, y1."""
-        return self._array.ndarray()[: self.count]
+        return cast(np.ndarray, self._array.ndarray()[: self.count])
 
     def draw(self, painter: QtGui.QPainter) -> None:
         if self.count:
@@ -77,7 +78,7 @@ class Rects:
 
     def values(self) -> np.ndarray:
         """(count, 4) array of left, bottom, width, height."""
-        return self._array.ndarray()[: self.count]
+        return cast(np.ndarray, self._array.ndarray()[: self.count])
 
     def draw(self, painter: QtGui.QPainter) -> None:
         if self.count:
