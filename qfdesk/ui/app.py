@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any
 
 import qasync
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6 import QtCore, QtWidgets
 
 from qfdesk.ui.dark_theme import apply_dark_theme
@@ -108,8 +109,22 @@ class ErrorReporter(QtCore.QObject):
             self.dialogs.remove(dialog)
 
 
+_collector: GarbageCollector | None = None
+
+
+def collect_garbage_on_gui_thread() -> None:
+    """Python's cycle collector runs on the GUI thread only, from a timer (pyqtgraph's
+    GarbageCollector). Left automatic, it runs on whichever thread allocates when a threshold
+    is crossed: a reference cycle holding a Qt object was then destroyed on the tail thread,
+    which deadlocked or crashed the window (seen in the UI tests)."""
+    global _collector
+    if _collector is None:
+        _collector = GarbageCollector(interval=1.0)
+
+
 def create_qapp(argv: list[str] | None = None) -> QtWidgets.QApplication:
-    """The QApplication (reused if one exists), named for QSettings, in the dark theme."""
+    """The QApplication (reused if one exists), named for QSettings, in the dark theme, with
+    garbage collected on its thread only."""
     app = QtWidgets.QApplication.instance()
     if app is None:
         app = QtWidgets.QApplication(argv if argv is not None else sys.argv[:1])
@@ -117,6 +132,7 @@ def create_qapp(argv: list[str] | None = None) -> QtWidgets.QApplication:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     apply_dark_theme(app)
+    collect_garbage_on_gui_thread()
     return app
 
 
