@@ -8,9 +8,10 @@ cannot follow (see ``CandleSeries.revision``), and the clock offset. A reader on
 thread (the GUI) keeps a :class:`MarketCopy` by applying the updates in order; it then holds
 the same candles as the book, without aggregating a single tick itself.
 
-Cost: publishing is a few tuples per batch and asset, and the copy writes a forming candle
-only when its series is read (the chart reads one), so one market state costs about half of
-what a second book fed every tick did (``benchmarks/bench_market_path.py``).
+Cost: publishing is one row per timeframe for each asset a batch touched, and the copy writes
+a forming candle only when its series is read (the chart reads one), so the GUI side is
+paid per batch, not per tick (``benchmarks/bench_market_path.py`` compares it with the
+second book it replaces).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class MarketPublisher:
     def __init__(self, book: CandleBook) -> None:
         self.book = book
         self._revisions: dict[_Key, int] = {}
-        self._structure: tuple[int, ...] = ()
+        self._structure = -1
 
     def update(
         self, assets: Iterable[str], closed: list[CandleClosed], clock_offset: float | None
@@ -55,12 +56,12 @@ class MarketPublisher:
         """Every series rebuilt since the last update. Only history (and dropping a candle
         history had started) rebuilds one: while the book's counters of those stay, no
         series needs looking at."""
-        stats = self.book.stats
+        stats = self.book.stats  # counters that only grow: their sum moves when one does
         structure = (
-            stats.history_candles,
-            stats.history_ticks,
-            stats.partial_dropped,
-            stats.partial_completed,
+            stats.history_candles
+            + stats.history_ticks
+            + stats.partial_dropped
+            + stats.partial_completed
         )
         if structure == self._structure:
             return ()
