@@ -210,6 +210,7 @@ class _Asset:
     __slots__ = (
         "builders",
         "by_tf",
+        "changed",
         "floor",
         "history",
         "last_price",
@@ -217,6 +218,7 @@ class _Asset:
         "name",
         "same_prices",
         "same_time",
+        "ticked",
     )
 
     def __init__(self, name: str, timeframes: tuple[int, ...]) -> None:
@@ -229,6 +231,10 @@ class _Asset:
         self.history: dict[int, CandleSeries] = {}  # history-only base series per period
         self.same_time = _NEG_INF  # prices seen at the newest tick time (duplicates check)
         self.same_prices: set[float] = set()
+        # Since ``take_forming_changes``: builders whose forming start/open/high/low changed,
+        # and whether a live tick set every forming close to ``last_price``.
+        self.changed: set[_Builder] = set()
+        self.ticked = False
 
 
 class CandleBook:
@@ -270,12 +276,24 @@ class CandleBook:
             return []
         return [(b.series, b.candle() if b.forming else None) for b in st.builders]
 
-    def forming_rows(self, asset: str) -> tuple[tuple[int, int, float, float, float, float], ...]:
-        """``(timeframe, start, open, high, low, close)`` of each forming candle of ``asset``."""
+    def take_forming_changes(
+        self, asset: str
+    ) -> tuple[tuple[tuple[int, int, float, float, float, float], ...], float | None]:
+        """What changed in ``asset``'s forming candles since the last call: ``(timeframe,
+        start, open, high, low, close)`` of each one whose start, open, high or low did, and
+        the close every other one now has (None if no live tick came since). For a
+        publisher (one per book): each call starts the next interval."""
         st = self._assets.get(asset)
         if st is None:
-            return ()
-        return tuple([(b.tf, b.start, b.o, b.h, b.l, b.c) for b in st.builders if b.forming])
+            return (), None
+        changed = st.changed
+        rows = ()
+        if changed:
+            rows = tuple([(b.tf, b.start, b.o, b.h, b.l, b.c) for b in changed if b.forming])
+            changed.clear()
+        close = st.last_price if st.ticked else None
+        st.ticked = False
+        return rows, close
 
     def closed_len(self, asset: str, timeframe: int) -> int:
         b = self._builder(asset, timeframe)
@@ -292,14 +310,17 @@ class CandleBook:
         out: list[CandleClosed] = []
         if st.last_time < t < _TIME_LIMIT and t >= st.floor and 0.0 < p < _INF:
             self.stats.ticks += 1
+            changed = st.changed
             for b in st.builders:
                 if t < b.end:
                     if p > b.h:
                         b.h = p
                         b.mh[b.i] = p
+                        changed.add(b)
                     elif p < b.l:
                         b.l = p
                         b.ml[b.i] = p
+                        changed.add(b)
                     b.c = p
                     b.mc[b.i] = p
                 else:  # st.last_time is still the tick before: -_TIME_LIMIT for the first
@@ -307,12 +328,14 @@ class CandleBook:
                     self._roll(st, b, t, p, out, "tick", first)
             st.last_time = t
             st.last_price = p
+            st.ticked = True
             return out
         self._older_tick(st, t, p)
         return out
 
     def _older_tick(self, st: _Asset, t: float, p: float) -> None:
         """A live tick not newer than the newest one, behind a closed candle, or bad."""
+        st.changed.update(st.builders)
         stats = self.stats
         if not (-_TIME_LIMIT < t < _TIME_LIMIT and 0.0 < p < _INF):
             stats.bad_input += 1
@@ -340,6 +363,7 @@ class CandleBook:
     def _same_time(self, st: _Asset, t: float, p: float) -> bool:
         """A tick at the newest tick's time: False if its price was seen at that time already
         (a duplicate); otherwise it is the newest tick and becomes the close."""
+        st.changed.update(st.builders)
         if st.same_time != t:
             st.same_time = t
             st.same_prices = {st.last_price}
@@ -367,6 +391,7 @@ class CandleBook:
         partial: bool,
     ) -> None:
         """Close ``b``'s forming candle (if any) and start the one holding ``t``."""
+        st.changed.add(b)
         if b.forming:
             self._close(st, b, out, by)
         start = period_start(t, b.tf)
@@ -456,6 +481,7 @@ class CandleBook:
         self, st: _Asset, period: int, start: np.ndarray, ohlc: np.ndarray
     ) -> list[CandleClosed]:
         out: list[CandleClosed] = []
+        st.changed.update(st.builders)
         base = st.history.get(period)
         if base is None:
             base = st.history[period] = CandleSeries(st.name, period)
@@ -491,6 +517,7 @@ class CandleBook:
         if not ticks:
             return out
         st = self._asset(history.asset)
+        st.changed.update(st.builders)
         self.stats.history_ticks += len(ticks)
         times = np.fromiter((tk.time for tk in ticks), dtype=np.float64, count=len(ticks))
         prices = np.fromiter((tk.price for tk in ticks), dtype=np.float64, count=len(ticks))

@@ -233,11 +233,14 @@ class SeriesHistory:
 
 @dataclass(frozen=True, slots=True)
 class FormingCandles:
-    """The forming candle of every timeframe of ``asset`` that has one, as rows
-    ``(timeframe, start, open, high, low, close)``."""
+    """How ``asset``'s forming candles changed: ``rows`` ``(timeframe, start, open, high,
+    low, close)`` for each whose start, open, high or low did (a new one included), and
+    ``close``, the close of every other forming one (None: unchanged). Each live tick
+    reaches every timeframe, so most ticks change little more than the shared close."""
 
     asset: str
     rows: tuple[tuple[int, int, float, float, float, float], ...]
+    close: float | None
 
 
 @dataclass(frozen=True, slots=True)

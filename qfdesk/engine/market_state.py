@@ -48,8 +48,8 @@ class MarketPublisher:
         """The update for a batch that touched ``assets`` and closed ``closed``."""
         if closed:
             assets = {*assets, *(event.candle.asset for event in closed)}
-        rows = self.book.forming_rows
-        forming = tuple([FormingCandles(asset, rows(asset)) for asset in assets])
+        take = self.book.take_forming_changes
+        forming = tuple([FormingCandles(asset, *take(asset)) for asset in assets])
         return MarketUpdate(tuple(closed), forming, self._history(), clock_offset)
 
     def _history(self) -> tuple[SeriesHistory, ...]:
@@ -88,16 +88,20 @@ def _whole(series: CandleSeries, closed: int) -> SeriesHistory:
 class MarketCopy:
     """The candles of a :class:`CandleBook`, kept by applying its publisher's updates.
 
-    Not thread-safe: one reader (the GUI thread). The latest forming candles of an asset are
-    kept aside and written into a series when it is read (:meth:`series`) or before a candle
-    of the asset closes. A series keeps its identity while it is rebuilt, so a chart showing
+    Not thread-safe: one reader (the GUI thread). The forming candles' changes are kept
+    aside, stamped with the update they came in, and written into a series when it is read
+    (:meth:`series`) or before one of its candles closes: most updates then cost a few
+    dictionary writes. A series keeps its identity while it is rebuilt, so a chart showing
     it stays on it.
     """
 
     def __init__(self) -> None:
         self._series: dict[_Key, CandleSeries] = {}
         self._closed: dict[_Key, int] = {}
-        self._forming: dict[str, tuple[_Row, ...]] = {}
+        self._rows: dict[str, dict[int, tuple[int, _Row]]] = {}  # asset -> tf -> (update, row)
+        self._close: dict[str, tuple[int, float]] = {}  # asset -> (update, shared close)
+        self._applied: dict[_Key, int] = {}  # the update a series is written up to
+        self._update = 0
         self.clock_offset: float | None = None
 
     # ----- queries ---------------------------------------------------------------------------
@@ -106,10 +110,7 @@ class MarketCopy:
         """Closed candles plus the forming one (if any) last; an unknown series is empty (and
         not kept)."""
         key = (asset, timeframe)
-        for row in self._forming.get(asset, ()):
-            if row[0] == timeframe:
-                self._put(key, *row[1:])
-                break
+        self._bring(key)
         series = self._series.get(key)
         return CandleSeries(asset, timeframe) if series is None else series
 
@@ -132,41 +133,64 @@ class MarketCopy:
 
     def apply(self, update: MarketUpdate) -> dict[str, bool]:
         """Apply one update; the assets it touched, True where a series was rebuilt."""
+        self._update += 1
+        n = self._update
         touched: dict[str, bool] = {}
-        if not (update.history or update.closed):  # most batches: a tick or two
-            for forming in update.forming:
-                self._forming[forming.asset] = forming.rows
-                touched[forming.asset] = False
-            if update.clock_offset is not None:
-                self.clock_offset = update.clock_offset
-            return touched
+        if update.history or update.closed:
+            self._apply_closed(update, n, touched)
+        for forming in update.forming:
+            asset = forming.asset
+            if forming.rows:
+                pending = self._rows.get(asset)
+                if pending is None:
+                    pending = self._rows[asset] = {}
+                for row in forming.rows:
+                    pending[row[0]] = (n, row)
+            if forming.close is not None:
+                self._close[asset] = (n, forming.close)
+            touched[asset] = touched.get(asset, False)
+        if update.clock_offset is not None:
+            self.clock_offset = update.clock_offset
+        return touched
+
+    def _apply_closed(self, update: MarketUpdate, n: int, touched: dict[str, bool]) -> None:
+        """Rebuilt series, then closed candles (each series' pending changes written first)."""
         rebuilt: set[_Key] = set()
         for whole in update.history:
             key = (whole.asset, whole.timeframe)
-            self._flush(whole.asset)
+            self._bring(key)
             self._get(key).assign(whole.start, whole.ohlc)
             self._closed[key] = whole.closed
+            self._applied[key] = n
             rebuilt.add(key)
             touched[whole.asset] = True
         for event in update.closed:
             c = event.candle
             key = (c.asset, c.timeframe)
             if key not in rebuilt:
-                self._flush(c.asset)
+                self._bring(key)
                 i = self._put(key, c.start, c.open, c.high, c.low, c.close)
                 self._closed[key] = max(self._closed.get(key, 0), i + 1)
+                self._applied[key] = n
                 touched.setdefault(c.asset, False)
-        for forming in update.forming:
-            self._forming[forming.asset] = forming.rows
-            touched.setdefault(forming.asset, False)
-        if update.clock_offset is not None:
-            self.clock_offset = update.clock_offset
-        return touched
 
-    def _flush(self, asset: str) -> None:
-        """Write the forming candles kept aside for ``asset``."""
-        for tf, *values in self._forming.pop(asset, ()):
-            self._put((asset, tf), *values)
+    def _bring(self, key: _Key) -> None:
+        """Write into a series the forming changes kept aside for it, in update order."""
+        asset, tf = key
+        applied = self._applied.get(key, 0)
+        rows = self._rows.get(asset)
+        if rows:
+            pending = rows.pop(tf, None)
+            if pending is not None:
+                applied, row = pending
+                self._put(key, *row[1:])
+        close = self._close.get(asset)
+        if close is not None and close[0] > applied:
+            series = self._series.get(key)
+            if series is not None and self._closed.get(key, 0) < len(series):
+                series.write_close(close[1])
+            applied = close[0]
+        self._applied[key] = applied
 
     def _get(self, key: _Key) -> CandleSeries:
         series = self._series.get(key)

@@ -145,9 +145,11 @@ class Pipeline:
         now = clock.platform_now(newest) if newest else None
         if now is not None:
             closed += book.on_clock(now)
+        stored = closed
         if self._from_disk:
             closed = self._mark_disk(closed)
-        self._store(ticks, _new(closed))
+            stored = _new(closed)
+        self._store(ticks, stored)
         return [*closed, *self._published(touched, closed)]
 
     def _forming(self, assets: Iterable[str]) -> set[tuple[str, int, int]]:
@@ -182,9 +184,11 @@ class Pipeline:
         with self._lock:
             now = self.clock.platform_now(time.time() if wall is None else wall)
             closed = self.book.on_clock(now) if now is not None else []
+            stored = closed
             if self._from_disk:
                 closed = self._mark_disk(closed)
-            self._store([], _new(closed))
+                stored = _new(closed)
+            self._store([], stored)
             events: list[Event] = [*closed, *self._published(set(), closed)]
         if events:
             self._notify(events)

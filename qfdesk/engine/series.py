@@ -100,6 +100,13 @@ class CandleSeries:
         _, opens, highs, lows, closes = self._views
         opens[i], highs[i], lows[i], closes[i] = open_, high, low, close
 
+    def write_close(self, close: float) -> None:
+        """Replace the last candle's close."""
+        i = self._len - 1
+        if i < 0:
+            raise IndexError("write_close on an empty series")
+        self._views[4][i] = close
+
     def assign(self, start: np.ndarray, ohlc: np.ndarray) -> None:
         """Hold a copy of ``start`` (ascending) and ``ohlc`` (shape (4, n)) instead."""
         n = len(start)
