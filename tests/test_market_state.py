@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -40,12 +42,15 @@ OFFSET = 7200.0
 class Follower:
     """A pipeline listener keeping a copy from the updates, as the GUI does."""
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, *, yielding: bool = False) -> None:
         self.copy = MarketCopy()
         self.updates: list[MarketUpdate] = []
+        self.yielding = yielding
         pipeline.add_listener(self.on_events)
 
     def on_events(self, events: list[Event]) -> None:
+        if self.yielding:
+            time.sleep(0)  # let another thread run, as handing a batch on may
         for event in events:
             if type(event) is MarketUpdate:
                 self.updates.append(event)
@@ -200,3 +205,39 @@ def test_the_copy_warms_strategies_up_with_its_closed_candles_only() -> None:
     assert candles[0] == Candle(A, 5, T0, 1.0, 3.0, 1.0, 3.0)
     assert all(type(c.start) is int for c in candles)
     assert follower.copy.series(A, 5).start[-1] == T0 + 20, "the forming candle is last"
+
+
+def test_updates_built_on_three_threads_reach_the_copy_in_the_order_they_were_built() -> None:
+    pipeline = Pipeline(TIMEFRAMES.values(), publish=True)
+    follower = Follower(pipeline, yielding=True)
+    latest = [T0 - OFFSET]
+    done = threading.Event()
+
+    def tail() -> None:
+        rng = random.Random(9)
+        t, price = T0 + 0.3, 1.1
+        for _ in range(1500):
+            t += rng.uniform(0.05, 0.6)
+            price = round(price * (1 + rng.gauss(0, 0.001)), 5)
+            pipeline.feed_events([Tick(A, round(t, 3), price, t - OFFSET)])
+            latest[0] = t - OFFSET
+        done.set()
+
+    def housekeeping() -> None:
+        while not done.wait(0.0005):
+            pipeline.on_wall_clock(latest[0] + 1.5)
+
+    def loader() -> None:
+        disk = CandleSeries(A, 60)
+        for k in range(200):
+            disk.append(T0 - 12_000 + 60 * k, 1.0, 1.2, 0.9, 1.1)
+        pipeline.add_stored_history([disk])
+
+    threads = [threading.Thread(target=f) for f in (tail, housekeeping, loader)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    pipeline.on_wall_clock(latest[0] + 120)
+    assert_same(follower.copy, pipeline.book)
+    assert pipeline.book.stats.closed_by_clock > 0

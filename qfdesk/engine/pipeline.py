@@ -88,6 +88,9 @@ class Pipeline:
         self.candles_closed = 0
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
+        # Taken before the lock is let go, so listeners get batches in the order they were
+        # built, whichever thread built them (re-entrant: a listener may feed again).
+        self._in_order = threading.RLock()
         self._last_received = 0.0
         self.write_errors = 0
         self._unwritten_ticks: list[Tick] = []
@@ -101,6 +104,7 @@ class Pipeline:
         with self._lock:
             events = self.decoder.feed_many(entries)
             events += self._market(events)
+            self._in_order.acquire()
         self._notify(events)
         return events
 
@@ -109,6 +113,7 @@ class Pipeline:
         events = list(events)
         with self._lock:
             events += self._market(events)
+            self._in_order.acquire()
         self._notify(events)
         return events
 
@@ -190,6 +195,8 @@ class Pipeline:
                 stored = _new(closed)
             self._store([], stored)
             events: list[Event] = [*closed, *self._published(set(), closed)]
+            if events:
+                self._in_order.acquire()
         if events:
             self._notify(events)
         return closed
@@ -212,6 +219,8 @@ class Pipeline:
             # The newest disk candles stay forming until the clock or a tick closes them.
             self._from_disk |= self._forming(assets) - forming
             events: list[Event] = list(self._published(assets, closed))
+            if events:
+                self._in_order.acquire()
         if events:
             self._notify(events)
         return len(closed)
@@ -266,8 +275,12 @@ class Pipeline:
             )
 
     def _notify(self, events: list[Event]) -> None:
-        for listener in self._listeners:
-            listener(events)
+        """Hand ``events`` to the listeners; the caller took ``_in_order`` under the lock."""
+        try:
+            for listener in self._listeners:
+                listener(events)
+        finally:
+            self._in_order.release()
 
 
 def _new(closed: list[CandleClosed]) -> list[CandleClosed]:
