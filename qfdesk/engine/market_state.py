@@ -2,16 +2,16 @@
 
 The pipeline's :class:`~qfdesk.engine.candles.CandleBook` is the only place where ticks
 become candles. After each batch, :class:`MarketPublisher` turns what the batch did into a
-:class:`~qfdesk.engine.events.MarketUpdate`: the candles it closed, the forming candles of
-every asset it touched, the whole of every series that history changed in a way appending
-cannot follow (see ``CandleSeries.revision``), and the clock offset. A reader on another
-thread (the GUI) keeps a :class:`MarketCopy` by applying the updates in order; it then holds
-the same candles as the book, without aggregating a single tick itself.
+:class:`~qfdesk.engine.events.MarketUpdate`: the candles it closed, what changed in the
+forming candles of every asset it touched, the whole of every series that history changed
+in a way appending cannot follow (see ``CandleSeries.revision``), and the clock offset. A
+reader on another thread (the GUI) keeps a :class:`MarketCopy` by applying the updates in
+order; it then holds the same candles as the book, without aggregating a single tick.
 
-Cost: publishing is one row per timeframe for each asset a batch touched, and the copy writes
-a forming candle only when its series is read (the chart reads one), so the GUI side is
-paid per batch, not per tick (``benchmarks/bench_market_path.py`` compares it with the
-second book it replaces).
+Cost: publishing is a row per forming candle whose start, open, high or low changed (a tick
+moves a couple) and the shared close; the copy writes a forming candle only when its series
+is read (the chart reads one), so the GUI pays per batch, not per tick
+(``benchmarks/bench_market_path.py`` compares it with the second book it replaces).
 """
 
 from __future__ import annotations
