@@ -230,7 +230,7 @@ class AutoTrader:
             # A partial candle (its start not seen) is not what a backtest sees; its whole
             # version may come later with history, and is learnt from then.
             return []
-        stale = event.by == "history" or self._too_old(candle, now)
+        stale = event.by in ("history", "disk") or self._too_old(candle, now)
         found: list[tuple[Signal, Candle]] = []
         for runner in self.runners:
             if runner.asset != candle.asset:

@@ -63,7 +63,8 @@ Known limit: a whole candle closed (and announced) from live ticks before histor
 period arrives keeps its live values. Every whole candle is announced once, so a written
 candle is never contradicted.
 
-Not thread-safe: one book per thread (the GUI keeps its own).
+Not thread-safe: the pipeline owns the app's one book and uses it under its lock; others
+see it through the updates it publishes (``market_update``).
 """
 
 from __future__ import annotations
@@ -212,6 +213,7 @@ class _Asset:
     __slots__ = (
         "builders",
         "by_tf",
+        "changed",
         "floor",
         "history",
         "last_price",
@@ -219,6 +221,7 @@ class _Asset:
         "name",
         "same_prices",
         "same_time",
+        "ticked",
     )
 
     def __init__(self, name: str, timeframes: tuple[int, ...]) -> None:
@@ -231,6 +234,10 @@ class _Asset:
         self.history: dict[int, CandleSeries] = {}  # history-only base series per period
         self.same_time = _NEG_INF  # prices seen at the newest tick time (duplicates check)
         self.same_prices: set[float] = set()
+        # Since ``take_forming_changes``: builders whose forming start/open/high/low changed,
+        # and whether a live tick set every forming close to ``last_price``.
+        self.changed: set[_Builder] = set()
+        self.ticked = False
 
 
 class CandleBook:
@@ -265,6 +272,32 @@ class CandleBook:
         b = self._builder(asset, timeframe)
         return b.candle() if b is not None and b.forming else None
 
+    def asset_series(self, asset: str) -> list[tuple[CandleSeries, Candle | None]]:
+        """Every timeframe's series of ``asset`` with its forming candle (None if none)."""
+        st = self._assets.get(asset)
+        if st is None:
+            return []
+        return [(b.series, b.candle() if b.forming else None) for b in st.builders]
+
+    def take_forming_changes(
+        self, asset: str
+    ) -> tuple[tuple[tuple[int, int, float, float, float, float], ...], float | None]:
+        """What changed in ``asset``'s forming candles since the last call: ``(timeframe,
+        start, open, high, low, close)`` of each one whose start, open, high or low did, and
+        the close every other one now has (None if no live tick came since). For a
+        publisher (one per book): each call starts the next interval."""
+        st = self._assets.get(asset)
+        if st is None:
+            return (), None
+        changed = st.changed
+        rows: tuple[tuple[int, int, float, float, float, float], ...] = ()
+        if changed:
+            rows = tuple([(b.tf, b.start, b.o, b.h, b.l, b.c) for b in changed if b.forming])
+            changed.clear()
+        close = st.last_price if st.ticked else None
+        st.ticked = False
+        return rows, close
+
     def closed_len(self, asset: str, timeframe: int) -> int:
         b = self._builder(asset, timeframe)
         return 0 if b is None else len(b.series) - (1 if b.forming else 0)
@@ -280,14 +313,17 @@ class CandleBook:
         out: list[CandleClosed] = []
         if st.last_time < t < _TIME_LIMIT and t >= st.floor and 0.0 < p < _INF:
             self.stats.ticks += 1
+            changed = st.changed
             for b in st.builders:
                 if t < b.end:
                     if p > b.h:
                         b.h = p
                         b.mh[b.i] = p
+                        changed.add(b)
                     elif p < b.l:
                         b.l = p
                         b.ml[b.i] = p
+                        changed.add(b)
                     b.c = p
                     b.mc[b.i] = p
                 else:  # st.last_time is still the tick before: -_TIME_LIMIT for the first
@@ -295,12 +331,14 @@ class CandleBook:
                     self._roll(st, b, t, p, out, "tick", first)
             st.last_time = t
             st.last_price = p
+            st.ticked = True
             return out
         self._older_tick(st, t, p)
         return out
 
     def _older_tick(self, st: _Asset, t: float, p: float) -> None:
         """A live tick not newer than the newest one, behind a closed candle, or bad."""
+        st.changed.update(st.builders)
         stats = self.stats
         if not (-_TIME_LIMIT < t < _TIME_LIMIT and 0.0 < p < _INF):
             stats.bad_input += 1
@@ -328,6 +366,7 @@ class CandleBook:
     def _same_time(self, st: _Asset, t: float, p: float) -> bool:
         """A tick at the newest tick's time: False if its price was seen at that time already
         (a duplicate); otherwise it is the newest tick and becomes the close."""
+        st.changed.update(st.builders)
         if st.same_time != t:
             st.same_time = t
             st.same_prices = {st.last_price}
@@ -355,6 +394,7 @@ class CandleBook:
         partial: bool,
     ) -> None:
         """Close ``b``'s forming candle (if any) and start the one holding ``t``."""
+        st.changed.add(b)
         if b.forming:
             self._close(st, b, out, by)
         start = period_start(t, b.tf)
@@ -404,24 +444,51 @@ class CandleBook:
     # --- history ---------------------------------------------------------------------------
 
     def on_history_candles(self, history: HistoryCandles) -> list[CandleClosed]:
-        out: list[CandleClosed] = []
         period = int(history.timeframe)
         candles = history.candles
         if period <= 0 or not candles:
-            return out
-        st = self._assets.get(history.asset)
-        if st is None:
-            st = self._new_asset(history.asset)
-        base = st.history.get(period)
-        if base is None:
-            base = st.history[period] = CandleSeries(history.asset, period)
-        old_first = base.start[0] if len(base) else None
+            return []
+        st = self._asset(history.asset)
         good = [c for c in candles if _good_candle(c)]
         self.stats.bad_input += len(candles) - len(good)
         if not good:
-            return out
+            return []
         start = np.fromiter((c.start for c in good), dtype=np.int64, count=len(good))
         ohlc = np.array([(c.open, c.high, c.low, c.close) for c in good], dtype=np.float64).T
+        return self._history_candles(st, period, start, ohlc)
+
+    def on_history_arrays(
+        self, asset: str, period: int, start: np.ndarray, ohlc: np.ndarray
+    ) -> list[CandleClosed]:
+        """History candles as columns (``start``, ``ohlc`` of shape (4, n), e.g. read from
+        disk), merged like :meth:`on_history_candles`; rows that are not good candles are
+        counted in ``bad_input``."""
+        period = int(period)
+        start = np.asarray(start, dtype=np.int64)
+        ohlc = np.asarray(ohlc, dtype=np.float64).reshape(4, -1)
+        if period <= 0 or not len(start):
+            return []
+        st = self._asset(asset)
+        o, h, l, c = ohlc
+        with np.errstate(invalid="ignore"):
+            good = (np.abs(start) < _TIME_LIMIT) & (l > 0) & (h < _INF)
+            good &= (l <= o) & (o <= h) & (l <= c) & (c <= h)
+        if not good.all():
+            self.stats.bad_input += int(len(good) - good.sum())
+            start, ohlc = start[good], ohlc[:, good]
+            if not len(start):
+                return []
+        return self._history_candles(st, period, start, ohlc)
+
+    def _history_candles(
+        self, st: _Asset, period: int, start: np.ndarray, ohlc: np.ndarray
+    ) -> list[CandleClosed]:
+        out: list[CandleClosed] = []
+        st.changed.update(st.builders)
+        base = st.history.get(period)
+        if base is None:
+            base = st.history[period] = CandleSeries(st.name, period)
+        old_first = base.start[0] if len(base) else None
         start = start - start % period  # a start off the period grid belongs to its period
         order = np.argsort(start, kind="stable")
         start, ohlc = start[order], ohlc[:, order]
@@ -452,9 +519,8 @@ class CandleBook:
         ticks = history.ticks
         if not ticks:
             return out
-        st = self._assets.get(history.asset)
-        if st is None:
-            st = self._new_asset(history.asset)
+        st = self._asset(history.asset)
+        st.changed.update(st.builders)
         self.stats.history_ticks += len(ticks)
         times = np.fromiter((tk.time for tk in ticks), dtype=np.float64, count=len(ticks))
         prices = np.fromiter((tk.price for tk in ticks), dtype=np.float64, count=len(ticks))
@@ -575,7 +641,7 @@ class CandleBook:
         h = max(float(series.high[i]), float(agg.h[k]))
         l = min(float(series.low[i]), float(agg.l[k]))
         c = float(agg.c[k]) if last > live_close_time else float(series.close[i])
-        series.open[i], series.high[i], series.low[i], series.close[i] = o, h, l, c
+        series.replace(i, o, h, l, c)
         out.append(CandleClosed(Candle(series.asset, b.tf, p_start, o, h, l, c), "history"))
         self.stats.partial_completed += 1
         self.stats.closed_by_history += 1
@@ -589,6 +655,10 @@ class CandleBook:
     def _new_asset(self, asset: str) -> _Asset:
         st = self._assets[asset] = _Asset(asset, self.timeframes)
         return st
+
+    def _asset(self, asset: str) -> _Asset:
+        st = self._assets.get(asset)
+        return self._new_asset(asset) if st is None else st
 
     def _builder(self, asset: str, timeframe: int) -> _Builder | None:
         """The asset's builder at ``timeframe``; None for an asset not seen yet. KeyError for

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class Direction(str, Enum):
@@ -202,14 +206,54 @@ class OrderRequested:
 @dataclass(frozen=True, slots=True)
 class CandleClosed:
     """A candle is final. ``by`` says what closed it: ``tick`` (the first tick of a later
-    period), ``clock`` (the period ended while the stream was quiet) or ``history``
-    (it came closed from the platform's history). ``partial``: its period's start was not
+    period), ``clock`` (the period ended while the stream was quiet), ``history``
+    (it came closed from the platform's history) or ``disk`` (read back from the CSVs: it is
+    stored already and is never traded on). ``partial``: its period's start was not
     seen (the first live candle after attaching mid-period), so its open, high and low may
     be wrong: drawn, never stored. History that covers it later announces it again, whole."""
 
     candle: Candle
     by: str
     partial: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesHistory:
+    """One series whole, as it stands after history went into it (candles inserted before
+    its end, a closed one rewritten, a forming one dropped): what a copy kept by appending
+    cannot follow, so it takes this instead. ``start`` and ``ohlc`` (shape (4, n)) are
+    read-only copies; candles from ``closed`` on are forming."""
+
+    asset: str
+    timeframe: int
+    start: np.ndarray
+    ohlc: np.ndarray
+    closed: int
+
+
+@dataclass(frozen=True, slots=True)
+class FormingCandles:
+    """How ``asset``'s forming candles changed: ``rows`` ``(timeframe, start, open, high,
+    low, close)`` for each whose start, open, high or low did (a new one included), and
+    ``close``, the close of every other forming one (None: unchanged). Each live tick
+    reaches every timeframe, so most ticks change little more than the shared close."""
+
+    asset: str
+    rows: tuple[tuple[int, int, float, float, float, float], ...]
+    close: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MarketUpdate:
+    """What one batch did to the engine's market state (the last event of the batch): the
+    candles it closed (in order; ``by="disk"`` for candles read back from the CSVs), the
+    forming candles of each asset it touched, the series history rebuilt, and the platform
+    clock's offset from UTC (None until measured)."""
+
+    closed: tuple[CandleClosed, ...]
+    forming: tuple[FormingCandles, ...]
+    history: tuple[SeriesHistory, ...]
+    clock_offset: float | None
 
 
 Event = (
@@ -235,4 +279,5 @@ Event = (
     | UnsubscribeRequested
     | OrderRequested
     | CandleClosed
+    | MarketUpdate
 )

@@ -14,6 +14,7 @@ announced to listeners but never written; history that completes one writes it w
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -22,11 +23,22 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import numpy as np
+
 from qfdesk.engine.candles import CandleBook
 from qfdesk.engine.clock import ClockOffset
 from qfdesk.engine.csv_sink import CsvSink, SinkWriteError
 from qfdesk.engine.decoder import FrameDecoder
-from qfdesk.engine.events import CandleClosed, Event, HistoryCandles, HistoryTicks, Tick
+from qfdesk.engine.events import (
+    CandleClosed,
+    Event,
+    HistoryCandles,
+    HistoryTicks,
+    MarketUpdate,
+    Tick,
+)
+from qfdesk.engine.market_state import MarketPublisher
+from qfdesk.engine.series import CandleSeries
 
 log = logging.getLogger(__name__)
 
@@ -55,20 +67,31 @@ class PipelineSummary:
 class Pipeline:
     """Decoder, clock, candle book and (optionally) a CSV sink, fed in batches.
 
-    Thread-safe: the tail thread feeds it while a timer thread may call ``on_wall_clock``.
-    Listeners get each batch's events (decoded events, then the candles it closed) on the
-    feeding thread; the UI hands them on through a queued Qt signal.
+    The app's one market state: its book is the only place ticks become candles, its clock
+    the only measure of platform time. Thread-safe: the tail thread feeds it while a timer
+    thread may call ``on_wall_clock`` and a loader ``add_stored_history``. Listeners get each
+    batch's events (decoded events, then the candles it closed, then -- with ``publish`` --
+    its :class:`MarketUpdate`) on the feeding thread; the UI hands them on through a queued
+    Qt signal and keeps its copy of the candles from the updates (``market_state``).
     """
 
-    def __init__(self, timeframes: Iterable[int], sink: CsvSink | None = None) -> None:
+    def __init__(
+        self, timeframes: Iterable[int], sink: CsvSink | None = None, *, publish: bool = False
+    ) -> None:
         self.decoder = FrameDecoder()
         self.clock = ClockOffset()
         self.book = CandleBook(timeframes)
+        self.publisher = MarketPublisher(self.book) if publish else None
+        # Forming candles that came from disk: when they close they are on disk already.
+        self._from_disk: set[tuple[str, int, int]] = set()
         self.sink = sink
         self.ticks_by_asset: Counter[str] = Counter()
         self.candles_closed = 0
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
+        # Taken before the lock is let go, so listeners get batches in the order they were
+        # built, whichever thread built them (re-entrant: a listener may feed again).
+        self._in_order = threading.RLock()
         self._last_received = 0.0
         self.write_errors = 0
         self._unwritten_ticks: list[Tick] = []
@@ -81,35 +104,84 @@ class Pipeline:
         """Decode a batch, update candles, write what closed; returns all resulting events."""
         with self._lock:
             events = self.decoder.feed_many(entries)
-            closed: list[CandleClosed] = []
-            ticks: list[Tick] = []
-            book, clock, counts = self.book, self.clock, self.ticks_by_asset
-            newest = self._last_received
-            best_sample, best_received = float("-inf"), 0.0
-            for event in events:
-                if type(event) is Tick:
-                    ticks.append(event)
-                    counts[event.asset] += 1
-                    received = event.received
-                    newest = max(newest, received)
-                    if event.time - received > best_sample:
-                        best_sample, best_received = event.time - received, received
-                    closed += book.on_tick(event)
-                elif type(event) is HistoryCandles:
-                    closed += book.on_history_candles(event)
-                elif type(event) is HistoryTicks:
-                    closed += book.on_history_ticks(event)
-            if best_received:
-                # The clock keeps the least delayed sample anyway: one per batch is enough.
-                clock.observe(best_sample + best_received, best_received)
-            self._last_received = newest
-            now = clock.platform_now(newest) if newest else None
-            if now is not None:
-                closed += book.on_clock(now)
-            self._store(ticks, closed)
-            events += closed
+            events += self._market(events)
+            self._in_order.acquire()
         self._notify(events)
         return events
+
+    def feed_events(self, events: Iterable[Event]) -> list[Event]:
+        """A batch already decoded (a replay of decoded events, a test): as :meth:`feed`."""
+        events = list(events)
+        with self._lock:
+            events += self._market(events)
+            self._in_order.acquire()
+        self._notify(events)
+        return events
+
+    def _market(self, events: list[Event]) -> list[Event]:
+        """Candles and clock from a batch: the candles it closed (written) and, publishing,
+        the batch's market update last."""
+        closed: list[CandleClosed] = []
+        ticks: list[Tick] = []
+        touched: set[str] = set()
+        book, clock, counts = self.book, self.clock, self.ticks_by_asset
+        newest = self._last_received
+        best_sample, best_received = float("-inf"), 0.0
+        for event in events:
+            if type(event) is Tick:
+                ticks.append(event)
+                counts[event.asset] += 1
+                touched.add(event.asset)
+                received = event.received
+                newest = max(newest, received)
+                if event.time - received > best_sample:
+                    best_sample, best_received = event.time - received, received
+                closed += book.on_tick(event)
+            elif type(event) is HistoryCandles:
+                touched.add(event.asset)
+                closed += book.on_history_candles(event)
+            elif type(event) is HistoryTicks:
+                touched.add(event.asset)
+                closed += book.on_history_ticks(event)
+        if best_received:
+            # The clock keeps the least delayed sample anyway: one per batch is enough.
+            clock.observe(best_sample + best_received, best_received)
+        self._last_received = newest
+        now = clock.platform_now(newest) if newest else None
+        if now is not None:
+            closed += book.on_clock(now)
+        stored = closed
+        if self._from_disk:
+            closed = self._mark_disk(closed)
+            stored = _new(closed)
+        self._store(ticks, stored)
+        return [*closed, *self._published(touched, closed)]
+
+    def _forming(self, assets: Iterable[str]) -> set[tuple[str, int, int]]:
+        return {
+            (asset, candle.timeframe, candle.start)
+            for asset in assets
+            for _, candle in self.book.asset_series(asset)
+            if candle is not None
+        }
+
+    def _mark_disk(self, closed: list[CandleClosed]) -> list[CandleClosed]:
+        """Mark ``by="disk"`` the candles that came from disk still forming: never stored."""
+        marked = []
+        for event in closed:
+            c = event.candle
+            key = (c.asset, c.timeframe, c.start)
+            if key in self._from_disk:
+                self._from_disk.discard(key)
+                event = dataclasses.replace(event, by="disk")
+            marked.append(event)
+        return marked
+
+    def _published(self, touched: set[str], closed: list[CandleClosed]) -> list[MarketUpdate]:
+        """The market update (a list of it), if this pipeline publishes and there is one."""
+        if self.publisher is None or not (touched or closed):
+            return []
+        return [self.publisher.update(touched, closed, self.clock.offset)]
 
     def on_wall_clock(self, wall: float | None = None) -> list[CandleClosed]:
         """Close candles whose period has ended by the platform time at ``wall`` (default:
@@ -117,10 +189,41 @@ class Pipeline:
         with self._lock:
             now = self.clock.platform_now(time.time() if wall is None else wall)
             closed = self.book.on_clock(now) if now is not None else []
-            self._store([], closed)
-        if closed:
-            self._notify(list(closed))
+            stored = closed
+            if self._from_disk:
+                closed = self._mark_disk(closed)
+                stored = _new(closed)
+            self._store([], stored)
+            events: list[Event] = [*closed, *self._published(set(), closed)]
+            if events:
+                self._in_order.acquire()
+        if events:
+            self._notify(events)
         return closed
+
+    def add_stored_history(self, history: Iterable[CandleSeries]) -> int:
+        """Candles read back from the CSVs, merged into the book like platform history and
+        announced (``by="disk"``, in the market update only) but never written again: they
+        are on disk already. Any thread. Returns how many closed in the book."""
+        history = list(history)
+        with self._lock:
+            closed: list[CandleClosed] = []
+            assets = {series.asset for series in history}
+            forming = self._forming(assets)
+            for series in history:
+                ohlc = np.vstack((series.open, series.high, series.low, series.close))
+                got = self.book.on_history_arrays(
+                    series.asset, series.timeframe, series.start, ohlc
+                )
+                closed += [dataclasses.replace(c, by="disk") for c in got]
+            # The newest disk candles stay forming until the clock or a tick closes them.
+            self._from_disk |= self._forming(assets) - forming
+            events: list[Event] = list(self._published(assets, closed))
+            if events:
+                self._in_order.acquire()
+        if events:
+            self._notify(events)
+        return len(closed)
 
     def finish(self) -> PipelineSummary:
         """End of input: count headers left without attachment; return the summary."""
@@ -174,5 +277,14 @@ class Pipeline:
         return []
 
     def _notify(self, events: list[Event]) -> None:
-        for listener in self._listeners:
-            listener(events)
+        """Hand ``events`` to the listeners; the caller took ``_in_order`` under the lock."""
+        try:
+            for listener in self._listeners:
+                listener(events)
+        finally:
+            self._in_order.release()
+
+
+def _new(closed: list[CandleClosed]) -> list[CandleClosed]:
+    """The closed candles to write: not those read back from disk."""
+    return [c for c in closed if c.by != "disk"]

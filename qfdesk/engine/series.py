@@ -18,7 +18,7 @@ _INITIAL_CAPACITY = 256
 class CandleSeries:
     """Candles of one asset at one timeframe, ascending by start time, no start twice."""
 
-    __slots__ = ("_len", "_ohlc", "_start", "_views", "asset", "timeframe")
+    __slots__ = ("_len", "_ohlc", "_start", "_views", "asset", "revision", "timeframe")
 
     def __init__(self, asset: str, timeframe: int, capacity: int = _INITIAL_CAPACITY) -> None:
         self.asset = asset
@@ -28,6 +28,9 @@ class CandleSeries:
         self._ohlc = np.empty((4, capacity), dtype=np.float64)
         self._len = 0
         self._views = self._memoryviews()
+        self.revision = 0
+        """Bumped by every change other than appending and writing the last candle (an
+        insert, a pop, a rewritten older candle): a copy kept by appending must be rebuilt."""
 
     def __len__(self) -> int:
         return self._len
@@ -91,11 +94,45 @@ class CandleSeries:
         ohlc[2, i] = low
         ohlc[3, i] = close
 
+    def write_last(self, open_: float, high: float, low: float, close: float) -> None:
+        """Replace the whole last candle (its start stays): a copy taking the forming candle."""
+        i = self._len - 1
+        if i < 0:
+            raise IndexError("write_last on an empty series")
+        _, opens, highs, lows, closes = self._views
+        opens[i], highs[i], lows[i], closes[i] = open_, high, low, close
+
+    def write_close(self, close: float) -> None:
+        """Replace the last candle's close."""
+        i = self._len - 1
+        if i < 0:
+            raise IndexError("write_close on an empty series")
+        self._views[4][i] = close
+
+    def assign(self, start: np.ndarray, ohlc: np.ndarray) -> None:
+        """Hold a copy of ``start`` (ascending) and ``ohlc`` (shape (4, n)) instead."""
+        n = len(start)
+        while n > self._start.shape[0]:
+            self._grow()
+        self._start[:n] = start
+        self._ohlc[:, :n] = ohlc
+        self._len = n
+        self.revision += 1
+
     def pop_last(self) -> None:
         """Drop the last candle (a forming candle that turned out to be incomplete)."""
         if not self._len:
             raise IndexError("pop_last on an empty series")
         self._len -= 1
+        self.revision += 1
+
+    def replace(self, i: int, open_: float, high: float, low: float, close: float) -> None:
+        """Rewrite candle ``i`` (its start stays)."""
+        if not 0 <= i < self._len:
+            raise IndexError(f"no candle {i} in a series of {self._len}")
+        ohlc = self._ohlc
+        ohlc[0, i], ohlc[1, i], ohlc[2, i], ohlc[3, i] = open_, high, low, close
+        self.revision += 1
 
     def insert_many(self, start: np.ndarray, ohlc: np.ndarray) -> None:
         """Merge candles whose starts are not held yet (ascending ``start``, ``ohlc`` of shape
@@ -125,6 +162,7 @@ class CandleSeries:
             self._start[: n + m] = merged_start
             self._ohlc[:, : n + m] = merged_ohlc
         self._len = n + m
+        self.revision += 1
 
     def buffers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The full-capacity start/open/high/low/close arrays, for code that writes the last

@@ -46,7 +46,6 @@ from qfdesk.ui.autotrade_action import AutoTradeSwitch
 from qfdesk.ui.autotrade_panel import AutoTradeDialog, AutoTradeSetup
 from qfdesk.ui.chart import ChartWidget, SignalMarker, TradeMarker, TradeResult
 from qfdesk.ui.consent import RealConsent
-from qfdesk.ui.history_worker import series_candles
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.market_model import MarketModel
 from qfdesk.ui.toolbar import MainToolbar
@@ -60,9 +59,9 @@ _PAPER_RESULTS = {WIN: TradeResult.WON, LOSS: TradeResult.LOST}
 
 
 def history_candles(market: MarketModel, asset: str, timeframe: int) -> list[Candle]:
-    """The closed candles the window's store holds for ``asset`` (to warm strategies up)."""
-    series = market.book.series(asset, timeframe)
-    return list(series_candles(series, 0, market.book.closed_len(asset, timeframe)))
+    """The closed candles of ``asset`` the window's copy of the engine's market holds (to warm
+    strategies up): the same candles the engine closes and the CSVs get."""
+    return market.candles.closed_candles(asset, timeframe)
 
 
 class AutoTradeController(QtCore.QObject):
@@ -340,7 +339,7 @@ class AutoTradeController(QtCore.QObject):
 
     def _now(self) -> float:
         """Platform time (the strategies' and risk's clock); the local clock before any tick."""
-        now = self.market.clock.platform_now()
+        now = self.market.platform_now()
         return time.time() if now is None else now
 
     def _account(self) -> AccountState | None:

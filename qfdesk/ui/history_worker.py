@@ -1,7 +1,9 @@
-"""Loads an asset's candle history from the CSVs on disk, off the GUI thread.
+"""Loads an asset's candle history from the CSVs on disk into the engine, off the GUI thread.
 
-The result reaches the GUI thread through ``loaded`` as HistoryCandles events (the newest
-MAX_CANDLES of each timeframe found), which the market model merges like platform history.
+The newest MAX_CANDLES of each timeframe found go, as arrays, into the pipeline's one book
+(under its lock, on the loading thread) like platform history, marked so they are not written
+again; the GUI copy gets them through the pipeline's market update, like any other history.
+``loaded`` then says how many files were read.
 """
 
 from __future__ import annotations
@@ -10,52 +12,49 @@ import logging
 import threading
 from pathlib import Path
 
+import numpy as np
 from PySide6 import QtCore
 
-from qfdesk.engine.events import Candle, HistoryCandles
 from qfdesk.engine.history_loader import load_history
+from qfdesk.engine.pipeline import Pipeline
 from qfdesk.engine.series import CandleSeries
 
 log = logging.getLogger(__name__)
 
 MAX_CANDLES = 5000
-HISTORY_SOURCE = "csv"
 
 
-def series_candles(series: CandleSeries, lo: int, hi: int) -> tuple[Candle, ...]:
-    """Candles ``lo:hi`` of ``series`` as events."""
-    columns = (series.start, series.open, series.high, series.low, series.close)
-    rows = zip(*(column[lo:hi].tolist() for column in columns), strict=True)
-    return tuple(
-        Candle(series.asset, series.timeframe, int(s), o, h, low, c) for s, o, h, low, c in rows
-    )
+def newest(series: CandleSeries, limit: int = MAX_CANDLES) -> CandleSeries:
+    """The newest ``limit`` candles of ``series`` (a view of its arrays)."""
+    if len(series) <= limit:
+        return series
+    ohlc = (series.open, series.high, series.low, series.close)
+    tail = CandleSeries(series.asset, series.timeframe, limit)
+    tail.assign(series.start[-limit:], np.array([column[-limit:] for column in ohlc]))
+    return tail
 
 
-def history_events(series: CandleSeries, limit: int = MAX_CANDLES) -> HistoryCandles:
-    candles = series_candles(series, max(0, len(series) - limit), len(series))
-    return HistoryCandles(series.asset, series.timeframe, candles, HISTORY_SOURCE)
-
-
-def load_asset_history(root: Path, asset: str) -> tuple[list[HistoryCandles], int, int]:
-    """(events, files read, rows skipped) for ``asset`` under ``root``; nothing if no folder."""
+def load_asset_history(root: Path, asset: str) -> tuple[list[CandleSeries], int, int]:
+    """(series, files read, rows skipped) for ``asset`` under ``root``; nothing if no folder."""
     if not root.exists():
         return [], 0, 0
     loaded = load_history(root, asset=asset)
-    events = [
-        history_events(series)
-        for (_, _), series in sorted(loaded.series.items(), key=lambda kv: kv[0][1])
-        if len(series)
+    series = [
+        newest(s) for (_, _), s in sorted(loaded.series.items(), key=lambda kv: kv[0][1]) if len(s)
     ]
-    return events, loaded.files, len(loaded.problems)
+    return series, loaded.files, len(loaded.problems)
 
 
 class HistoryWorker(QtCore.QObject):
-    loaded = QtCore.Signal(str, object, int)  # asset, list[HistoryCandles], files read
+    loaded = QtCore.Signal(str, int, int)  # asset, candles closed in the book, files read
     failed = QtCore.Signal(str, str)  # asset, message
 
-    def __init__(self, root: Path, parent: QtCore.QObject | None = None) -> None:
+    def __init__(
+        self, root: Path, pipeline: Pipeline, parent: QtCore.QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.root = Path(root)
+        self.pipeline = pipeline
         self._pending: set[str] = set()
         self._lock = threading.Lock()
 
@@ -72,17 +71,19 @@ class HistoryWorker(QtCore.QObject):
 
     def _load(self, asset: str) -> None:
         try:
-            events, files, skipped = load_asset_history(self.root, asset)
+            series, files, skipped = load_asset_history(self.root, asset)
             if skipped:
                 log.warning("history of %s: %d bad rows skipped in %s", asset, skipped, self.root)
+            taken = self.pipeline.add_stored_history(series)
             log.info(
-                "history of %s: %d candles from %d files under %s",
+                "history of %s: %d candles from %d files under %s (%d closed in the book)",
                 asset,
-                sum(len(e.candles) for e in events),
+                sum(len(s) for s in series),
                 files,
                 self.root,
+                taken,
             )
-            self.loaded.emit(asset, events, files)
+            self.loaded.emit(asset, taken, files)
         except Exception as error:
             log.exception("could not load the history of %s", asset)
             self.failed.emit(asset, f"Could not read the history of {asset}: {error}")

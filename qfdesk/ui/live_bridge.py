@@ -57,7 +57,7 @@ class LiveBridge(QtCore.QObject):
         self.data_root = Path(data_root)
         self.artifacts_dir = Path(artifacts_dir)
         self.sink = CsvSink(self.data_root, PersistSettings(save_candles=False, save_ticks=False))
-        self.pipeline = Pipeline(TIMEFRAMES.values(), self.sink)
+        self.pipeline = Pipeline(TIMEFRAMES.values(), self.sink, publish=True)
         self.hub = EventHub()
         self.pipeline.add_listener(self._forward)
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="qfdesk-actions")

@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from qfdesk.browser.settings import BrowserSettings
 from qfdesk.desk.order_desk import OrderDesk
-from qfdesk.engine.events import Direction, Event, HistoryCandles
+from qfdesk.engine.events import Direction, Event
 from qfdesk.engine.risk import RiskLimits, RiskManager
 from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
 from qfdesk.settings.model import MANUAL_LIMITS
@@ -93,7 +93,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.market = MarketModel(self)
         self.book = TradeBook(self)
-        self.history = HistoryWorker(history_root, self)
+        self.history = HistoryWorker(history_root, bridge.pipeline, self)
         self.page_sync = PageSync(bridge, self)
         self.consent = RealConsent(self)
         self.risk = RiskManager(risk_limits)
@@ -314,9 +314,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_candles(self, asset: str, rebuilt: bool) -> None:
         if asset != self.asset:
             return
-        book = self.market.book
-        series = book.series(asset, self.timeframe)
-        closed = book.closed_len(asset, self.timeframe)
+        candles = self.market.candles
+        series = candles.series(asset, self.timeframe)
+        closed = candles.closed_len(asset, self.timeframe)
         if rebuilt or self.chart.series is not series:
             self._show_series()
         else:
@@ -326,14 +326,14 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.asset:
             self.chart.set_series(None)
             return
-        book = self.market.book
-        series = book.series(self.asset, self.timeframe)
+        candles = self.market.candles
+        series = candles.series(self.asset, self.timeframe)
         self._set_decimals()
         # The same series rebuilt (history arrived): keep the trader's view unless it follows
         # the newest candle. Another asset or timeframe starts at the newest candle.
         keep_view = self.chart.series is series and not self.chart.is_following()
         (x0, x1), _ = self.chart.price_plot.vb.viewRange()
-        self.chart.set_series(series, book.closed_len(self.asset, self.timeframe))
+        self.chart.set_series(series, candles.closed_len(self.asset, self.timeframe))
         if keep_view:
             self.chart.price_plot.vb.setXRange(x0, x1, padding=0)
         self.chart.set_trade_markers(
@@ -346,10 +346,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self._decimals = decimals
             self.chart.set_price_decimals(decimals)
 
-    def _on_history(self, asset: str, events: list[HistoryCandles], files: int) -> None:
+    def _on_history(self, asset: str, _closed: int, files: int) -> None:
         self._history_files[asset] = files
-        if events:
-            self.market.add_history(events)
 
     def _on_assets(self) -> None:
         self.toolbar.assets.set_assets(self.market.assets.values(), self.market.favourites)
@@ -449,8 +447,6 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def refresh_status(self) -> None:
         """Source sensing and the always-visible status (every STATUS_EVERY_MS)."""
-        for asset in self.market.close_by_clock():
-            self._on_candles(asset, False)
         if self.asset:
             self._set_decimals()
         self._missing_page_state()

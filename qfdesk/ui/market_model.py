@@ -1,8 +1,10 @@
-"""The GUI thread's view of the market: its own CandleBook, the asset table and the account.
+"""The GUI thread's view of the market: a copy of the engine's candles, the asset table and
+the account.
 
-Fed only with events forwarded by the live bridge (and history loaded from disk), always on
-the GUI thread, so the chart reads series nobody else writes. The pipeline's arrays belong
-to the tail thread and are never read here.
+Fed only with events forwarded by the live bridge, always on the GUI thread. Candles are
+never built here: the pipeline's market updates are applied to a :class:`MarketCopy`, so the
+chart, the trade panel and the auto-trader read arrays nobody else writes, holding what the
+engine holds. The pipeline's own arrays belong to the tail thread and are never read here.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ import time
 
 from PySide6 import QtCore
 
-from qfdesk.engine.candles import CandleBook
-from qfdesk.engine.clock import ClockOffset
 from qfdesk.engine.events import (
     AssetInfo,
     AssetTable,
@@ -23,16 +23,15 @@ from qfdesk.engine.events import (
     DealsOpened,
     Event,
     Favourites,
-    HistoryCandles,
-    HistoryTicks,
+    MarketUpdate,
     OrderClosed,
     OrderFailed,
     OrderOpened,
     SymbolChangeRequested,
     Tick,
 )
+from qfdesk.engine.market_state import MarketCopy
 from qfdesk.engine.risk import AccountState
-from qfdesk.engine.timeframes import TIMEFRAMES
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +48,7 @@ class MarketModel(QtCore.QObject):
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
-        self.book = CandleBook(TIMEFRAMES.values())
-        self.clock = ClockOffset()
+        self.candles = MarketCopy()
         self.assets: dict[str, AssetInfo] = {}
         self.favourites: tuple[str, ...] = ()
         self.balance: float | None = None
@@ -66,23 +64,15 @@ class MarketModel(QtCore.QObject):
     def apply(self, events: list[Event]) -> None:
         """One batch of decoded events (GUI thread)."""
         touched: dict[str, bool] = {}
-        book = self.book
         now = time.monotonic()
         for event in events:
             if type(event) is Tick:
-                book.on_tick(event)
                 self.last_tick_at[event.asset] = now
                 self.last_price[event.asset] = event.price
                 self._note_decimals(event.asset, event.price)
-                if event.received:
-                    self.clock.observe(event.time, event.received)
-                touched.setdefault(event.asset, False)
-            elif type(event) is HistoryCandles:
-                book.on_history_candles(event)
-                touched[event.asset] = True
-            elif type(event) is HistoryTicks:
-                book.on_history_ticks(event)
-                touched[event.asset] = True
+            elif type(event) is MarketUpdate:
+                for asset, rebuilt in self.candles.apply(event).items():
+                    touched[asset] = touched.get(asset, False) or rebuilt
             elif type(event) is AssetTable:
                 self.assets = {a.symbol: a for a in event.assets}
                 self.assetsChanged.emit()
@@ -103,26 +93,8 @@ class MarketModel(QtCore.QObject):
             elif isinstance(event, DEAL_EVENTS):
                 self._note_currency(event)
                 self.dealEvent.emit(event)
-        for closed in self.close_by_clock():
-            touched.setdefault(closed, False)
         for asset, rebuilt in touched.items():
             self.candlesChanged.emit(asset, rebuilt)
-
-    def close_by_clock(self) -> set[str]:
-        """Close candles whose period has ended (platform clock); the assets touched."""
-        now = self.clock.platform_now()
-        if now is None:
-            return set()
-        return {c.candle.asset for c in self.book.on_clock(now)}
-
-    def add_history(self, history: list[HistoryCandles]) -> None:
-        """Candles loaded from disk, merged like platform history (live continues them)."""
-        assets: set[str] = set()
-        for item in history:
-            self.book.on_history_candles(item)
-            assets.add(item.asset)
-        for asset in assets:
-            self.candlesChanged.emit(asset, True)
 
     def _note_decimals(self, asset: str, price: float) -> None:
         text = repr(price)
@@ -142,6 +114,10 @@ class MarketModel(QtCore.QObject):
                 self.accountChanged.emit()
 
     # ----- queries ---------------------------------------------------------------------------
+
+    def platform_now(self) -> float | None:
+        """Platform time now, by the engine's clock; None before it is measured."""
+        return self.candles.platform_now(time.time())
 
     def tick_age(self, asset: str) -> float | None:
         """Seconds since the last live tick of ``asset``, None if none came."""

@@ -100,9 +100,9 @@ def test_on_trades_by_signals_within_the_limits_then_off_nothing_more(desk, qloo
 
     switch.trigger()
     assert not controller.running and switch.text() == OFF_TEXT
-    candles_at_off = window.market.book.closed_len(asset, TF)
+    candles_at_off = window.market.candles.closed_len(asset, TF)
     pause(qloop, 4 * TF)
-    assert window.market.book.closed_len(asset, TF) >= candles_at_off + 3, "candles went on"
+    assert window.market.candles.closed_len(asset, TF) >= candles_at_off + 3, "candles went on"
     assert len(sim.orders()) - before == LIMIT, "off: nothing more placed"
     assert len(trader.orders) == LIMIT
     logs = "\n".join(window.log_panel.lines())

@@ -10,7 +10,7 @@ import pytest
 from desk_helpers import Desk, ini_store, pause, wait_until
 from PySide6 import QtWidgets
 
-from qfdesk.engine.events import AssetInfo, AssetTable, Candle, CandleClosed, Tick
+from qfdesk.engine.events import AssetInfo, AssetTable, Candle, CandleClosed, MarketUpdate, Tick
 from qfdesk.ui.autotrade_action import OFF_TEXT
 from qfdesk.ui.dark_theme import WARN
 
@@ -98,7 +98,7 @@ def test_on_paper_trades_signals_then_off_nothing_more(desk, qloop):
     assert not controller.running and not switch.isChecked() and switch.text() == OFF_TEXT
     assert not switch.badge.isVisible()
     # The platform clock moves on: the later candles have closed, and would give signals.
-    window.market.clock.observe(time.time() + 2 * TF + 1, time.time())
+    window.market.apply([MarketUpdate((), (), (), clock_offset=2 * TF + 1)])
     window.bridge.eventsReady.emit(candles[4:])
     pause(qloop, 0.3)
     assert len(controller.trader.orders) == 2, "off: nothing more"

@@ -182,7 +182,7 @@ def test_a_strategy_hanging_on_a_live_candle_is_stopped_while_the_window_keeps_a
 def test_a_strategy_hanging_while_warming_up_at_start_is_stopped_and_named(desk, qloop, user_file):
     window = desk.window
     history = tuple(candles(6, closed_now=8))
-    window.bridge.eventsReady.emit([HistoryCandles(ASSET, TF, history, "test")])
+    window.bridge.pipeline.feed_events([HistoryCandles(ASSET, TF, history, "test")])
     # The store takes the last history candle for one still forming until a tick says not.
     assert wait_until(qloop, lambda: len(history_candles(window.market, ASSET, TF)) == 5, 10)
     heart = Heartbeat()

@@ -148,7 +148,7 @@ def test_live_chart_draws_what_the_store_holds(desk, qloop):
     assert window.asset == "EURUSD_otc"
     assert "QuantumFlux" in window.windowTitle()
     assert window.sim_badge.isVisible() and window.sim_badge.text() == "SIMULATED"
-    book = window.market.book
+    book = window.market.candles
     assert wait_until(qloop, lambda: len(book.series("EURUSD_otc", 60)) > 10, 15)
     series = window.chart.series
     assert series is book.series("EURUSD_otc", 60)
@@ -169,11 +169,11 @@ def test_asset_switch_shows_only_that_asset_and_continues_its_disk_history(
 ):
     window = desk.window
     window.toolbar.assets.choose(DISK_ASSET)
-    assert window.chart.series is window.market.book.series(DISK_ASSET, window.timeframe)
+    assert window.chart.series is window.market.candles.series(DISK_ASSET, window.timeframe)
     assert wait_until(qloop, lambda: window.market.page_asset == DISK_ASSET, 20)
     assert DISK_ASSET in sim.state()["streamed"], "the page follows, so the stream does"
     assert wait_until(qloop, lambda: window.source_state is SourceState.LIVE, 15)
-    book = window.market.book
+    book = window.market.candles
     _, written = disk_starts
     series = book.series(DISK_ASSET, 60)
     assert wait_until(qloop, lambda: set(written) <= set(series.start[: len(series)].tolist()), 10)
@@ -207,7 +207,7 @@ def test_timeframe_switch_rebuilds_from_the_store(desk, qloop):
     assert window.timeframe == 5
     assert wait_until(qloop, lambda: len(window.chart.series) >= 3, 20)
     series = window.chart.series
-    assert series.timeframe == 5 and series is window.market.book.series(window.asset, 5)
+    assert series.timeframe == 5 and series is window.market.candles.series(window.asset, 5)
     assert np.all(series.start[: len(series)] % 5 == 0)
     built_equals_store(window)
     window.toolbar.timeframes.choose(60)
@@ -386,7 +386,7 @@ def test_gui_never_stalls_while_data_streams_and_a_trade_runs(desk, qloop, sim):
     sim.control("set_tick_rate", rate=200)
     try:
         pause(qloop, 1.0)
-        ticks_before = window.market.book.stats.ticks
+        ticks_before = desk.bridge.pipeline.book.stats.ticks
         watchdog.start()
         window.trade_panel.set_expiry(3)
         window.trade(Direction.PUT)
@@ -399,7 +399,7 @@ def test_gui_never_stalls_while_data_streams_and_a_trade_runs(desk, qloop, sim):
         watchdog.stop()
     finally:
         sim.control("set_tick_rate", rate=None)
-    ticks = window.market.book.stats.ticks - ticks_before
+    ticks = desk.bridge.pipeline.book.stats.ticks - ticks_before
     assert ticks > 300, f"data streamed at a good rate ({ticks} ticks)"
     assert len(watchdog.gaps) > 200
     worst_stall = max(watchdog.stalls[1:])

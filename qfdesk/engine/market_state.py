@@ -1,0 +1,215 @@
+"""The engine's one market state, published as immutable updates, and a reader's copy of it.
+
+The pipeline's :class:`~qfdesk.engine.candles.CandleBook` is the only place where ticks
+become candles. After each batch, :class:`MarketPublisher` turns what the batch did into a
+:class:`~qfdesk.engine.events.MarketUpdate`: the candles it closed, what changed in the
+forming candles of every asset it touched, the whole of every series that history changed
+in a way appending cannot follow (see ``CandleSeries.revision``), and the clock offset. A
+reader on another thread (the GUI) keeps a :class:`MarketCopy` by applying the updates in
+order; it then holds the same candles as the book, without aggregating a single tick.
+
+Cost: publishing is a row per forming candle whose start, open, high or low changed (a tick
+moves a couple) and the shared close; the copy writes a forming candle only when its series
+is read (the chart reads one), so the GUI pays per batch, not per tick
+(``benchmarks/bench_market_path.py`` compares it with the second book it replaces).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from qfdesk.engine.candles import CandleBook
+from qfdesk.engine.events import (
+    Candle,
+    CandleClosed,
+    FormingCandles,
+    MarketUpdate,
+    SeriesHistory,
+)
+from qfdesk.engine.series import CandleSeries
+
+_Key = tuple[str, int]
+_Row = tuple[int, int, float, float, float, float]
+
+
+class MarketPublisher:
+    """Builds the updates of one book. Call it under the lock that guards the book."""
+
+    def __init__(self, book: CandleBook) -> None:
+        self.book = book
+        self._revisions: dict[_Key, int] = {}
+        self._structure = -1
+
+    def update(
+        self, assets: Iterable[str], closed: list[CandleClosed], clock_offset: float | None
+    ) -> MarketUpdate:
+        """The update for a batch that touched ``assets`` and closed ``closed``."""
+        if closed:
+            assets = {*assets, *(event.candle.asset for event in closed)}
+        take = self.book.take_forming_changes
+        forming = tuple([FormingCandles(asset, *take(asset)) for asset in assets])
+        return MarketUpdate(tuple(closed), forming, self._history(), clock_offset)
+
+    def _history(self) -> tuple[SeriesHistory, ...]:
+        """Every series rebuilt since the last update. Only history (and dropping a candle
+        history had started) rebuilds one: while the book's counters of those stay, no
+        series needs looking at."""
+        stats = self.book.stats  # counters that only grow: their sum moves when one does
+        structure = (
+            stats.history_candles
+            + stats.history_ticks
+            + stats.partial_dropped
+            + stats.partial_completed
+        )
+        if structure == self._structure:
+            return ()
+        self._structure = structure
+        history: list[SeriesHistory] = []
+        revisions = self._revisions
+        for asset in self.book.assets():
+            for series, candle in self.book.asset_series(asset):
+                key = (asset, series.timeframe)
+                if series.revision != revisions.get(key, 0):
+                    revisions[key] = series.revision
+                    history.append(_whole(series, len(series) - (candle is not None)))
+        return tuple(history)
+
+
+def _whole(series: CandleSeries, closed: int) -> SeriesHistory:
+    start = series.start.copy()
+    ohlc = np.vstack((series.open, series.high, series.low, series.close))
+    start.flags.writeable = False
+    ohlc.flags.writeable = False
+    return SeriesHistory(series.asset, series.timeframe, start, ohlc, closed)
+
+
+class MarketCopy:
+    """The candles of a :class:`CandleBook`, kept by applying its publisher's updates.
+
+    Not thread-safe: one reader (the GUI thread). The forming candles' changes are kept
+    aside, stamped with the update they came in, and written into a series when it is read
+    (:meth:`series`) or before one of its candles closes: most updates then cost a few
+    dictionary writes. A series keeps its identity while it is rebuilt, so a chart showing
+    it stays on it.
+    """
+
+    def __init__(self) -> None:
+        self._series: dict[_Key, CandleSeries] = {}
+        self._closed: dict[_Key, int] = {}
+        self._rows: dict[str, dict[int, tuple[int, _Row]]] = {}  # asset -> tf -> (update, row)
+        self._close: dict[str, tuple[int, float]] = {}  # asset -> (update, shared close)
+        self._applied: dict[_Key, int] = {}  # the update a series is written up to
+        self._update = 0
+        self.clock_offset: float | None = None
+
+    # ----- queries ---------------------------------------------------------------------------
+
+    def series(self, asset: str, timeframe: int) -> CandleSeries:
+        """Closed candles plus the forming one (if any) last; an unknown series is empty (and
+        not kept)."""
+        key = (asset, timeframe)
+        self._bring(key)
+        series = self._series.get(key)
+        return CandleSeries(asset, timeframe) if series is None else series
+
+    def closed_len(self, asset: str, timeframe: int) -> int:
+        return self._closed.get((asset, timeframe), 0)
+
+    def closed_candles(self, asset: str, timeframe: int) -> list[Candle]:
+        """The closed candles of a series as events (to warm strategies up)."""
+        series = self.series(asset, timeframe)
+        n = self.closed_len(asset, timeframe)
+        columns = (series.start, series.open, series.high, series.low, series.close)
+        rows = zip(*(column[:n].tolist() for column in columns), strict=True)
+        return [Candle(asset, timeframe, s, o, h, low, c) for s, o, h, low, c in rows]
+
+    def platform_now(self, wall: float) -> float | None:
+        """Platform time at the local UTC time ``wall``; None before the clock is measured."""
+        return None if self.clock_offset is None else wall + self.clock_offset
+
+    # ----- applying ----------------------------------------------------------------------------
+
+    def apply(self, update: MarketUpdate) -> dict[str, bool]:
+        """Apply one update; the assets it touched, True where a series was rebuilt."""
+        self._update += 1
+        n = self._update
+        touched: dict[str, bool] = {}
+        if update.history or update.closed:
+            self._apply_closed(update, n, touched)
+        for forming in update.forming:
+            asset = forming.asset
+            if forming.rows:
+                pending = self._rows.get(asset)
+                if pending is None:
+                    pending = self._rows[asset] = {}
+                for row in forming.rows:
+                    pending[row[0]] = (n, row)
+            if forming.close is not None:
+                self._close[asset] = (n, forming.close)
+            touched[asset] = touched.get(asset, False)
+        if update.clock_offset is not None:
+            self.clock_offset = update.clock_offset
+        return touched
+
+    def _apply_closed(self, update: MarketUpdate, n: int, touched: dict[str, bool]) -> None:
+        """Rebuilt series, then closed candles (each series' pending changes written first)."""
+        rebuilt: set[_Key] = set()
+        for whole in update.history:
+            key = (whole.asset, whole.timeframe)
+            self._bring(key)
+            self._get(key).assign(whole.start, whole.ohlc)
+            self._closed[key] = whole.closed
+            self._applied[key] = n
+            rebuilt.add(key)
+            touched[whole.asset] = True
+        for event in update.closed:
+            c = event.candle
+            key = (c.asset, c.timeframe)
+            if key not in rebuilt:
+                self._bring(key)
+                i = self._put(key, c.start, c.open, c.high, c.low, c.close)
+                self._closed[key] = max(self._closed.get(key, 0), i + 1)
+                self._applied[key] = n
+                touched.setdefault(c.asset, False)
+
+    def _bring(self, key: _Key) -> None:
+        """Write into a series the forming changes kept aside for it, in update order."""
+        asset, tf = key
+        applied = self._applied.get(key, 0)
+        rows = self._rows.get(asset)
+        if rows:
+            pending = rows.pop(tf, None)
+            if pending is not None:
+                applied, row = pending
+                self._put(key, *row[1:])
+        close = self._close.get(asset)
+        if close is not None and close[0] > applied:
+            series = self._series.get(key)
+            if series is not None and self._closed.get(key, 0) < len(series):
+                series.write_close(close[1])
+            applied = close[0]
+        self._applied[key] = applied
+
+    def _get(self, key: _Key) -> CandleSeries:
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = CandleSeries(*key)
+        return series
+
+    def _put(self, key: _Key, start: int, o: float, h: float, l: float, c: float) -> int:
+        """Write a candle at its place (the last one, or a new one after it); its index."""
+        series = self._get(key)
+        last = series.last_start
+        if last == start:
+            series.write_last(o, h, l, c)
+        elif last is None or start > last:
+            series.append(start, o, h, l, c)
+        else:  # the book announces older candles only with the series rebuilt
+            i = series.find(start)
+            if i < 0:
+                raise ValueError(f"{key}: candle {start} is older than {last}, not held")
+            series.replace(i, o, h, l, c)
+            return i
+        return len(series) - 1
