@@ -11,6 +11,7 @@ import pytest
 from qfdesk.engine.csv_sink import CsvSink, candle_dir
 from qfdesk.engine.events import Candle
 from qfdesk.engine.persist_settings import PersistSettings
+from qfdesk.engine.pipeline import Pipeline
 from qfdesk.ui.history_worker import HistoryWorker, load_asset_history
 
 T0 = 1761183840  # 2025-10-23 01:44:00 platform time
@@ -28,18 +29,20 @@ def data_root(tmp_path: Path) -> Path:
 
 
 def test_a_50_mb_first_line_does_not_block_the_assets_history(data_root: Path) -> None:
-    events, files, skipped = load_asset_history(data_root, "EURUSD_otc")
-    assert [(e.asset, e.timeframe, len(e.candles)) for e in events] == [("EURUSD_otc", 60, 20)]
+    series, files, skipped = load_asset_history(data_root, "EURUSD_otc")
+    assert [(s.asset, s.timeframe, len(s)) for s in series] == [("EURUSD_otc", 60, 20)]
     assert (files, skipped) == (1, 1)
 
 
 def test_the_worker_loads_the_history_and_logs_the_skipped_file(
     data_root: Path, qtbot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    worker = HistoryWorker(data_root)
+    pipeline = Pipeline([60])
+    worker = HistoryWorker(data_root, pipeline)
     caplog.set_level(logging.WARNING, logger="qfdesk.ui.history_worker")
     with qtbot.waitSignal(worker.loaded, timeout=20_000) as blocker:
         assert worker.request("EURUSD_otc")
-    asset, events, files = blocker.args
-    assert (asset, [len(e.candles) for e in events], files) == ("EURUSD_otc", [20], 1)
+    asset, _, files = blocker.args
+    assert (asset, files) == ("EURUSD_otc", 1)
+    assert len(pipeline.book.series("EURUSD_otc", 60)) == 20, "all 20 candles reach the book"
     assert "1 bad rows skipped" in caplog.text
