@@ -79,12 +79,18 @@ def run(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"qfdesk backtest: {exc}", file=sys.stderr)
         return 2
-    if args.json is not None:
-        try:
-            args.json.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
-        except OSError as exc:
-            print(f"qfdesk backtest: cannot write {args.json}: {exc}", file=sys.stderr)
-            return 2
+    return write_report(args.json, report, "backtest")
+
+
+def write_report(path: Path | None, report: dict[str, Any], command: str) -> int:
+    """``report`` as JSON at ``path`` (if given): 0, or 2 with the reason if it cannot be."""
+    if path is None:
+        return 0
+    try:
+        path.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
+    except OSError as exc:
+        print(f"qfdesk {command}: cannot write {path}: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qfdesk.commands.backtest import InputError
+from qfdesk.commands.backtest import InputError, write_report
 
 if TYPE_CHECKING:
     from qfdesk.engine.research.report import SweepReport
@@ -55,13 +54,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"qfdesk sweep: {exc}", file=sys.stderr)
         return 2
     print(report.describe())
-    if args.json is not None:
-        try:
-            args.json.write_text(json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n")
-        except OSError as exc:
-            print(f"qfdesk sweep: cannot write {args.json}: {exc}", file=sys.stderr)
-            return 2
-    return 0
+    return write_report(args.json, report.to_dict(), "sweep")
 
 
 def _progress(done: int, total: int) -> None:
