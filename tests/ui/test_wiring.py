@@ -7,7 +7,14 @@ import time
 import pytest
 from desk_helpers import Desk, ini_store, wait_until
 
-from qfdesk.engine.events import AssetInfo, AssetTable, Candle, CandleClosed, Tick
+from qfdesk.engine.events import (
+    AssetInfo,
+    AssetTable,
+    Candle,
+    CandleClosed,
+    MarketUpdate,
+    Tick,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -38,10 +45,11 @@ def test_the_auto_trader_sees_a_batch_after_the_market_model_applied_it(desk, ql
     dialog.choose_timeframe(TF)
     dialog.start_button.click()
     assert wait_until(qloop, lambda: controller.running, 30), "warm and on"
-    assert window.market.clock.platform_now() is None, "no platform time yet"
+    assert window.market.platform_now() is None, "no platform time yet"
 
-    # One batch: the first tick (the platform's clock) and candles just closed by it. Only a
-    # trader that sees the batch after the model took the clock from it finds them fresh.
+    # One batch, as the pipeline publishes it: the first tick, the candles just closed by it
+    # and the market update carrying the platform's clock. Only a trader that sees the batch
+    # after the model took the clock from it finds the candles fresh.
     platform_now = time.time() - LAG
     begin = int(platform_now) // TF * TF - TF * len(ZIGZAG)
     candles = [
@@ -49,6 +57,7 @@ def test_the_auto_trader_sees_a_batch_after_the_market_model_applied_it(desk, ql
         for i, c in enumerate(ZIGZAG)
     ]
     tick = Tick(ASSET, platform_now, ZIGZAG[-1], received=time.time())
-    window.bridge.eventsReady.emit([tick, *candles])
+    update = MarketUpdate(tuple(candles), (), (), -LAG)
+    window.bridge.eventsReady.emit([tick, *candles, update])
 
     assert wait_until(qloop, lambda: controller.trader.orders, 5), "fresh candles trade"
