@@ -23,7 +23,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from qfdesk.engine.events import Candle
 from qfdesk.engine.strategies.base import Signal, StrategyError
 from qfdesk.engine.strategies.registry import StrategyRegistry
-from qfdesk.engine.strategies.runner import StrategyRunner
+from qfdesk.engine.strategies.runner import StrategyRunner, log_signal
 from qfdesk.engine.strategies.sandbox import (
     StrategyOverrun,
     StrategyProcess,
@@ -129,15 +129,7 @@ class RemoteRunner:
             self.error = error
             log.error("%s", error)
         if signal is not None:
-            log.info(
-                "signal %s %s %s conf %.2f at %s: %s",
-                signal.strategy,
-                signal.asset,
-                signal.direction.value,
-                signal.confidence,
-                signal.candle_start,
-                signal.reason,
-            )
+            log_signal(signal)
         return signal
 
     def _stop(self, where: str, problem: str) -> None:

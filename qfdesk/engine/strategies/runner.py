@@ -64,15 +64,7 @@ class StrategyRunner:
             expiry=self.strategy.expiry,
             reason=vote.reason,
         )
-        log.info(
-            "signal %s %s %s conf %.2f at %s: %s",
-            signal.strategy,
-            signal.asset,
-            signal.direction.value,
-            signal.confidence,
-            signal.candle_start,
-            signal.reason,
-        )
+        log_signal(signal)
         return signal
 
     def _advance(self, candle: Candle, now: float | None) -> Vote | None:
@@ -137,3 +129,16 @@ def _vote_problem(vote: object) -> str | None:
     ):
         return f"gave the confidence {confidence!r} (0 to 1 expected)"
     return None
+
+
+def log_signal(signal: Signal) -> None:
+    """The one log line of a signal, wherever its strategy ran."""
+    log.info(
+        "signal %s %s %s conf %.2f at %s: %s",
+        signal.strategy,
+        signal.asset,
+        signal.direction.value,
+        signal.confidence,
+        signal.candle_start,
+        signal.reason,
+    )
