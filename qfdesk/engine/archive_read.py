@@ -8,6 +8,8 @@ changed are set aside (the rows they had shadowed come back). Archived files tha
 from disk stay served by the archive. A folder inside the data root gets the archived rows
 of the files under it only. ``problems`` holds the problems of the CSV files read now; those
 of archived files were reported by ``qfdesk archive`` (their counts are in the manifest).
+``files`` counts the archived files that gave candles to the series read, and the CSV files
+read now as the CSV loader counts them.
 """
 
 from __future__ import annotations
