@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from disk_faults import disk_full_at, needs_file_size_limit
+
 from qfdesk.cli import main
 from qfdesk.engine.archive_build import update_archive
 from qfdesk.engine.archive_store import (
@@ -122,7 +122,7 @@ def test_a_second_run_reads_only_the_changed_file_and_rewrites_only_its_partitio
 def test_a_changed_file_gives_back_the_rows_it_had_shadowed(tmp_path):
     two_collectors(tmp_path)
     update_archive(tmp_path)
-    newer = sorted(p for p in candle_dir(tmp_path, 60).glob("EURUSD_otc_1m_20251030*"))[0]
+    newer = min(p for p in candle_dir(tmp_path, 60).glob("EURUSD_otc_1m_20251030*"))
     lines = newer.read_text().splitlines(keepends=True)
     newer.write_text(lines[0] + "".join(lines[400:]))  # B's first 399 candles gone
     assert_same(load_history(tmp_path), load_csv_history(tmp_path))  # before the update
@@ -165,6 +165,18 @@ def test_the_backtest_command_reads_the_archive(tmp_path, capsys):
     assert main([*argv, "--payout", "92", "--json", str(out)]) == 0
     report = json.loads(out.read_text())
     assert (report["candles"], report["first_candle"]) == (6500, T0)
+
+
+def test_the_sweep_command_reads_the_archive(tmp_path):
+    two_collectors(tmp_path)
+    update_archive(tmp_path)
+    for path in candle_dir(tmp_path, 60).glob("*_20251029T*.csv"):
+        path.unlink()
+    out = tmp_path / "sweep.json"
+    argv = ["sweep", "--data", str(tmp_path), "--asset", "EURUSD_otc", "--strategy", "sma-cross"]
+    grid = ["--grid", "fast=2..3", "--grid", "slow=4..8:4", "--workers", "1"]
+    assert main([*argv, *grid, "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["candles"] == 6500
 
 
 @needs_file_size_limit
@@ -221,8 +233,27 @@ def test_without_pyarrow_the_command_says_how_to_install_it_and_the_loader_reads
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-c", script],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert done.returncode == 2
     assert "pip install 'qfdesk[archive]'" in done.stderr
     assert done.stdout.strip() == "[('EURUSD_otc', 60)]"  # the CSVs alone
+
+
+def test_dask_reads_the_candles_folder_as_the_merged_series(tmp_path):
+    dd = pytest.importorskip("dask.dataframe")
+    two_collectors(tmp_path)
+    update_archive(tmp_path)
+    frame = dd.read_parquet(
+        archive_dir(tmp_path) / "candles",
+        filters=[("asset", "==", "EURUSD_otc"), ("timeframe", "==", 60)],
+    ).compute()
+    frame = frame.sort_values("start")
+    expected = load_csv_history(tmp_path).series[("EURUSD_otc", 60)]
+    assert np.array_equal(frame["start"].to_numpy(), expected.start)
+    assert np.array_equal(frame["close"].to_numpy(), expected.close)
