@@ -257,3 +257,15 @@ def test_dask_reads_the_candles_folder_as_the_merged_series(tmp_path):
     expected = load_csv_history(tmp_path).series[("EURUSD_otc", 60)]
     assert np.array_equal(frame["start"].to_numpy(), expected.start)
     assert np.array_equal(frame["close"].to_numpy(), expected.close)
+
+
+def test_a_damaged_manifest_is_explained_and_a_rebuild_replaces_it(tmp_path, capsys):
+    two_collectors(tmp_path)
+    update_archive(tmp_path)
+    (archive_dir(tmp_path) / MANIFEST_NAME).write_text('{"version": 1, "files": ')
+    assert_same(load_history(tmp_path), load_csv_history(tmp_path))  # the CSVs, logged
+    assert main(["archive", "--data-dir", str(tmp_path)]) == 2
+    assert "--rebuild" in capsys.readouterr().err
+    assert main(["archive", "--data-dir", str(tmp_path), "--rebuild"]) == 0
+    assert read_manifest(tmp_path) is not None
+    assert_same(load_history(tmp_path), load_csv_history(tmp_path))

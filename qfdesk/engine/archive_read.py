@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,44 +138,59 @@ def _series(
         groups.setdefault((partition.asset, partition.timeframe), []).append(partition)
     fresh = _fresh_by_series(checked)
     ranks = _ranks(manifest, data_root, checked)
+    whole: dict[tuple[str, int], list[PartitionEntry]] = {}
     series: dict[tuple[str, int], CandleSeries] = {}
     for name in sorted(set(groups) | set(fresh)):
         parts = groups.get(name, [])
-        exact = name not in fresh and not any(
-            np.isin(p.sources, plan.excluded).any() for p in parts
-        )
-        if exact:
-            one = _whole_partitions(name, parts, folder)
-        else:
-            one = _merged(name, parts, folder, plan.excluded, fresh.get(name), ranks)
+        if name not in fresh and not any(np.isin(p.sources, plan.excluded).any() for p in parts):
+            whole[name] = parts
+            continue
+        one = _merged(name, parts, folder, plan.excluded, fresh.get(name), ranks)
         if len(one):
             series[name] = one
-    return series
+    series.update(_whole_partitions(whole, folder))
+    return dict(sorted(series.items()))
 
 
 def _whole_partitions(
-    name: tuple[str, int], parts: list[PartitionEntry], folder: Path
-) -> CandleSeries:
-    """The winners of the partitions as they are, month after month, read straight into the
-    series' arrays."""
+    groups: dict[tuple[str, int], list[PartitionEntry]], folder: Path
+) -> dict[tuple[str, int], CandleSeries]:
+    """The winners of each series' partitions as they are, month after month, read straight
+    into the series' arrays, the files in parallel (pyarrow and numpy's copies let go of the
+    GIL)."""
     import pyarrow.parquet as pq
 
-    size = sum(p.rows for p in parts)
-    starts = np.empty(size, dtype=np.int64)
-    ohlc = np.empty((4, size), dtype=np.float64)
-    at = 0
-    for partition in parts:
-        table = pq.read_table(folder / partition.candles, columns=["start", *_PRICES])
-        end = at + table.num_rows
-        if end > size:
-            raise ArchiveError(f"{folder / partition.candles} holds more rows than its manifest")
-        starts[at:end] = table.column(0).to_numpy()
+    jobs = []
+    arrays = {}
+    for name, parts in groups.items():
+        size = sum(p.rows for p in parts)
+        starts = np.empty(size, dtype=np.int64)
+        ohlc = np.empty((4, size), dtype=np.float64)
+        arrays[name] = (starts, ohlc)
+        at = 0
+        for partition in parts:
+            jobs.append((folder / partition.candles, starts, ohlc, at, partition.rows))
+            at += partition.rows
+
+    def read(job: tuple[Path, np.ndarray, np.ndarray, int, int]) -> None:
+        path, starts, ohlc, at, rows = job
+        table = pq.read_table(path, columns=["start", *_PRICES], use_threads=False)
+        if table.num_rows != rows:
+            raise ArchiveError(
+                f"{path} holds {table.num_rows} rows, its manifest says {rows}; run "
+                "`qfdesk archive --rebuild`"
+            )
+        starts[at : at + rows] = table.column(0).to_numpy()
         for row in range(4):
-            ohlc[row, at:end] = table.column(row + 1).to_numpy()
-        at = end
-    return CandleSeries.holding(
-        name[0], name[1], starts[:at], ohlc[:, :at].copy() if at < size else ohlc
-    )
+            ohlc[row, at : at + rows] = table.column(row + 1).to_numpy()
+
+    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1) or 1) as pool:
+        list(pool.map(read, jobs))
+    return {
+        name: CandleSeries.holding(name[0], name[1], starts, ohlc)
+        for name, (starts, ohlc) in arrays.items()
+        if len(starts)
+    }
 
 
 def _merged(

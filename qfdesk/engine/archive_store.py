@@ -54,7 +54,8 @@ def require_pyarrow() -> ModuleType:
         import pyarrow
     except ImportError:
         raise ArchiveError(f"the Parquet archive needs pyarrow: {INSTALL_HINT}") from None
-    return pyarrow
+    module: ModuleType = pyarrow
+    return module
 
 
 def archive_dir(data_root: Path) -> Path:
