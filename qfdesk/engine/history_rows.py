@@ -251,7 +251,7 @@ def _stamp_seconds(text: str, fmt: str) -> float | None:
         return None
 
 
-def _file_info(path: Path, root: Path) -> FileInfo:
+def file_info(path: Path, root: Path) -> FileInfo:
     try:
         mtime = path.stat().st_mtime
     except OSError:
@@ -429,13 +429,17 @@ def read_rows(
     names: tuple[tuple[str, ...], tuple[str, ...]],
     problems: list[RowProblem],
     asset: str | None,
+    only: list[Path] | None = None,
 ) -> Rows:
-    """The rows of every ``kind`` file under ``path`` that ``wanted`` takes and that may
-    hold rows of ``asset``, with the ``names`` = (text columns, number columns)."""
+    """The rows of every ``kind`` file under ``path`` (or of the ``only`` files, which are
+    under it) that ``wanted`` takes and that may hold rows of ``asset``, with the ``names`` =
+    (text columns, number columns)."""
     files, root = _csv_files(Path(path))
+    if only is not None:
+        files = list(only)
     groups: dict[tuple[str, ...], list[_Chunk]] = {}
     for file in files:
-        chunk = _read_file(_file_info(file, root), kind, wanted, asset, problems)
+        chunk = _read_file(file_info(file, root), kind, wanted, asset, problems)
         if chunk is not None:
             groups.setdefault(chunk.header, []).append(chunk)
     parts = []

@@ -109,6 +109,22 @@ class CandleSeries:
             raise IndexError("write_close on an empty series")
         self._views[4][i] = close
 
+    @classmethod
+    def holding(
+        cls, asset: str, timeframe: int, start: np.ndarray, ohlc: np.ndarray
+    ) -> CandleSeries:
+        """A series whose buffers are ``start`` (int64, ascending, no start twice) and
+        ``ohlc`` (float64, C-contiguous, shape (4, n)) themselves, full: no copy is made."""
+        if start.dtype != np.int64 or ohlc.dtype != np.float64 or not ohlc.flags.c_contiguous:
+            raise ValueError("holding needs int64 starts and C-contiguous float64 (4, n) prices")
+        if ohlc.shape != (4, len(start)) or not start.flags.c_contiguous:
+            raise ValueError(f"{len(start)} starts but prices of shape {ohlc.shape}")
+        series = cls(asset, timeframe, capacity=1)
+        if len(start):
+            series._start, series._ohlc, series._len = start, ohlc, len(start)
+            series._views = series._memoryviews()
+        return series
+
     def assign(self, start: np.ndarray, ohlc: np.ndarray) -> None:
         """Hold a copy of ``start`` (ascending) and ``ohlc`` (shape (4, n)) instead."""
         n = len(start)
