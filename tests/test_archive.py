@@ -269,3 +269,13 @@ def test_a_damaged_manifest_is_explained_and_a_rebuild_replaces_it(tmp_path, cap
     assert main(["archive", "--data-dir", str(tmp_path), "--rebuild"]) == 0
     assert read_manifest(tmp_path) is not None
     assert_same(load_history(tmp_path), load_csv_history(tmp_path))
+
+
+def test_a_missing_or_damaged_partition_file_falls_back_to_the_csvs(tmp_path):
+    two_collectors(tmp_path)
+    update_archive(tmp_path)
+    partitions = sorted((archive_dir(tmp_path) / "candles").rglob("*.parquet"))
+    assert partitions
+    partitions[0].write_bytes(b"not parquet")
+    partitions[-1].unlink()
+    assert_same(load_history(tmp_path), load_csv_history(tmp_path))

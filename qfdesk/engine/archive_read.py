@@ -57,7 +57,7 @@ def load_archived(
 ) -> LoadedHistory | None:
     """As ``load_history`` (asset, timeframe filters) from the archive covering the folder
     ``path``, or None when none does or it cannot be read (pyarrow missing, a damaged
-    manifest: logged, and the CSVs are read instead)."""
+    manifest, a partition file missing or damaged: logged, and the CSVs are read instead)."""
     data_root = find_data_root(path)
     if data_root is None:
         return None
@@ -71,7 +71,16 @@ def load_archived(
         return None
     plan = _plan(manifest, data_root, path, asset, timeframe)
     checked = check_candles(path, asset, timeframe, plan.fresh) if plan.fresh else None
-    series = _series(data_root, manifest, plan, checked)
+    try:
+        series = _series(data_root, manifest, plan, checked)
+    except (OSError, ValueError, ArchiveError) as error:
+        # pyarrow's read errors are OSError or ValueError subclasses.
+        log.warning(
+            "reading the CSV files instead of the archive, whose files cannot be read (%s); "
+            "run qfdesk archive --rebuild",
+            error,
+        )
+        return None
     problems = [] if checked is None else checked.problems
     taken = plan.files + (0 if checked is None else checked.files_taken)
     return LoadedHistory(series=series, problems=problems, files=taken)
