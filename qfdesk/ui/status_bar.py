@@ -23,7 +23,13 @@ _STATE_COLORS = {
 }
 
 
+MIN_TEXT_WIDTH = 40
+
+
 class StatusBar(QtWidgets.QStatusBar):
+    """The left-hand texts (connection, source, tick age) take the room there is and are cut
+    short, with the whole text in their tooltips: a longer text never widens the window."""
+
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.connection = QtWidgets.QLabel("not connected")
@@ -38,6 +44,8 @@ class StatusBar(QtWidgets.QStatusBar):
         self.rate = QtWidgets.QLabel("0 frames/s")
         for widget in (self.connection, self.state, self.source, self.tick_age):
             self.addWidget(widget)
+        for label in (self.connection, self.source, self.tick_age):
+            label.setMinimumWidth(MIN_TEXT_WIDTH)  # instead of the whole text's width
         for widget in (self.account, self.balance, self.clock, self.rate):
             self.addPermanentWidget(widget)
         self.show_state(SourceState.DISCONNECTED, "-", None)
@@ -46,11 +54,11 @@ class StatusBar(QtWidgets.QStatusBar):
     def show_state(self, state: SourceState, source: str, age_text: str | None) -> None:
         self.state.setText(state.value)
         self.state.setStyleSheet(badge_style(_STATE_COLORS[state]))
-        self.source.setText(f"source: {source}")
-        self.tick_age.setText(age_text or "no tick yet")
+        _set_text(self.source, f"source: {source}")
+        _set_text(self.tick_age, age_text or "no tick yet")
 
     def show_connection(self, text: str) -> None:
-        self.connection.setText(text)
+        _set_text(self.connection, text)
 
     def show_account(self, is_demo: bool | None, balance: float | None, currency: str) -> None:
         text, background = account_badge(is_demo)
@@ -66,3 +74,8 @@ class StatusBar(QtWidgets.QStatusBar):
         self.clock.setText(
             "clock offset -" if clock_offset is None else f"clock offset {clock_offset:+.1f} s"
         )
+
+
+def _set_text(label: QtWidgets.QLabel, text: str) -> None:
+    label.setText(text)
+    label.setToolTip(text)
