@@ -25,34 +25,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from bench_history import ASSETS, T0, write_candles
 
 from qfdesk.engine.archive_build import update_archive
-from qfdesk.engine.csv_sink import CsvSink
 from qfdesk.engine.events import Candle
 from qfdesk.engine.history_loader import LoadedHistory, load_csv_history, load_history
-from qfdesk.engine.persist_settings import PersistSettings
-
-ASSETS = 10
-ROWS_PER_FILE = 100_000
-T0 = 1_761_183_840  # 2025-10-23 01:44:00
-
-
-def write_candles(root: Path, total: int) -> CsvSink:
-    rng = np.random.default_rng(1)
-    settings = PersistSettings(True, False, candle_chunk=ROWS_PER_FILE)
-    sink = CsvSink(root, settings, session="20251023T014400Z-1-abcd")
-    per_asset = total // ASSETS
-    for k in range(ASSETS):
-        walk = 1.1 * np.exp(np.cumsum(rng.normal(0, 2e-4, per_asset + 1)))
-        opens, closes = np.round(walk[:-1], 5), np.round(walk[1:], 5)
-        highs = np.round(np.maximum(opens, closes) + rng.uniform(0, 2e-4, per_asset), 5)
-        lows = np.round(np.minimum(opens, closes) - rng.uniform(0, 2e-4, per_asset), 5)
-        rows = zip(opens.tolist(), highs.tolist(), lows.tolist(), closes.tolist(), strict=True)
-        sink.write_candles(
-            Candle(f"ASSET{k}_otc", 60, T0 + 60 * i, o, h, lo, c)
-            for i, (o, h, lo, c) in enumerate(rows)
-        )
-    return sink
 
 
 def timed(work: Callable[[], object]) -> tuple[float, float]:

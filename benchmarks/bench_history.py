@@ -33,7 +33,8 @@ ROWS_PER_FILE = 100_000
 T0 = 1_761_183_840  # 2025-10-23 01:44:00
 
 
-def write_candles(root: Path, total: int) -> list[Path]:
+def write_candles(root: Path, total: int) -> CsvSink:
+    """``total`` one-minute candles of ``ASSETS`` random walks, written by ``CsvSink``."""
     rng = np.random.default_rng(1)
     settings = PersistSettings(True, False, candle_chunk=ROWS_PER_FILE)
     sink = CsvSink(root, settings, session="20251023T014400Z-1-abcd")
@@ -48,7 +49,7 @@ def write_candles(root: Path, total: int) -> list[Path]:
             Candle(f"ASSET{k}_otc", 60, T0 + 60 * i, o, h, lo, c)
             for i, (o, h, lo, c) in enumerate(rows)
         )
-    return sink.files
+    return sink
 
 
 def cpu_seconds(work: Callable[[], object]) -> float:
@@ -62,7 +63,7 @@ def main() -> None:
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        files = write_candles(root, total)
+        files = write_candles(root, total).files
         loaded = load_history(root)
         candles = sum(len(s) for s in loaded.series.values())
         assert (candles, loaded.problems) == (total, []), (candles, loaded.problems[:3])
