@@ -8,6 +8,7 @@ from qfdesk.ui.autotrade_action import AutoTradeSwitch
 from qfdesk.ui.source_state import SourceState
 from qfdesk.ui.status_bar import StatusBar
 
+WIDTH = 1500  # the main window's default width
 LONG = "Chrome 127.0.0.1:9222: attached, draining the performance log " * 6
 
 
@@ -17,7 +18,7 @@ def test_longer_status_texts_and_the_auto_trader_starting_never_widen_the_window
     window.setCentralWidget(QtWidgets.QWidget())
     status = StatusBar(window)
     window.setStatusBar(status)
-    window.resize(900, 600)
+    window.resize(WIDTH, 600)
     window.show()
     qtbot.waitExposed(window)
     width = window.width()
@@ -30,7 +31,8 @@ def test_longer_status_texts_and_the_auto_trader_starting_never_widen_the_window
     for _ in range(5):
         qtbot.wait(20)
 
-    assert window.width() == width
+    assert window.width() == width == WIDTH
+    assert status.connection.width() < status.connection.sizeHint().width()  # cut short
     assert switch.badge.width() >= switch.badge.sizeHint().width()  # the badge is never cut
     assert status.connection.toolTip() == LONG
     assert status.source.toolTip() == f"source: {LONG}"
