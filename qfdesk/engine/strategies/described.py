@@ -78,7 +78,7 @@ def _bound(value: Any) -> float | None:
 
 def _text(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"{value!r:.40} is not text")
+        raise ValueError(f"{value!r:.40} is not text")  # noqa: TRY004 - bad data, not a bug
     return value[:MAX_TEXT]
 
 

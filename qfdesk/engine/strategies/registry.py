@@ -50,7 +50,7 @@ import traceback
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from qfdesk.engine.strategies.base import Param, Strategy, StrategyError
 from qfdesk.engine.strategies.config_file import read_strategies_file
@@ -174,7 +174,7 @@ class StrategyRegistry:
         module = importlib.util.module_from_spec(spec)
         try:
             spec.loader.exec_module(module)
-        except Exception as exc:  # noqa: BLE001 - a trader's file may raise anything
+        except Exception as exc:
             raise StrategyError(load_error(path, exc)) from exc
         found = [
             obj
@@ -270,7 +270,7 @@ class FileDescriber:
         self.budget = budget
         self._process: StrategyProcess | None = None
 
-    def __enter__(self) -> FileDescriber:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

@@ -6,6 +6,7 @@ at a time, in JSON, until its pipe closes or its parent is gone. The requests:
 - ``("describe", file)``: import the file, ``["described", [info, ...]]`` (see ``described``);
 - ``("make", key, file, base, name, params, asset, timeframe)``, then ``("warm", key,
   candles)`` and ``("candle", key, candle, now)``: a live :class:`StrategyRunner`;
+- ``("load", file)``: import the file for the strategies to be made of it;
 - ``("candles", asset, timeframe, start, open, high, low, close)``: the candles of the
   backtests to come, given once;
 - ``("signals", file, base, name, params)``: the strategy's signals over those candles,
@@ -95,6 +96,8 @@ class _Worker:
         try:
             if kind == "describe":
                 return self._describe(*rest)
+            if kind == "load":
+                return self._load(*rest)
             if kind == "make":
                 return self._make(*rest)
             if kind == "candles":
@@ -120,9 +123,12 @@ class _Worker:
         self.files.discard(file)  # imported afresh when one of its strategies is made
         return ["described", [info_data(registry.class_of(name)) for name in names]]
 
-    def _strategy(
-        self, file: Path, base: str, name: str, params: Mapping[str, Any]
-    ) -> Strategy:
+    def _load(self, file: Path) -> list[Any]:
+        names = self.registry.import_file(file)
+        self.files.add(file)
+        return ["loaded", names]
+
+    def _strategy(self, file: Path, base: str, name: str, params: Mapping[str, Any]) -> Strategy:
         if file not in self.files:
             self.registry.import_file(file)
             self.files.add(file)
@@ -130,7 +136,7 @@ class _Worker:
             strategy = self.registry.create(base, params)
         except StrategyError:
             raise
-        except Exception as exc:  # noqa: BLE001 - a trader's code may raise anything
+        except Exception as exc:
             raise StrategyError(f"{name}: could not be made: {_what(exc)}") from exc
         strategy.name = name
         return strategy
@@ -156,9 +162,7 @@ class _Worker:
         self.candles = series
         return ["installed", len(series)]
 
-    def _signals(
-        self, file: Path, base: str, name: str, params: Mapping[str, Any]
-    ) -> list[Any]:
+    def _signals(self, file: Path, base: str, name: str, params: Mapping[str, Any]) -> list[Any]:
         if self.candles is None:
             return ["refused", "the strategy worker was given no candles"]
         strategy = self._strategy(file, base, name, params)
