@@ -435,8 +435,10 @@ def test_strategies_file_sets_defaults_presets_and_loads_user_files(tmp_path):
     [
         (
             "import no_such_module_anywhere\n",
-            "bad.py: ModuleNotFoundError at line 1: No module named 'no_such_module_anywhere'; "
-            "the strategy file .*bad.py failed to load",
+            (
+                "bad.py: ModuleNotFoundError at line 1: No module named "
+                "'no_such_module_anywhere'; the strategy file .*bad.py failed to load"
+            ),
         ),
         ("x = 1\n", "defines no Strategy subclass"),
         ("x = 1\n\ndef broken(:\n", "bad.py: SyntaxError at line 3: invalid syntax"),
