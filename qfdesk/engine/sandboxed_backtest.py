@@ -37,6 +37,7 @@ from qfdesk.engine.strategies.base import (
 from qfdesk.engine.strategies.registry import StrategyRegistry
 from qfdesk.engine.strategies.sandbox import (
     LOAD_BUDGET,
+    SIGNAL_DTYPES,
     StrategyOverrun,
     StrategyProcess,
     WorkerGone,
@@ -78,14 +79,6 @@ class WorkerSignals(Strategy):
 
     def signals(self, candles: CandleArrays) -> SignalArrays:
         return self._found
-
-
-def _numbers(data: Any, kind: type, what: str) -> list[Any]:
-    if not isinstance(data, list) or not all(
-        type(v) is kind or (kind is float and type(v) is int) for v in data
-    ):
-        raise WorkerGone(f"the strategy worker process sent {what} that are not numbers")
-    return data
 
 
 def _params(data: Any) -> dict[str, float]:
@@ -140,19 +133,21 @@ class BacktestWorker:
         candles; StrategyError (its own refusal, or an overrun, in words) or WorkerGone."""
         self._load(file)
         budget = self.budget.run
-        values, index, direction, confidence = self._call(
-            ("signals", file, base, name, dict(params)),
-            budget,
+        overrun = (
             f"strategy {name} took longer than its {budget:g} s time budget on "
-            f"{self.candles} candles and was stopped",
-            "signals",
+            f"{self.candles} candles and was stopped"
         )
-        found = SignalArrays(
-            np.array(_numbers(index, int, "signal indices"), dtype=np.int64),
-            np.array(_numbers(direction, int, "directions"), dtype=np.int8),
-            np.array(_numbers(confidence, float, "confidences"), dtype=np.float64),
+        values, count = self._call(
+            ("signals", file, base, name, dict(params)), budget, overrun, "signals"
         )
-        return WorkerSignals(name, _params(values), found)
+        if type(count) is not int or not 0 <= count <= self.candles:
+            self.process.kill()
+            raise WorkerGone(f"the strategy worker process announced {count!r:.20} signals")
+        try:
+            index, direction, confidence = self.process.arrays(SIGNAL_DTYPES, count, budget)
+        except StrategyOverrun:
+            raise StrategyError(overrun) from None
+        return WorkerSignals(name, _params(values), SignalArrays(index, direction, confidence))
 
     def grid(
         self, name: str, base: str, file: Path, items: Sequence[str], fixed: Mapping[str, Any]

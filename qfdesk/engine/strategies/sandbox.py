@@ -29,6 +29,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import qfdesk
 from qfdesk.engine.events import Direction
 from qfdesk.engine.paths import is_frozen
@@ -40,6 +42,8 @@ STARTUP_TIMEOUT = 60.0  # our own imports in a fresh interpreter, on a busy mach
 LOAD_BUDGET = 10.0
 """Seconds a trader's file may take to be imported (and a strategy of it made): loading may
 import libraries the file needs, hence more than a candle's budget."""
+SIGNAL_DTYPES = ("int64", "int8", "float64")
+"""The types of the signal arrays a worker sends as raw bytes: index, direction, confidence."""
 WORKER_MODULE = "qfdesk.engine.strategies.sandbox_worker"
 
 
@@ -109,6 +113,28 @@ class StrategyProcess:
             self.kill()
             raise StrategyOverrun(f"took longer than its {budget:g} s time budget")
         return self._answer()
+
+    def arrays(self, dtypes: tuple[str, ...], length: int, budget: float) -> list[np.ndarray]:
+        """The raw arrays that follow an answer announcing them, one message each: read as
+        ``dtypes`` (never unpickled), each of ``length`` items; WorkerGone when one is not,
+        StrategyOverrun when one is not there within ``budget`` seconds."""
+        found = []
+        for dtype in dtypes:
+            try:
+                ready = self._conn.poll(budget)
+                data = self._conn.recv_bytes() if ready else None
+            except (EOFError, OSError) as exc:
+                self.kill()
+                raise WorkerGone(self._gone_text()) from exc
+            if data is None:
+                self.kill()
+                raise StrategyOverrun(f"took longer than its {budget:g} s time budget")
+            kind = np.dtype(dtype)
+            if len(data) != length * kind.itemsize:
+                self.kill()
+                raise WorkerGone("the strategy worker process sent arrays of the wrong size")
+            found.append(np.frombuffer(data, dtype=kind))
+        return found
 
     def _answer(self) -> list[Any]:
         try:

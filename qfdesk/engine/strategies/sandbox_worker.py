@@ -10,7 +10,8 @@ at a time, in JSON, until its pipe closes or its parent is gone. The requests:
 - ``("candles", asset, timeframe, start, open, high, low, close)``: the candles of the
   backtests to come, given once;
 - ``("signals", file, base, name, params)``: the strategy's signals over those candles,
-  ``["signals", params, index, direction, confidence]``;
+  ``["signals", params, count]``, then its index, direction and confidence arrays as raw
+  bytes (:data:`SIGNAL_DTYPES`), one message each;
 - ``("grid", file, base, name, items, fixed)``: a sweep's grid of parameter combinations.
 
 Whatever cannot be done is answered ``["refused", reason]`` in words.
@@ -26,6 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from qfdesk.engine.strategies.base import Signal, Strategy, StrategyError
 from qfdesk.engine.strategies.described import info_data
 from qfdesk.engine.strategies.registry import StrategyRegistry
 from qfdesk.engine.strategies.runner import StrategyRunner
+from qfdesk.engine.strategies.sandbox import SIGNAL_DTYPES
 
 _PR_SET_PDEATHSIG = 1
 _WATCH_EVERY = 0.5
@@ -58,11 +61,25 @@ def serve(conn: Connection, parent_pid: int) -> None:
             request = conn.recv()
         except (EOFError, OSError):
             return
+        blobs: tuple[bytes, ...] = ()
         try:
-            answer = json.dumps(worker.answer(request))
+            reply = worker.answer(request)
+            if isinstance(reply, Arrays):
+                blobs = reply.blobs
+            text = json.dumps(reply.answer if isinstance(reply, Arrays) else reply)
         except Exception as exc:  # noqa: BLE001 - the app hears of it; the worker goes on
-            answer = json.dumps(["refused", f"the strategy worker failed: {_what(exc)}"])
-        conn.send_bytes(answer.encode())
+            text, blobs = json.dumps(["refused", f"the strategy worker failed: {_what(exc)}"]), ()
+        conn.send_bytes(text.encode())
+        for blob in blobs:
+            conn.send_bytes(blob)
+
+
+@dataclass(frozen=True, slots=True)
+class Arrays:
+    """An answer followed by raw arrays, one message each (see ``StrategyProcess.arrays``)."""
+
+    answer: list[Any]
+    blobs: tuple[bytes, ...]
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -91,7 +108,7 @@ class _Worker:
         self.runners: dict[int, StrategyRunner] = {}
         self.candles: CandleSeries | None = None
 
-    def answer(self, request: tuple[Any, ...]) -> list[Any]:
+    def answer(self, request: tuple[Any, ...]) -> list[Any] | Arrays:
         kind, *rest = request
         try:
             if kind == "describe":
@@ -162,19 +179,26 @@ class _Worker:
         self.candles = series
         return ["installed", len(series)]
 
-    def _signals(self, file: Path, base: str, name: str, params: Mapping[str, Any]) -> list[Any]:
+    def _signals(
+        self, file: Path, base: str, name: str, params: Mapping[str, Any]
+    ) -> list[Any] | Arrays:
         if self.candles is None:
             return ["refused", "the strategy worker was given no candles"]
         strategy = self._strategy(file, base, name, params)
         try:
             found = strategy.signals(self.candles)
-            index = np.asarray(found.index, dtype=np.int64).tolist()
-            direction = np.asarray(found.direction, dtype=np.int64).tolist()
-            confidence = np.asarray(found.confidence, dtype=np.float64).tolist()
+            columns = [
+                np.ascontiguousarray(np.asarray(column, dtype=dtype))
+                for column, dtype in zip(found, SIGNAL_DTYPES, strict=True)
+            ]
             values = _values(strategy.params)
         except Exception as exc:  # noqa: BLE001 - a trader's code may raise anything
             return ["refused", f"strategy {name} failed: {_what(exc)}"]
-        return ["signals", values, index, direction, confidence]
+        lengths = {column.shape for column in columns}
+        if len(lengths) != 1 or len(next(iter(lengths))) != 1:
+            return ["refused", f"strategy {name} gave signal arrays of unequal lengths"]
+        blobs = tuple(column.tobytes() for column in columns)
+        return Arrays(["signals", values, int(columns[0].shape[0])], blobs)
 
     def _grid(
         self,
