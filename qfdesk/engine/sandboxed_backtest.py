@@ -89,7 +89,7 @@ def _params(data: Any) -> dict[str, float]:
     expiry = data.get("expiry")
     if expiry is None or expiry != int(expiry) or expiry <= 0:
         raise WorkerGone("the strategy worker process sent no valid expiry")
-    return {k: float(v) for k, v in data.items()} | {"expiry": int(expiry)}
+    return {**data, "expiry": int(expiry)}
 
 
 class BacktestWorker:
@@ -103,7 +103,11 @@ class BacktestWorker:
         columns = Columns.of(candles)
         request = ("candles", candles.asset, candles.timeframe, *_columns(columns))
         overrun = f"took longer than {budget.load:g} s to take {self.candles} candles"
-        self._call(request, budget.load, overrun, "installed")
+        try:
+            self._call(request, budget.load, overrun, "installed")
+        except BaseException:
+            self.process.close()
+            raise
 
     def _call(self, request: tuple[Any, ...], budget: float, overrun: str, kind: str) -> list[Any]:
         """The answer of ``kind``; StrategyError (a refusal, or ``overrun`` after ``budget``
