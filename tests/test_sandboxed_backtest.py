@@ -193,3 +193,31 @@ def test_the_figures_are_the_ones_of_the_strategy_run_here(registry, series, tmp
     assert there.stats == here.stats and there.stats.trades > 20
     assert np.array_equal(there.trades.entry_time, here.trades.entry_time)
     assert there.params == here.params
+
+
+def test_a_file_that_hangs_when_loaded_is_stopped_after_its_budget_and_named(tmp_path):
+    path = tmp_path / "my_strategies.py"
+    path.write_text(
+        "import os\nfrom pathlib import Path\n\n"
+        "Path(__file__).with_suffix('.pid').write_text(str(os.getpid()))\n"
+        "while True:\n    pass\n"
+    )
+    started = time.monotonic()
+    with pytest.raises(StrategyError) as caught:
+        StrategyRegistry(load_budget=1.0).load_file(path)
+    assert str(caught.value).startswith("my_strategies.py took longer than 1 s to load: ")
+    assert f"the strategy file {path} was not loaded" in str(caught.value)
+    assert time.monotonic() - started < 30
+    pid = int(path.with_suffix(".pid").read_text())
+    assert pid != os.getpid()
+    assert not Path(f"/proc/{pid}").exists(), "the worker was killed and reaped"
+
+
+def test_a_class_whose_params_are_not_params_is_refused_by_name(tmp_path):
+    path = tmp_path / "mine.py"
+    path.write_text(
+        "from qfdesk.engine.strategies import Strategy\n\n\n"
+        "class Odd(Strategy):\n    name = 'odd'\n    PARAMS = {'n': 3}\n"
+    )
+    with pytest.raises(StrategyError, match="strategy odd: PARAMS must map parameter names"):
+        StrategyRegistry().load_file(path)
