@@ -7,7 +7,7 @@ if sys.argv[1:2] == ["--qfdesk-watchdog"]:  # a PyInstaller bundle started as a 
     sys.exit(watchdog_main(sys.argv[2]))
 
 if sys.argv[1:2] == ["--qfdesk-strategy-worker"]:  # a bundle started as a strategy worker
-    from qfdesk.engine.strategies.sandbox import main as worker_main
+    from qfdesk.engine.strategies.sandbox_worker import main as worker_main
 
     worker_main(sys.argv[2:])
     sys.exit(0)

@@ -401,7 +401,7 @@ def test_strategies_file_sets_defaults_presets_and_loads_user_files(tmp_path):
             }
         )
     )
-    registry = StrategyRegistry()
+    registry = StrategyRegistry(import_files=True)  # as the command line reads it
     problems = registry.load_config(config)
     assert len(problems) == 3
     assert any("missing.py does not exist" in p for p in problems)
@@ -420,21 +420,35 @@ def test_strategies_file_sets_defaults_presets_and_loads_user_files(tmp_path):
     assert [i for i, _ in live] == [1, 3, 5]
     assert live[0][1].strategy == "every-2nd" and live[0][1].reason == "candle 2"
     assert {"every-nth", "every-2nd", "quick-sma", "confluence"} <= set(registry.names())
+    app = StrategyRegistry()  # as the app reads it: the file described in a worker process
+    assert app.load_config(config) == problems
+    assert app.names() == registry.names()
+    assert app.check("every-2nd") == {"expiry": 60, "n": 2}
+    assert app.describe("every-2nd")[0] == "CALL on every n-th candle"
+    with pytest.raises(StrategyError, match="every-2nd from .*mine.py runs only in a worker"):
+        app.create("every-2nd")
 
 
+@pytest.mark.parametrize("import_files", [False, True], ids=["described", "imported"])
 @pytest.mark.parametrize(
     "content, message",
     [
-        ("import no_such_module_anywhere\n", "failed to load: ModuleNotFoundError"),
+        (
+            "import no_such_module_anywhere\n",
+            (
+                "bad.py: ModuleNotFoundError at line 1: No module named "
+                "'no_such_module_anywhere'; the strategy file .*bad.py failed to load"
+            ),
+        ),
         ("x = 1\n", "defines no Strategy subclass"),
-        ("def broken(:\n", "failed to load: SyntaxError"),
+        ("x = 1\n\ndef broken(:\n", "bad.py: SyntaxError at line 3: invalid syntax"),
     ],
 )
-def test_a_bad_user_file_is_reported(tmp_path, content, message):
+def test_a_bad_user_file_is_reported(tmp_path, content, message, import_files):
     path = tmp_path / "bad.py"
     path.write_text(content)
     with pytest.raises(StrategyError, match=message):
-        StrategyRegistry().load_file(path)
+        StrategyRegistry(import_files=import_files).load_file(path)
 
 
 def test_unreadable_strategies_file_is_a_problem_not_a_crash(tmp_path):

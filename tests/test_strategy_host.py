@@ -148,7 +148,9 @@ def test_a_traders_own_strategy_gives_in_the_worker_what_it_gives_in_process(
     history, live = real_candles[:20], real_candles[20:]
     remote = in_job(host, lambda: host.runner("turns", {"expiry": 30}, ASSET, TF)).value
     assert isinstance(remote, RemoteRunner)
-    here = StrategyRunner(registry.create("turns", {"expiry": 30}), ASSET, TF)
+    imported = StrategyRegistry(import_files=True)
+    imported.import_file(host.registry.origin("turns")[2])
+    here = StrategyRunner(imported.create("turns", {"expiry": 30}), ASSET, TF)
     assert host.process is not None and host.process.pid != os.getpid()
 
     in_job(host, lambda: remote.warm_up(history))

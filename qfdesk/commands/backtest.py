@@ -152,7 +152,7 @@ def strategies_path(args: argparse.Namespace) -> Path:
 def strategy_registry(args: argparse.Namespace) -> StrategyRegistry:
     from qfdesk.engine.strategies import StrategyRegistry
 
-    registry = StrategyRegistry()
+    registry = StrategyRegistry(import_files=True)  # the trader's own command: their code
     for problem in registry.load_config(strategies_path(args)):
         print(f"warning: {problem}", file=sys.stderr)
     return registry

@@ -1,7 +1,11 @@
 """The backtest dialog: history CSVs, one or two strategies (A/B), results side by side.
 
 Loading and backtests run on a worker thread (:class:`Job`) with a progress bar; results come
-back through Qt signals. Closing the dialog cancels a running job and never waits for it.
+back through Qt signals. A trader's own strategies run in worker processes
+(:mod:`qfdesk.engine.sandboxed_backtest`), never in the app's: the candles go to the worker
+once and only checked numbers come back; one that hangs past its time budget or raises is
+reported in words. Cancel, and closing the dialog, kill those workers at once and never wait
+for the job.
 Each side shows its statistics, its equity curve and its trades as markers on a chart of the
 candles; with B, a line says whether the difference in win rate is statistically meaningful
 (two-proportion z-test). The Sweep tab (:class:`SweepPanel`) tries a grid of parameters on
@@ -15,19 +19,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from qfdesk.engine.backtest import BacktestError, BacktestResult
 from qfdesk.engine.backtest_ab import ABRun, run_ab
 from qfdesk.engine.backtest_stats import LOSS, WIN, stat_rows
 from qfdesk.engine.events import Direction
 from qfdesk.engine.history_loader import LoadedHistory, load_history
-from qfdesk.engine.paths import config_dir
 from qfdesk.engine.risk import RiskLimits
+from qfdesk.engine.sandboxed_backtest import BacktestBudget, Killed, WorkerPool, strategies_for
 from qfdesk.engine.series import CandleSeries
 from qfdesk.engine.strategies import StrategyError, StrategyRegistry
 from qfdesk.engine.strategies.base import CALL
@@ -73,22 +77,28 @@ class Job(QtCore.QThread):
     """``work(progress)`` on its own thread; ``done(result)`` or ``failed(text)`` after.
 
     A job belongs to the application, not to the dialog that started it: closing the dialog
-    cancels it (it stops at its next progress report, emitting neither signal) and never
-    waits for it; the job deletes itself when it ends. Only :func:`stop_jobs`, at quit, waits.
+    cancels it (it stops at its next progress report, emitting neither signal; the worker
+    processes of its ``pool`` are killed at once) and never waits for it; the job deletes
+    itself when it ends. Only :func:`stop_jobs`, at quit, waits.
     """
 
     progressed = QtCore.Signal(int)  # percent
     done = QtCore.Signal(object)
     failed = QtCore.Signal(str)
 
-    def __init__(self, work: Callable[[Callable[[float], None]], Any]) -> None:
+    def __init__(
+        self, work: Callable[[Callable[[float], None]], Any], pool: WorkerPool | None = None
+    ) -> None:
         super().__init__(QtCore.QCoreApplication.instance())
         self._work = work
+        self._pool = pool
         self._cancelled = threading.Event()
         self.finished.connect(self.deleteLater)
 
     def cancel(self) -> None:
         self._cancelled.set()
+        if self._pool is not None:
+            self._pool.kill()
 
     def _report(self, share: float) -> None:
         if self._cancelled.is_set():
@@ -98,7 +108,7 @@ class Job(QtCore.QThread):
     def run(self) -> None:
         try:
             result = self._work(self._report)
-        except JobCancelled:
+        except (JobCancelled, Killed):
             return
         except (BacktestError, StrategyError, OSError, ValueError) as exc:
             self.failed.emit(str(exc))
@@ -106,6 +116,11 @@ class Job(QtCore.QThread):
         except Exception as exc:
             log.exception("backtest job failed")
             self.failed.emit(f"unexpected error: {type(exc).__name__}: {exc}")
+            return
+        finally:
+            if self._pool is not None:
+                self._pool.close()
+        if self._cancelled.is_set():
             return
         self.done.emit(result)
 
@@ -116,7 +131,8 @@ def stop_jobs() -> None:
     app = QtCore.QCoreApplication.instance()
     if app is None:
         return
-    for job in [*app.findChildren(Job), *app.findChildren(SweepJob)]:
+    jobs: list[Job | SweepJob] = [*app.findChildren(Job), *app.findChildren(SweepJob)]
+    for job in jobs:
         job.cancel()
         job.wait()
 
@@ -142,13 +158,16 @@ class RunRequest:
 
 
 def run_request(
-    registry: StrategyRegistry, request: RunRequest, progress: Callable[[float], None]
+    registry: StrategyRegistry,
+    request: RunRequest,
+    progress: Callable[[float], None],
+    pool: WorkerPool,
 ) -> ABRun:
-    """Every side of ``request`` on the same candles (worker thread)."""
-    strategies = [
-        registry.create(side.strategy, {**side.params, "expiry": request.expiry})
-        for side in request.sides
-    ]
+    """Every side of ``request`` on the same candles (worker thread); a trader's own
+    strategies in a worker process of ``pool``."""
+    progress(0.0)
+    choices = [(side.strategy, {**side.params, "expiry": request.expiry}) for side in request.sides]
+    strategies = strategies_for(registry, pool, request.series, choices)
     return run_ab(
         request.series,
         request.timeframe,
@@ -202,11 +221,12 @@ class ResultView(QtWidgets.QWidget):
         self.chart.set_series(series, len(series))
         self.chart.set_trade_markers(trade_markers(result))
 
+    def _cell(self, row: int, column: int) -> str:
+        item = self.stats.item(row, column)
+        return "" if item is None else item.text()
+
     def shown_stats(self) -> dict[str, str]:
-        return {
-            self.stats.item(row, 0).text(): self.stats.item(row, 1).text()
-            for row in range(self.stats.rowCount())
-        }
+        return {self._cell(row, 0): self._cell(row, 1) for row in range(self.stats.rowCount())}
 
 
 class BacktestDialog(QtWidgets.QDialog):
@@ -216,16 +236,16 @@ class BacktestDialog(QtWidgets.QDialog):
         data_path: Path,
         *,
         base_limits: RiskLimits | None = None,
-        strategies_file: Path | None = None,
+        budget: BacktestBudget | None = None,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
-        """``strategies_file``: where the sweep's worker processes find the trader's own
-        strategies (the one the registry was loaded from)."""
+        """``budget``: the time a trader's own strategy may take in its worker process."""
         super().__init__(parent)
         self.setWindowTitle("Backtest")
         self.setObjectName("backtestDialog")
         self.registry = registry
         self.base_limits = base_limits or RiskLimits()
+        self._budget = budget or BacktestBudget()
         self.loaded: LoadedHistory | None = None
         self.loaded_path: Path | None = None
         self.results: list[BacktestResult] = []
@@ -267,6 +287,8 @@ class BacktestDialog(QtWidgets.QDialog):
         self.use_risk = QtWidgets.QCheckBox("Through the risk limits", self)
         self.run_button = QtWidgets.QPushButton("Run", self)
         self.run_button.clicked.connect(self.run)
+        self.cancel_button = QtWidgets.QPushButton("Cancel", self)
+        self.cancel_button.clicked.connect(self.cancel)
         self.progress = QtWidgets.QProgressBar(self)
         self.progress.setRange(0, 100)
         self.status = QtWidgets.QLabel("Load the data, then run.", self)
@@ -302,7 +324,8 @@ class BacktestDialog(QtWidgets.QDialog):
         sides_form.addWidget(self.compare, 1, 0, 1, 1)
         sides_form.addWidget(self.strategy_b, 1, 1)
         sides_form.addWidget(self.params_b, 1, 2, 1, 4)
-        sides_form.addWidget(self.run_button, 1, 8, 1, 2)
+        sides_form.addWidget(self.run_button, 1, 8, 1, 1)
+        sides_form.addWidget(self.cancel_button, 1, 9, 1, 1)
         sides = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, self)
         sides.addWidget(self.view_a)
         sides.addWidget(self.view_b)
@@ -311,7 +334,7 @@ class BacktestDialog(QtWidgets.QDialog):
         backtest_layout.addLayout(sides_form)
         backtest_layout.addWidget(self.verdict)
         backtest_layout.addWidget(sides, 1)
-        self.sweep = SweepPanel(registry, self.sweep_input, strategies_file, self)
+        self.sweep = SweepPanel(registry, self.sweep_input, self, self._budget)
         self.tabs = QtWidgets.QTabWidget(self)
         self.tabs.addTab(backtest, "Backtest")
         self.tabs.addTab(self.sweep, "Sweep")
@@ -323,6 +346,15 @@ class BacktestDialog(QtWidgets.QDialog):
         layout.addWidget(self.tabs, 1)
         self.resize(1400, 900)
         self._set_ready(True)
+
+    @property
+    def budget(self) -> BacktestBudget:
+        """The time a trader's own strategy may take in its worker process (both tabs)."""
+        return self._budget
+
+    @budget.setter
+    def budget(self, budget: BacktestBudget) -> None:
+        self._budget = self.sweep.budget = budget
 
     # ----- data -------------------------------------------------------------------------------
 
@@ -354,7 +386,7 @@ class BacktestDialog(QtWidgets.QDialog):
             return loaded
 
         self.status.setText(f"Loading {path}\u2026")
-        self._start(work, lambda loaded: self._loaded(path, loaded))
+        self._start(work, lambda loaded: self._loaded(path, cast(LoadedHistory, loaded)))
 
     def _loaded(self, path: Path, loaded: LoadedHistory) -> None:
         self.loaded, self.loaded_path = loaded, path
@@ -438,7 +470,7 @@ class BacktestDialog(QtWidgets.QDialog):
         try:
             request = self.request()
             for side in request.sides:  # parameters checked here, before the thread
-                self.registry.create(side.strategy, {**side.params, "expiry": request.expiry})
+                self.registry.check(side.strategy, {**side.params, "expiry": request.expiry})
         except (StrategyError, ValueError) as exc:
             self.status.setText(f"Cannot run: {exc}")
             return
@@ -446,15 +478,28 @@ class BacktestDialog(QtWidgets.QDialog):
             f"Running on {request.asset} {timeframe_label(request.timeframe)}, "
             f"{len(request.series)} candles\u2026"
         )
+        pool = WorkerPool(self._budget)
         self._start(
-            lambda progress: run_request(self.registry, request, progress),
-            lambda run: self._show(request, run),
+            lambda progress: run_request(self.registry, request, progress, pool),
+            lambda run: self._show(request, cast(ABRun, run)),
+            pool,
         )
 
-    def _start(self, work: Callable, done: Callable[[Any], None]) -> None:
+    def cancel(self) -> None:
+        """Stop the running job at once (a trader's strategy's worker process is killed)."""
+        if self.job is not None:
+            self.job.cancel()
+            self.status.setText("Cancelled; nothing was kept.")
+
+    def _start(
+        self,
+        work: Callable[[Callable[[float], None]], Any],
+        done: Callable[[Any], None],
+        pool: WorkerPool | None = None,
+    ) -> None:
         self._set_ready(False)
         self.progress.setValue(0)
-        job = Job(work)
+        job = Job(work, pool)
         # Slots of the dialog, so Qt drops the connections when the dialog is deleted.
         job.progressed.connect(self.progress.setValue)
         job.done.connect(self._job_done)
@@ -479,6 +524,7 @@ class BacktestDialog(QtWidgets.QDialog):
     def _set_ready(self, ready: bool) -> None:
         self.run_button.setEnabled(ready)
         self.load_button.setEnabled(ready)
+        self.cancel_button.setEnabled(not ready)
         if ready:
             self.job = None
 
@@ -503,7 +549,7 @@ class BacktestDialog(QtWidgets.QDialog):
             + (", through the risk limits" if request.risk is not None else "")
         )
 
-    def closeEvent(self, event: Any) -> None:
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         """Cancel a running job and close at once: the job ends on its own thread."""
         if self.job is not None:
             self.job.cancel()
@@ -519,13 +565,7 @@ def open_backtest(
     parent: QtWidgets.QWidget,
 ) -> BacktestDialog:
     """The dialog over ``parent``: the data folder's CSVs, the strategies, the risk limits."""
-    dialog = BacktestDialog(
-        registry,
-        Path(data_root),
-        base_limits=limits,
-        strategies_file=config_dir() / "strategies.json",
-        parent=parent,
-    )
+    dialog = BacktestDialog(registry, Path(data_root), base_limits=limits, parent=parent)
     dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     dialog.load()

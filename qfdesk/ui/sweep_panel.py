@@ -2,7 +2,9 @@
 
 The sweep runs on a worker thread (:class:`SweepJob`) with local worker processes; Cancel
 and closing the dialog stop it at once (the workers are terminated) and the window never
-waits for it. The answer shows as the verdict in words, a heatmap of each combination's
+waits for it. A trader's own strategy is swept in strategy worker processes
+(:class:`SandboxedSweep`): its grid is made there and each combination's signals come back
+as checked numbers, so none of its code runs in the app's process. The answer shows as the verdict in words, a heatmap of each combination's
 out-of-sample win rate over two parameters (break-even is the neutral grey, better is
 green, worse is red) and the walk-forward equity curve against a flat line. Export writes
 the JSON report and both figures as PNG.
@@ -15,7 +17,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -28,7 +30,8 @@ from qfdesk.engine.payout_history import PayoutSchedule, load_payouts
 from qfdesk.engine.research.grid import Grid, GridError, build_grid
 from qfdesk.engine.research.report import SweepReport, SweepSettings, analyse
 from qfdesk.engine.research.runner import Cancel, SweepCancelled, SweepTask, run_local
-from qfdesk.engine.research.trades import Columns
+from qfdesk.engine.research.trades import Columns, ComboTrades
+from qfdesk.engine.sandboxed_backtest import BacktestBudget, Killed, SandboxedSweep, WorkerPool
 from qfdesk.engine.series import CandleSeries
 from qfdesk.engine.strategies import StrategyError, StrategyRegistry
 
@@ -54,10 +57,10 @@ class SweepInput:
 class SweepRequest:
     source: SweepInput
     strategy: str
-    strategies_file: Path | None
     grid: tuple[str, ...]
     settings: SweepSettings
     workers: int
+    budget: BacktestBudget = field(default_factory=BacktestBudget)
 
 
 class SweepJob(QtCore.QThread):
@@ -74,8 +77,14 @@ class SweepJob(QtCore.QThread):
         super().__init__(QtCore.QCoreApplication.instance())
         self.request = request
         self.registry = registry
-        self.cancel = Cancel()
+        self._cancel = Cancel()
+        self.pool = WorkerPool(request.budget)
         self.finished.connect(self.deleteLater)
+
+    def cancel(self) -> None:
+        """Stop at once, from any thread: the worker processes are ended."""
+        self._cancel()
+        self.pool.kill()
 
     def _grid(self) -> Grid:
         request = self.request
@@ -83,6 +92,31 @@ class SweepJob(QtCore.QThread):
         return build_grid(
             lambda params: self.registry.create(request.strategy, params), request.grid, fixed
         )
+
+    def _trusted(
+        self, config: BacktestConfig, payouts: PayoutSchedule | None
+    ) -> tuple[Grid, list[ComboTrades]]:
+        """A built-in strategy (or a preset of one): its grid made here, the combinations
+        run on local worker processes, which make it from its class's name."""
+        request, source = self.request, self.request.source
+        grid = self._grid()
+        base, _, _ = self.registry.origin(request.strategy)
+        task = SweepTask(Columns.of(source.series), source.timeframe, base, None, config, payouts)
+        progress = self.progressed.emit
+        return grid, run_local(task, grid.combinations, request.workers, progress, self._cancel)
+
+    def _sandboxed(
+        self, config: BacktestConfig, payouts: PayoutSchedule | None
+    ) -> tuple[Grid, list[ComboTrades]]:
+        """A trader's own strategy: everything of it in strategy worker processes."""
+        request, source = self.request, self.request.source
+        sweep = SandboxedSweep(self.registry, request.strategy, source.series, config, payouts)
+        try:
+            grid = sweep.grid(self.pool, request.grid, {"expiry": source.expiry})
+            combos = sweep.run(self.pool, grid.combinations, request.workers, self.progressed.emit)
+        finally:
+            self.pool.close()
+        return grid, combos
 
     def _payouts(self) -> PayoutSchedule | None:
         root = self.request.source.data_root
@@ -96,20 +130,12 @@ class SweepJob(QtCore.QThread):
     def run(self) -> None:
         request = self.request
         try:
-            grid = self._grid()  # a trader's strategy code: here, never on the GUI thread
             source = request.source
             payouts = self._payouts()
-            task = SweepTask(
-                Columns.of(source.series),
-                source.timeframe,
-                request.strategy,
-                request.strategies_file,
-                BacktestConfig(source.expiry, source.payout, source.stake),
-                payouts,
-            )
-            combos = run_local(
-                task, grid.combinations, request.workers, self.progressed.emit, self.cancel
-            )
+            config = BacktestConfig(source.expiry, source.payout, source.stake)
+            trusted = self.registry.origin(request.strategy)[2] is None
+            run = self._trusted if trusted else self._sandboxed
+            grid, combos = run(config, payouts)
             report = analyse(
                 combos,
                 grid,
@@ -117,7 +143,7 @@ class SweepJob(QtCore.QThread):
                 request.settings,
                 "history" if payouts is not None else "fixed",
             )
-        except SweepCancelled:
+        except (SweepCancelled, Killed):
             self.cancelled.emit()
             return
         except (GridError, BacktestError, StrategyError, ValueError, OSError) as exc:
@@ -164,14 +190,15 @@ class SweepPanel(QtWidgets.QWidget):
         self,
         registry: StrategyRegistry,
         source: Callable[[], SweepInput],
-        strategies_file: Path | None = None,
         parent: QtWidgets.QWidget | None = None,
+        budget: BacktestBudget | None = None,
     ) -> None:
+        """``budget``: the time a trader's own strategy may take in a worker process."""
         super().__init__(parent)
         self.setObjectName("sweepPanel")
         self.registry = registry
         self.source = source
-        self.strategies_file = strategies_file
+        self.budget = budget or BacktestBudget()
         self.job: SweepJob | None = None
         self.report: SweepReport | None = None
         self._started = 0.0
@@ -261,7 +288,7 @@ class SweepPanel(QtWidgets.QWidget):
 
     def _fill_grid(self, name: str) -> None:
         try:
-            declared = self.registry.create(name).all_params()
+            declared = dict(self.registry.info(name).params)
         except StrategyError as exc:
             self.status.setText(f"Cannot sweep {name}: {exc}")
             declared = {}
@@ -309,10 +336,10 @@ class SweepPanel(QtWidgets.QWidget):
         return SweepRequest(
             source,
             self.strategy.currentText(),
-            self.strategies_file,
             items,
             settings,
             self.workers.value(),
+            self.budget,
         )
 
     def run(self) -> None:

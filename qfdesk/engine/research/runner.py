@@ -47,7 +47,7 @@ class Cancel:
 
 @cache
 def _registry(strategies_file: Path | None) -> StrategyRegistry:
-    registry = StrategyRegistry()
+    registry = StrategyRegistry(import_files=True)  # a worker process, or the command line
     if strategies_file is not None:
         registry.load_config(strategies_file)
     return registry

@@ -132,6 +132,23 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else f"{text[:37]}..."
 
 
+def resolve_params(
+    strategy: str, known: Mapping[str, Param], given: Mapping[str, Any]
+) -> dict[str, float]:
+    """Every parameter of ``known`` as its kind, ``given`` over the defaults; StrategyError
+    for an unknown name or a bad value."""
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise StrategyError(
+            f"{strategy}: unknown parameter {', '.join(unknown)}; "
+            f"it takes {', '.join(sorted(known))}"
+        )
+    return {
+        key: param.convert(strategy, key, given.get(key, param.default))
+        for key, param in known.items()
+    }
+
+
 COMMON_PARAMS: dict[str, Param] = {
     "expiry": Param(60, "trade duration in seconds", int, minimum=1),
 }
@@ -156,17 +173,7 @@ class Strategy:
 
     @classmethod
     def resolve_params(cls, given: Mapping[str, Any]) -> dict[str, float]:
-        known = cls.all_params()
-        unknown = sorted(set(given) - set(known))
-        if unknown:
-            raise StrategyError(
-                f"{cls.name}: unknown parameter {', '.join(unknown)}; "
-                f"it takes {', '.join(sorted(known))}"
-            )
-        return {
-            key: param.convert(cls.name, key, given.get(key, param.default))
-            for key, param in known.items()
-        }
+        return resolve_params(cls.name, cls.all_params(), given)
 
     def check_params(self) -> None:
         """Raise StrategyError for parameter combinations that make no sense."""

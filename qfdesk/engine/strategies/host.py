@@ -25,6 +25,7 @@ from qfdesk.engine.strategies.base import Signal, StrategyError
 from qfdesk.engine.strategies.registry import StrategyRegistry
 from qfdesk.engine.strategies.runner import StrategyRunner, log_signal
 from qfdesk.engine.strategies.sandbox import (
+    LOAD_BUDGET,
     StrategyOverrun,
     StrategyProcess,
     WorkerGone,
@@ -43,7 +44,7 @@ class TimeBudget:
     under a candle period, so that a signal is still worth trading). Loading may import
     libraries the file needs, hence the more generous default."""
 
-    make: float = 10.0
+    make: float = LOAD_BUDGET
     warm_up: float = 5.0
     candle: float = 1.0
 

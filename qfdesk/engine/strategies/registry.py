@@ -31,9 +31,13 @@ relative to the strategies file) defining subclasses of ``Strategy`` with a ``na
                 return Vote(Direction.PUT, 0.55, f"{self.rising} rising closes")
             return None
 
-The auto-trader runs a file's strategies in a worker process (see ``host``), never in the
-app's: here a file is imported to learn its names and parameters, and :meth:`describe` and
-:meth:`check` answer from the class without making a strategy.
+In the app a trader's file is never imported: :meth:`StrategyRegistry.load_file` has a
+worker process (``sandbox``) import it and describe its strategies (names, descriptions,
+parameters), within a time budget; :meth:`describe` and :meth:`check` answer from that
+description, and the strategies run only in worker processes (the auto-trader's ``host``,
+the backtest dialog's ``sandboxed_backtest``). ``StrategyRegistry(import_files=True)``
+imports the files here instead, for the command line (the trader's own command) and for
+the worker process itself.
 """
 
 from __future__ import annotations
@@ -42,14 +46,23 @@ import hashlib
 import importlib.util
 import inspect
 import logging
+import traceback
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from qfdesk.engine.strategies.base import Param, Strategy, StrategyError
 from qfdesk.engine.strategies.config_file import read_strategies_file
 from qfdesk.engine.strategies.confluence import Confluence
 from qfdesk.engine.strategies.crossovers import MacdCross, RsiReversal, SmaCross
+from qfdesk.engine.strategies.described import StrategyInfo, info_from
+from qfdesk.engine.strategies.sandbox import (
+    LOAD_BUDGET,
+    StrategyOverrun,
+    StrategyProcess,
+    WorkerGone,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,23 +70,29 @@ BUILTINS: tuple[type[Strategy], ...] = (SmaCross, RsiReversal, MacdCross, Conflu
 
 
 class StrategyRegistry:
-    def __init__(self) -> None:
+    def __init__(self, import_files: bool = False, load_budget: float = LOAD_BUDGET) -> None:
+        """``import_files``: import a trader's files into this process (the command line,
+        the worker process) instead of describing them in a worker process (the app);
+        ``load_budget``: seconds a file may take to be described there."""
+        self.import_files = import_files
+        self.load_budget = load_budget
         self._classes: dict[str, type[Strategy]] = {cls.name: cls for cls in BUILTINS}
+        self._infos: dict[str, StrategyInfo] = {cls.name: StrategyInfo.of(cls) for cls in BUILTINS}
         self._presets: dict[str, tuple[str, dict[str, Any]]] = {}
-        self._files: dict[str, Path] = {}  # strategy class name -> the file defining it
 
     def names(self) -> list[str]:
-        return sorted({*self._classes, *self._presets})
+        return sorted({*self._infos, *self._presets})
 
     def register(self, cls: type[Strategy], file: Path | None = None) -> None:
         """Add ``cls``; ``file`` is the trader's file it comes from (None: trusted code)."""
         if not cls.name:
             raise StrategyError(f"strategy class {cls.__name__} has no name")
         self._classes[cls.name] = cls
-        if file is None:
-            self._files.pop(cls.name, None)
-        else:
-            self._files[cls.name] = file
+        self._infos[cls.name] = StrategyInfo.of(cls, file)
+
+    def _add_described(self, info: StrategyInfo) -> None:
+        self._classes.pop(info.name, None)
+        self._infos[info.name] = info
 
     def origin(
         self, name: str, params: Mapping[str, Any] | None = None
@@ -82,47 +101,73 @@ class StrategyRegistry:
         the parameters given to it (a preset's, then ``params``) and the trader's file that
         defines it (None for trusted code). Raises StrategyError for an unknown name."""
         base, preset = self._presets.get(name, (name, {}))
-        if base not in self._classes:
+        if base not in self._infos:
             raise StrategyError(
                 f"unknown strategy {name!r}; known strategies: {', '.join(self.names())}"
             )
-        return base, {**preset, **(params or {})}, self._files.get(base)
+        return base, {**preset, **(params or {})}, self._infos[base].file
+
+    def info(self, name: str) -> StrategyInfo:
+        """What is known of the strategy ``name`` is made from (a preset's base strategy);
+        StrategyError for an unknown name."""
+        return self._infos[self.origin(name)[0]]
+
+    def class_of(self, name: str) -> type[Strategy]:
+        """The class of the strategy ``name`` (StrategyError if its code is not here)."""
+        cls = self._classes.get(name)
+        if cls is None:
+            raise StrategyError(f"no strategy class {name!r} in this process")
+        return cls
 
     def create(self, name: str, params: Mapping[str, Any] | None = None) -> Strategy:
-        """A new strategy; ``params`` override the configured ones. Raises StrategyError."""
-        base, preset = self._presets.get(name, (name, {}))
+        """A new strategy; ``params`` override the configured ones. Raises StrategyError,
+        also for a trader's strategy that was only described here (it runs in a worker)."""
+        base, given, file = self.origin(name, params)
         cls = self._classes.get(base)
         if cls is None:
             raise StrategyError(
-                f"unknown strategy {name!r}; known strategies: {', '.join(self.names())}"
+                f"strategy {name} from {file} runs only in a worker process, never in the app"
             )
-        strategy = cls(**{**preset, **(params or {})})
+        strategy = cls(**given)
         if base != name:
             strategy.name = name
         return strategy
 
     def describe(self, name: str) -> tuple[str, dict[str, float], dict[str, Param]]:
-        """``name``'s description, its parameters' values and what each means, from its class
-        alone: a trader's own code is not run here. Raises StrategyError."""
+        """``name``'s description, its parameters' values and what each means, from its
+        description alone: a trader's own code is not run here. Raises StrategyError."""
         base, given, _ = self.origin(name)
-        cls = self._classes[base]
-        return cls.description or name, cls.resolve_params(given), cls.all_params()
+        info = self._infos[base]
+        return info.description or name, info.resolve(given), dict(info.params)
 
     def check(self, name: str, params: Mapping[str, Any] | None = None) -> dict[str, float]:
         """The parameters ``name`` would run with, or StrategyError for bad ones. A trusted
-        strategy is made to run all its checks; a trader's own is not (its code runs in the
-        strategy host's worker, which makes it, checks and all, when the auto-trader starts)."""
+        strategy is made to run all its checks; a trader's own is not (its code runs in a
+        worker process, which makes it, checks and all, when it is to run)."""
         base, given, file = self.origin(name, params)
         if file is None:
             return self.create(name, params).params
-        return self._classes[base].resolve_params(given)
+        return self._infos[base].resolve(given)
 
     def load_file(self, path: Path) -> list[str]:
-        """Import a trader's strategy file and register the strategies it defines."""
-        path = Path(path).expanduser()
-        if not path.is_file():
-            raise StrategyError(f"strategy file {path} does not exist")
-        digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+        """Register the strategies a trader's file defines: described in a worker process
+        (or imported here with ``import_files``). StrategyError saying why it cannot be."""
+        if self.import_files:
+            return self.import_file(path)
+        with FileDescriber(self.load_budget) as describer:
+            return self._load_described(describer, path)
+
+    def _load_described(self, describer: FileDescriber, path: Path) -> list[str]:
+        found = describer.describe(_existing(path))
+        for info in found:
+            self._add_described(info)
+        log.info("described strategies %s from %s", [info.name for info in found], path)
+        return [info.name for info in found]
+
+    def import_file(self, path: Path) -> list[str]:
+        """Import a trader's strategy file into this process and register its strategies."""
+        path = _existing(path)
+        digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
         spec = importlib.util.spec_from_file_location(f"qfdesk_user_strategy_{digest}", path)
         if spec is None or spec.loader is None:
             raise StrategyError(f"strategy file {path} is not a Python file")
@@ -130,9 +175,7 @@ class StrategyRegistry:
         try:
             spec.loader.exec_module(module)
         except Exception as exc:
-            raise StrategyError(
-                f"strategy file {path} failed to load: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise StrategyError(load_error(path, exc)) from exc
         found = [
             obj
             for obj in vars(module).values()
@@ -144,7 +187,7 @@ class StrategyRegistry:
         if not found:
             raise StrategyError(f"strategy file {path} defines no Strategy subclass with a name")
         for cls in found:
-            self.register(cls, path.resolve())
+            self.register(cls, path)
         log.info("loaded strategies %s from %s", [cls.name for cls in found], path)
         return [cls.name for cls in found]
 
@@ -157,11 +200,15 @@ class StrategyRegistry:
         if loaded.problem is not None:
             return [loaded.problem]
         problems: list[str] = []
-        for entry in loaded.files:
-            try:
-                self.load_file(path.parent / entry)
-            except StrategyError as exc:
-                problems.append(str(exc))
+        with FileDescriber(self.load_budget) as describer:
+            for entry in loaded.files:
+                try:
+                    if self.import_files:
+                        self.import_file(path.parent / entry)
+                    else:
+                        self._load_described(describer, path.parent / entry)
+                except StrategyError as exc:
+                    problems.append(str(exc))
         for name, params in loaded.strategies.items():
             problem = self._configure(name, params)
             if problem:
@@ -178,13 +225,92 @@ class StrategyRegistry:
         if base in self._presets:
             base, inherited = self._presets[base]
             params = {**inherited, **params}
-        if base not in self._classes:
+        if base not in self._infos:
             return f"{name}: unknown strategy {base!r}"
         try:
-            self._classes[base](**params)
+            if base in self._classes:
+                self._classes[base](**params)
+            else:
+                self._infos[base].resolve(params)
         except StrategyError as exc:
             return str(exc)
         except Exception as exc:  # noqa: BLE001 - a trader's own strategy may fail in any way
             return f"{name}: {base} could not be made: {type(exc).__name__}: {exc}"
         self._presets[name] = (base, params)
         return None
+
+
+def _existing(path: Path) -> Path:
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise StrategyError(f"strategy file {path} does not exist")
+    return path.resolve()
+
+
+def load_error(path: Path, exc: BaseException) -> str:
+    """Why importing a trader's file failed, with the line of that file where it did."""
+    if isinstance(exc, SyntaxError):
+        line, what = exc.lineno, exc.msg
+    else:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
+        line, what = (frames[-1].lineno if frames else None), str(exc)
+    where = f" at line {line}" if line else ""
+    return (
+        f"{path.name}: {type(exc).__name__}{where}: {what}; the strategy file {path} failed "
+        "to load: fix it and load it again"
+    )
+
+
+class FileDescriber:
+    """Has a worker process import trader's files and describe their strategies, each
+    within ``budget`` seconds; one process for as long as none overruns or dies. A context
+    manager: the process ends with the ``with`` block."""
+
+    def __init__(self, budget: float) -> None:
+        self.budget = budget
+        self._process: StrategyProcess | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.close()
+            self._process = None
+
+    def describe(self, path: Path) -> list[StrategyInfo]:
+        """The strategies of the file at ``path``; StrategyError saying why not."""
+        try:
+            if self._process is None or not self._process.alive:
+                self.close()
+                self._process = StrategyProcess()
+            answer = self._process.call(("describe", path), self.budget)
+        except StrategyOverrun:
+            raise StrategyError(
+                f"{path.name} took longer than {self.budget:g} s to load: it was stopped "
+                f"(does it compute or wait for something when imported?); the strategy file "
+                f"{path} was not loaded"
+            ) from None
+        except WorkerGone as exc:
+            raise StrategyError(f"{path.name} could not be loaded: {exc}") from None
+        match answer:
+            case ["refused", str() as problem]:
+                raise StrategyError(problem)
+            case ["described", list() as found] if found:
+                try:
+                    return [info_from(data, path) for data in found]
+                except ValueError as exc:
+                    self.close()
+                    raise StrategyError(
+                        f"{path.name}: its worker process gave a bad description ({exc})"
+                    ) from None
+        self.close()
+        raise StrategyError(f"{path.name}: its worker process gave a bad answer {answer!r:.80}")

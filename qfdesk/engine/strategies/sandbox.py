@@ -2,47 +2,49 @@
 
 A Python thread spinning in ``while True: pass`` cannot be stopped and holds the GIL much of
 the time, so strategies from a trader's files run in a child process: a fresh interpreter
-(``python -m qfdesk.engine.strategies.sandbox``; the bundle with ``--qfdesk-strategy-worker``)
-that imports no Qt and none of the app's modules but the strategies. Each call waits for its answer at most a time budget; a call
-that overruns kills the process. The child dies with the app: on Linux it asks for SIGKILL
+(``python -m qfdesk.engine.strategies.sandbox_worker``; the bundle with
+``--qfdesk-strategy-worker``) that imports no Qt and none of the app's modules but the
+strategies and the backtests. There a file is imported (to describe it, or to run it), its
+strategies are made and run; here nothing of it is. Each call waits for its answer at most a
+time budget; a call that overruns kills the process. The child dies with the app: on Linux it asks for SIGKILL
 when the thread that started it ends, and a watchdog thread in it ends it once its parent
 process is gone; the host kills it when the auto-trader stops or the window closes.
 
-Requests (the app's own data) go down as pickles; answers come back as JSON, checked here,
-so that nothing a strategy makes is ever unpickled in the app. In the child, real
-:class:`StrategyRunner` objects do the work: the rules of what a strategy may see and
-answer are the ones that hold in the app.
+Requests (the app's own data) go down as pickles; answers come back as JSON, checked by the
+caller, so that nothing a strategy makes is ever unpickled in the app. In the child
+(:mod:`qfdesk.engine.strategies.sandbox_worker`), real :class:`StrategyRunner` objects and
+the strategies' own ``signals`` do the work: the rules of what a strategy may see and answer
+are the ones that hold in the app.
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import qfdesk
 from qfdesk.engine.events import Direction
 from qfdesk.engine.paths import is_frozen
-from qfdesk.engine.strategies.base import Signal, StrategyError
-from qfdesk.engine.strategies.registry import StrategyRegistry
-from qfdesk.engine.strategies.runner import StrategyRunner
+from qfdesk.engine.strategies.base import Signal
 
 log = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT = 60.0  # our own imports in a fresh interpreter, on a busy machine
-_PR_SET_PDEATHSIG = 1
-_WATCH_EVERY = 0.5
+LOAD_BUDGET = 10.0
+"""Seconds a trader's file may take to be imported (and a strategy of it made): loading may
+import libraries the file needs, hence more than a candle's budget."""
+SIGNAL_DTYPES = ("int64", "int8", "float64")
+"""The types of the signal arrays a worker sends as raw bytes: index, direction, confidence."""
+WORKER_MODULE = "qfdesk.engine.strategies.sandbox_worker"
 
 
 FROZEN_FLAG = "--qfdesk-strategy-worker"
@@ -52,11 +54,7 @@ FROZEN_FLAG = "--qfdesk-strategy-worker"
 def worker_command() -> list[str]:
     if is_frozen():
         return [sys.executable, FROZEN_FLAG]
-    return [sys.executable, "-m", __name__]
-
-
-def main(argv: list[str]) -> None:
-    serve(Connection(int(argv[0])), int(argv[1]))
+    return [sys.executable, "-m", WORKER_MODULE]
 
 
 class StrategyOverrun(Exception):
@@ -116,6 +114,28 @@ class StrategyProcess:
             raise StrategyOverrun(f"took longer than its {budget:g} s time budget")
         return self._answer()
 
+    def arrays(self, dtypes: tuple[str, ...], length: int, budget: float) -> list[np.ndarray]:
+        """The raw arrays that follow an answer announcing them, one message each: read as
+        ``dtypes`` (never unpickled), each of ``length`` items; WorkerGone when one is not,
+        StrategyOverrun when one is not there within ``budget`` seconds."""
+        found = []
+        for dtype in dtypes:
+            try:
+                ready = self._conn.poll(budget)
+                data = self._conn.recv_bytes() if ready else None
+            except (EOFError, OSError) as exc:
+                self.kill()
+                raise WorkerGone(self._gone_text()) from exc
+            if data is None:
+                self.kill()
+                raise StrategyOverrun(f"took longer than its {budget:g} s time budget")
+            kind = np.dtype(dtype)
+            if len(data) != length * kind.itemsize:
+                self.kill()
+                raise WorkerGone("the strategy worker process sent arrays of the wrong size")
+            found.append(np.frombuffer(data, dtype=kind))
+        return found
+
     def _answer(self) -> list[Any]:
         try:
             answer = json.loads(self._conn.recv_bytes())
@@ -164,96 +184,3 @@ def signal_from(data: Any) -> Signal:
     except (TypeError, ValueError) as exc:
         raise WorkerGone(f"the strategy worker process sent a bad signal ({exc})") from exc
     return signal_
-
-
-# ----- the child -------------------------------------------------------------------------------
-
-
-def serve(conn: Connection, parent_pid: int) -> None:
-    """The worker's main loop: answer requests until the pipe closes."""
-    _die_with_parent(parent_pid)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the app, which ends us
-    worker = _Worker()
-    conn.send_bytes(json.dumps(["ready"]).encode())
-    while True:
-        try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return
-        conn.send_bytes(json.dumps(worker.answer(request)).encode())
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent_pid:
-        os._exit(1)  # the parent ended before we could ask
-    threading.Thread(target=_exit_when_gone, args=(parent_pid,), daemon=True).start()
-
-
-def _exit_when_gone(parent_pid: int) -> None:
-    """Runs between a strategy's bytecodes: Python hands the GIL over every few ms."""
-    while os.getppid() == parent_pid:
-        time.sleep(_WATCH_EVERY)
-    os._exit(1)
-
-
-class _Worker:
-    def __init__(self) -> None:
-        self.registry = StrategyRegistry()
-        self.files: set[Path] = set()
-        self.runners: dict[int, StrategyRunner] = {}
-
-    def answer(self, request: tuple[Any, ...]) -> list[Any]:
-        kind, key, *rest = request
-        if kind == "make":
-            return self._make(key, *rest)
-        runner = self.runners[key]
-        found = None
-        if kind == "warm":
-            runner.warm_up(rest[0])
-        else:
-            found = runner.on_candle(*rest)
-        return ["done", runner.error, _signal_data(found), runner.last_start]
-
-    def _make(
-        self,
-        key: int,
-        file: Path,
-        base: str,
-        name: str,
-        params: Mapping[str, Any],
-        asset: str,
-        timeframe: int,
-    ) -> list[Any]:
-        try:
-            if file not in self.files:
-                self.registry.load_file(file)
-                self.files.add(file)
-            strategy = self.registry.create(base, params)
-        except StrategyError as exc:
-            return ["refused", str(exc)]
-        except Exception as exc:  # noqa: BLE001 - a trader's code may raise anything
-            return ["refused", f"{name}: could not be made: {type(exc).__name__}: {exc}"]
-        strategy.name = name
-        self.runners[key] = StrategyRunner(strategy, asset, timeframe)
-        return ["made", strategy.expiry]
-
-
-def _signal_data(found: Signal | None) -> list[Any] | None:
-    if found is None:
-        return None
-    return [
-        found.strategy,
-        found.asset,
-        found.timeframe,
-        found.candle_start,
-        found.direction.value,
-        found.confidence,
-        found.expiry,
-        str(found.reason),
-    ]
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
