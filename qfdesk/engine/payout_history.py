@@ -19,15 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from qfdesk.engine.asset_names import same_asset
-from qfdesk.engine.csv_sink import REALTIME_DIR
+from qfdesk.engine.csv_sink import PAYOUT_COLUMNS, PAYOUT_FOLDER, payout_dir
 from qfdesk.engine.history_loader import RowProblem
 
-PAYOUT_FOLDER = "payout_data"
-PAYOUT_COLUMNS = ("timestamp", "asset", "payout", "active")
-
-
-def payout_dir(data_root: Path) -> Path:
-    return data_root / REALTIME_DIR / PAYOUT_FOLDER
+__all__ = ["PAYOUT_COLUMNS", "PAYOUT_FOLDER", "PayoutSchedule", "load_payouts", "payout_dir"]
 
 
 @dataclass(frozen=True)
