@@ -130,9 +130,7 @@ def payout_source(schedule: PayoutSchedule | None) -> str:
     return "fixed" if schedule is None else "history"
 
 
-def describe_payouts(
-    schedule: PayoutSchedule | None, asset: str, fixed: float, data: Path
-) -> str:
+def describe_payouts(schedule: PayoutSchedule | None, asset: str, fixed: float, data: Path) -> str:
     """Which payout the trades were paid, in words a trader reads."""
     if schedule is None:
         return f"payout: {fixed:g}% for every trade (no payout history in {data})"
