@@ -8,6 +8,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from disk_faults import disk_full_at, needs_file_size_limit
 
 from qfdesk.cli import main
 from qfdesk.engine.csv_sink import PAYOUT_COLUMNS, CsvSink, payout_dir
@@ -176,3 +177,18 @@ def test_an_impossible_payout_change_is_skipped_and_counted(tmp_path, bad):
         [PayoutChange("EURUSD_otc", bad, 92, True), PayoutChange("EURUSD_otc", WALL, 92, True)]
     )
     assert written == 1 and sink.invalid_skipped == 1
+
+
+@needs_file_size_limit
+def test_a_disk_full_mid_table_then_freed_leaves_each_change_on_disk_once(tmp_path):
+    p = pipeline(tmp_path)
+    assets = [(f"A{n:02d}_otc", 50 + n, True) for n in range(40)]
+    p.feed_events([tick(WALL)])
+    with disk_full_at(700):  # the header and some rows fit, the table does not
+        p.feed_events([table(WALL + 1, *assets)])
+    assert p.write_errors == 1
+    assert 0 < len(payout_rows(tmp_path)) < len(assets)
+    p.feed_events([tick(WALL + 2)])
+    rows = payout_rows(tmp_path)
+    assert [(row[1], int(row[2])) for row in rows] == [(a, payout) for a, payout, _ in assets]
+    assert all(len(row) == len(PAYOUT_COLUMNS) for row in rows), "no torn line left behind"
