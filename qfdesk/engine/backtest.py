@@ -6,9 +6,9 @@ one starting at ``t + expiry``. CALL wins if exit > entry, PUT if exit < entry; 
 refund. A win pays stake * payout / 100, a loss costs the stake. A signal whose exit candle is
 missing is skipped and counted. With a recorded payout history each trade is paid the payout
 in force at its entry (``config.payout`` before the history's first record) and a signal
-while the asset was closed is no trade (counted in ``closed``). Without a risk manager every signal with an outcome is a
-trade; with one, signals are replayed in time order through it (results are recorded when
-their exit time has passed), and the stake is the one it sizes.
+while the asset was closed is no trade (counted in ``closed``). Without a risk manager every
+signal with an outcome is a trade; with one, signals are replayed in time order through it
+(results are recorded when their exit time has passed), and the stake is the one it sizes.
 """
 
 from __future__ import annotations
@@ -143,10 +143,7 @@ def resolve_outcomes(
     found = exit_idx < n
     found[found] = start[exit_idx[found]] == target[found]
     idx, exit_idx = idx[found], exit_idx[found]
-    direction = signals.direction[found]
-    entry = close[idx]
-    exit_ = close[exit_idx]
-    outcome = (np.sign(exit_ - entry) * direction).astype(np.int8)
+    direction, confidence = signals.direction[found], signals.confidence[found]
     entry_time = start[idx] + timeframe
     payout = np.full(idx.shape, float(config.payout))
     closed = 0
@@ -156,13 +153,11 @@ def resolve_outcomes(
         payout[known] = recorded[known]
         keep = active | ~known
         closed = int(np.count_nonzero(~keep))
-        idx, exit_idx, direction, entry, exit_, outcome, entry_time, payout = (
-            column[keep]
-            for column in (idx, exit_idx, direction, entry, exit_, outcome, entry_time, payout)
-        )
-        confidence = signals.confidence[found][keep]
-    else:
-        confidence = signals.confidence[found]
+        idx, exit_idx, entry_time = idx[keep], exit_idx[keep], entry_time[keep]
+        payout, direction, confidence = payout[keep], direction[keep], confidence[keep]
+    entry = close[idx]
+    exit_ = close[exit_idx]
+    outcome = (np.sign(exit_ - entry) * direction).astype(np.int8)
     stake = np.full(idx.shape, float(config.stake))
     profit = payoff(outcome, stake, payout)
     trades = Trades(
