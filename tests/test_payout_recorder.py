@@ -11,6 +11,7 @@ import pytest
 from disk_faults import disk_full_at, needs_file_size_limit
 
 from qfdesk.cli import main
+from qfdesk.engine.archive_build import scan_csv_files
 from qfdesk.engine.csv_sink import PAYOUT_COLUMNS, CsvSink, payout_dir
 from qfdesk.engine.decoder import FrameDecoder
 from qfdesk.engine.events import AssetInfo, AssetTable, Tick
@@ -157,8 +158,10 @@ def test_a_replay_of_the_capture_records_its_two_asset_tables(capture_path, tmp_
     assert problems == [] and apple.payout.tolist() == [90, 79]
     # Platform time: the tables came between ticks stamped 02:32:54 and 02:34 on its clock.
     assert all(row[0].startswith("2025-09-03T02:3") for row in rows)
-    # The candle loader (backtest, chart, archive) leaves the payout files alone.
+    # The candle loader (backtest, chart) and the archive leave the payout files alone.
     assert load_history(tmp_path).problems == []
+    archived = scan_csv_files(tmp_path)
+    assert archived and not any("payout_data" in name for name in archived)
 
 
 def test_no_payouts_are_written_when_candles_are_not_saved(capture_path, tmp_path, capsys):
