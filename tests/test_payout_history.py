@@ -102,3 +102,81 @@ def test_no_trade_is_taken_while_the_asset_was_closed(tmp_path, capsys):
     open_, _ = sweep_report(tmp_path / "open", capsys)
     kept = closed["best_in_sample"]["trades"]
     assert 0 < kept < open_["best_in_sample"]["trades"]
+
+
+def backtest_report(root: Path, capsys, *extra: str) -> tuple[dict, str]:
+    """``qfdesk backtest`` on a planted trend in ``root``: its JSON report and what it said."""
+    candles = root / "EURUSD_otc_1m_2025_10_23_01_00_00.csv"
+    if not candles.exists():
+        write_candles(candles, ar1_closes(3_000, 0.3, 11))
+    out = root / "backtest.json"
+    argv = ["backtest", "--data", str(root), "--asset", "EURUSD_otc", "--strategy", "sma-cross"]
+    assert main([*argv, "--payout", "92", "--json", str(out), *extra]) == 0
+    return json.loads(out.read_text()), capsys.readouterr().out
+
+
+def fixed_trades(root: Path):
+    """The same backtest's trades at one payout, from the engine, to pay by hand."""
+    from qfdesk.engine.backtest import BacktestConfig, run_backtest
+    from qfdesk.engine.history_loader import load_history
+    from qfdesk.engine.strategies import StrategyRegistry
+
+    series = load_history(root, asset="EURUSD_otc", timeframe=60).series[("EURUSD_otc", 60)]
+    strategy = StrategyRegistry().create("sma-cross", {})
+    config = BacktestConfig(strategy.expiry, 92.0)
+    return run_backtest(series, 60, strategy, config).trades
+
+
+def test_the_backtest_pays_each_trade_the_payout_in_force_at_its_entry(tmp_path, capsys):
+    fixed, said = backtest_report(tmp_path / "fixed", capsys)
+    assert fixed["payout_source"] == "fixed" and fixed["payout_changes"] == 0
+    assert "payout: 92% for every trade (no payout history in" in said
+
+    root = tmp_path / "history"
+    change = START + 60 * 1_500
+    write_payouts(
+        root, [f"{stamp(START - 60)},EURUSD_otc,80,1", f"{stamp(change)},EURUSD_otc,40,1"]
+    )
+    paid, said = backtest_report(root, capsys)
+    assert paid["payout_source"] == "history" and paid["payout_changes"] == 2
+    assert "payout: the recorded payout history of EURUSD_otc (2 changes)" in said
+    # Every trade the fixed run made, paid 80% before the change and 40% from it on.
+    trades = fixed_trades(root)
+    rate = np.where(trades.entry_time < change, 0.80, 0.40)
+    wins, losses = trades.outcome == 1, trades.outcome == -1
+    expected = float((rate * wins).sum() - losses.sum())
+    assert paid["trades"] == fixed["trades"] == len(trades) > 100
+    assert paid["net_profit"] == pytest.approx(expected)
+    assert fixed["net_profit"] == pytest.approx(0.92 * wins.sum() - losses.sum())
+    assert paid["net_profit"] < fixed["net_profit"]
+
+
+def test_the_backtest_takes_no_trade_while_the_asset_was_closed(tmp_path, capsys):
+    root = tmp_path / "closed"
+    closes, reopens = START + 60 * 1_000, START + 60 * 2_000
+    write_payouts(
+        root,
+        [
+            f"{stamp(START - 60)},EURUSD_otc,92,1",
+            f"{stamp(closes)},EURUSD_otc,92,0",
+            f"{stamp(reopens)},EURUSD_otc,92,1",
+        ],
+    )
+    closed, said = backtest_report(root, capsys)
+    trades = fixed_trades(root)
+    shut = (trades.entry_time >= closes) & (trades.entry_time < reopens)
+    assert closed["closed_skipped"] == int(shut.sum()) > 0
+    assert closed["trades"] == len(trades) - int(shut.sum())
+    assert f"{int(shut.sum())} signals: no trade" in said
+
+
+def test_a_candle_file_alone_is_backtested_at_the_fixed_payout(tmp_path, capsys):
+    root = tmp_path / "one"
+    write_payouts(root, [f"{stamp(START - 60)},EURUSD_otc,40,1"])
+    candles = root / "EURUSD_otc_1m_2025_10_23_01_00_00.csv"
+    write_candles(candles, ar1_closes(500, 0.3, 11))
+    out = tmp_path / "one.json"
+    argv = ["backtest", "--data", str(candles), "--asset", "EURUSD_otc", "--strategy", "sma-cross"]
+    assert main([*argv, "--payout", "92", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["payout_source"] == "fixed"
+    assert "92% for every trade" in capsys.readouterr().out

@@ -124,3 +124,14 @@ def test_bad_chunk_size_is_a_usage_error(value: str, capsys: pytest.CaptureFixtu
 def test_settings_reject_bad_chunks(chunk: object) -> None:
     with pytest.raises(ValueError, match="candle_chunk"):
         PersistSettings(True, True, candle_chunk=chunk)  # type: ignore[arg-type]
+
+
+def test_payouts_are_saved_with_the_candles_in_files_of_their_own_size() -> None:
+    args = _parse(["--no-save-candles", "--save-ticks", "--payout-chunk-size", "5"])
+    settings = resolve_persist_settings(args, {}, default_save=True)
+    assert settings == PersistSettings(False, True, payout_chunk=5)
+    assert not settings.save_payouts
+    assert resolve_persist_settings(_parse([]), {}, default_save=True).save_payouts
+    assert PersistSettings(True, False).payout_chunk == 1000
+    with pytest.raises(ValueError, match="payout_chunk"):
+        PersistSettings(True, True, payout_chunk=0)

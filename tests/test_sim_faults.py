@@ -111,6 +111,28 @@ def test_closing_an_asset_updates_the_page_and_refuses_orders(sim: SimulatedPlat
     assert streamed == ["AUDCAD_otc", "EURGBP_otc"]
 
 
+def test_a_payout_change_reaches_the_page_in_a_new_asset_table(sim: SimulatedPlatform) -> None:
+    before = next(a["payout"] for a in sim.assets if a["symbol"] == "AUDCAD_otc")
+
+    async def scenario() -> list[Any]:
+        async with aiohttp.ClientSession() as http:
+            client = await ready(http, sim)
+            sim.control("set_payout", asset="AUDCAD_otc", payout=before - 10)
+            return await client.wait_for("updateAssets")
+
+    try:
+        rows = run(scenario())
+        assert next(r for r in rows if r[1] == "AUDCAD_otc")[5] == before - 10
+        assert next(a["payout"] for a in sim.assets if a["symbol"] == "AUDCAD_otc") == before - 10
+    finally:
+        sim.control("set_payout", asset="AUDCAD_otc", payout=before)
+    for bad in (0, 12.5, True):
+        with pytest.raises(ValueError, match="whole percent"):
+            sim.control("set_payout", asset="AUDCAD_otc", payout=bad)
+    with pytest.raises(ValueError, match="unknown asset"):
+        sim.control("set_payout", asset="NOPE", payout=80)
+
+
 def test_rejections(sim: SimulatedPlatform) -> None:
     closed = next(a["symbol"] for a in sim.assets if not a["active"])
 

@@ -47,7 +47,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--expiry", type=int, help="trade duration in seconds (default 60)")
     parser.add_argument(
-        "--payout", type=finite_number, required=True, help="payout in percent, e.g. 92"
+        "--payout",
+        type=finite_number,
+        required=True,
+        help="payout in percent, e.g. 92: for every trade, or, when the data folder holds a "
+        "recorded payout history, for the trades before its first record",
     )
     parser.add_argument(
         "--stake", type=finite_number, default=1.0, help="stake per trade (default 1)"
@@ -195,6 +199,7 @@ def load_series(args: argparse.Namespace, timeframe: int) -> tuple[CandleSeries,
 def _backtest(args: argparse.Namespace) -> dict[str, Any]:
     from qfdesk.engine.backtest import BacktestError
     from qfdesk.engine.backtest_ab import run_ab
+    from qfdesk.engine.payout_history import describe_payouts, payouts_in
     from qfdesk.engine.strategies import StrategyError
     from qfdesk.engine.timeframes import parse_timeframe, timeframe_label
 
@@ -213,6 +218,9 @@ def _backtest(args: argparse.Namespace) -> dict[str, Any]:
     except StrategyError as exc:
         raise InputError(str(exc)) from None
     series, problems = load_series(args, timeframe)
+    payouts, payout_problems = payouts_in(args.data, args.asset)
+    for problem in payout_problems[:5]:
+        print(f"warning: {problem.file}:{problem.line}: {problem.reason}", file=sys.stderr)
     limits = _risk_limits(args)
     strategies = [one for one in (strategy, other) if one is not None]
     try:
@@ -225,11 +233,13 @@ def _backtest(args: argparse.Namespace) -> dict[str, Any]:
             start_balance=args.balance,
             asset=args.asset,
             limits=limits,
+            payouts=payouts,
         )
     except BacktestError as exc:
         raise InputError(str(exc)) from None
     first = run.results[0]
     report = _report(first, series, args, problems)
+    print(describe_payouts(payouts, args.asset, args.payout, args.data))
     print(_describe(first, series, timeframe_label(timeframe)))
     if run.comparison is not None:
         second, comparison = run.results[1], run.comparison
@@ -247,6 +257,7 @@ def _backtest(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _report(result: Any, series: Any, args: argparse.Namespace, problems: int) -> dict[str, Any]:
+    from qfdesk.engine.payout_history import payout_source
     from qfdesk.engine.timeframes import timeframe_label
 
     return {
@@ -257,6 +268,9 @@ def _report(result: Any, series: Any, args: argparse.Namespace, problems: int) -
         "timeframe": timeframe_label(result.timeframe),
         "expiry": result.config.expiry,
         "payout": result.config.payout,
+        "payout_source": payout_source(result.payouts),
+        "payout_changes": 0 if result.payouts is None else len(result.payouts),
+        "closed_skipped": result.closed,
         "stake": result.config.stake,
         "risk": bool(args.risk or args.risk_limits),
         "denied_by": result.denied_reasons,
@@ -275,6 +289,11 @@ def _describe(result: Any, series: Any, timeframe: str) -> str:
     rows = [
         ("strategy", f"{result.strategy} on {result.asset} {timeframe}, {len(series)} candles"),
         ("signals", f"{stats.signals} ({stats.skipped} skipped: exit candle missing)"),
+        *(
+            [("asset closed", f"{result.closed} signals: no trade")]
+            if result.payouts is not None
+            else []
+        ),
         *stat_rows(stats),
     ]
     if result.denied_reasons:

@@ -1,8 +1,14 @@
-"""``qfdesk collect``: the headless collector on the trader's Chrome."""
+"""``qfdesk collect``: the headless collector on the trader's Chrome.
+
+A Chrome it starts (``--launch``) opens a blank page and goes to the platform once the tail
+listens, as the app's does, so the page's first frames (the asset table with its payouts,
+the chart's history) are collected too.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 import sys
 import threading
@@ -78,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"qfdesk collect: {error}", file=sys.stderr)
         return 2
     sweep()  # before looking for a Chrome: one an earlier, killed run started is not adopted
+    page = settings.url if args.launch else None
+    if page is not None:
+        settings = dataclasses.replace(settings, url="about:blank")
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -90,7 +99,10 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         source.start()
+        if page is not None and source.endpoint is not None and source.endpoint.process:
+            _open_page(settings, page)
     except ChromeError as error:
+        source.stop(close_chrome=args.launch)
         print(f"qfdesk collect: {error}", file=sys.stderr)
         return 2
     print(f"collecting from Chrome at {settings.address}; Ctrl-C to stop", flush=True)
@@ -112,6 +124,25 @@ def run(args: argparse.Namespace) -> int:
     for gap in source.gaps:
         print(f"gap: {gap.seconds if gap.seconds is not None else 'open'} s from {gap.start:.3f}")
     return 0
+
+
+def _open_page(settings: BrowserSettings, url: str) -> None:
+    """Navigate the Chrome we started to ``url`` through a session of its own."""
+    from selenium.common.exceptions import WebDriverException
+
+    from qfdesk.browser.attach import attach, detach
+
+    driver = attach(settings.address, chromedriver_path=settings.chromedriver_path)
+    try:
+        driver.get(url)
+    except WebDriverException as error:
+        print(
+            f"qfdesk collect: the platform page {url} did not finish loading ({error.msg}); "
+            "collecting from it as it is",
+            file=sys.stderr,
+        )
+    finally:
+        detach(driver)
 
 
 def _status_line(pipeline: Pipeline, source: LiveSource) -> str:

@@ -68,6 +68,12 @@ def format_summary(summary: PipelineSummary, timeframes: tuple[int, ...]) -> str
         f"candles closed:   {summary.candles_closed} ({built})",
         f"candles written:  {summary.candles_written}",
         f"ticks written:    {summary.ticks_written}",
+        f"payouts written:  {summary.payouts_written} changes"
+        + (
+            f" ({summary.payouts_unstamped} not written: no tick gave the platform clock)"
+            if summary.payouts_unstamped
+            else ""
+        ),
         f"malformed:        {format_counts(summary.malformed)}",
         f"late ticks:       {summary.late_ticks}",
         f"platform clock:   {offset} from UTC",

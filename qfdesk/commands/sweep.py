@@ -67,7 +67,7 @@ def _progress(done: int, total: int) -> None:
 def _sweep(args: argparse.Namespace) -> SweepReport:
     from qfdesk.commands.backtest import load_series, strategies_path, strategy_registry
     from qfdesk.engine.backtest import BacktestConfig, BacktestError
-    from qfdesk.engine.payout_history import load_payouts
+    from qfdesk.engine.payout_history import describe_payouts, payout_source, payouts_in
     from qfdesk.engine.research.grid import GridError, build_grid
     from qfdesk.engine.research.report import SweepSettings, analyse
     from qfdesk.engine.research.runner import SweepTask, run_dask, run_local
@@ -91,19 +91,11 @@ def _sweep(args: argparse.Namespace) -> SweepReport:
         settings.check(len(series))
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    payouts = None
-    if args.data.is_dir():
-        payouts, problems = load_payouts(args.data, args.asset)
-        for problem in problems[:5]:
-            print(f"warning: {problem.file}:{problem.line}: {problem.reason}", file=sys.stderr)
-    source = "history" if payouts is not None else "fixed"
-    print(
-        f"payout: the recorded payout history of {args.asset} ({len(payouts)} changes), "
-        f"{args.payout:g}% before its first record"
-        if payouts is not None
-        else f"payout: {args.payout:g}% for every trade (no payout history in {args.data})",
-        file=sys.stderr,
-    )
+    payouts, problems = payouts_in(args.data, args.asset)
+    for problem in problems[:5]:
+        print(f"warning: {problem.file}:{problem.line}: {problem.reason}", file=sys.stderr)
+    source = payout_source(payouts)
+    print(describe_payouts(payouts, args.asset, args.payout, args.data), file=sys.stderr)
     task = SweepTask(
         Columns.of(series),
         timeframe,

@@ -37,6 +37,7 @@ from qfdesk.engine.archive_store import (
     require_pyarrow,
     write_manifest,
 )
+from qfdesk.engine.csv_sink import in_payout_folder
 from qfdesk.engine.history_csv import CheckedCandles, RowProblem, check_candles
 from qfdesk.engine.history_rows import file_info
 
@@ -68,12 +69,12 @@ class CsvState:
 
 
 def scan_csv_files(data_root: Path) -> dict[str, CsvState]:
-    """Every CSV file under ``data_root`` (the archive's own folder aside) by its path
-    relative to the root, with its size and mtime."""
+    """Every candle and tick CSV file under ``data_root`` (the archive's own folder and the
+    payout history aside) by its path relative to the root, with its size and mtime."""
     found: dict[str, CsvState] = {}
     skip = Path(data_root) / ARCHIVE_DIR
     for path in sorted(Path(data_root).rglob("*")):
-        if path.suffix.lower() != ".csv" or skip in path.parents:
+        if path.suffix.lower() != ".csv" or skip in path.parents or in_payout_folder(path):
             continue
         try:
             info = path.stat()

@@ -4,9 +4,11 @@ A signal on the candle that starts at ``t`` (timeframe ``p``) enters at that can
 (time ``t + p``) and exits at the close of the candle that ends ``expiry`` seconds later, the
 one starting at ``t + expiry``. CALL wins if exit > entry, PUT if exit < entry; equal is a
 refund. A win pays stake * payout / 100, a loss costs the stake. A signal whose exit candle is
-missing is skipped and counted. Without a risk manager every signal with an outcome is a
-trade; with one, signals are replayed in time order through it (results are recorded when
-their exit time has passed), and the stake is the one it sizes.
+missing is skipped and counted. With a recorded payout history each trade is paid the payout
+in force at its entry (``config.payout`` before the history's first record) and a signal
+while the asset was closed is no trade (counted in ``closed``). Without a risk manager every
+signal with an outcome is a trade; with one, signals are replayed in time order through it
+(results are recorded when their exit time has passed), and the stake is the one it sizes.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 
 from qfdesk.engine.backtest_stats import LOSS, WIN, BacktestStats, compute_stats, trade_profit
 from qfdesk.engine.events import Direction
+from qfdesk.engine.payout_history import PayoutSchedule
 from qfdesk.engine.risk import AccountState, RiskManager, TradeIntent
 from qfdesk.engine.strategies.base import CALL, PUT, CandleArrays, SignalArrays, Strategy
 
@@ -63,6 +66,7 @@ class Trades:
     stake: np.ndarray
     outcome: np.ndarray
     profit: np.ndarray
+    payout: np.ndarray  # percent, the one in force at the entry
 
     def __len__(self) -> int:
         return int(self.signal_index.shape[0])
@@ -81,6 +85,10 @@ class BacktestResult:
     stats: BacktestStats
     params: dict[str, float] = field(default_factory=dict)
     denied_reasons: dict[str, int] = field(default_factory=dict)
+    payouts: PayoutSchedule | None = None
+    """The recorded payout history the trades were paid from; None: ``config.payout``."""
+    closed: int = 0
+    """Signals with no trade because the asset was closed at their entry."""
 
     @property
     def equity(self) -> np.ndarray:
@@ -118,9 +126,14 @@ def _checked_signals(strategy: Strategy, candles: CandleArrays, n: int) -> Signa
 
 
 def resolve_outcomes(
-    candles: CandleArrays, timeframe: int, signals: SignalArrays, config: BacktestConfig
-) -> tuple[Trades, int]:
-    """Every signal's trade at ``config.stake`` (no risk filter), and how many were skipped."""
+    candles: CandleArrays,
+    timeframe: int,
+    signals: SignalArrays,
+    config: BacktestConfig,
+    payouts: PayoutSchedule | None = None,
+) -> tuple[Trades, int, int]:
+    """Every signal's trade at ``config.stake`` (no risk filter), how many were skipped (exit
+    candle missing) and how many had no trade because the asset was closed (``payouts``)."""
     start = np.asarray(candles.start, dtype=np.int64)
     close = np.asarray(candles.close, dtype=np.float64)
     n = start.shape[0]
@@ -130,26 +143,38 @@ def resolve_outcomes(
     found = exit_idx < n
     found[found] = start[exit_idx[found]] == target[found]
     idx, exit_idx = idx[found], exit_idx[found]
-    direction = signals.direction[found]
+    direction, confidence = signals.direction[found], signals.confidence[found]
+    entry_time = start[idx] + timeframe
+    payout = np.full(idx.shape, float(config.payout))
+    closed = 0
+    if payouts is not None:
+        recorded, active = payouts.at(entry_time)
+        known = ~np.isnan(recorded)
+        payout[known] = recorded[known]
+        keep = active | ~known
+        closed = int(np.count_nonzero(~keep))
+        idx, exit_idx, entry_time = idx[keep], exit_idx[keep], entry_time[keep]
+        payout, direction, confidence = payout[keep], direction[keep], confidence[keep]
     entry = close[idx]
     exit_ = close[exit_idx]
     outcome = (np.sign(exit_ - entry) * direction).astype(np.int8)
     stake = np.full(idx.shape, float(config.stake))
-    profit = payoff(outcome, stake, config.payout)
+    profit = payoff(outcome, stake, payout)
     trades = Trades(
         signal_index=idx,
         exit_index=exit_idx,
-        entry_time=start[idx] + timeframe,
+        entry_time=entry_time,
         exit_time=start[exit_idx] + timeframe,
         direction=direction,
-        confidence=signals.confidence[found],
+        confidence=confidence,
         entry_price=entry,
         exit_price=exit_,
         stake=stake,
         outcome=outcome,
         profit=profit,
+        payout=payout,
     )
-    return trades, int(np.count_nonzero(~found))
+    return trades, int(np.count_nonzero(~found)), closed
 
 
 def _through_risk(
@@ -173,9 +198,10 @@ def _through_risk(
         trades.direction.tolist(),
         trades.confidence.tolist(),
         trades.outcome.tolist(),
+        trades.payout.tolist(),
     )
     total = max(1, len(trades))
-    for row, (now, exit_time, direction, confidence, outcome) in enumerate(columns):
+    for row, (now, exit_time, direction, confidence, outcome, payout) in enumerate(columns):
         if progress is not None and row % PROGRESS_ROWS == 0:
             progress(row / total)
         while pending and pending[0][0] <= now:
@@ -185,7 +211,7 @@ def _through_risk(
         intent = TradeIntent(
             asset=asset,
             direction=Direction.CALL if direction == CALL else Direction.PUT,
-            payout=config.payout,
+            payout=payout,
             confidence=confidence,
             expiry=config.expiry,
             source=source,
@@ -195,7 +221,7 @@ def _through_risk(
             denied[decision.code] = denied.get(decision.code, 0) + 1
             continue
         risk.record_open(str(row), asset, decision.stake, now)
-        profit = trade_profit(outcome, decision.stake, config.payout)
+        profit = trade_profit(outcome, decision.stake, payout)
         heapq.heappush(pending, (exit_time, row, profit))
         kept.append(row)
         stakes.append(decision.stake)
@@ -219,14 +245,16 @@ def run_backtest(
     asset: str = "",
     risk: RiskManager | None = None,
     progress: Callable[[float], None] | None = None,
+    payouts: PayoutSchedule | None = None,
 ) -> BacktestResult:
-    """``progress(fraction)`` is called now and then with the share of the work done."""
+    """``progress(fraction)`` is called now and then with the share of the work done;
+    ``payouts``: the asset's recorded payout history, to pay each trade from."""
     config.check(timeframe)
     n = int(np.asarray(candles.start).shape[0])
     signals = _checked_signals(strategy, candles, n)
     if progress is not None:
         progress(0.6)
-    trades, skipped = resolve_outcomes(candles, timeframe, signals, config)
+    trades, skipped, closed = resolve_outcomes(candles, timeframe, signals, config, payouts)
     denied: dict[str, int] = {}
     if risk is not None:
         step = None if progress is None else (lambda done: progress(0.7 + 0.25 * done))
@@ -242,5 +270,14 @@ def run_backtest(
     if progress is not None:
         progress(1.0)
     return BacktestResult(
-        strategy.name, asset, timeframe, config, trades, stats, dict(strategy.params), denied
+        strategy.name,
+        asset,
+        timeframe,
+        config,
+        trades,
+        stats,
+        dict(strategy.params),
+        denied,
+        payouts,
+        closed,
     )

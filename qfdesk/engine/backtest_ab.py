@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from qfdesk.engine.backtest import BacktestConfig, BacktestResult, run_backtest
 from qfdesk.engine.backtest_stats import WinRateComparison, compare_stats
+from qfdesk.engine.payout_history import PayoutSchedule
 from qfdesk.engine.risk import RiskLimits, RiskManager
 from qfdesk.engine.strategies.base import CandleArrays, Strategy
 
@@ -31,9 +32,12 @@ def run_ab(
     asset: str = "",
     limits: RiskLimits | None = None,
     progress: Callable[[float], None] | None = None,
+    payouts: PayoutSchedule | None = None,
 ) -> ABRun:
     """Each strategy at its own expiry; with ``limits`` every trade goes through a risk
-    manager of its own (decisions logged at DEBUG). ``progress(share)`` covers them all."""
+    manager of its own (decisions logged at DEBUG). ``progress(share)`` covers them all.
+    With ``payouts`` (the asset's recorded history) each trade is paid the payout in force
+    at its entry, ``payout`` before the first record."""
     share = 1.0 / len(strategies)
     results = []
     for i, strategy in enumerate(strategies):
@@ -42,7 +46,14 @@ def run_ab(
         step = None if progress is None else (lambda done, i=i: progress((i + done) * share))
         results.append(
             run_backtest(
-                candles, timeframe, strategy, config, asset=asset, risk=risk, progress=step
+                candles,
+                timeframe,
+                strategy,
+                config,
+                asset=asset,
+                risk=risk,
+                progress=step,
+                payouts=payouts,
             )
         )
     comparison = compare_stats(results[0].stats, results[1].stats) if len(results) == 2 else None

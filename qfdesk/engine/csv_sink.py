@@ -5,12 +5,13 @@ Layout under a data root::
     data_output/assets_data/realtime_stream/1M_candle_data/EURUSD_otc_1m_<session>_part000001.csv
     data_output/assets_data/realtime_stream/5M_candle_data/...   (one folder per timeframe)
     data_output/assets_data/realtime_stream/1M_tick_data/EURUSD_otc_ticks_<session>_part000001.csv
+    data_output/assets_data/realtime_stream/payout_data/payouts_<session>_part000001.csv
 
 ``<session>`` is ``YYYYMMDDTHHMMSSZ-<pid>-<4 hex>``: the UTC wall-clock time the sink was
 created, the process id and a random suffix, so two sessions never share a file and, for one
 asset and timeframe, names sort by the time they were written (the zero-padded part number
 sorts the files of one session). Each file starts with a header; a file holds at most
-``candle_chunk`` / ``tick_chunk`` rows, then the next part starts. Every write batch opens,
+``candle_chunk`` / ``tick_chunk`` / ``payout_chunk`` rows, then the next part starts. Every write batch opens,
 appends and closes, so no handle is held and a crash costs at most a torn last line.
 
 A write that fails part way (disk full, folder gone) raises :class:`SinkWriteError`, which
@@ -42,7 +43,7 @@ from functools import partial
 from pathlib import Path
 from typing import Generic, TypeVar, cast
 
-from qfdesk.engine.events import Candle, CandleClosed, Tick
+from qfdesk.engine.events import Candle, CandleClosed, PayoutChange, Tick
 from qfdesk.engine.persist_settings import PersistSettings
 from qfdesk.engine.timeframes import folder_label, timeframe_label
 
@@ -53,6 +54,9 @@ TICK_FOLDER = "1M_tick_data"
 CANDLE_COLUMNS = ("timestamp", "asset", "timeframe", "open", "high", "low", "close")
 TICK_COLUMNS = ("timestamp", "asset", "price")
 TICKS_LABEL = "ticks"
+PAYOUT_FOLDER = "payout_data"
+PAYOUT_COLUMNS = ("timestamp", "asset", "payout", "active")
+PAYOUTS_STREAM = "payouts"
 SESSION_STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 PART_DIGITS = 6
 
@@ -74,6 +78,15 @@ def tick_dir(data_root: Path) -> Path:
     return data_root / REALTIME_DIR / TICK_FOLDER
 
 
+def payout_dir(data_root: Path) -> Path:
+    return data_root / REALTIME_DIR / PAYOUT_FOLDER
+
+
+def in_payout_folder(path: Path) -> bool:
+    """A file of the payout history (not candles or ticks), by the folder it is in."""
+    return PAYOUT_FOLDER in path.parts[:-1]
+
+
 def new_session_id(now: float | None = None) -> str:
     """``20251023T014400Z-4242-a3f9``: UTC wall-clock start, pid, random suffix."""
     stamp = time.strftime(SESSION_STAMP_FORMAT, time.gmtime(time.time() if now is None else now))
@@ -88,7 +101,12 @@ def safe_asset_name(asset: str) -> str:
 
 def file_name(asset: str, label: str, session: str, part: int) -> str:
     """``EURUSD_otc_1m_<session>_part000001.csv``."""
-    return f"{safe_asset_name(asset)}_{label}_{session}_part{part:0{PART_DIGITS}d}.csv"
+    return part_name(f"{safe_asset_name(asset)}_{label}", session, part)
+
+
+def part_name(stream: str, session: str, part: int) -> str:
+    """``<stream>_<session>_part000001.csv``."""
+    return f"{stream}_{session}_part{part:0{PART_DIGITS}d}.csv"
 
 
 def format_candle_time(start: int) -> str:
@@ -101,6 +119,11 @@ def format_tick_time(seconds: float) -> str:
     millisecond so float noise (``.96199999``) never shows."""
     whole, millis = divmod(round(seconds * 1000), 1000)
     return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(whole))}.{millis:03d}Z"
+
+
+def format_payout(value: float) -> str:
+    """Percent as the platform sends it: ``92`` for a whole number, else the shortest exact."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def format_price(value: float) -> str:
@@ -118,6 +141,10 @@ def _valid_candle(candle: Candle) -> bool:
         and candle.low <= min(candle.open, candle.close)
         and max(candle.open, candle.close) <= candle.high
     )
+
+
+def _valid_change(change: PayoutChange) -> bool:
+    return math.isfinite(change.time) and change.time > 0 and 0.0 <= change.payout <= 1000.0
 
 
 def _valid_tick(tick: Tick) -> bool:
@@ -203,6 +230,7 @@ class SinkStats:
 
     candles_written: int
     ticks_written: int
+    payouts_written: int
     duplicate_candles: int
     invalid_skipped: int
     files_by_asset: dict[str, int]
@@ -228,7 +256,10 @@ class CsvSink:
     whole are marked written, and the next batch starts a new part (so a torn line that could
     not be cut off is the last line of a file).
 
-    Counters: ``candles_written``, ``ticks_written``, ``duplicate_candles``,
+    Payout changes go into one stream of files for all assets, in the order given, whenever
+    candles are saved; deciding what changed is the caller's (``PayoutRecorder``).
+
+    Counters: ``candles_written``, ``ticks_written``, ``payouts_written``, ``duplicate_candles``,
     ``invalid_skipped``, ``files_by_asset`` (files created per asset) and ``files`` (their
     paths, in creation order); ``stats`` is a snapshot of them.
     """
@@ -249,10 +280,11 @@ class CsvSink:
         self.files: list[Path] = []
         self.candles_written = 0
         self.ticks_written = 0
+        self.payouts_written = 0
         self.duplicate_candles = 0
         self.invalid_skipped = 0
         self.files_by_asset: dict[str, int] = {}
-        self._streams: dict[tuple[str, str], _Stream] = {}
+        self._streams: dict[tuple[Path, str], _Stream] = {}
         self._written: dict[tuple[str, int], set[int]] = {}
         self._made_dirs: set[Path] = set()
 
@@ -261,6 +293,7 @@ class CsvSink:
         return SinkStats(
             candles_written=self.candles_written,
             ticks_written=self.ticks_written,
+            payouts_written=self.payouts_written,
             duplicate_candles=self.duplicate_candles,
             invalid_skipped=self.invalid_skipped,
             files_by_asset=dict(self.files_by_asset),
@@ -304,7 +337,8 @@ class CsvSink:
             directory = candle_dir(self.data_root, timeframe)
             chunk = self.settings.candle_chunk
             try:
-                self._append(asset, label, directory, CANDLE_COLUMNS, rows, chunk, mark)
+                name = f"{safe_asset_name(asset)}_{label}"
+                self._append(name, directory, CANDLE_COLUMNS, rows, chunk, mark, asset)
             except _PartlyWritten as stop:
                 raise SinkWriteError(stop.error, _unwritten(items, i, stop.rows)) from stop.error
         return self.candles_written - before
@@ -328,12 +362,41 @@ class CsvSink:
             rows = [[format_tick_time(t.time), asset, format_price(t.price)] for t in group]
             chunk = self.settings.tick_chunk
             try:
-                self._append(
-                    asset, TICKS_LABEL, directory, TICK_COLUMNS, rows, chunk, self._mark_ticks
-                )
+                name = f"{safe_asset_name(asset)}_{TICKS_LABEL}"
+                self._append(name, directory, TICK_COLUMNS, rows, chunk, self._mark_ticks, asset)
             except _PartlyWritten as stop:
                 raise SinkWriteError(stop.error, _unwritten(items, i, stop.rows)) from stop.error
         return self.ticks_written - before
+
+    def write_payouts(self, changes: Iterable[PayoutChange]) -> int:
+        """Append payout changes in the order given; returns the rows written. Raises
+        :class:`SinkWriteError` (with the changes not written) if the disk fails."""
+        if not self.settings.save_payouts:
+            return 0
+        valid = []
+        for change in changes:
+            if _valid_change(change):
+                valid.append(change)
+            else:
+                self.invalid_skipped += 1
+                log.warning("not writing an impossible payout: %r", change)
+        if not valid:
+            return 0
+        rows = [
+            [format_tick_time(c.time), c.asset, format_payout(c.payout), "1" if c.active else "0"]
+            for c in valid
+        ]
+        before = self.payouts_written
+        directory = payout_dir(self.data_root)
+        chunk = self.settings.payout_chunk
+        try:
+            self._append(PAYOUTS_STREAM, directory, PAYOUT_COLUMNS, rows, chunk, self._mark_payouts)
+        except _PartlyWritten as stop:
+            raise SinkWriteError(stop.error, valid[stop.rows :]) from stop.error
+        return self.payouts_written - before
+
+    def _mark_payouts(self, lo: int, hi: int) -> None:
+        self.payouts_written += hi - lo
 
     def _mark_candles(self, key: tuple[str, int], starts: list[int], lo: int, hi: int) -> None:
         self._written.setdefault(key, set()).update(starts[lo:hi])
@@ -344,20 +407,21 @@ class CsvSink:
 
     def _append(
         self,
-        asset: str,
-        label: str,
+        name: str,
         directory: Path,
         header: Sequence[str],
         rows: list[list[str]],
         chunk: int,
         on_written: Callable[[int, int], None],
+        asset: str | None = None,
     ) -> None:
-        """Write ``rows`` into the stream's current part, starting a new part every ``chunk``
+        """Write ``rows`` into the current part of the stream ``<name>_<session>_partNNNNNN.csv``
+        (its files counted in ``files_by_asset`` under ``asset``, if given), starting a new part every ``chunk``
         rows; ``on_written(lo, hi)`` hears about each slice of rows that reached the disk. An
         OSError becomes :class:`_PartlyWritten` with the number of rows on disk; the next
         batch starts a new part (so a torn line that could not be cut off is a file's last)
         and creates the folder again if it was deleted."""
-        stream = self._streams.setdefault((safe_asset_name(asset), label), _Stream())
+        stream = self._streams.setdefault((directory, name), _Stream())
         done = 0
         try:
             if directory not in self._made_dirs:
@@ -368,7 +432,7 @@ class CsvSink:
                 if new_file:
                     stream.part += 1
                     stream.rows = 0
-                    stream.path = directory / file_name(asset, label, self.session, stream.part)
+                    stream.path = directory / part_name(name, self.session, stream.part)
                 path = cast(Path, stream.path)
                 take = min(chunk - stream.rows, len(rows) - done)
                 first_line = _encoded_lines([header])[0] if new_file else None
@@ -379,7 +443,8 @@ class CsvSink:
                     take, failure = stop.rows, stop.error
                 if new_file and take:
                     self.files.append(path)
-                    self.files_by_asset[asset] = self.files_by_asset.get(asset, 0) + 1
+                    if asset is not None:
+                        self.files_by_asset[asset] = self.files_by_asset.get(asset, 0) + 1
                 stream.rows += take
                 on_written(done, done + take)
                 done += take

@@ -71,6 +71,18 @@ class AssetInfo:
 @dataclass(frozen=True, slots=True)
 class AssetTable:
     assets: tuple[AssetInfo, ...]
+    received: float = field(default=0.0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutChange:
+    """An asset's payout (percent) or open/closed state as of ``time`` (platform seconds):
+    one row of the payout history, written by the sink, never decoded from a frame."""
+
+    asset: str
+    time: float
+    payout: float
+    active: bool
 
 
 @dataclass(frozen=True, slots=True)

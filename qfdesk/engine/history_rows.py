@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from qfdesk.engine.asset_names import normalise, same_asset
-from qfdesk.engine.csv_sink import SESSION_STAMP_FORMAT, TICKS_LABEL
+from qfdesk.engine.csv_sink import SESSION_STAMP_FORMAT, TICKS_LABEL, in_payout_folder
 from qfdesk.engine.stamps import NOT_A_TIME, leading_stamps_us, timestamps_us
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
@@ -288,7 +288,11 @@ def _csv_files(path: Path) -> tuple[list[Path], Path]:
     if path.is_file():
         return [path], path.parent
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".csv" and p.is_file())
+        files = sorted(
+            p
+            for p in path.rglob("*")
+            if p.suffix.lower() == ".csv" and not in_payout_folder(p) and p.is_file()
+        )
         return files, path
     raise FileNotFoundError(
         f"no such file or folder: {path}; give a CSV file or a folder that holds CSV files"

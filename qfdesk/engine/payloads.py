@@ -435,7 +435,7 @@ class PayloadDecoder:
                 table.append(_asset(row))
             except Malformed as error:
                 self._malformed[error.kind] += 1
-        return [AssetTable(tuple(table))]
+        return [AssetTable(tuple(table), received)]
 
     def balance(self, name: str, payload: Any, received: float) -> list[Event]:
         """``isDemo`` missing (some clients' shape) leaves the account type unknown (None)."""

@@ -19,15 +19,19 @@ from pathlib import Path
 import numpy as np
 
 from qfdesk.engine.asset_names import same_asset
-from qfdesk.engine.csv_sink import REALTIME_DIR
+from qfdesk.engine.csv_sink import PAYOUT_COLUMNS, PAYOUT_FOLDER, payout_dir
 from qfdesk.engine.history_loader import RowProblem
 
-PAYOUT_FOLDER = "payout_data"
-PAYOUT_COLUMNS = ("timestamp", "asset", "payout", "active")
-
-
-def payout_dir(data_root: Path) -> Path:
-    return data_root / REALTIME_DIR / PAYOUT_FOLDER
+__all__ = [
+    "PAYOUT_COLUMNS",
+    "PAYOUT_FOLDER",
+    "PayoutSchedule",
+    "describe_payouts",
+    "load_payouts",
+    "payout_dir",
+    "payout_source",
+    "payouts_in",
+]
 
 
 @dataclass(frozen=True)
@@ -111,3 +115,26 @@ def load_payouts(data_root: Path, asset: str) -> tuple[PayoutSchedule | None, li
         np.array(active, dtype=bool),
     )
     return schedule, problems
+
+
+def payouts_in(data: Path, asset: str) -> tuple[PayoutSchedule | None, list[RowProblem]]:
+    """The asset's recorded payouts when ``data`` is a data folder (a single candle file has
+    none): what the backtest and the sweep pay their trades from."""
+    if not data.is_dir():
+        return None, []
+    return load_payouts(data, asset)
+
+
+def payout_source(schedule: PayoutSchedule | None) -> str:
+    """``history`` or ``fixed``: the word the reports use."""
+    return "fixed" if schedule is None else "history"
+
+
+def describe_payouts(schedule: PayoutSchedule | None, asset: str, fixed: float, data: Path) -> str:
+    """Which payout the trades were paid, in words a trader reads."""
+    if schedule is None:
+        return f"payout: {fixed:g}% for every trade (no payout history in {data})"
+    return (
+        f"payout: the recorded payout history of {asset} ({len(schedule)} changes), "
+        f"{fixed:g}% before its first record"
+    )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 DEFAULT_CANDLE_CHUNK = 100
 DEFAULT_TICK_CHUNK = 1000
+DEFAULT_PAYOUT_CHUNK = 1000
 
 ENV_BOTH = "QF_PERSIST"
 ENV_CANDLES = "QF_PERSIST_CANDLES"
@@ -25,15 +26,23 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 
 @dataclass(frozen=True)
 class PersistSettings:
-    """What the CSV sink saves and how many rows go into one file before it rotates."""
+    """What the CSV sink saves and how many rows go into one file before it rotates.
+
+    Payout changes are saved whenever candles are (``save_payouts``): a backtest of the
+    candles wants the payouts that were in force while they formed."""
 
     save_candles: bool
     save_ticks: bool
     candle_chunk: int = DEFAULT_CANDLE_CHUNK
     tick_chunk: int = DEFAULT_TICK_CHUNK
+    payout_chunk: int = DEFAULT_PAYOUT_CHUNK
+
+    @property
+    def save_payouts(self) -> bool:
+        return self.save_candles
 
     def __post_init__(self) -> None:
-        for name in ("candle_chunk", "tick_chunk"):
+        for name in ("candle_chunk", "tick_chunk", "payout_chunk"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a whole number of rows >= 1, got {value!r}")
@@ -82,6 +91,14 @@ def add_persist_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"tick rows per file before a new file starts (default {DEFAULT_TICK_CHUNK})",
     )
+    group.add_argument(
+        "--payout-chunk-size",
+        type=_chunk_size,
+        default=None,
+        metavar="N",
+        help="payout-change rows per file before a new file starts "
+        f"(default {DEFAULT_PAYOUT_CHUNK}; payouts are saved whenever candles are)",
+    )
 
 
 def _env_switch(environ: Mapping[str, str], name: str) -> bool | None:
@@ -119,6 +136,7 @@ def resolve_persist_settings(
     ticks = _env_switch(environ, ENV_TICKS)
     candle_chunk = getattr(args, "candle_chunk_size", None)
     tick_chunk = getattr(args, "tick_chunk_size", None)
+    payout_chunk = getattr(args, "payout_chunk_size", None)
     return PersistSettings(
         save_candles=_first_set(
             getattr(args, "save_candles", None), candles, both, default=default_save
@@ -126,4 +144,5 @@ def resolve_persist_settings(
         save_ticks=_first_set(getattr(args, "save_ticks", None), ticks, both, default=default_save),
         candle_chunk=DEFAULT_CANDLE_CHUNK if candle_chunk is None else candle_chunk,
         tick_chunk=DEFAULT_TICK_CHUNK if tick_chunk is None else tick_chunk,
+        payout_chunk=DEFAULT_PAYOUT_CHUNK if payout_chunk is None else payout_chunk,
     )

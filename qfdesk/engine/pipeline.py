@@ -10,6 +10,10 @@ Only live ticks are written to the tick CSVs: history ticks repeat what an earli
 may already have written, and the candles they build are written like any other candle.
 Partial candles (their period's start was not seen, e.g. the first one after attaching) are
 announced to listeners but never written; history that completes one writes it whole.
+
+Each asset table's changes of payout or open/closed state are written to the payout history
+(:mod:`qfdesk.engine.payout_recorder`) whenever candles are saved, stamped in platform time
+once the clock is known.
 """
 
 from __future__ import annotations
@@ -30,14 +34,17 @@ from qfdesk.engine.clock import ClockOffset
 from qfdesk.engine.csv_sink import CsvSink, SinkWriteError
 from qfdesk.engine.decoder import FrameDecoder
 from qfdesk.engine.events import (
+    AssetTable,
     CandleClosed,
     Event,
     HistoryCandles,
     HistoryTicks,
     MarketUpdate,
+    PayoutChange,
     Tick,
 )
 from qfdesk.engine.market_state import MarketPublisher
+from qfdesk.engine.payout_recorder import PayoutRecorder
 from qfdesk.engine.series import CandleSeries
 
 log = logging.getLogger(__name__)
@@ -46,7 +53,7 @@ _MAX_UNWRITTEN = 1_000_000
 """Ticks (and candles) kept in memory for a retry while writes fail."""
 
 Listener = Callable[[list[Event]], None]
-Item = TypeVar("Item", Tick, CandleClosed)
+Item = TypeVar("Item", Tick, CandleClosed, PayoutChange)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,8 @@ class PipelineSummary:
     write_errors: int
     clock_offset: float | None
     files: tuple[str, ...] = field(default=())
+    payouts_written: int = 0
+    payouts_unstamped: int = 0
 
 
 class Pipeline:
@@ -96,6 +105,8 @@ class Pipeline:
         self.write_errors = 0
         self._unwritten_ticks: list[Tick] = []
         self._unwritten_candles: list[CandleClosed] = []
+        self.payouts = PayoutRecorder()
+        self._unwritten_payouts: list[PayoutChange] = []
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -126,6 +137,7 @@ class Pipeline:
         touched: set[str] = set()
         book, clock, counts = self.book, self.clock, self.ticks_by_asset
         newest = self._last_received
+        keep_payouts = self.sink is not None and self.sink.settings.save_payouts
         best_sample, best_received = float("-inf"), 0.0
         for event in events:
             if type(event) is Tick:
@@ -143,6 +155,8 @@ class Pipeline:
             elif type(event) is HistoryTicks:
                 touched.add(event.asset)
                 closed += book.on_history_ticks(event)
+            elif type(event) is AssetTable:
+                self.payouts.observe(event, event.received or time.time(), keep=keep_payouts)
         if best_received:
             # The clock keeps the least delayed sample anyway: one per batch is enough.
             clock.observe(best_sample + best_received, best_received)
@@ -229,7 +243,14 @@ class Pipeline:
         """End of input: count headers left without attachment; return the summary."""
         with self._lock:
             self.decoder.flush()
-        return self.summary()
+        summary = self.summary()
+        if summary.payouts_unstamped:
+            log.warning(
+                "%d payout changes were not written: no tick arrived to measure the platform "
+                "clock they are dated in.",
+                summary.payouts_unstamped,
+            )
+        return summary
 
     def summary(self) -> PipelineSummary:
         stats = self.decoder.stats
@@ -246,6 +267,12 @@ class Pipeline:
             write_errors=self.write_errors,
             clock_offset=self.clock.offset,
             files=tuple(str(path) for path in sink.files) if sink else (),
+            payouts_written=sink.payouts_written if sink else 0,
+            payouts_unstamped=(
+                self.payouts.waiting
+                if sink and sink.settings.save_payouts and self.clock.offset is None
+                else 0
+            ),
         )
 
     def _store(self, ticks: list[Tick], closed: list[CandleClosed]) -> None:
@@ -258,6 +285,9 @@ class Pipeline:
         candles = self._unwritten_candles + [c for c in closed if not c.partial]
         self._unwritten_ticks = self._write(self.sink.write_ticks, ticks)
         self._unwritten_candles = self._write(self.sink.write_candles, candles)
+        if self.sink.settings.save_payouts:
+            payouts = self._unwritten_payouts + self.payouts.take(self.clock.offset)
+            self._unwritten_payouts = self._write(self.sink.write_payouts, payouts)
 
     def _write(self, write: Callable[[list[Item]], int], items: list[Item]) -> list[Item]:
         """``write(items)``; returns the items a failed write left unwritten (the newest

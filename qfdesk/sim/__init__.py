@@ -21,7 +21,8 @@ its own thread. ``start()``/``stop()`` or ``with``; then:
     was placed)
   - ``force_outcome(outcome="win"|"loss"|"refund")``: the next deal to close
   - ``close_orders_now()``, ``set_balance(balance, demo=True)``, ``set_tick_rate(rate)``,
-    ``pause_stream()``, ``resume_stream()``, ``set_asset_active(asset, active)``
+    ``pause_stream()``, ``resume_stream()``, ``set_asset_active(asset, active)``,
+    ``set_payout(asset, payout)`` (a whole percent; the pages get the new asset table)
   - ``stream_shape(shape="list"|"flat")``: ``updateStream`` as ``[[asset, t, price]]`` or
     as one flat ``[asset, t, price]`` (the live page's shape reported in 2026)
   - ``account(kind="real"|"demo")``: the open pages navigate to that account's page

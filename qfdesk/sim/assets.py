@@ -94,3 +94,7 @@ def build_catalogue(active_count: int) -> list[SimAsset]:
 
 def with_active(asset: SimAsset, active: bool) -> SimAsset:
     return replace(asset, active=active)
+
+
+def with_payout(asset: SimAsset, payout: int) -> SimAsset:
+    return replace(asset, payout=payout)

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from qfdesk.sim import frames
-from qfdesk.sim.assets import with_active
+from qfdesk.sim.assets import with_active, with_payout
 from qfdesk.sim.orders import OrderDesk, balance_payload
 from qfdesk.sim.session import Session
 from qfdesk.sim.world import SimWorld
@@ -30,6 +30,7 @@ ACTIONS = frozenset(
         "resume_stream",
         "stream_shape",
         "set_asset_active",
+        "set_payout",
         "account",
         "show_tutorial",
     }
@@ -147,6 +148,19 @@ class Controls:
         if asset not in self._world.catalogue:
             raise ValueError(f"unknown asset {asset!r}")
         self._world.catalogue[asset] = with_active(self._world.catalogue[asset], bool(active))
+        await self._send_assets()
+
+    async def set_payout(self, asset: str, payout: int) -> None:
+        """The asset pays ``payout`` percent from now on; the pages get the new asset table
+        (orders opened after it are paid that)."""
+        if asset not in self._world.catalogue:
+            raise ValueError(f"unknown asset {asset!r}")
+        if isinstance(payout, bool) or not isinstance(payout, int) or not 0 < payout <= 1000:
+            raise ValueError("the payout must be a whole percent above 0, up to 1000")
+        self._world.catalogue[asset] = with_payout(self._world.catalogue[asset], payout)
+        await self._send_assets()
+
+    async def _send_assets(self) -> None:
         rows = [a.row() for a in self._world.catalogue.values()]
         for session in self._world.trading:
             if session.authed:

@@ -8,7 +8,9 @@ reported in words. Cancel, and closing the dialog, kill those workers at once an
 for the job.
 Each side shows its statistics, its equity curve and its trades as markers on a chart of the
 candles; with B, a line says whether the difference in win rate is statistically meaningful
-(two-proportion z-test). The Sweep tab (:class:`SweepPanel`) tries a grid of parameters on
+(two-proportion z-test). When the data folder holds a recorded payout history, each trade is
+paid the payout in force at its entry (the Payout box before its first record) and a label
+says which payout was used. The Sweep tab (:class:`SweepPanel`) tries a grid of parameters on
 the same candles and judges the best out of sample.
 """
 
@@ -30,6 +32,7 @@ from qfdesk.engine.backtest_ab import ABRun, run_ab
 from qfdesk.engine.backtest_stats import LOSS, WIN, stat_rows
 from qfdesk.engine.events import Direction
 from qfdesk.engine.history_loader import LoadedHistory, load_history
+from qfdesk.engine.payout_history import describe_payouts, payouts_in
 from qfdesk.engine.risk import RiskLimits
 from qfdesk.engine.sandboxed_backtest import BacktestBudget, Killed, WorkerPool, strategies_for
 from qfdesk.engine.series import CandleSeries
@@ -155,6 +158,8 @@ class RunRequest:
     payout: float
     stake: float
     risk: RiskLimits | None
+    data_root: Path | None = None
+    """The folder the candles came from; its payout history (if any) pays the trades."""
 
 
 def run_request(
@@ -163,11 +168,17 @@ def run_request(
     progress: Callable[[float], None],
     pool: WorkerPool,
 ) -> ABRun:
-    """Every side of ``request`` on the same candles (worker thread); a trader's own
-    strategies in a worker process of ``pool``."""
+    """Every side of ``request`` on the same candles (worker thread), paid from the data
+    folder's payout history when it has one; a trader's own strategies in a worker process
+    of ``pool``."""
     progress(0.0)
     choices = [(side.strategy, {**side.params, "expiry": request.expiry}) for side in request.sides]
     strategies = strategies_for(registry, pool, request.series, choices)
+    payouts = None
+    if request.data_root is not None:
+        payouts, problems = payouts_in(request.data_root, request.asset)
+        for problem in problems[:20]:
+            log.info("payout history: %s:%d: %s", problem.file, problem.line, problem.reason)
     return run_ab(
         request.series,
         request.timeframe,
@@ -177,7 +188,18 @@ def run_request(
         asset=request.asset,
         limits=request.risk,
         progress=progress,
+        payouts=payouts,
     )
+
+
+def payout_used(request: RunRequest, result: BacktestResult) -> str:
+    """The label's text: which payout the trades were paid."""
+    data = request.data_root if request.data_root is not None else Path("the loaded data")
+    words = describe_payouts(result.payouts, request.asset, request.payout, data)
+    closed = (
+        f"; {result.closed} signals while the asset was closed: no trade" if result.closed else ""
+    )
+    return f"{words[0].upper()}{words[1:]}{closed}."
 
 
 class ResultView(QtWidgets.QWidget):
@@ -293,6 +315,9 @@ class BacktestDialog(QtWidgets.QDialog):
         self.progress.setRange(0, 100)
         self.status = QtWidgets.QLabel("Load the data, then run.", self)
         self.status.setWordWrap(True)
+        self.payout_used = QtWidgets.QLabel("", self)
+        self.payout_used.setObjectName("payoutUsed")
+        self.payout_used.setWordWrap(True)
         self.verdict = QtWidgets.QLabel("", self)
         self.verdict.setObjectName("abVerdict")
         self.verdict.setStyleSheet("font-weight: bold;")
@@ -332,6 +357,7 @@ class BacktestDialog(QtWidgets.QDialog):
         backtest = QtWidgets.QWidget(self)
         backtest_layout = QtWidgets.QVBoxLayout(backtest)
         backtest_layout.addLayout(sides_form)
+        backtest_layout.addWidget(self.payout_used)
         backtest_layout.addWidget(self.verdict)
         backtest_layout.addWidget(sides, 1)
         self.sweep = SweepPanel(registry, self.sweep_input, self, self._budget)
@@ -449,6 +475,7 @@ class BacktestDialog(QtWidgets.QDialog):
             self.payout.value(),
             stake,
             risk,
+            self.loaded_path,
         )
 
     def sweep_input(self) -> SweepInput:
@@ -536,6 +563,7 @@ class BacktestDialog(QtWidgets.QDialog):
         results = self.results = list(run.results)
         self.progress.setValue(100)
         self.view_a.show_result(results[0], request.series)
+        self.payout_used.setText(payout_used(request, results[0]))
         self.view_b.setVisible(run.comparison is not None)
         if run.comparison is not None:
             self.view_b.show_result(results[1], request.series)
@@ -545,7 +573,12 @@ class BacktestDialog(QtWidgets.QDialog):
         self.status.setText(
             f"Done: {request.asset} {timeframe_label(request.timeframe)}, "
             f"{len(request.series)} candles, expiry {request.expiry} s, payout "
-            f"{request.payout:g} %, stake {request.stake:g}"
+            + (
+                "from the recorded history"
+                if results[0].payouts is not None
+                else f"{request.payout:g} %"
+            )
+            + f", stake {request.stake:g}"
             + (", through the risk limits" if request.risk is not None else "")
         )
 

@@ -26,7 +26,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from qfdesk.engine.backtest import BacktestConfig, BacktestError
-from qfdesk.engine.payout_history import PayoutSchedule, load_payouts
+from qfdesk.engine.payout_history import PayoutSchedule, payout_source, payouts_in
 from qfdesk.engine.research.grid import Grid, GridError, build_grid
 from qfdesk.engine.research.report import SweepReport, SweepSettings, analyse
 from qfdesk.engine.research.runner import Cancel, SweepCancelled, SweepTask, run_local
@@ -120,9 +120,9 @@ class SweepJob(QtCore.QThread):
 
     def _payouts(self) -> PayoutSchedule | None:
         root = self.request.source.data_root
-        if root is None or not root.is_dir():
+        if root is None:
             return None
-        schedule, problems = load_payouts(root, self.request.source.asset)
+        schedule, problems = payouts_in(root, self.request.source.asset)
         for problem in problems[:20]:
             log.info("payout history: %s:%d: %s", problem.file, problem.line, problem.reason)
         return schedule
@@ -141,7 +141,7 @@ class SweepJob(QtCore.QThread):
                 grid,
                 len(source.series),
                 request.settings,
-                "history" if payouts is not None else "fixed",
+                payout_source(payouts),
             )
         except (SweepCancelled, Killed):
             self.cancelled.emit()

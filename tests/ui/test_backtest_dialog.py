@@ -271,3 +271,47 @@ def test_at_quit_the_jobs_still_running_are_cancelled_and_waited_for(gated, qloo
     stop_jobs()
     opener.join()
     assert job.isFinished() and dialog.results == []
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_the_dialog_says_which_payout_it_paid_the_trades(qtbot, qloop, tmp_path, recorded):
+    from research_data import START, ar1_closes, write_candles
+
+    from qfdesk.engine.csv_sink import PAYOUT_COLUMNS, format_candle_time, payout_dir
+    from qfdesk.engine.payout_history import load_payouts
+
+    write_candles(tmp_path / "EURUSD_otc_1m_2025_10_23_01_00_00.csv", ar1_closes(2_000, 0.3, 5))
+    if recorded:
+        path = payout_dir(tmp_path) / "payouts.csv"
+        path.parent.mkdir(parents=True)
+        rows = [f"{format_candle_time(START - 60)},EURUSD_otc,40,1"]
+        rows.append(f"{format_candle_time(START + 60 * 900)},EURUSD_otc,75,0")
+        rows.append(f"{format_candle_time(START + 60 * 1200)},EURUSD_otc,75,1")
+        path.write_text(",".join(PAYOUT_COLUMNS) + "\n" + "\n".join(rows) + "\n")
+    dialog = BacktestDialog(StrategyRegistry(), tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.load()
+    assert wait_until(qloop, lambda: dialog.loaded is not None and not dialog.busy, 30)
+    dialog.choose("EURUSD_otc", TF)
+    dialog.strategy_a.setCurrentText("sma-cross")
+    run(dialog, qloop)
+    series = dialog.loaded.series[("EURUSD_otc", TF)]
+    strategy = StrategyRegistry().create("sma-cross", {"expiry": 60})
+    schedule = load_payouts(tmp_path, "EURUSD_otc")[0] if recorded else None
+    want = run_backtest(series, TF, strategy, BacktestConfig(60, 92.0), payouts=schedule)
+    (got,) = dialog.results
+    assert got.stats == want.stats and want.stats.trades > 50
+    label = dialog.findChild(type(dialog.status), "payoutUsed")
+    fixed = run_backtest(series, TF, strategy, BacktestConfig(60, 92.0))
+    if recorded:
+        assert want.closed > 0 and got.stats.net_profit != fixed.stats.net_profit
+        assert label.text().startswith(
+            "Payout: the recorded payout history of EURUSD_otc (3 changes), 92% before"
+        )
+        assert f"{want.closed} signals while the asset was closed: no trade" in label.text()
+        assert "payout from the recorded history" in dialog.status.text()
+    else:
+        assert got.stats == fixed.stats
+        assert label.text() == f"Payout: 92% for every trade (no payout history in {tmp_path})."
+        assert "payout 92 %" in dialog.status.text()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qfdesk.engine.backtest import BacktestConfig, payoff, run_backtest
+from qfdesk.engine.backtest import BacktestConfig, run_backtest
 from qfdesk.engine.payout_history import PayoutSchedule
 from qfdesk.engine.strategies.base import CandleArrays, Strategy
 
@@ -68,34 +68,18 @@ def combo_trades(
     payouts: PayoutSchedule | None = None,
 ) -> ComboTrades:
     """The combination's trades; with ``payouts``, each at the payout in force at its entry
-    (``config.payout`` before the first record), and none while the asset was closed."""
-    result = run_backtest(candles, timeframe, strategy, config)
+    (``config.payout`` before the first record), and none while the asset was closed (as
+    :func:`run_backtest` pays them)."""
+    result = run_backtest(candles, timeframe, strategy, config, payouts=payouts)
     trades = result.trades
-    payout = np.full(len(trades), config.payout)
-    if payouts is None:
-        return ComboTrades(
-            dict(strategy.params),
-            trades.signal_index,
-            trades.exit_index,
-            trades.outcome,
-            trades.profit,
-            payout,
-            result.stats.signals,
-            result.stats.skipped,
-        )
-    recorded, active = payouts.at(trades.entry_time)
-    known = ~np.isnan(recorded)
-    payout[known] = recorded[known]
-    keep = active | ~known
-    outcome = trades.outcome[keep]
     return ComboTrades(
         params=dict(strategy.params),
-        signal_index=trades.signal_index[keep],
-        exit_index=trades.exit_index[keep],
-        outcome=outcome,
-        profit=payoff(outcome, trades.stake[keep], payout[keep]),
-        payout=payout[keep],
+        signal_index=trades.signal_index,
+        exit_index=trades.exit_index,
+        outcome=trades.outcome,
+        profit=trades.profit,
+        payout=trades.payout,
         signals=result.stats.signals,
         skipped=result.stats.skipped,
-        closed=int(np.count_nonzero(~keep)),
+        closed=result.closed,
     )
