@@ -139,7 +139,9 @@ class AssetMarket:
         whole = -(-int(kept) // MINUTE) * MINUTE  # ticks from here on are all kept
         end = min(end, self.last_time + 0.001)
         out: list[tuple[float, float]] = []
-        for minute in range(max(int(start // MINUTE) * MINUTE, FLOOR), min(int(end), whole), MINUTE):
+        for minute in range(
+            max(int(start // MINUTE) * MINUTE, FLOOR), min(int(end), whole), MINUTE
+        ):
             bar = self._bar(minute)
             if bar is not None:
                 out.extend(tp for tp in bar_ticks(minute, bar) if start <= tp[0] < end)
