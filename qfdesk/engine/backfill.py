@@ -200,11 +200,14 @@ class HistoryPager:
         )
 
     def _eta(self) -> float | None:
+        """At the rate so far, and never less than the pace allows for the pages left."""
         done = self.start - self.frontier
         elapsed = self._clock() - self._began
         if done <= 0 or elapsed <= 0:
             return None
-        return max(0.0, (self.frontier - self.target) / (done / elapsed))
+        left = max(0, self.frontier - self.target)
+        pages = math.ceil(left / (self.timeframe * self.page_candles))
+        return max(left / (done / elapsed), pages * self.interval)
 
     def run(
         self,
@@ -237,8 +240,9 @@ class HistoryPager:
                     Outcome.FAILED,
                     report,
                     f"{self.attempts} requests for history before {when} failed ({problem}). "
-                    "Check that the trading page is open and connected, then run again: "
-                    "it resumes where it stopped.",
+                    f"Check that {self.asset} is the platform's symbol (as in EURUSD_otc) "
+                    "and that the trading page is open and connected, then run again: it "
+                    "resumes where it stopped.",
                 )
             if self._take(request, answer.starts):
                 return self._end(
