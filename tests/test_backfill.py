@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_helpers import CHROMIUM, free_port, needs_browser
+from browser_helpers import CHROMIUM, free_port, needs_browser, rig_settings
 from proc_helpers import poll
 
+from qfdesk.browser.chrome_launcher import launch_chrome, probe_debugger
 from qfdesk.engine.csv_sink import candle_dir, format_candle_time
 from qfdesk.sim.platform import SimulatedPlatform
 
@@ -37,7 +38,14 @@ def sim() -> Iterator[SimulatedPlatform]:
 class Run:
     """One ``qfdesk <command>`` process on its own headless Chromium."""
 
-    def __init__(self, tmp_path: Path, temp_dir: Path, sim: SimulatedPlatform, *args: str):
+    def __init__(
+        self,
+        tmp_path: Path,
+        temp_dir: Path,
+        sim: SimulatedPlatform,
+        *args: str,
+        attach: bool = False,
+    ):
         self.log = tmp_path / f"run-{time.monotonic_ns()}.log"
         env = {
             **os.environ,
@@ -47,6 +55,8 @@ class Run:
         }
         launch = ["--launch", "--headless", "--port", str(free_port()), "--chrome", str(CHROMIUM)]
         launch += ["--profile", str(tmp_path / "profile"), "--url", sim.url]
+        if attach:
+            launch = []
         with self.log.open("w") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "qfdesk", *args, "--data-dir", str(tmp_path / "data")]
@@ -74,13 +84,13 @@ def backfill(tmp_path: Path, temp_dir: Path, sim: SimulatedPlatform, *args: str)
     return Run(tmp_path, temp_dir, sim, "backfill", "--asset", ASSET, *args)
 
 
-def rows_on_disk(tmp_path: Path) -> list[int]:
-    """The start of every 1m candle row of the asset in every CSV file, repeats included."""
+def rows_on_disk(tmp_path: Path, asset: str = ASSET) -> list[int]:
+    """The start of every 1m candle row of ``asset`` in every CSV file, repeats included."""
     starts = []
     for path in sorted(candle_dir(tmp_path / "data", 60).glob("*.csv")):
         with path.open(newline="") as handle:
             for row in csv.DictReader(handle):
-                assert row["asset"] == ASSET and row["timeframe"] == "1m"
+                assert row["asset"] == asset and row["timeframe"] == "1m"
                 starts.append(
                     calendar.timegm(time.strptime(row["timestamp"], "%Y-%m-%dT%H:%M:%SZ"))
                 )
@@ -173,3 +183,24 @@ def test_history_that_ends_stops_the_backfill_with_the_reason(tmp_path, short_tm
     assert "[history ends]" in out
     assert "the platform has no EURUSD_otc history before" in out
     assert len(requests(sim)) <= 1 + (4 * 1440) // 2000 + 2
+
+
+def test_backfill_attaches_to_the_traders_open_page(tmp_path, short_tmp, sim):
+    """The trader's Chrome, its page and sockets open before qfdesk attaches (the real case)."""
+    port = free_port()
+    traders = launch_chrome(rig_settings(tmp_path / "traders-profile", port, url=sim.url))
+    try:
+        assert poll(lambda: sim.state()["trading_sockets"] == 1, 30)
+        command = ["backfill", "--asset", "AUDCAD_otc", "--days", "0.5", "--attach"]
+        run = Run(tmp_path, short_tmp, sim, *command, f"127.0.0.1:{port}", attach=True)
+        out = run.wait()
+        assert run.process.returncode == 0, out
+        assert "[done]" in out
+        assert probe_debugger("127.0.0.1", port), "the trader's Chrome was closed"
+    finally:
+        if traders.process is not None:
+            traders.process.kill()
+    assert {r["asset"] for r in requests(sim)} == {"AUDCAD_otc"}
+    starts = rows_on_disk(tmp_path, "AUDCAD_otc")
+    assert_once_and_whole(starts)
+    assert max(starts) - min(starts) >= 12 * 3600 - 120

@@ -151,11 +151,16 @@ class OlderHistory(QtCore.QObject):
 
     def _run(self, pager: HistoryPager) -> None:
         try:
-            final = pager.run(self._stop, self.progressed.emit)
+            pager.run(self._stop, self._emit)
         except Exception as error:
             log.exception("paging older history failed")
-            final = pager.progress(Outcome.FAILED, f"Paging older history failed: {error}")
-            self.progressed.emit(final)
+            self._emit(pager.progress(Outcome.FAILED, f"Paging older history failed: {error}"))
+
+    def _emit(self, progress: BackfillProgress) -> None:
+        try:
+            self.progressed.emit(progress)
+        except RuntimeError:  # the window is gone (closed while paging): nobody to tell
+            self._stop.set()
 
     def _send(self, request: PageRequest) -> str | None:
         def send() -> str | None:
