@@ -213,8 +213,9 @@ class _Job:
                 shown[0] = time.monotonic()
                 print(_status(progress, self._written()), flush=True)
 
+        # The pipeline writes a batch before its listeners (the pager) hear of it, so what
+        # the pager has received is on disk when it returns.
         final = pager.run(stop, on_progress)
-        time.sleep(0.5)  # the last answer's batch is written by the tail thread
         print(_status(final, self._written()))
         for gap in final.gaps:
             print(
