@@ -17,6 +17,7 @@ from qfdesk.ui.desktop_options import add_desktop_arguments
 # Modules keep heavy imports inside run() so that building the parser stays cheap.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "archive": ("qfdesk.commands.archive", "build or update the Parquet archive of the CSVs"),
+    "backfill": ("qfdesk.commands.backfill", "page older history of an asset through the page"),
     "backtest": ("qfdesk.commands.backtest", "run a strategy over history CSVs, print statistics"),
     "collect": ("qfdesk.commands.collect", "collect live market data from the trader's Chrome"),
     "doctor": ("qfdesk.commands.doctor", "check Chrome, chromedriver, profile and page selectors"),

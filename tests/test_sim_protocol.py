@@ -333,3 +333,23 @@ def test_the_flat_triple_stream_decodes_end_to_end(sim: SimulatedPlatform) -> No
     assert {asset for asset, _, _ in ticks} <= set(pipeline.book.assets())
     with pytest.raises(ValueError, match="shape"):
         sim.control("stream_shape", shape="nested")
+
+
+def test_paging_ticks_and_deep_history(sim: SimulatedPlatform) -> None:
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any]]:
+        async with aiohttp.ClientSession() as http:
+            client = await connect(http, sim.socket_url)
+            deep = (int(time.time()) + 7200 - 40 * 86400) // 60 * 60
+            request = {"asset": "EURUSD_otc", "index": 5, "time": deep, "offset": 120000}
+            await client.send("42" + json.dumps(["loadHistoryPeriod", {**request, "period": 60}]))
+            candles = await client.wait_for("loadHistoryPeriodFast")
+            await client.send("42" + json.dumps(["loadHistoryPeriod", {**request, "period": 0}]))
+            return candles, await client.wait_for("loadHistoryPeriodFast")
+
+    candles, ticks = run(scenario())
+    assert len(candles["data"]) == 2000  # a page holds at most 2000 candles
+    assert ticks["period"] == 0 and ticks["index"] == 5
+    assert set(ticks["data"][0]) == {"asset", "time", "price"}
+    assert len(ticks["data"]) == 5000  # the newest 5000 of the span asked for
+    times = [t["time"] for t in ticks["data"]]
+    assert times == sorted(times) and times[-1] < candles["data"][-1]["time"] + 60

@@ -119,7 +119,7 @@ def test_candles_agree_with_the_ticks_and_page_back_without_holes() -> None:
         max(r[3] for r in ones),
         min(r[4] for r in ones),
     )
-    assert walk.candles(60, 0, 60 * 60) == []  # beyond 30 days back: nothing, and quickly
+    assert walk.candles(60, 0, 60 * 60) == []  # before 2000: nothing, and quickly
     assert walk.candles(30, minute - 600, minute)[-1][0] == minute - 30
 
 
@@ -153,3 +153,56 @@ def test_a_deal_has_the_real_fields_and_times(capture_path: Path) -> None:
     assert list(deal) == list(real_deal)
     assert deal["openTime"] == "2025-09-03 01:58:10" and deal["closeTime"] == "2025-09-03 01:59:10"
     assert deal["openMs"] == 18 and deal["command"] == 1 and deal["closePrice"] == 0
+
+
+def test_deep_history_is_the_same_for_the_same_asset_and_time_in_every_run() -> None:
+    one = AssetMarket(build_catalogue(1)[0], random.Random(1), NOW)
+    other = AssetMarket(build_catalogue(1)[0], random.Random(99), NOW + 86400)
+    month_ago = int(NOW // 60) * 60 - 30 * 86400
+    rows = one.candles(60, month_ago, month_ago + 2000 * 60)
+    assert rows == other.candles(60, month_ago, month_ago + 2000 * 60)
+    assert len(rows) == 2000  # an OTC asset trades every minute, weekends too
+    assert all(b[0] - a[0] == 60 and b[1] == a[2] for a, b in itertools.pairwise(rows))
+    assert all(low <= min(o, c) <= max(o, c) <= high and low > 0 for _, o, c, high, low in rows)
+    assert len({r[1] for r in rows}) > 300  # it moves
+    years_ago = month_ago - 5 * 365 * 86400
+    assert len(one.candles(3600, years_ago, years_ago + 86400)) == 24  # any depth
+
+
+def test_the_walk_starts_where_deep_history_ends() -> None:
+    walk = market()
+    origin = walk.origin
+    (before,) = walk.candles(60, origin - 60, origin)
+    (first,) = walk.candles(60, origin, origin + 60)
+    assert abs(first[1] - before[2]) < before[2] * 2e-4  # the walk opens at the last close
+
+
+def test_a_closed_span_and_a_weekend_have_no_history() -> None:
+    walk = market()
+    start = int(NOW // 86400) * 86400 - 20 * 86400
+    walk.deep.close(start, start + 3 * 3600)
+    rows = walk.candles(60, start - 3600, start + 4 * 3600)
+    assert [r[0] for r in rows] == list(range(start - 3600, start, 60)) + list(
+        range(start + 3 * 3600, start + 4 * 3600, 60)
+    )
+    regular = AssetMarket(build_catalogue(1)[-1], random.Random(1), NOW)  # EUR/USD, not OTC
+    assert not regular.asset.is_otc
+    saturday = 1_794_614_400  # 2026-11-14, a Saturday
+    assert regular.candles(60, saturday, saturday + 2 * 86400) == []
+    assert len(regular.candles(60, saturday + 2 * 86400, saturday + 2 * 86400 + 3600)) == 60
+
+
+def test_tick_pages_make_exactly_the_candles_of_their_minutes() -> None:
+    walk = market()
+    for i in range(1, 600):
+        walk.tick(NOW + 0.5 * i)
+    old = walk.origin - 3 * 3600
+    ticks = walk.page_ticks(old, old + 600)
+    assert len(ticks) == 40 and all(old <= t < old + 600 for t, _ in ticks)
+    for start, o, c, high, low in walk.candles(60, old, old + 600):
+        prices = [p for t, p in ticks if start <= t < start + 60]
+        assert (prices[0], prices[-1], max(prices), min(prices)) == (o, c, high, low)
+    recent = walk.page_ticks(walk.last_time - 120, walk.last_time + 1)
+    assert recent[-1] == walk.ticks[-1]
+    times = [t for t, _ in walk.page_ticks(walk.origin - 600, walk.last_time + 1)]
+    assert times == sorted(times)

@@ -13,9 +13,9 @@ import signal
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qfdesk.commands.browser_options import add_browser_arguments, browser_settings
 from qfdesk.commands.collector_options import (
     add_collector_arguments,
     build_pipeline,
@@ -24,7 +24,6 @@ from qfdesk.commands.collector_options import (
 
 if TYPE_CHECKING:
     from qfdesk.browser.live import LiveSource
-    from qfdesk.browser.settings import BrowserSettings
     from qfdesk.engine.pipeline import Pipeline
 
 STATUS_EVERY = 10.0
@@ -32,44 +31,11 @@ CLOCK_EVERY = 0.5
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--launch",
-        action="store_true",
-        help="start Chrome on the platform (or attach if one already listens on --port)",
-    )
-    source.add_argument(
-        "--attach",
-        metavar="HOST:PORT",
-        help="attach to a Chrome started with --remote-debugging-port (default 127.0.0.1:9222)",
-    )
-    parser.add_argument("--port", type=int, default=None, help="debugging port for --launch")
-    parser.add_argument("--url", default=None, help="platform page to open with --launch")
-    parser.add_argument("--chrome", default=None, help="path of the Chrome/Chromium binary")
-    parser.add_argument("--headless", action="store_true", help="run a launched Chrome headless")
-    parser.add_argument(
-        "--profile", type=Path, default=None, help="Chrome profile directory for --launch"
-    )
+    add_browser_arguments(parser)
     parser.add_argument(
         "--duration", type=float, default=None, metavar="S", help="stop after S seconds"
     )
     add_collector_arguments(parser)
-
-
-def _browser_settings(args: argparse.Namespace) -> BrowserSettings:
-    from qfdesk.browser.live import parse_address
-    from qfdesk.browser.settings import BrowserSettings
-
-    host, port = parse_address(args.attach or f"127.0.0.1:{args.port or 9222}")
-    overrides = {"url": args.url} if args.url else {}
-    return BrowserSettings(
-        chrome_path=args.chrome,
-        host=host,
-        port=port,
-        headless=args.headless,
-        profile_dir=args.profile,
-        **overrides,
-    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         pipeline = build_pipeline(args)
-        settings = _browser_settings(args)
+        settings = browser_settings(args)
     except ValueError as error:
         print(f"qfdesk collect: {error}", file=sys.stderr)
         return 2

@@ -85,9 +85,16 @@ class Pipeline:
     """
 
     def __init__(
-        self, timeframes: Iterable[int], sink: CsvSink | None = None, *, publish: bool = False
+        self,
+        timeframes: Iterable[int],
+        sink: CsvSink | None = None,
+        *,
+        publish: bool = False,
+        store_if: Callable[[CandleClosed], bool] | None = None,
     ) -> None:
         self.decoder = FrameDecoder()
+        # Which closed candles the sink gets (default: all); a backfill writes only its own.
+        self.store_if = store_if
         self.clock = ClockOffset()
         self.book = CandleBook(timeframes)
         self.publisher = MarketPublisher(self.book) if publish else None
@@ -282,7 +289,10 @@ class Pipeline:
         if self.sink is None:
             return
         ticks = self._unwritten_ticks + ticks
-        candles = self._unwritten_candles + [c for c in closed if not c.partial]
+        keep = self.store_if
+        candles = self._unwritten_candles + [
+            c for c in closed if not c.partial and (keep is None or keep(c))
+        ]
         self._unwritten_ticks = self._write(self.sink.write_ticks, ticks)
         self._unwritten_candles = self._write(self.sink.write_candles, candles)
         if self.sink.settings.save_payouts:

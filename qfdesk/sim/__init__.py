@@ -27,6 +27,12 @@ its own thread. ``start()``/``stop()`` or ``with``; then:
     as one flat ``[asset, t, price]`` (the live page's shape reported in 2026)
   - ``account(kind="real"|"demo")``: the open pages navigate to that account's page
   - ``show_tutorial()``
+  - ``history_gap(asset, start, end)``: no history for ``asset`` in [start, end) before the
+    simulator started (paging there returns empty pages, like a market's weekend)
+
+History before the simulator started is the same for the same asset and time in every run
+(``qfdesk.sim.deep_history``); ``loadHistoryPeriod`` pages it back to 2000, as candles or,
+with ``"period": 0``, as ticks.
 """
 
 from qfdesk.sim.deals import OrderRecord

@@ -33,6 +33,7 @@ ACTIONS = frozenset(
         "set_payout",
         "account",
         "show_tutorial",
+        "history_gap",
     }
 )
 
@@ -174,6 +175,16 @@ class Controls:
 
     async def show_tutorial(self) -> None:
         await self._tell_pages({"tutorial": True})
+
+    async def history_gap(self, asset: str, start: float, end: float) -> None:
+        """No history for ``asset`` in [start, end) (platform time) before the simulator
+        started, as over a market's weekend: paging there returns nothing."""
+        market = self._world.markets.get(asset)
+        if market is None:
+            raise ValueError(f"unknown asset {asset!r}")
+        if not (math.isfinite(start) and math.isfinite(end) and start < end):
+            raise ValueError("history_gap needs start < end (platform epoch seconds)")
+        market.deep.close(int(start), int(end))
 
     async def _tell_pages(self, message: dict[str, Any]) -> None:
         for queue in self._world.page_listeners:

@@ -31,6 +31,8 @@ MAX_PERIOD = 30 * 86400
 HISTORY_CANDLES = 100
 PAGE_CANDLES = 150
 MAX_PAGE_CANDLES = 2000
+TICK_PAGE_SECONDS = 600
+MAX_PAGE_TICKS = 5000
 KEPT_TICKS = 2_000_000  # the newest sent ticks kept for sent_ticks() (hours at 200/s)
 KEPT_EVENTS = 100_000
 
@@ -235,30 +237,44 @@ class SimState(SimWorld):
         )
 
     async def _load_history_period(self, session: Session, payload: dict[str, Any]) -> None:
+        """A page of history ending before ``time``: ``offset`` seconds of candles (at most
+        MAX_PAGE_CANDLES; PAGE_CANDLES without an offset) or, for ``period`` 0, of ticks
+        (``{"asset", "time", "price"}`` rows, the newest MAX_PAGE_TICKS)."""
         symbol = payload.get("asset")
         period = payload.get("period", 60)
         end = payload.get("time")
-        if symbol not in self.catalogue or not valid_period(period):
+        if symbol not in self.catalogue or not (period == 0 or valid_period(period)):
             return
         if not isinstance(end, (int, float)) or isinstance(end, bool) or not 0 < end < 1e11:
             return
         offset = payload.get("offset")
+        if not isinstance(offset, (int, float)) or isinstance(offset, bool) or offset <= 0:
+            offset = None
+        market = self.market_now(symbol)
+        asset_id = self.catalogue[symbol].id
+        index = payload.get("index", 0)
+        if period == 0:
+            ticks = market.page_ticks(end - (offset or TICK_PAGE_SECONDS), end)
+            rows: list[dict[str, Any]] = [
+                {"asset": symbol, "time": t, "price": p} for t, p in ticks[-MAX_PAGE_TICKS:]
+            ]
+            data = {"asset": symbol, "index": index, "period": 0, "data": rows}
+            await session.emit("loadHistoryPeriodFast", data)
+            return
         count = PAGE_CANDLES
-        if isinstance(offset, (int, float)) and offset > 0:
+        if offset is not None:
             count = min(max(int(offset // period), 1), MAX_PAGE_CANDLES)
         end_bucket = period_start(end, period)
-        market = self.markets[symbol]
-        rows = market.candles(period, end_bucket - count * period, end_bucket)
-        asset_id = self.catalogue[symbol].id
+        candles = market.candles(period, end_bucket - count * period, end_bucket)
         await session.emit(
             "loadHistoryPeriodFast",
             {
                 "asset": symbol,
-                "index": payload.get("index", 0),
+                "index": index,
                 "period": period,
                 "data": [
                     {"symbol_id": asset_id, "time": t, "open": o, "close": c, "high": h, "low": lo}
-                    for t, o, c, h, lo in rows
+                    for t, o, c, h, lo in candles
                 ],
             },
         )

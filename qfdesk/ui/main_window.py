@@ -31,6 +31,7 @@ from qfdesk.ui.layout_store import LayoutStore
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import LogPanel, QtLogHandler
 from qfdesk.ui.market_model import MarketModel
+from qfdesk.ui.older_history import install_older_history
 from qfdesk.ui.page_sync import PageSync
 from qfdesk.ui.source_state import LIVE_WINDOW, SourceState, age_text, sense
 from qfdesk.ui.status_bar import StatusBar
@@ -150,6 +151,16 @@ class MainWindow(QtWidgets.QMainWindow):
             current_timeframe=lambda: self.timeframe,
             window=self,
         )
+        self.older_history = install_older_history(
+            bridge=bridge,
+            market=self.market,
+            chart=self.chart,
+            status=self.status,
+            show_message=self.trade_panel.show_message,
+            current_asset=lambda: self.asset,
+            current_timeframe=lambda: self.timeframe,
+            parent=self,
+        )
         self._menus()
         self._restore()
         self._timer = QtCore.QTimer(self)
@@ -190,6 +201,8 @@ class MainWindow(QtWidgets.QMainWindow):
         view = bar.addMenu("&View")
         for dock in (self.trade_dock, self.open_dock, self.history_dock, self.log_dock):
             view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction(self.older_history.action)
         bar.addMenu(self.indicators_menu)
         trading = bar.addMenu("&Trading")
         trading.addAction("BUY", lambda: self.trade(Direction.CALL))
