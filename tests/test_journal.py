@@ -27,6 +27,7 @@ from qfdesk.engine.journal import (
     Placed,
     Settled,
     Source,
+    StrategyOrigin,
     journal_path,
     schema,
 )
@@ -66,7 +67,11 @@ def test_an_attempt_and_its_updates_make_one_row_with_every_fact(tmp_path):
     path = journal_path(tmp_path)
     written(
         path,
-        attempt("i-1", strategy="sma-cross", params={"fast": 5, "slow": 20}, source=Source.AUTO),
+        attempt(
+            "i-1",
+            strategy=StrategyOrigin("sma-cross", {"fast": 5, "slow": 20}, 60),
+            source=Source.AUTO,
+        ),
         Decision("i-1", True, ("payout 92% >= 80%", "stake 1 <= 5")),
         Placed(
             "i-1",
@@ -88,6 +93,7 @@ def test_an_attempt_and_its_updates_make_one_row_with_every_fact(tmp_path):
         ),
     )
     [row] = read_rows(path)
+    assert row.timeframe == 60
     assert (row.asset, row.direction, row.source, row.strategy) == (
         "EURUSD_otc",
         Direction.CALL,

@@ -6,6 +6,10 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qfdesk.engine.journal.reader import JournalRow
 
 
 def _day(text: str) -> dt.date:
@@ -29,6 +33,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--source", choices=("manual", "auto", "paper"), help="only trades from this source"
     )
     parser.add_argument("--csv", type=Path, help="also write the rows to this CSV file")
+    parser.add_argument(
+        "--strategies",
+        type=Path,
+        default=None,
+        help="strategies file for the report card (default: strategies.json in the config folder)",
+    )
 
 
 def _midnight(day: dt.date) -> float:
@@ -62,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"Journal {path}, {period}:")
     for line in describe(journal_figures(rows)):
         print(f"  {line}")
+    card = _report_card(rows, data_root, args)
+    if card:
+        print("Strategy report card (journal against a backtest of the same candles):")
+        for line in card:
+            print(f"  {line}")
     if args.csv is not None:
         try:
             count = write_csv(rows, args.csv)
@@ -73,3 +88,26 @@ def run(args: argparse.Namespace) -> int:
             return 2
         print(f"wrote {count} rows to {args.csv}")
     return 0
+
+
+def _report_card(rows: list[JournalRow], data_root: Path, args: argparse.Namespace) -> list[str]:
+    from qfdesk.commands.backtest import InputError, strategy_registry
+    from qfdesk.engine.history_loader import load_history
+    from qfdesk.engine.journal.report_card import describe_line, report_card
+    from qfdesk.engine.series import CandleSeries
+
+    if not any(row.strategy for row in rows):
+        return []
+    try:
+        registry = strategy_registry(args)
+    except InputError as error:
+        return [f"no report card: {error}"]
+
+    def candles_for(asset: str, timeframe: int) -> CandleSeries | None:
+        try:
+            loaded = load_history(data_root, asset, timeframe)
+        except FileNotFoundError:
+            return None
+        return next(iter(loaded.series.values()), None)
+
+    return [describe_line(line) for line in report_card(rows, candles_for, registry.create)]

@@ -22,15 +22,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from qfdesk.browser.capabilities.account import REAL, UNKNOWN, agreed_account
 from qfdesk.desk.orders import OrderIntent, OrderOutcome, Stage, outcome_of, refused
 from qfdesk.desk.page import UNKNOWN_ACCOUNT, Page, page_account, place_on_page
 from qfdesk.engine.events import Direction
-from qfdesk.engine.journal import Attempt, Decision, Placed, Source
+from qfdesk.engine.journal import Attempt, Decision, Placed, Source, StrategyOrigin
 from qfdesk.engine.journal.writer import JournalSink
 from qfdesk.engine.risk import AccountState, RiskDecision, RiskManager, TradeIntent
 from qfdesk.engine.trading_halt import Alarm
@@ -69,8 +69,7 @@ class Checks:
     risk: bool = True
     ask_consent: bool = True
     still_wanted: Callable[[], str | None] = _wanted
-    strategy: str | None = None
-    params: Mapping[str, object] = field(default_factory=dict)
+    strategy: StrategyOrigin | None = None
     decision: RiskDecision | None = None
     """The caller's own risk decision (the auto-trader's), journaled with the attempt."""
 
@@ -217,7 +216,6 @@ class OrderDesk:
                 payout=self.account.payout(intent.asset),
                 account=None if is_demo is None else ("DEMO" if is_demo else "REAL"),
                 strategy=checks.strategy,
-                params=checks.params,
                 created=self._clock(),
             )
         )

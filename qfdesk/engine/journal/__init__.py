@@ -9,7 +9,15 @@
 - ``export``: the rows as CSV.
 """
 
-from qfdesk.engine.journal.entries import Attempt, Decision, Outcome, Placed, Settled, Source
+from qfdesk.engine.journal.entries import (
+    Attempt,
+    Decision,
+    Outcome,
+    Placed,
+    Settled,
+    Source,
+    StrategyOrigin,
+)
 from qfdesk.engine.journal.schema import JournalError, journal_path
 
 __all__ = [
@@ -20,5 +28,6 @@ __all__ = [
     "Placed",
     "Settled",
     "Source",
+    "StrategyOrigin",
     "journal_path",
 ]

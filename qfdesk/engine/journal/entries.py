@@ -34,6 +34,15 @@ class Outcome(str, Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class StrategyOrigin:
+    """The strategy that asked for a trade: its name, parameters and candle timeframe."""
+
+    name: str
+    params: Mapping[str, object]
+    timeframe: int
+
+
+@dataclass(frozen=True, slots=True)
 class Attempt:
     intent_id: str
     asset: str
@@ -45,8 +54,8 @@ class Attempt:
     """The payout in percent at the intent, as the platform showed it."""
     account: str | None = None
     """DEMO, REAL or PAPER; None when the page did not say."""
-    strategy: str | None = None
-    params: Mapping[str, object] = field(default_factory=dict)
+    strategy: StrategyOrigin | None = None
+    """None for a trade by hand."""
     created: float = field(default_factory=time.time)
 
 

@@ -24,6 +24,7 @@ COLUMNS = (
     "source",
     "strategy",
     "params",
+    "timeframe",
     "allowed",
     "reasons",
     "placement",
@@ -55,6 +56,8 @@ class JournalRow:
     source: Source
     strategy: str | None
     params: str | None
+    """The strategy's parameters as JSON."""
+    timeframe: int | None
     allowed: bool | None
     reasons: tuple[str, ...]
     placement: str | None

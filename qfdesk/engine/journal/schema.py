@@ -41,6 +41,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             source TEXT NOT NULL CHECK (source IN ('manual', 'auto', 'paper')),
             strategy TEXT,
             params TEXT,
+            timeframe INTEGER,
             allowed INTEGER,
             reasons TEXT,
             placement TEXT,

@@ -104,10 +104,11 @@ class JournalWriter:
 def _write(connection: sqlite3.Connection, entry: Entry) -> bool:
     """Write ``entry``; whether a row took it."""
     if isinstance(entry, Attempt):
+        origin = entry.strategy
         cursor = connection.execute(
             "INSERT OR IGNORE INTO attempts (intent_id, created, asset, direction, amount, "
-            "expiry, payout, account, source, strategy, params) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "expiry, payout, account, source, strategy, params, timeframe) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 entry.intent_id,
                 entry.created,
@@ -118,10 +119,9 @@ def _write(connection: sqlite3.Connection, entry: Entry) -> bool:
                 entry.payout,
                 entry.account,
                 entry.source.value,
-                entry.strategy,
-                json.dumps(dict(entry.params), sort_keys=True, default=str)
-                if entry.params
-                else None,
+                origin.name if origin else None,
+                json.dumps(dict(origin.params), sort_keys=True, default=str) if origin else None,
+                origin.timeframe if origin else None,
             ),
         )
     elif isinstance(entry, Decision):
