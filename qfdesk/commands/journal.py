@@ -92,9 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _report_card(rows: list[JournalRow], data_root: Path, args: argparse.Namespace) -> list[str]:
     from qfdesk.commands.backtest import InputError, strategy_registry
-    from qfdesk.engine.history_loader import load_history
-    from qfdesk.engine.journal.report_card import describe_line, report_card
-    from qfdesk.engine.series import CandleSeries
+    from qfdesk.engine.journal.report_card import candles_on_disk, describe_line, report_card
 
     if not any(row.strategy for row in rows):
         return []
@@ -102,12 +100,5 @@ def _report_card(rows: list[JournalRow], data_root: Path, args: argparse.Namespa
         registry = strategy_registry(args)
     except InputError as error:
         return [f"no report card: {error}"]
-
-    def candles_for(asset: str, timeframe: int) -> CandleSeries | None:
-        try:
-            loaded = load_history(data_root, asset, timeframe)
-        except FileNotFoundError:
-            return None
-        return next(iter(loaded.series.values()), None)
-
-    return [describe_line(line) for line in report_card(rows, candles_for, registry.create)]
+    card = report_card(rows, candles_on_disk(data_root), registry.create)
+    return [describe_line(line) for line in card]

@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from qfdesk.engine.backtest import BacktestConfig, BacktestError, run_backtest
 from qfdesk.engine.backtest_stats import WinRateComparison, compare_win_rates
+from qfdesk.engine.history_loader import load_history
 from qfdesk.engine.journal.entries import Outcome
 from qfdesk.engine.journal.reader import JournalRow
 from qfdesk.engine.strategies.base import CandleArrays, Strategy, StrategyError
@@ -123,3 +125,16 @@ def describe_line(line: CardLine) -> str:
         f"{line.strategy} {line.params} on {line.asset} ({line.timeframe} s, expiry "
         f"{line.expiry} s): traded {traded} won, tested {tested}: {line.verdict}"
     )
+
+
+def candles_on_disk(data_root: Path) -> CandlesFor:
+    """The candles of (asset, timeframe) under ``data_root``, read when asked."""
+
+    def candles_for(asset: str, timeframe: int) -> CandleArrays | None:
+        try:
+            loaded = load_history(data_root, asset, timeframe)
+        except FileNotFoundError:
+            return None
+        return next(iter(loaded.series.values()), None)
+
+    return candles_for
