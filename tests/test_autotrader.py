@@ -16,6 +16,9 @@ from qfdesk.engine.autotrader import (
     StrategyChoice,
 )
 from qfdesk.engine.events import Candle, CandleClosed, Direction
+from qfdesk.engine.journal import Outcome, Source, journal_path
+from qfdesk.engine.journal.reader import read_rows
+from qfdesk.engine.journal.writer import JournalWriter
 from qfdesk.engine.risk import AccountState, RiskLimits, RiskManager
 from qfdesk.engine.strategies import Param, Strategy, StrategyError, StrategyRegistry
 
@@ -48,6 +51,7 @@ class Rig:
         consent: bool = False,
         strategies: tuple[StrategyChoice, ...] = (SMA12,),
         fail_send: bool = False,
+        journal: JournalWriter | None = None,
     ) -> None:
         self.sent: list[Order] = []
         self.stops: list[Stop] = []
@@ -69,6 +73,7 @@ class Rig:
             consent=lambda: consent,
             on_signal=lambda signal, candle: self.signals.append(signal),
             on_stop=self.stops.append,
+            journal=journal,
         )
 
     def _send(self, order: Order) -> None:
@@ -233,3 +238,34 @@ def test_bad_settings_are_refused():
         make(AutoTradeConfig((SMA12,), (), TF))
     with pytest.raises(StrategyError, match="unknown strategy"):
         make(AutoTradeConfig((StrategyChoice("nope"),), (A,), TF))
+
+
+def test_every_signal_it_judges_is_journaled_with_its_strategy_decision_and_result(tmp_path):
+    path = journal_path(tmp_path)
+    journal = JournalWriter(path)
+    limits = RiskLimits(stake=2.0, min_payout=0, max_open_trades=None, max_trades_per_hour=1)
+    rig = Rig(limits, paper=True, journal=journal)
+    (order,) = rig.feed(ZIGZAG[:4])
+    rig.trader.placed(order.intent_id, True)
+    rig.trader.settled(order.intent_id, 1.8)
+    assert journal.flush(10)
+    journal.close()
+
+    placed, refused = read_rows(path)
+    assert placed.intent_id == order.intent_id
+    assert (placed.source, placed.account, placed.strategy, placed.timeframe) == (
+        Source.PAPER,
+        "PAPER",
+        "sma-cross",
+        TF,
+    )
+    assert placed.params == '{"expiry": 10, "fast": 1, "slow": 2}'
+    assert (placed.amount, placed.payout, placed.allowed, placed.placement) == (
+        2.0,
+        90.0,
+        True,
+        "placed",
+    )
+    assert (placed.outcome, placed.profit, placed.opened) == (Outcome.WON, 1.8, T0 + 3 * TF)
+    assert (refused.allowed, refused.placement, refused.stage) == (False, "refused", "risk")
+    assert "in the last hour" in refused.reasons[0] and refused.outcome is None

@@ -30,7 +30,7 @@ from qfdesk.browser.capabilities.account import REAL, UNKNOWN, agreed_account
 from qfdesk.desk.orders import OrderIntent, OrderOutcome, Stage, outcome_of, refused
 from qfdesk.desk.page import UNKNOWN_ACCOUNT, Page, page_account, place_on_page
 from qfdesk.engine.events import Direction
-from qfdesk.engine.journal import Attempt, Decision, Placed, Source, StrategyOrigin
+from qfdesk.engine.journal import Attempt, Decision, Placed, Source
 from qfdesk.engine.journal.writer import JournalSink
 from qfdesk.engine.risk import AccountState, RiskDecision, RiskManager, TradeIntent
 from qfdesk.engine.trading_halt import Alarm
@@ -69,9 +69,6 @@ class Checks:
     risk: bool = True
     ask_consent: bool = True
     still_wanted: Callable[[], str | None] = _wanted
-    strategy: StrategyOrigin | None = None
-    decision: RiskDecision | None = None
-    """The caller's own risk decision (the auto-trader's), journaled with the attempt."""
 
 
 MANUAL = Checks()
@@ -215,12 +212,9 @@ class OrderDesk:
                 Source.AUTO if checks.source == "auto" else Source.MANUAL,
                 payout=self.account.payout(intent.asset),
                 account=None if is_demo is None else ("DEMO" if is_demo else "REAL"),
-                strategy=checks.strategy,
                 created=self._clock(),
             )
         )
-        if checks.decision is not None:
-            self._journal_decision(intent, checks.decision)
 
     def _journal_decision(self, intent: OrderIntent, decision: RiskDecision) -> None:
         if self.journal is not None:

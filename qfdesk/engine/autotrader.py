@@ -31,7 +31,17 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from qfdesk.engine.events import Candle, CandleClosed, Direction, Event
-from qfdesk.engine.risk import AccountState, RiskLimits, RiskManager, TradeIntent
+from qfdesk.engine.journal import (
+    Attempt,
+    Decision,
+    Outcome,
+    Placed,
+    Settled,
+    Source,
+    StrategyOrigin,
+)
+from qfdesk.engine.journal.writer import JournalSink
+from qfdesk.engine.risk import AccountState, RiskDecision, RiskLimits, RiskManager, TradeIntent
 from qfdesk.engine.strategies import Signal, StrategyRegistry, StrategyRunner
 from qfdesk.engine.strategies.host import Runner
 
@@ -150,6 +160,7 @@ class AutoTrader:
         on_signal: Callable[[Signal, Candle], None] | None = None,
         on_stop: Callable[[Stop], None] | None = None,
         make_runner: Callable[[str, Mapping[str, float], str, int], Runner] | None = None,
+        journal: JournalSink | None = None,
     ) -> None:
         """Raises StrategyError for an unknown strategy or bad parameters, ValueError for a
         config that makes no sense."""
@@ -166,6 +177,7 @@ class AutoTrader:
         self._consent = consent
         self._on_signal = on_signal
         self._on_stop = on_stop
+        self._journal = journal
         make = make_runner or in_process(registry)
         self.runners: list[Runner] = [
             make(choice.name, choice.params, asset, config.timeframe)
@@ -302,12 +314,14 @@ class AutoTrader:
         decision = self.risk.check(
             TradeIntent.from_signal(signal, payout), account, self._risk_clock(), self.limits
         )
+        intent_id = uuid.uuid4().hex[:16]
+        self._journal_decision(intent_id, signal, decision, payout, account)
         if not decision.allowed:
             if decision.halts:
                 self.stop(StopReason.RISK_LIMIT, decision.reason)
             return None
         order = Order(
-            intent_id=uuid.uuid4().hex[:16],
+            intent_id=intent_id,
             signal=signal,
             stake=decision.stake,
             payout=payout,
@@ -332,6 +346,41 @@ class AutoTrader:
             log.exception("auto-trader: sending order %s failed", order.intent_id)
             self.placed(order.intent_id, False, f"{type(exc).__name__}: {exc}")
         return order
+
+    def _journal_decision(
+        self,
+        intent_id: str,
+        signal: Signal,
+        decision: RiskDecision,
+        payout: float,
+        account: AccountState,
+    ) -> None:
+        """The journal's attempt for a signal the risk manager judged, and its answer; a
+        refused one ends there, a paper one is placed at once."""
+        if self._journal is None:
+            return
+        paper = self.config.paper
+        params = next((c.params for c in self.config.strategies if c.name == signal.strategy), {})
+        write = self._journal.write
+        write(
+            Attempt(
+                intent_id,
+                signal.asset,
+                signal.direction,
+                decision.stake if decision.allowed else (self.limits or self.risk.limits).stake,
+                signal.expiry,
+                Source.PAPER if paper else Source.AUTO,
+                payout=payout,
+                account="PAPER" if paper else ("DEMO" if account.is_demo else "REAL"),
+                strategy=StrategyOrigin(signal.strategy, dict(params), signal.timeframe),
+                created=time.time(),
+            )
+        )
+        write(Decision(intent_id, decision.allowed, (decision.reason,)))
+        if not decision.allowed:
+            write(Placed(intent_id, "refused", "risk", decision.reason))
+        elif paper:
+            write(Placed(intent_id, "placed", "paper"))
 
     # ----- feedback ----------------------------------------------------------------------------
 
@@ -369,9 +418,20 @@ class AutoTrader:
             return
         self.risk.record_result(intent_id, profit, self._risk_clock())
         log.info("auto-trader: order %s closed %+.2f", intent_id, profit)
+        order = self.orders[intent_id]
+        if order.paper and self._journal is not None:
+            outcome = Outcome.WON if profit > 0 else Outcome.LOST if profit < 0 else Outcome.REFUND
+            self._journal.write(
+                Settled(
+                    outcome,
+                    profit,
+                    intent_id=intent_id,
+                    opened=order.entry_time,
+                    closed=order.entry_time + order.signal.expiry,
+                )
+            )
         if not self.running:
             return
-        order = self.orders[intent_id]
         probe = TradeIntent(
             order.asset, order.direction, order.payout, source="limit check, not a trade"
         )
