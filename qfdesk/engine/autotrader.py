@@ -23,6 +23,7 @@ decision and outcome is logged.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -42,6 +43,7 @@ from qfdesk.engine.journal import (
 )
 from qfdesk.engine.journal.writer import JournalSink
 from qfdesk.engine.risk import AccountState, RiskDecision, RiskLimits, RiskManager, TradeIntent
+from qfdesk.engine.stake_plan import StakePlan, StakeSequence
 from qfdesk.engine.strategies import Signal, StrategyRegistry, StrategyRunner
 from qfdesk.engine.strategies.host import Runner
 
@@ -161,6 +163,7 @@ class AutoTrader:
         on_stop: Callable[[Stop], None] | None = None,
         make_runner: Callable[[str, Mapping[str, float], str, int], Runner] | None = None,
         journal: JournalSink | None = None,
+        stake_plan: StakePlan | None = None,
     ) -> None:
         """Raises StrategyError for an unknown strategy or bad parameters, ValueError for a
         config that makes no sense."""
@@ -178,6 +181,11 @@ class AutoTrader:
         self._on_signal = on_signal
         self._on_stop = on_stop
         self._journal = journal
+        self._settled: set[str] = set()
+        self.stakes = (
+            None if stake_plan is None else StakeSequence(stake_plan, limits or risk.limits)
+        )
+        """The stake plan in use; without one the risk limits size each stake."""
         make = make_runner or in_process(registry)
         self.runners: list[Runner] = [
             make(choice.name, choice.params, asset, config.timeframe)
@@ -311,9 +319,14 @@ class AutoTrader:
         if not self.config.paper and not account.is_demo and not self._consent():
             self.real_without_consent()
             return None
-        decision = self.risk.check(
-            TradeIntent.from_signal(signal, payout), account, self._risk_clock(), self.limits
-        )
+        intent = TradeIntent.from_signal(signal, payout)
+        if self.stakes is not None:
+            planned = self.stakes.next_stake(account.balance)
+            if planned.stake is None:
+                self.stop(StopReason.RISK_LIMIT, planned.reason)
+                return None
+            intent = dataclasses.replace(intent, stake=planned.stake)
+        decision = self.risk.check(intent, account, self._risk_clock(), self.limits)
         intent_id = uuid.uuid4().hex[:16]
         self._journal_decision(intent_id, signal, decision, payout, account)
         if not decision.allowed:
@@ -413,11 +426,15 @@ class AutoTrader:
             )
 
     def settled(self, intent_id: str, profit: float) -> None:
-        """An order's trade closed with ``profit``; stops at once if a halting limit is hit."""
-        if intent_id not in self.orders:
+        """An order's trade closed with ``profit``; stops at once if a halting limit is hit.
+        A second report of the same trade is ignored."""
+        if intent_id not in self.orders or intent_id in self._settled:
             return
+        self._settled.add(intent_id)
         self.risk.record_result(intent_id, profit, self._risk_clock())
         log.info("auto-trader: order %s closed %+.2f", intent_id, profit)
+        if self.stakes is not None:
+            self.stakes.record(profit)
         order = self.orders[intent_id]
         if order.paper and self._journal is not None:
             outcome = Outcome.WON if profit > 0 else Outcome.LOST if profit < 0 else Outcome.REFUND
