@@ -21,6 +21,7 @@ from qfdesk.ui.chart import theme
 from qfdesk.ui.chart.candle_item import CandleItem
 from qfdesk.ui.chart.chart_indicators import ChartIndicators
 from qfdesk.ui.chart.crosshair import Crosshair
+from qfdesk.ui.chart.drawings import DrawingLayer
 from qfdesk.ui.chart.forming_item import FormingCandleItem
 from qfdesk.ui.chart.last_price import LastPriceLine
 from qfdesk.ui.chart.markers import MarkerLayer, SignalMarker, TradeMarker
@@ -104,6 +105,8 @@ class ChartWidget(QtWidgets.QWidget):
         self._extremes = VisibleExtremes()
         self.markers = MarkerLayer(self.price_plot)
         self.last_price = LastPriceLine(self.price_plot)
+        self.drawings = DrawingLayer(self.price_plot, lambda: self._series)
+        self._graphics.scene().sigMouseClicked.connect(self._scene_clicked)
         self.open_trades = OpenTradeLabels(self.price_plot)
         self.clock: Callable[[], float] = time.time
         """Wall-clock seconds (UTC epoch); platform time adds the platform offset."""
@@ -293,6 +296,7 @@ class ChartWidget(QtWidgets.QWidget):
         timeframe = series.timeframe if series is not None else 60
         for plot in self._plots():
             plot.getAxis("bottom").set_source(starts, timeframe)
+        self.drawings.refresh()
         self.markers.set_time_source(starts, timeframe)
 
     def _set_limits(self) -> None:
@@ -402,7 +406,8 @@ class ChartWidget(QtWidgets.QWidget):
             super().keyPressEvent(event)
 
     def handle_key(self, key: int) -> bool:
-        """Arrows pan and zoom, +/- zoom, End jumps to the newest candle; True if handled."""
+        """Arrows pan and zoom, +/- zoom, End jumps to the newest candle, Delete removes the
+        selected drawing, Escape stops drawing; True if handled."""
         keys = QtCore.Qt.Key
         if key == keys.Key_Left:
             self.pan(-PAN_FRACTION)
@@ -414,9 +419,25 @@ class ChartWidget(QtWidgets.QWidget):
             self.zoom(1 / ZOOM_IN)
         elif key == keys.Key_End:
             self.scroll_to_end()
+        elif key in (keys.Key_Delete, keys.Key_Backspace):
+            return self.drawings.delete_selected()
+        elif key == keys.Key_Escape and self.drawings.tool is not None:
+            self.drawings.set_tool(None)
         else:
             return False
         return True
+
+    def _scene_clicked(self, event: Any) -> None:
+        """With a drawing tool chosen, a left click on the price pane places a point."""
+        if self.drawings.tool is None or event.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        vb = self.price_plot.vb
+        pos = event.scenePos()
+        if not vb.sceneBoundingRect().contains(pos):
+            return
+        point = vb.mapSceneToView(pos)
+        if self.drawings.click(point.x(), point.y()):
+            event.accept()
 
     # ----- crosshair ------------------------------------------------------------------------
 
