@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "backtest": ("qfdesk.commands.backtest", "run a strategy over history CSVs, print statistics"),
     "collect": ("qfdesk.commands.collect", "collect live market data from the trader's Chrome"),
     "doctor": ("qfdesk.commands.doctor", "check Chrome, chromedriver, profile and page selectors"),
+    "journal": ("qfdesk.commands.journal", "the trade journal's figures for a period, and CSV"),
     "install-desktop": ("qfdesk.commands.desktop_entry", "add the app to the Linux desktop's menu"),
     "uninstall-desktop": ("qfdesk.commands.desktop_entry", "remove it from the desktop's menu"),
     "replay": ("qfdesk.commands.replay", "run a captured performance log through the collector"),

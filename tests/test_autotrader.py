@@ -16,7 +16,11 @@ from qfdesk.engine.autotrader import (
     StrategyChoice,
 )
 from qfdesk.engine.events import Candle, CandleClosed, Direction
+from qfdesk.engine.journal import Outcome, Source, journal_path
+from qfdesk.engine.journal.reader import read_rows
+from qfdesk.engine.journal.writer import JournalWriter
 from qfdesk.engine.risk import AccountState, RiskLimits, RiskManager
+from qfdesk.engine.stake_plan import PlanKind, StakePlan
 from qfdesk.engine.strategies import Param, Strategy, StrategyError, StrategyRegistry
 
 A = "EURUSD_otc"
@@ -48,6 +52,8 @@ class Rig:
         consent: bool = False,
         strategies: tuple[StrategyChoice, ...] = (SMA12,),
         fail_send: bool = False,
+        journal: JournalWriter | None = None,
+        stake_plan: StakePlan | None = None,
     ) -> None:
         self.sent: list[Order] = []
         self.stops: list[Stop] = []
@@ -69,6 +75,8 @@ class Rig:
             consent=lambda: consent,
             on_signal=lambda signal, candle: self.signals.append(signal),
             on_stop=self.stops.append,
+            journal=journal,
+            stake_plan=stake_plan,
         )
 
     def _send(self, order: Order) -> None:
@@ -233,3 +241,53 @@ def test_bad_settings_are_refused():
         make(AutoTradeConfig((SMA12,), (), TF))
     with pytest.raises(StrategyError, match="unknown strategy"):
         make(AutoTradeConfig((StrategyChoice("nope"),), (A,), TF))
+
+
+def test_every_signal_it_judges_is_journaled_with_its_strategy_decision_and_result(tmp_path):
+    path = journal_path(tmp_path)
+    journal = JournalWriter(path)
+    limits = RiskLimits(stake=2.0, min_payout=0, max_open_trades=None, max_trades_per_hour=1)
+    rig = Rig(limits, paper=True, journal=journal)
+    (order,) = rig.feed(ZIGZAG[:4])
+    rig.trader.placed(order.intent_id, True)
+    rig.trader.settled(order.intent_id, 1.8)
+    assert journal.flush(10)
+    journal.close()
+
+    placed, refused = read_rows(path)
+    assert placed.intent_id == order.intent_id
+    assert (placed.source, placed.account, placed.strategy, placed.timeframe) == (
+        Source.PAPER,
+        "PAPER",
+        "sma-cross",
+        TF,
+    )
+    assert placed.params == '{"expiry": 10, "fast": 1, "slow": 2}'
+    assert (placed.amount, placed.payout, placed.allowed, placed.placement) == (
+        2.0,
+        90.0,
+        True,
+        "placed",
+    )
+    assert (placed.outcome, placed.profit, placed.opened) == (Outcome.WON, 1.8, T0 + 3 * TF)
+    assert (refused.allowed, refused.placement, refused.stage) == (False, "refused", "risk")
+    assert "in the last hour" in refused.reasons[0] and refused.outcome is None
+
+
+def test_a_martingale_stakes_each_order_and_stops_the_trader_before_a_step_past_the_maximum():
+    limits = RiskLimits(min_payout=0, max_open_trades=None, max_trades_per_hour=None, max_stake=5.0)
+    plan = StakePlan(PlanKind.MARTINGALE, base=1.0, multiplier=2.0, max_steps=5)
+    rig = Rig(limits, stake_plan=plan)
+    staked = []
+    orders = rig.feed(ZIGZAG[:3])
+    for i in range(3, 7):
+        for order in orders:
+            staked.append(order.stake)
+            rig.trader.placed(order.intent_id, True)
+            rig.trader.settled(order.intent_id, -order.stake)
+            rig.trader.settled(order.intent_id, -order.stake)  # reported twice: counted once
+        orders = rig.feed(ZIGZAG[i : i + 1], first=i)
+    assert staked == [1.0, 2.0, 4.0]
+    assert [s.reason for s in rig.stops] == [StopReason.RISK_LIMIT]
+    assert "the next stake 8" in rig.stops[0].text and "maximum stake 5" in rig.stops[0].text
+    assert len(rig.sent) == 3

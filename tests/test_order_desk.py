@@ -18,6 +18,9 @@ from qfdesk.browser.selectors import Selectors
 from qfdesk.desk.order_desk import Checks, OrderDesk
 from qfdesk.desk.orders import OrderIntent, Placement, Stage
 from qfdesk.engine.events import AssetTable, AuthSent, Balance, Direction
+from qfdesk.engine.journal import Source, journal_path
+from qfdesk.engine.journal.reader import read_rows
+from qfdesk.engine.journal.writer import JournalWriter
 from qfdesk.engine.risk import AccountState, RiskLimits, RiskManager
 from qfdesk.engine.trading_halt import Alarm, TradingHalt
 from qfdesk.sim.platform import SimulatedPlatform
@@ -243,3 +246,33 @@ def test_a_tripped_trading_alarm_refuses_before_the_page_is_touched(page, accoun
     assert outcome.placement is Placement.REFUSED and outcome.stage is Stage.ALARM
     assert "TRADING STOPPED" in outcome.reason
     assert len(sim.orders()) == before
+
+
+def test_every_attempt_is_journaled_with_its_decision_latencies_and_deal(page, account, tmp_path):
+    path = journal_path(tmp_path)
+    journal = JournalWriter(path)
+    risk = RiskManager(RiskLimits(min_payout=0.0, max_open_trades=5, max_stake=2.0))
+    desk = OrderDesk(page, account, risk, Answers(yes=False), journal=journal)
+    asset = account.an_asset()
+    buy = intent(asset)
+    too_big = OrderIntent(asset, Direction.PUT, 5.0, 60, uuid.uuid4().hex[:12])
+
+    placed = asyncio.run(desk.place(buy))
+    asyncio.run(desk.place(buy))
+    refused = asyncio.run(desk.place(too_big))
+    assert journal.flush(10)
+    journal.close()
+
+    assert placed.placement is Placement.PLACED and refused.stage is Stage.RISK
+    rows = {row.intent_id: row for row in read_rows(path)}
+    assert set(rows) == {buy.intent_id, too_big.intent_id}, "a repeated intent is one row"
+    row = rows[buy.intent_id]
+    assert (row.placement, row.stage, row.deal_id) == ("placed", "page", placed.deal_id)
+    assert (row.source, row.account, row.payout) == (Source.MANUAL, "DEMO", account.payout(asset))
+    assert row.allowed is True and row.reasons
+    assert row.intent_to_click_ms is not None and row.intent_to_click_ms > 0
+    assert row.click_to_confirm_ms is not None and row.click_to_confirm_ms > 0
+    assert any(p.endswith(".json") for p in row.artifacts), "its diagnostics file"
+    other = rows[too_big.intent_id]
+    assert (other.placement, other.stage, other.allowed) == ("refused", "risk", False)
+    assert "stake" in other.reasons[0].lower() and other.intent_to_click_ms is None

@@ -24,6 +24,7 @@ from qfdesk.commands.collector_options import (
 
 if TYPE_CHECKING:
     from qfdesk.browser.live import LiveSource
+    from qfdesk.browser.settings import BrowserSettings
     from qfdesk.engine.pipeline import Pipeline
 
 STATUS_EVERY = 10.0

@@ -30,7 +30,9 @@ from qfdesk.browser.capabilities.account import REAL, UNKNOWN, agreed_account
 from qfdesk.desk.orders import OrderIntent, OrderOutcome, Stage, outcome_of, refused
 from qfdesk.desk.page import UNKNOWN_ACCOUNT, Page, page_account, place_on_page
 from qfdesk.engine.events import Direction
-from qfdesk.engine.risk import AccountState, RiskManager, TradeIntent
+from qfdesk.engine.journal import Attempt, Decision, Placed, Source
+from qfdesk.engine.journal.writer import JournalSink
+from qfdesk.engine.risk import AccountState, RiskDecision, RiskManager, TradeIntent
 from qfdesk.engine.trading_halt import Alarm
 
 log = logging.getLogger(__name__)
@@ -80,11 +82,13 @@ class OrderDesk:
         risk: RiskManager,
         consent: Consent,
         clock: Callable[[], float] = time.time,
+        journal: JournalSink | None = None,
     ) -> None:
         self.page = page
         self.account = account
         self.risk = risk
         self.consent = consent
+        self.journal = journal
         self._clock = clock
         self._seen: set[str] = set()
 
@@ -114,11 +118,17 @@ class OrderDesk:
             intent.expiry,
             checks.source,
         )
+        started = time.monotonic()
+        repeated = intent.intent_id in self._seen
+        if not repeated:
+            self._journal_attempt(intent, checks)
         try:
             outcome = await self._place(intent, checks, on_placing)
         except Exception as error:
             log.exception("trade %s: unexpected error", intent.intent_id)
             outcome = refused(intent, Stage.APP, f"unexpected error ({error}); check the platform")
+        if not repeated:
+            self._journal_outcome(outcome, started)
         if checks.risk and outcome.placement.open:
             self.risk.record_open(intent.intent_id, intent.asset, intent.amount, self._clock())
         level = logging.INFO if outcome.placed else logging.WARNING
@@ -162,6 +172,7 @@ class OrderDesk:
                 state,
                 self._clock(),
             )
+            self._journal_decision(intent, decision)
             if not decision.allowed:
                 return refused(intent, Stage.RISK, decision.reason)
         loop = asyncio.get_running_loop()
@@ -186,6 +197,47 @@ class OrderDesk:
         if on_placing is not None:
             on_placing()
         return await loop.run_in_executor(page.executor, self._on_page, intent, kind, checks)
+
+    def _journal_attempt(self, intent: OrderIntent, checks: Checks) -> None:
+        if self.journal is None:
+            return
+        is_demo = self.account.is_demo
+        self.journal.write(
+            Attempt(
+                intent.intent_id,
+                intent.asset,
+                intent.direction,
+                intent.amount,
+                intent.expiry,
+                Source.AUTO if checks.source == "auto" else Source.MANUAL,
+                payout=self.account.payout(intent.asset),
+                account=None if is_demo is None else ("DEMO" if is_demo else "REAL"),
+                created=self._clock(),
+            )
+        )
+
+    def _journal_decision(self, intent: OrderIntent, decision: RiskDecision) -> None:
+        if self.journal is not None:
+            self.journal.write(Decision(intent.intent_id, decision.allowed, (decision.reason,)))
+
+    def _journal_outcome(self, outcome: OrderOutcome, started: float) -> None:
+        if self.journal is None:
+            return
+        clicked, confirmed = outcome.clicked_at, outcome.confirmed_at
+        self.journal.write(
+            Placed(
+                outcome.intent_id,
+                outcome.placement.value,
+                outcome.stage.value,
+                outcome.reason,
+                deal_id=outcome.deal_id,
+                intent_to_click_ms=None if clicked is None else (clicked - started) * 1e3,
+                click_to_confirm_ms=(
+                    None if clicked is None or confirmed is None else (confirmed - clicked) * 1e3
+                ),
+                artifacts=outcome.artifacts,
+            )
+        )
 
     async def _real_allowed(
         self, intent: OrderIntent, state: AccountState | None, checks: Checks

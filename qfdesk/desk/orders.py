@@ -60,6 +60,11 @@ class OrderOutcome:
     deal_id: str | None = None
     real_without_consent: bool = False
     """Refused because the account is REAL and the trader has not allowed it this session."""
+    clicked_at: float | None = None
+    confirmed_at: float | None = None
+    """``time.monotonic()`` when the click went out and when the socket proved the trade."""
+    artifacts: tuple[str, ...] = ()
+    """Screenshots and diagnostics the page's trade path saved."""
 
     @property
     def placed(self) -> bool:
@@ -85,11 +90,21 @@ def refused(
 
 def outcome_of(intent: OrderIntent, result: Result) -> OrderOutcome:
     """The outcome of the page's placement ``result`` (a step's failure or the trade click)."""
-    if result.ok:
-        deal_id = result.data.get("deal_id")
-        return OrderOutcome(intent.intent_id, Placement.PLACED, Stage.PAGE, deal_id=deal_id)
-    reason = result.error or "refused"
+    reason = "" if result.ok else result.error or "refused"
     refused_by_platform = result.diagnostics.get("proof", {}).get("refused")
-    if result.data.get("clicked") and not refused_by_platform:
-        return OrderOutcome(intent.intent_id, Placement.UNCONFIRMED, Stage.PAGE, reason)
-    return OrderOutcome(intent.intent_id, Placement.REFUSED, Stage.PAGE, reason)
+    if result.ok:
+        placement = Placement.PLACED
+    elif result.data.get("clicked") and not refused_by_platform:
+        placement = Placement.UNCONFIRMED
+    else:
+        placement = Placement.REFUSED
+    return OrderOutcome(
+        intent.intent_id,
+        placement,
+        Stage.PAGE,
+        reason,
+        deal_id=result.data.get("deal_id") if result.ok else None,
+        clicked_at=result.data.get("clicked_at"),
+        confirmed_at=result.data.get("confirmed_at"),
+        artifacts=tuple(str(path) for path in result.artifacts),
+    )

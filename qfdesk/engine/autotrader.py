@@ -23,6 +23,7 @@ decision and outcome is logged.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -31,7 +32,18 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from qfdesk.engine.events import Candle, CandleClosed, Direction, Event
-from qfdesk.engine.risk import AccountState, RiskLimits, RiskManager, TradeIntent
+from qfdesk.engine.journal import (
+    Attempt,
+    Decision,
+    Outcome,
+    Placed,
+    Settled,
+    Source,
+    StrategyOrigin,
+)
+from qfdesk.engine.journal.writer import JournalSink
+from qfdesk.engine.risk import AccountState, RiskDecision, RiskLimits, RiskManager, TradeIntent
+from qfdesk.engine.stake_plan import StakePlan, StakeSequence
 from qfdesk.engine.strategies import Signal, StrategyRegistry, StrategyRunner
 from qfdesk.engine.strategies.host import Runner
 
@@ -150,6 +162,8 @@ class AutoTrader:
         on_signal: Callable[[Signal, Candle], None] | None = None,
         on_stop: Callable[[Stop], None] | None = None,
         make_runner: Callable[[str, Mapping[str, float], str, int], Runner] | None = None,
+        journal: JournalSink | None = None,
+        stake_plan: StakePlan | None = None,
     ) -> None:
         """Raises StrategyError for an unknown strategy or bad parameters, ValueError for a
         config that makes no sense."""
@@ -166,6 +180,12 @@ class AutoTrader:
         self._consent = consent
         self._on_signal = on_signal
         self._on_stop = on_stop
+        self._journal = journal
+        self._settled: set[str] = set()
+        self.stakes = (
+            None if stake_plan is None else StakeSequence(stake_plan, limits or risk.limits)
+        )
+        """The stake plan in use; without one the risk limits size each stake."""
         make = make_runner or in_process(registry)
         self.runners: list[Runner] = [
             make(choice.name, choice.params, asset, config.timeframe)
@@ -299,15 +319,22 @@ class AutoTrader:
         if not self.config.paper and not account.is_demo and not self._consent():
             self.real_without_consent()
             return None
-        decision = self.risk.check(
-            TradeIntent.from_signal(signal, payout), account, self._risk_clock(), self.limits
-        )
+        intent = TradeIntent.from_signal(signal, payout)
+        if self.stakes is not None:
+            planned = self.stakes.next_stake(account.balance)
+            if planned.stake is None:
+                self.stop(StopReason.RISK_LIMIT, planned.reason)
+                return None
+            intent = dataclasses.replace(intent, stake=planned.stake)
+        decision = self.risk.check(intent, account, self._risk_clock(), self.limits)
+        intent_id = uuid.uuid4().hex[:16]
+        self._journal_decision(intent_id, signal, decision, payout, account)
         if not decision.allowed:
             if decision.halts:
                 self.stop(StopReason.RISK_LIMIT, decision.reason)
             return None
         order = Order(
-            intent_id=uuid.uuid4().hex[:16],
+            intent_id=intent_id,
             signal=signal,
             stake=decision.stake,
             payout=payout,
@@ -332,6 +359,41 @@ class AutoTrader:
             log.exception("auto-trader: sending order %s failed", order.intent_id)
             self.placed(order.intent_id, False, f"{type(exc).__name__}: {exc}")
         return order
+
+    def _journal_decision(
+        self,
+        intent_id: str,
+        signal: Signal,
+        decision: RiskDecision,
+        payout: float,
+        account: AccountState,
+    ) -> None:
+        """The journal's attempt for a signal the risk manager judged, and its answer; a
+        refused one ends there, a paper one is placed at once."""
+        if self._journal is None:
+            return
+        paper = self.config.paper
+        params = next((c.params for c in self.config.strategies if c.name == signal.strategy), {})
+        write = self._journal.write
+        write(
+            Attempt(
+                intent_id,
+                signal.asset,
+                signal.direction,
+                decision.stake if decision.allowed else (self.limits or self.risk.limits).stake,
+                signal.expiry,
+                Source.PAPER if paper else Source.AUTO,
+                payout=payout,
+                account="PAPER" if paper else ("DEMO" if account.is_demo else "REAL"),
+                strategy=StrategyOrigin(signal.strategy, dict(params), signal.timeframe),
+                created=time.time(),
+            )
+        )
+        write(Decision(intent_id, decision.allowed, (decision.reason,)))
+        if not decision.allowed:
+            write(Placed(intent_id, "refused", "risk", decision.reason))
+        elif paper:
+            write(Placed(intent_id, "placed", "paper"))
 
     # ----- feedback ----------------------------------------------------------------------------
 
@@ -364,14 +426,29 @@ class AutoTrader:
             )
 
     def settled(self, intent_id: str, profit: float) -> None:
-        """An order's trade closed with ``profit``; stops at once if a halting limit is hit."""
-        if intent_id not in self.orders:
+        """An order's trade closed with ``profit``; stops at once if a halting limit is hit.
+        A second report of the same trade is ignored."""
+        if intent_id not in self.orders or intent_id in self._settled:
             return
+        self._settled.add(intent_id)
         self.risk.record_result(intent_id, profit, self._risk_clock())
         log.info("auto-trader: order %s closed %+.2f", intent_id, profit)
+        if self.stakes is not None:
+            self.stakes.record(profit)
+        order = self.orders[intent_id]
+        if order.paper and self._journal is not None:
+            outcome = Outcome.WON if profit > 0 else Outcome.LOST if profit < 0 else Outcome.REFUND
+            self._journal.write(
+                Settled(
+                    outcome,
+                    profit,
+                    intent_id=intent_id,
+                    opened=order.entry_time,
+                    closed=order.entry_time + order.signal.expiry,
+                )
+            )
         if not self.running:
             return
-        order = self.orders[intent_id]
         probe = TradeIntent(
             order.asset, order.direction, order.payout, source="limit check, not a trade"
         )

@@ -134,5 +134,24 @@ class LayoutStore:
     def set_indicators(self, specs: list[dict[str, Any]]) -> None:
         self._set("chart/indicators", json.dumps(specs))
 
+    def drawings(self, asset: str) -> str:
+        """``asset``'s drawings as saved (JSON; see ``chart.drawings``), "[]" for none."""
+        saved = self._all_drawings().get(asset)
+        return json.dumps(saved) if isinstance(saved, list) else "[]"
+
+    def set_drawings(self, asset: str, text: str) -> None:
+        every = self._all_drawings()
+        every[asset] = json.loads(text)
+        self._set("chart/drawings", json.dumps(every))
+
+    def _all_drawings(self) -> dict[str, Any]:
+        raw = self._get("chart/drawings")
+        try:
+            every = json.loads(raw) if isinstance(raw, str) and raw else {}
+        except (ValueError, RecursionError):
+            log.warning("the saved drawings could not be read; starting without them")
+            return {}
+        return every if isinstance(every, dict) else {}
+
     def sync(self) -> None:
         self.settings.sync()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from qfdesk.ui.dark_theme import SELL, TEXT, WARN
+from qfdesk.ui.stake_plan_box import StakePlanBox
 
 EXPIRIES = (3, 5, 15, 30, 60, 180, 300, 900, 1800, 3600)
 
@@ -34,6 +35,7 @@ class TradePanel(QtWidgets.QWidget):
         self.amount.setDecimals(2)
         self.amount.setValue(1)
         self.amount.setPrefix("$ ")
+        self.stake_plan = StakePlanBox()
         self.expiry = QtWidgets.QComboBox()
         for seconds in EXPIRIES:
             self.expiry.addItem(expiry_label(seconds), seconds)
@@ -66,6 +68,7 @@ class TradePanel(QtWidgets.QWidget):
             ("Asset", self.asset_label),
             ("Payout", self.payout_label),
             ("Amount", self.amount),
+            ("Stake plan", self.stake_plan),
             ("Expiry", self.expiry),
         ):
             caption = QtWidgets.QLabel(title)

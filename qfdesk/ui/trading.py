@@ -17,6 +17,8 @@ from PySide6 import QtCore
 from qfdesk.desk.order_desk import OrderDesk
 from qfdesk.desk.orders import OrderIntent, OrderOutcome, Placement
 from qfdesk.engine.events import Direction
+from qfdesk.engine.risk import RiskLimits
+from qfdesk.engine.stake_plan import StakePlan, StakeSequence
 from qfdesk.ui.trade_book import TradeBook, TradeRecord, side_name
 
 log = logging.getLogger(__name__)
@@ -32,11 +34,16 @@ class TradeController(QtCore.QObject):
         book: TradeBook,
         payout_of: Callable[[str], float | None],
         parent: QtCore.QObject | None = None,
+        balance_of: Callable[[], float | None] = lambda: None,
     ) -> None:
         super().__init__(parent)
         self.desk = desk
         self.book = book
         self._payout_of = payout_of
+        self._balance_of = balance_of
+        self.stakes: StakeSequence | None = None
+        """The stake plan in use; None: each trade stakes the amount typed."""
+        self._planned: set[str] = set()
         self.busy = False
         self.task: asyncio.Task[None] | None = None
         book.closed.connect(self._closed)
@@ -53,10 +60,29 @@ class TradeController(QtCore.QObject):
             log.warning("trade %s %s ignored: another trade is still in flight", side, asset)
             self.message.emit("A trade is still in flight; wait for its outcome.", "warning")
             return False
+        if self.stakes is not None:
+            balance = self._balance_of()
+            if balance is None:
+                self.message.emit("The balance is not known yet; the stake plan waits.", "warning")
+                return False
+            planned = self.stakes.next_stake(balance)
+            if planned.stake is None:
+                log.warning("trade %s %s refused: %s", side, asset, planned.reason)
+                self.message.emit(f"Not traded: {planned.reason}.", "error")
+                return False
+            amount = planned.stake
         self._set_busy(True)
         intent = OrderIntent(asset, direction, amount, expiry, uuid.uuid4().hex[:12])
+        if self.stakes is not None:
+            self._planned.add(intent.intent_id)
         self.task = asyncio.ensure_future(self._run(intent))
         return True
+
+    def set_stake_plan(self, plan: StakePlan | None, limits: RiskLimits) -> None:
+        """Stake by ``plan`` from now on (from its first step), or as typed (None)."""
+        self.stakes = None if plan is None else StakeSequence(plan, limits)
+        self._planned.clear()
+        log.info("manual stake plan: %s", "amount as typed" if plan is None else plan.describe())
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -101,6 +127,9 @@ class TradeController(QtCore.QObject):
             return
         profit = record.profit or 0.0
         self.desk.closed(record.key, profit)
+        if self.stakes is not None and record.key in self._planned:
+            self._planned.discard(record.key)
+            self.stakes.record(profit)
         log.info(
             "trade %s: %s %+.2f (deal %s)", record.key, record.status.value, profit, record.deal_id
         )

@@ -464,8 +464,8 @@ def _refuse(ctx: Context, attempt_id: str, diagnostics: dict[str, Any], failure:
 
 def _click_checked(
     ctx: Context, attempt_id: str, intent: Intent, strategies: list[dict[str, Any]]
-) -> tuple[bool, str | None]:
-    """(delivered, refusal): each strategy in turn, each right after the page was read again
+) -> tuple[float | None, str | None]:
+    """(when the click went out (``time.monotonic()``) or None, refusal): each strategy in turn, each right after the page was read again
     and found equal to the intent; a strategy that provably did not reach the button (a
     stale one included) hands over to the next one, which reads the page again first."""
     for name, strategy in STRATEGIES:
@@ -474,12 +474,12 @@ def _click_checked(
         except (CapabilityFailure, WebDriverException) as exc:
             strategies.append({"strategy": name, "refused": True, "error": str(exc)})
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            return False, f"The page could not be read right before the click ({reason}); "
+            return None, f"The page could not be read right before the click ({reason}); "
             "nothing was clicked."
         difference = _difference(reading, intent, ctx)
         if difference is not None:
             strategies.append({"strategy": name, "checks": reading.checks(), "refused": True})
-            return False, f"Refused at the click, nothing was clicked: {difference}"
+            return None, f"Refused at the click, nothing was clicked: {difference}"
         log.info(
             "trade %s: checks passed on the page (%s %s), %s click",
             attempt_id,
@@ -498,12 +498,12 @@ def _click_checked(
             # The command may have dispatched the click before failing: never click again.
             strategies.append({"strategy": name, "delivered": "unknown", "error": exc.msg})
             log.warning("trade %s: %s failed after dispatch may have begun", attempt_id, name)
-            return True, None
+            return started, None
         strategies.append(
             {"strategy": name, "delivered": True, "ms": round((time.monotonic() - started) * 1e3)}
         )
-        return True, None
-    return False, None
+        return started, None
+    return None, None
 
 
 @capability("trade click")
@@ -595,9 +595,12 @@ def trade_click(
     mark = ctx.events.mark() if ctx.events is not None else 0
     strategies: list[dict[str, Any]] = []
     diagnostics["strategies"] = strategies
-    delivered, refusal = _click_checked(ctx, attempt_id, intent, strategies)
+    clicked_at, refusal = _click_checked(ctx, attempt_id, intent, strategies)
+    delivered = clicked_at is not None
+    confirmed_at = None
     if delivered:
         proof = _confirm(ctx, mark, known_ids, intent, dom_before, timeout)
+        confirmed_at = time.monotonic() if proof.get("confirmed") else None
     else:
         proof = {"confirmed": False, "by": None}
         if intent_id is not None:
@@ -644,6 +647,8 @@ def trade_click(
         "confirmed_by": proof.get("by"),
         "deal_id": proof.get("deal_id"),
         "clicked": delivered,
+        "clicked_at": clicked_at,
+        "confirmed_at": confirmed_at,
         "alarm": bool(proof.get("mismatch")),
     }
     return Result(error is None, data, error, tuple(artifacts), diagnostics)

@@ -33,3 +33,15 @@ def time_to_x(starts: np.ndarray, timeframe: int, t: float) -> float:
     if i < n - 1:
         frac = min(frac, 1.0)
     return i + frac
+
+
+def x_to_time(starts: np.ndarray, timeframe: int, x: float) -> float:
+    """Platform time at fractional bar index ``x`` (the inverse of :func:`time_to_x` inside
+    the series; extrapolated by the timeframe beyond it)."""
+    n: int = starts.shape[0]
+    if n == 0:
+        return 0.0
+    if x < 0:
+        return float(starts[0]) + x * timeframe
+    i = min(int(x), n - 1)
+    return float(starts[i]) + (x - i) * timeframe

@@ -7,6 +7,8 @@ second (``flush``). The x axis is the bar index; the y range follows what is vis
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any, cast
 
@@ -19,8 +21,11 @@ from qfdesk.ui.chart import theme
 from qfdesk.ui.chart.candle_item import CandleItem
 from qfdesk.ui.chart.chart_indicators import ChartIndicators
 from qfdesk.ui.chart.crosshair import Crosshair
+from qfdesk.ui.chart.drawings import DrawingLayer
 from qfdesk.ui.chart.forming_item import FormingCandleItem
+from qfdesk.ui.chart.last_price import LastPriceLine
 from qfdesk.ui.chart.markers import MarkerLayer, SignalMarker, TradeMarker
+from qfdesk.ui.chart.open_trades import OpenTradeLabels
 from qfdesk.ui.chart.time_axis import TimeAxisItem, local_time
 from qfdesk.ui.chart.visible_range import VisibleExtremes
 
@@ -99,6 +104,15 @@ class ChartWidget(QtWidgets.QWidget):
         self.price_plot.addItem(self._forming)
         self._extremes = VisibleExtremes()
         self.markers = MarkerLayer(self.price_plot)
+        self.last_price = LastPriceLine(self.price_plot)
+        self.drawings = DrawingLayer(self.price_plot, lambda: self._series)
+        self._graphics.scene().sigMouseClicked.connect(self._scene_clicked)
+        self.open_trades = OpenTradeLabels(self.price_plot)
+        self.clock: Callable[[], float] = time.time
+        """Wall-clock seconds (UTC epoch); platform time adds the platform offset."""
+        self._countdown = QtCore.QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._refresh_open_trades)
         self._panes: list[pg.PlotItem] = []
         self._crosshair = Crosshair(self._graphics.scene(), self._crosshair_moved)
         self._crosshair.attach(self.price_plot)
@@ -209,6 +223,7 @@ class ChartWidget(QtWidgets.QWidget):
         self._forming.clear()
         self._dirty = True
         self.flush()
+        self._show_last_price()
         self._show_readout(self._hovered)
 
     def series_changed(self, closed_len: int | None = None) -> None:
@@ -248,9 +263,32 @@ class ChartWidget(QtWidgets.QWidget):
             self._forming.set_bar(i, series.open[i], series.high[i], series.low[i], series.close[i])
         else:
             self._forming.clear()
+        self._show_last_price()
         self._fit_y()
         if self._hovered is None:
             self._show_readout(None)
+
+    def _show_last_price(self) -> None:
+        series = self._series
+        if series is None or not len(series):
+            self.last_price.set(None, True, self._decimals)
+        else:
+            i = len(series) - 1
+            close = float(series.close[i])
+            self.last_price.set(close, close >= float(series.open[i]), self._decimals)
+        self._refresh_open_trades()
+
+    def platform_now(self) -> float:
+        return self.clock() + self._offset
+
+    def _refresh_open_trades(self) -> None:
+        self.open_trades.update(
+            self.markers.trades, self.markers.x_of, self.last_price.price, self.platform_now()
+        )
+        if self.open_trades.count and not self._countdown.isActive():
+            self._countdown.start()
+        elif not self.open_trades.count:
+            self._countdown.stop()
 
     def _refresh_axis_source(self) -> None:
         series = self._series
@@ -258,6 +296,7 @@ class ChartWidget(QtWidgets.QWidget):
         timeframe = series.timeframe if series is not None else 60
         for plot in self._plots():
             plot.getAxis("bottom").set_source(starts, timeframe)
+        self.drawings.refresh()
         self.markers.set_time_source(starts, timeframe)
 
     def _set_limits(self) -> None:
@@ -272,6 +311,7 @@ class ChartWidget(QtWidgets.QWidget):
         """Digits after the point in the readout (the asset's quote precision)."""
         self._decimals = decimals
         self._show_readout(self._hovered)
+        self._show_last_price()
 
     def set_platform_offset(self, platform_offset: float, tz: tzinfo | None = None) -> None:
         """Seconds the platform clock runs ahead of UTC (labels show platform time - offset)."""
@@ -366,7 +406,8 @@ class ChartWidget(QtWidgets.QWidget):
             super().keyPressEvent(event)
 
     def handle_key(self, key: int) -> bool:
-        """Arrows pan and zoom, +/- zoom, End jumps to the newest candle; True if handled."""
+        """Arrows pan and zoom, +/- zoom, End jumps to the newest candle, Delete removes the
+        selected drawing, Escape stops drawing; True if handled."""
         keys = QtCore.Qt.Key
         if key == keys.Key_Left:
             self.pan(-PAN_FRACTION)
@@ -378,9 +419,25 @@ class ChartWidget(QtWidgets.QWidget):
             self.zoom(1 / ZOOM_IN)
         elif key == keys.Key_End:
             self.scroll_to_end()
+        elif key in (keys.Key_Delete, keys.Key_Backspace):
+            return self.drawings.delete_selected()
+        elif key == keys.Key_Escape and self.drawings.tool is not None:
+            self.drawings.set_tool(None)
         else:
             return False
         return True
+
+    def _scene_clicked(self, event: Any) -> None:
+        """With a drawing tool chosen, a left click on the price pane places a point."""
+        if self.drawings.tool is None or event.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        vb = self.price_plot.vb
+        pos = event.scenePos()
+        if not vb.sceneBoundingRect().contains(pos):
+            return
+        point = vb.mapSceneToView(pos)
+        if self.drawings.click(point.x(), point.y()):
+            event.accept()
 
     # ----- crosshair ------------------------------------------------------------------------
 
@@ -450,16 +507,20 @@ class ChartWidget(QtWidgets.QWidget):
 
     def set_trade_markers(self, trades: list[TradeMarker]) -> None:
         self.markers.set_trades(trades)
+        self._refresh_open_trades()
 
     def upsert_trade_marker(self, trade: TradeMarker) -> None:
         """Add a trade marker or replace the one with the same id (e.g. its result arrived)."""
         self.markers.upsert_trade(trade)
+        self._refresh_open_trades()
 
     def remove_trade_marker(self, trade_id: str) -> None:
         self.markers.remove_trade(trade_id)
+        self._refresh_open_trades()
 
     def set_signal_markers(self, signals: list[SignalMarker]) -> None:
         self.markers.set_signals(signals)
 
     def clear_markers(self) -> None:
         self.markers.clear()
+        self._refresh_open_trades()

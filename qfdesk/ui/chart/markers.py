@@ -50,6 +50,7 @@ class TradeMarker:
     expiry_time: float  # platform epoch seconds
     direction: Direction
     result: TradeResult = TradeResult.PENDING
+    paper: bool = False
 
 
 @dataclass(frozen=True, slots=True)
