@@ -2,7 +2,8 @@
 
 ``resources/selectors.json`` holds the chains; a ``selectors.json`` in the qfdesk config dir
 replaces the chain (or flags) of the elements it names, so a trader can follow a markup change
-of the platform without a new release.
+of the platform without a new release. Its ``messages`` name the socket events qfdesk sends
+on the page's socket (``{"stream_start": {"event": "subfor"}}``), overridable the same way.
 """
 
 from __future__ import annotations
@@ -122,6 +123,20 @@ def _parse(data: object, base: dict[str, ElementSpec] | None = None) -> dict[str
     return elements
 
 
+def _parse_messages(data: object, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The socket event names of a selectors file (its optional ``messages``) over ``base``."""
+    messages = dict(base or {})
+    raw = data.get("messages", {}) if isinstance(data, dict) else {}
+    if not isinstance(raw, dict):
+        raise SelectorError("'messages' must be an object")
+    for name, spec in raw.items():
+        event = spec.get("event") if isinstance(spec, dict) else None
+        if not isinstance(event, str) or not event:
+            raise SelectorError(f"{name}: 'event' must be the name of a socket event")
+        messages[name] = event
+    return messages
+
+
 def _read(path: Path) -> object:
     """The JSON in ``path``; SelectorError saying why it cannot be read."""
     try:
@@ -135,11 +150,13 @@ def _read(path: Path) -> object:
 
 
 def _merge_user_file(
-    elements: dict[str, ElementSpec], user_path: Path
-) -> tuple[dict[str, ElementSpec], str | None]:
-    """``elements`` with the user's file merged in, or unchanged with the reason it was not."""
+    elements: dict[str, ElementSpec], messages: dict[str, str], user_path: Path
+) -> tuple[dict[str, ElementSpec], dict[str, str], str | None]:
+    """``elements`` and ``messages`` with the user's file merged in, or unchanged with the
+    reason it was not."""
     try:
-        return _parse(_read(user_path), elements), None
+        data = _read(user_path)
+        return _parse(data, elements), _parse_messages(data, messages), None
     except SelectorError as exc:
         reason = str(exc)
     backup = keep_aside(user_path, "unreadable")
@@ -149,7 +166,7 @@ def _merge_user_file(
         "selectors are used. Fix the file (or delete it) and connect again."
     )
     log.warning("%s", problem)
-    return elements, problem
+    return elements, messages, problem
 
 
 class Selectors:
@@ -164,10 +181,12 @@ class Selectors:
         elements: dict[str, ElementSpec],
         sources: tuple[Path, ...] = (),
         problem: str | None = None,
+        messages: dict[str, str] | None = None,
     ) -> None:
         self.elements = elements
         self.sources = sources
         self.problem = problem
+        self.messages = dict(messages or {})
 
     @classmethod
     def load(cls, path: Path | None = None, user_path: Path | None = None) -> Selectors:
@@ -177,21 +196,29 @@ class Selectors:
         the built-in selectors still work. A broken built-in file raises SelectorError.
         """
         path = path or resources_dir() / SELECTORS_FILE
-        elements = _parse(_read(path))
+        data = _read(path)
+        elements, messages = _parse(data), _parse_messages(data)
         sources = [path]
         problem = None
         user_path = user_selectors_path() if user_path is None else user_path
         if user_path.is_file():
-            elements, problem = _merge_user_file(elements, user_path)
+            elements, messages, problem = _merge_user_file(elements, messages, user_path)
             if problem is None:
                 sources.append(user_path)
-        return cls(elements, tuple(sources), problem)
+        return cls(elements, tuple(sources), problem, messages)
 
     def spec(self, name: str) -> ElementSpec:
         try:
             return self.elements[name]
         except KeyError:
             raise SelectorError(f"no selectors for element {name!r}") from None
+
+    def message(self, name: str) -> str:
+        """The socket event sent for ``name`` (``stream_start`` -> ``subfor``)."""
+        try:
+            return self.messages[name]
+        except KeyError:
+            raise SelectorError(f"no socket event for message {name!r}") from None
 
     def critical(self) -> list[str]:
         return [name for name, spec in self.elements.items() if spec.critical]

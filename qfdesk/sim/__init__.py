@@ -30,6 +30,11 @@ its own thread. ``start()``/``stop()`` or ``with``; then:
   - ``history_gap(asset, start, end)``: no history for ``asset`` in [start, end) before the
     simulator started (paging there returns empty pages, like a market's weekend)
 
+A page socket streams its current asset, the favourites and what it subscribed to with
+``42["subfor", symbol]`` (ended by ``unsubfor``): at most four subscriptions, the page's own
+chart included; a ``subfor`` past that is dropped without an answer, as the platform caps live
+subscriptions at about four.
+
 History before the simulator started is the same for the same asset and time in every run
 (``qfdesk.sim.deep_history``); ``loadHistoryPeriod`` pages it back to 2000, as candles or,
 with ``"period": 0``, as ticks.

@@ -35,6 +35,7 @@ TICK_PAGE_SECONDS = 600
 MAX_PAGE_TICKS = 5000
 KEPT_TICKS = 2_000_000  # the newest sent ticks kept for sent_ticks() (hours at 200/s)
 KEPT_EVENTS = 100_000
+STREAM_LIMIT = 4  # subscriptions (subfor) a page socket may hold, the page's own included
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,13 +171,26 @@ class SimState(SimWorld):
         if event == "changeSymbol" and isinstance(payload, dict):
             await self._change_symbol(session, payload)
         elif event == "subfor" and isinstance(payload, str):
-            session.subscriptions.add(payload)
+            self._subscribe(session, payload)
         elif event == "unsubfor" and isinstance(payload, str):
             session.subscriptions.discard(payload)
         elif event == "loadHistoryPeriod" and isinstance(payload, dict):
             await self._load_history_period(session, payload)
         elif event == "openOrder" and isinstance(payload, dict):
             await self.desk.open_order(session, payload)
+
+    def _subscribe(self, session: Session, symbol: str) -> None:
+        """Stream ``symbol`` to ``session`` too, unless it holds STREAM_LIMIT subscriptions
+        already: like the platform, a request past the limit is dropped without an answer."""
+        if symbol in session.subscriptions or len(session.subscriptions) < STREAM_LIMIT:
+            session.subscriptions.add(symbol)
+        else:
+            log.info(
+                "trading socket %s: subfor %s dropped (already %d streams)",
+                session.eio_sid,
+                symbol,
+                STREAM_LIMIT,
+            )
 
     async def _auth(self, session: Session, payload: Any) -> None:
         token = payload.get("session") if isinstance(payload, dict) else None
