@@ -1,7 +1,7 @@
 """What the window remembers between starts, in QSettings.
 
-Geometry and dock state, last asset, timeframe, indicators, hotkeys and the trade panel's
-amount and expiry. REAL-account consent is never stored (it is per session). The file is
+Geometry and dock state, last asset, timeframe, indicators, the chart grid, hotkeys and the
+trade panel's amount and expiry. REAL-account consent is never stored (it is per session). The file is
 ``layout.ini`` in the app's config folder, beside the settings file (the folder the Paths
 dialog shows); what an older version kept in Qt's own place (``~/.config/qfdesk/`` on Linux)
 is moved there once. Tests pass their own ``QSettings`` (an INI file under tmp_path) so the
@@ -133,6 +133,22 @@ class LayoutStore:
 
     def set_indicators(self, specs: list[dict[str, Any]]) -> None:
         self._set("chart/indicators", json.dumps(specs))
+
+    def chart_grid(self) -> dict[str, Any] | None:
+        """The chart grid's layout as saved (see ``ui.chart_grid``); None when nothing (or
+        something unreadable) is saved."""
+        raw = self._get("chart/grid")
+        if not isinstance(raw, str) or not raw:
+            return None
+        try:
+            layout = json.loads(raw)
+        except (ValueError, RecursionError):
+            log.warning("the saved chart grid could not be read; one chart is shown")
+            return None
+        return layout if isinstance(layout, dict) else None
+
+    def set_chart_grid(self, layout: dict[str, Any]) -> None:
+        self._set("chart/grid", json.dumps(layout))
 
     def drawings(self, asset: str) -> str:
         """``asset``'s drawings as saved (JSON; see ``chart.drawings``), "[]" for none."""

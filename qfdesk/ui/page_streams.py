@@ -1,0 +1,101 @@
+"""Keeps the platform streaming the assets the charts show: ``stream_asset`` and
+``stop_stream`` on the bridge's action executor, one at a time, what is no longer wanted
+stopped first so its place is free.
+
+The page ends a subscription itself when it leaves an asset (``unsubfor``), and a new page
+or socket has none of ours: after the page changes asset or qfdesk connects again, every
+wanted asset is asked for again (``renew``). A refusal (the platform's limit) is kept with
+its reason until the wanted assets change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+
+from PySide6 import QtCore
+from selenium.common.exceptions import WebDriverException
+
+from qfdesk.browser.capabilities.base import Result
+from qfdesk.browser.capabilities.stream_asset import stop_stream, stream_asset
+from qfdesk.browser.errors import ChromeError
+from qfdesk.ui.live_bridge import LiveBridge
+from qfdesk.ui.market_model import MarketModel
+
+log = logging.getLogger(__name__)
+
+
+def _call(capability: Callable[..., Result], bridge: LiveBridge, symbol: str) -> Result:
+    try:
+        return capability(bridge.action_context(), symbol)
+    except (ChromeError, WebDriverException) as error:  # no page to act on: a refusal
+        return Result(False, error=f"{symbol}: {error}")
+
+
+class PageStreams(QtCore.QObject):
+    changed = QtCore.Signal()  # streaming or refused changed
+
+    def __init__(
+        self, bridge: LiveBridge, market: MarketModel, parent: QtCore.QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.wanted: set[str] = set()
+        self.streaming: set[str] = set()
+        self.refused: dict[str, str] = {}
+        self.task: asyncio.Task[None] | None = None
+        queued = QtCore.Qt.ConnectionType.QueuedConnection
+        bridge.connectFinished.connect(self._on_connected, queued)
+        market.pageAssetChanged.connect(lambda _symbol: self.renew())
+
+    def _on_connected(self, ok: bool, _text: str) -> None:
+        if ok:
+            self.renew()
+
+    def want(self, symbols: Iterable[str]) -> None:
+        """Stream exactly ``symbols`` (besides what the page streams for itself)."""
+        wanted = {s for s in symbols if s}
+        if wanted != self.wanted:
+            self.wanted = wanted
+            self.refused.clear()
+        self._kick()
+
+    def renew(self) -> None:
+        """Ask for every wanted asset again (the page's subscriptions changed)."""
+        self.streaming.clear()
+        self.refused.clear()
+        self._kick()
+
+    def _kick(self) -> None:
+        if self.task is None and self.bridge.connected:
+            self.task = asyncio.ensure_future(self._run())
+
+    def _next(self) -> tuple[Callable[..., Result], str] | None:
+        stop = sorted(self.streaming - self.wanted)
+        if stop:
+            return stop_stream, stop[0]
+        start = sorted(self.wanted - self.streaming - set(self.refused))
+        return (stream_asset, start[0]) if start else None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.bridge.connected and (step := self._next()) is not None:
+                capability, symbol = step
+                try:
+                    result = await loop.run_in_executor(
+                        self.bridge.executor, _call, capability, self.bridge, symbol
+                    )
+                except RuntimeError:  # the bridge is stopping
+                    return
+                if capability is stop_stream:
+                    self.streaming.discard(symbol)
+                elif result.ok:
+                    self.streaming.add(symbol)
+                else:
+                    log.warning("the platform does not stream %s: %s", symbol, result.error)
+                    self.refused[symbol] = result.error or "refused"
+                self.changed.emit()
+        finally:
+            self.task = None
