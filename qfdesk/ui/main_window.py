@@ -20,6 +20,7 @@ from qfdesk.settings.model import MANUAL_LIMITS
 from qfdesk.ui.autotrade_controller import install_autotrade
 from qfdesk.ui.backtest_dialog import open_backtest
 from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
+from qfdesk.ui.chart_grid import install_chart_grid
 from qfdesk.ui.connect_panel import ConnectPanel
 from qfdesk.ui.consent import RealConsent
 from qfdesk.ui.dark_theme import REAL, WARN, account_badge, badge_style, money_text
@@ -162,6 +163,7 @@ class MainWindow(QtWidgets.QMainWindow):
             parent=self,
         )
         self._menus()
+        self.grid = install_chart_grid(self)
         self._restore()
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(STATUS_EVERY_MS)
@@ -299,8 +301,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.connect_panel.hide()
             self.status.show_connection(f"{text}: {self.tail_state}")
             log.info("connected: %s", text)
-            if self.asset:
-                self.page_sync.request(self.asset)
+            if self.grid.trade_asset():
+                self.page_sync.request(self.grid.trade_asset())
         else:
             self.connect_panel.show()
             self.connect_panel.show_error(text)
@@ -384,10 +386,13 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.asset:
             self.choose_asset(symbol, sync_page=False)
         elif (
-            sync.synced and sync.in_flight is None and sync.wanted is None and symbol != self.asset
+            sync.synced
+            and sync.in_flight is None
+            and sync.wanted is None
+            and symbol != self.grid.trade_asset()
         ):
             log.info("the trader chose %s on the platform page; following it", symbol)
-            self.choose_asset(symbol, sync_page=False)
+            self.grid.follow_page(symbol)
 
     # ----- asset and timeframe ------------------------------------------------------------
 
@@ -424,9 +429,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.history.request(symbol)
 
     def _update_trade_panel(self) -> None:
+        asset = self.grid.trade_asset()
         self.trade_panel.set_asset(
-            self.market.display_name(self.asset) if self.asset else "",
-            self.market.payout(self.asset),
+            self.market.display_name(asset) if asset else "", self.market.payout(asset)
         )
 
     def reload_page(self) -> None:
@@ -485,11 +490,12 @@ class MainWindow(QtWidgets.QMainWindow):
     # ----- trading --------------------------------------------------------------------------
 
     def trade(self, direction: Direction) -> bool:
-        if not self.asset:
+        asset = self.grid.trade_asset()
+        if not asset:
             self.trade_panel.show_message("Choose an asset first.", "warning")
             return False
         return self.trading.request(
-            self.asset,
+            asset,
             direction,
             self.trade_panel.amount_value(),
             self.trade_panel.expiry_seconds(),
