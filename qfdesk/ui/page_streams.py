@@ -2,6 +2,9 @@
 ``stop_stream`` on the bridge's action executor, one at a time, what is no longer wanted
 stopped first so its place is free.
 
+A stream that starts gets five hours of M1 candles from the page's socket too, once a
+session, as a chart the page opens gets its recent history.
+
 The page ends a subscription itself when it leaves an asset (``unsubfor``), and a new page
 or socket has none of ours: after the page changes asset or qfdesk connects again, every
 wanted asset is asked for again (``renew``). A refusal (the platform's limit) is kept with
@@ -18,6 +21,7 @@ from PySide6 import QtCore
 from selenium.common.exceptions import WebDriverException
 
 from qfdesk.browser.capabilities.base import Result
+from qfdesk.browser.capabilities.history_page import request_history_page
 from qfdesk.browser.capabilities.stream_asset import stop_stream, stream_asset
 from qfdesk.browser.errors import ChromeError
 from qfdesk.ui.live_bridge import LiveBridge
@@ -25,10 +29,21 @@ from qfdesk.ui.market_model import MarketModel
 
 log = logging.getLogger(__name__)
 
+RECENT_CANDLES = 300
+"""M1 candles (five hours) asked for once per session when an asset's stream starts."""
 
-def _call(capability: Callable[..., Result], bridge: LiveBridge, symbol: str) -> Result:
+
+def _call(
+    capability: Callable[..., Result], bridge: LiveBridge, symbol: str, history: bool
+) -> Result:
+    """``capability`` for ``symbol``; with ``history``, a stream that starts gets the recent
+    candles too, as a chart the page opens gets them (executor thread)."""
     try:
-        return capability(bridge.action_context(), symbol)
+        ctx = bridge.action_context()
+        result = capability(ctx, symbol)
+        if history and result.ok and result.data.get("tick_time"):
+            request_history_page(ctx, symbol, 60, int(result.data["tick_time"]), RECENT_CANDLES)
+        return result
     except (ChromeError, WebDriverException) as error:  # no page to act on: a refusal
         return Result(False, error=f"{symbol}: {error}")
 
@@ -44,6 +59,7 @@ class PageStreams(QtCore.QObject):
         self.wanted: set[str] = set()
         self.streaming: set[str] = set()
         self.refused: dict[str, str] = {}
+        self.history_asked: set[str] = set()
         self.task: asyncio.Task[None] | None = None
         queued = QtCore.Qt.ConnectionType.QueuedConnection
         bridge.connectFinished.connect(self._on_connected, queued)
@@ -83,9 +99,10 @@ class PageStreams(QtCore.QObject):
         try:
             while self.bridge.connected and (step := self._next()) is not None:
                 capability, symbol = step
+                history = capability is stream_asset and symbol not in self.history_asked
                 try:
                     result = await loop.run_in_executor(
-                        self.bridge.executor, _call, capability, self.bridge, symbol
+                        self.bridge.executor, _call, capability, self.bridge, symbol, history
                     )
                 except RuntimeError:  # the bridge is stopping
                     return
@@ -93,6 +110,7 @@ class PageStreams(QtCore.QObject):
                     self.streaming.discard(symbol)
                 elif result.ok:
                     self.streaming.add(symbol)
+                    self.history_asked.add(symbol)
                 else:
                     log.warning("the platform does not stream %s: %s", symbol, result.error)
                     self.refused[symbol] = result.error or "refused"

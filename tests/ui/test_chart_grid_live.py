@@ -1,7 +1,7 @@
 """Four charts streaming: the main window's chart grid on the real simulator through real
 headless Chromium. View > Charts > 4 charts, three more assets chosen in the panes' own
 pickers, the platform asked to stream them on the page's socket; every pane LIVE with its
-own candles, the trade panel and the platform page following the chart that has focus, and
+own candles (five hours of them asked of the page's socket), the trade panel and the platform page following the chart that has focus, and
 the grid as it was at the next start. Saves ``artifacts/chart_grid.png``."""
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ def test_four_charts_stream_live_and_the_trade_panel_follows_the_focused_one(
             assert {main_asset, *extra} <= set(sim.state()["streamed"])
             assert page_asset(sim) == main_asset, "the page still shows the trader's asset"
             for pane in grid.panes:
-                assert wait_until(qloop, lambda p=pane: p.chart.series and len(p.chart.series), 10)
+                assert wait_until(
+                    qloop, lambda p=pane: p.chart.series and len(p.chart.series) > 100, 10
+                ), (pane.asset, len(pane.chart.series or ()))
                 assert pane.chart.series.asset == pane.asset
             assert [p.asset for p in grid.panes] == [main_asset, *extra]
             window.grab()  # lay out once at the window's size before the picture

@@ -82,7 +82,7 @@ def _send(ctx: Context, frame: str | None, kept: list[str]) -> None:
 def stream_asset(ctx: Context, asset: str) -> Result:
     """Have the platform stream ``asset`` too; ``data["streaming"]`` lists what qfdesk asked
     the socket to stream, ``data["route"]`` is ``page`` (the page's own chart streams it) or
-    ``socket``."""
+    ``socket``, ``data["tick_time"]`` the platform time of the first tick that came."""
     symbol, name = _symbol(ctx, asset)
     streams = _streams(ctx)
     page = _page_symbol(ctx)
@@ -99,6 +99,7 @@ def stream_asset(ctx: Context, asset: str) -> Result:
             {"symbol": symbol, "streaming": taken, "limit": limit},
         )
     kept = streams if symbol in streams else [*streams, symbol]
+    data = {"symbol": symbol, "asset": name, "route": "socket", "streaming": kept}
     mark = ctx.events.mark() if ctx.events is not None else None
     _send(ctx, _frame(ctx, "stream_start", symbol), kept)
     if ctx.events is not None:
@@ -107,14 +108,16 @@ def stream_asset(ctx: Context, asset: str) -> Result:
         def ticked(event: Event) -> bool:
             return type(event) is Tick and event.asset == symbol
 
-        if ctx.events.wait_for(ticked, timeout, since=mark) is None:
+        tick = ctx.events.wait_for(ticked, timeout, since=mark)
+        if not isinstance(tick, Tick):
             _send(ctx, _frame(ctx, "stream_stop", symbol), [s for s in kept if s != symbol])
             raise CapabilityFailure(
                 f"The platform sent no tick of {name} within {timeout:.0f} s of asking; it may "
                 f"stream fewer than {limit} assets at once. Close another chart and try again.",
                 {"symbol": symbol, "streaming": streams, "limit": limit},
             )
-    return Result(True, {"symbol": symbol, "asset": name, "route": "socket", "streaming": kept})
+        data["tick_time"] = tick.time
+    return Result(True, data)
 
 
 @capability("stop stream")
