@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import Any, Protocol, TypeGuard
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -25,14 +25,15 @@ from qfdesk.engine.timeframes import TIMEFRAMES
 from qfdesk.ui.asset_selector import AssetSelector
 from qfdesk.ui.chart import ChartWidget
 from qfdesk.ui.dark_theme import ACCENT, BORDER, DEMO, SELL, WARN, badge_style
+from qfdesk.ui.history_worker import HistoryWorker
 from qfdesk.ui.indicators_menu import IndicatorsMenu
 from qfdesk.ui.layout_store import LayoutStore
+from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.market_model import MarketModel
 from qfdesk.ui.page_streams import PageStreams
+from qfdesk.ui.page_sync import PageSync
 from qfdesk.ui.source_state import LIVE_WINDOW, SourceState, sense
-
-if TYPE_CHECKING:
-    from qfdesk.ui.main_window import MainWindow
+from qfdesk.ui.trade_panel import TradePanel
 
 log = logging.getLogger(__name__)
 
@@ -431,7 +432,30 @@ class ChartGrid(QtWidgets.QWidget):
         return problems
 
 
-def install_chart_grid(window: MainWindow) -> ChartGrid:
+class DeskWindow(Protocol):
+    """What the grid takes of the main window."""
+
+    market: MarketModel
+    chart: ChartWidget
+    store: LayoutStore
+    bridge: LiveBridge
+    history: HistoryWorker
+    page_sync: PageSync
+    trade_panel: TradePanel
+    asset: str
+    timeframe: int
+    live_window: float
+
+    def choose_asset(self, symbol: str, sync_page: bool = True) -> None: ...
+
+    def choose_timeframe(self, seconds: int) -> None: ...
+
+    def centralWidget(self) -> QtWidgets.QWidget | None: ...
+
+    def menuBar(self) -> QtWidgets.QMenuBar: ...
+
+
+def install_chart_grid(window: DeskWindow) -> ChartGrid:
     """The grid in the window's central area around its chart, View > Charts, the trade
     panel and the platform page following the focused chart, and the saved layout back."""
     central_widget = window.centralWidget()
@@ -447,9 +471,9 @@ def install_chart_grid(window: MainWindow) -> ChartGrid:
         choose_main_timeframe=window.choose_timeframe,
         connected=lambda: window.bridge.connected,
         load_history=window.history.request,
-        streams=PageStreams(window.bridge, window.market, window),
+        streams=PageStreams(window.bridge, window.market, window.market),
         live_window=window.live_window,
-        parent=window,
+        parent=central_widget,
     )
     central.insertWidget(place, grid, 1)
     menus = window.menuBar().findChildren(QtWidgets.QMenu)

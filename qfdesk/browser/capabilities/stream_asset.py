@@ -19,6 +19,7 @@ within ``stream_timeout`` seconds, and withdrawn.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from qfdesk.browser.capabilities.assets import asset_table, resolve, symbol_of_display
 from qfdesk.browser.capabilities.base import CapabilityFailure, Context, Result, capability
@@ -99,7 +100,7 @@ def stream_asset(ctx: Context, asset: str) -> Result:
             {"symbol": symbol, "streaming": taken, "limit": limit},
         )
     kept = streams if symbol in streams else [*streams, symbol]
-    data = {"symbol": symbol, "asset": name, "route": "socket", "streaming": kept}
+    data: dict[str, Any] = {"symbol": symbol, "asset": name, "route": "socket", "streaming": kept}
     mark = ctx.events.mark() if ctx.events is not None else None
     _send(ctx, _frame(ctx, "stream_start", symbol), kept)
     if ctx.events is not None:
