@@ -5,9 +5,9 @@ stopped first so its place is free.
 A stream that starts gets five hours of M1 candles from the page's socket too, once a
 session, as a chart the page opens gets its recent history.
 
-The page ends a subscription itself when it leaves an asset (``unsubfor``), and a new page
-or socket has none of ours: after the page changes asset or qfdesk connects again, every
-wanted asset is asked for again (``renew``). A refusal (the platform's limit) is kept with
+The page ends a subscription itself when it leaves an asset (``unsubfor``), ours included:
+the asset it left is asked for again when it is wanted. A new page or socket has none of
+ours: after qfdesk connects, every wanted asset is asked for again (``renew``). A refusal (the platform's limit) is kept with
 its reason until the wanted assets change.
 """
 
@@ -61,13 +61,21 @@ class PageStreams(QtCore.QObject):
         self.refused: dict[str, str] = {}
         self.history_asked: set[str] = set()
         self.task: asyncio.Task[None] | None = None
+        self._page = market.page_asset
         queued = QtCore.Qt.ConnectionType.QueuedConnection
         bridge.connectFinished.connect(self._on_connected, queued)
-        market.pageAssetChanged.connect(lambda _symbol: self.renew())
+        market.pageAssetChanged.connect(self._on_page_asset)
 
     def _on_connected(self, ok: bool, _text: str) -> None:
         if ok:
             self.renew()
+
+    def _on_page_asset(self, symbol: str) -> None:
+        """The page left its asset, ending that asset's stream: ask for it again if wanted."""
+        left, self._page = self._page, symbol
+        if left and left != symbol:
+            self.streaming.discard(left)
+            self._kick()
 
     def want(self, symbols: Iterable[str]) -> None:
         """Stream exactly ``symbols`` (besides what the page streams for itself)."""
@@ -87,7 +95,9 @@ class PageStreams(QtCore.QObject):
         if self.task is None and self.bridge.connected:
             self.task = asyncio.ensure_future(self._run())
 
-    def _next(self) -> tuple[Callable[..., Result], str] | None:
+    def next_step(self) -> tuple[Callable[..., Result], str] | None:
+        """What to ask the page next: a stream no longer wanted ended first, then one to
+        start; None when the page streams what is wanted (or was refused)."""
         stop = sorted(self.streaming - self.wanted)
         if stop:
             return stop_stream, stop[0]
@@ -97,7 +107,7 @@ class PageStreams(QtCore.QObject):
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            while self.bridge.connected and (step := self._next()) is not None:
+            while self.bridge.connected and (step := self.next_step()) is not None:
                 capability, symbol = step
                 history = capability is stream_asset and symbol not in self.history_asked
                 try:

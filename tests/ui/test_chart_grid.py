@@ -11,12 +11,15 @@ import pytest
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
+from qfdesk.browser.capabilities.stream_asset import stop_stream, stream_asset
 from qfdesk.engine.candles import CandleBook
-from qfdesk.engine.events import AssetInfo, AssetTable, Favourites, Tick
+from qfdesk.engine.events import AssetInfo, AssetTable, Favourites, SymbolChangeRequested, Tick
 from qfdesk.engine.market_state import MarketPublisher
 from qfdesk.ui.chart import ChartWidget
 from qfdesk.ui.chart_grid import ChartGrid, read_layout
+from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.market_model import MarketModel
+from qfdesk.ui.page_streams import PageStreams
 from qfdesk.ui.source_state import SourceState
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -196,3 +199,29 @@ def test_a_saved_layout_not_understood_shows_one_chart(qtbot, store, market, raw
     assert grid.count == 1 and grid.focused == 0
     assert read_layout({"count": 4, "focused": 9, "panes": [{"timeframe": 7}]}).focused == 0
     assert read_layout({"count": 4, "panes": [{"timeframe": 7}]}).panes[0].timeframe == 60
+
+
+def test_streams_end_what_is_no_longer_wanted_first_and_ask_again_for_what_the_page_left(
+    tmp_path,
+):
+    bridge = LiveBridge(tmp_path / "data", tmp_path / "artifacts")
+    try:
+        market = MarketModel()
+        streams = PageStreams(bridge, market)
+        streams.want([SYMBOLS[1], SYMBOLS[2], ""])
+        assert streams.task is None, "not connected: only remembered"
+        assert streams.next_step() == (stream_asset, SYMBOLS[1])
+        streams.streaming = {SYMBOLS[0], SYMBOLS[1], SYMBOLS[2]}
+        streams.refused[SYMBOLS[3]] = "the platform streams at most 4 assets at once"
+        assert streams.next_step() == (stop_stream, SYMBOLS[0])
+        streams.streaming.discard(SYMBOLS[0])
+        assert streams.next_step() is None
+
+        market.apply([SymbolChangeRequested(SYMBOLS[1], 60)])
+        market.apply([SymbolChangeRequested(SYMBOLS[4], 60)])
+        assert streams.streaming == {SYMBOLS[2]}, "the page's unsubfor ended its stream"
+        assert streams.next_step() == (stream_asset, SYMBOLS[1])
+        streams.want([SYMBOLS[2], SYMBOLS[3]])
+        assert streams.refused == {}, "other charts: a refusal is tried again"
+    finally:
+        bridge.stop()

@@ -25,7 +25,7 @@ from qfdesk.browser.capabilities.assets import asset_table, resolve, symbol_of_d
 from qfdesk.browser.capabilities.base import CapabilityFailure, Context, Result, capability
 from qfdesk.browser.capabilities.history_page import find_trading_socket
 from qfdesk.browser.capabilities.page import read_text
-from qfdesk.engine.events import Event, Tick
+from qfdesk.engine.events import Event, SymbolChangeRequested, Tick
 
 STREAM_LIMIT = 4
 STREAM_TIMEOUT = 5.0
@@ -65,7 +65,11 @@ def _streams(ctx: Context) -> list[str]:
 
 
 def _page_symbol(ctx: Context) -> str | None:
-    """The asset of the page's own chart (streamed by the page itself)."""
+    """The asset of the page's own chart (streamed by the page itself): the last one its
+    socket asked for (``changeSymbol``), else the one it shows."""
+    change = ctx.events.latest(SymbolChangeRequested) if ctx.events is not None else None
+    if change is not None:
+        return change.asset
     return symbol_of_display(ctx, read_text(ctx, "current_asset"))
 
 
