@@ -2,7 +2,7 @@
 headless Chromium. View > Charts > 4 charts, three more assets chosen in the panes' own
 pickers, the platform asked to stream them on the page's socket; every pane LIVE with its
 own candles (five hours of them asked of the page's socket), the trade panel and the platform page following the chart that has focus, and
-the grid as it was at the next start. Saves ``artifacts/chart_grid.png``."""
+a BUY placed on the focused chart's asset, and the grid as it was at the next start. Saves ``artifacts/chart_grid.png``."""
 
 from __future__ import annotations
 
@@ -73,6 +73,12 @@ def test_four_charts_stream_live_and_the_trade_panel_follows_the_focused_one(
             assert window.asset == main_asset, "the main chart keeps its asset"
             assert wait_until(qloop, lambda: main_asset in sim.state()["streamed"], 15)
             assert wait_until(qloop, all_live, 20), [p.tag.text() for p in grid.panes]
+
+            window.trade_panel.set_expiry(3)
+            qtbot.mouseClick(window.trade_panel.buy_button, QtCore.Qt.MouseButton.LeftButton)
+            assert wait_until(qloop, lambda: len(sim.orders()) == 1, 30), "BUY placed"
+            assert sim.orders()[0].asset == extra[1], "on the focused chart's asset"
+            assert window.asset == main_asset
         finally:
             desk.close()
 
