@@ -352,8 +352,11 @@ class ChartGrid(QtWidgets.QWidget):
             self.save()
 
     def _want_streams(self) -> None:
+        """Every chart's asset streamed: the page streams the one it shows itself (the
+        focused chart's), the others are asked for; one chart is the page's own."""
         if self.streams is not None:
-            self.streams.want(p.asset for p in self.visible()[1:])
+            assets = [self._main()[0], *(p.asset for p in self.visible()[1:])]
+            self.streams.want(assets if self.count > 1 else [])
 
     def refresh(self) -> None:
         """Headers, source tags, history while not live and the clock offset."""
@@ -361,6 +364,7 @@ class ChartGrid(QtWidgets.QWidget):
         main = self.panes[0]
         if main.asset != asset:
             main.show_asset(asset)
+            self._want_streams()
         if main.timeframe != timeframe:
             main.show_timeframe(timeframe)
         offset = self.market.candles.clock_offset

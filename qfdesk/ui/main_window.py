@@ -410,7 +410,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._load_history(symbol)
         self._update_trade_panel()
         if sync_page:
-            self.page_sync.request(symbol)
+            self.page_sync.request(self.grid.trade_asset())
         self.refresh_status()
 
     def choose_timeframe(self, seconds: int) -> None:

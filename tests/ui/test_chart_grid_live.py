@@ -6,6 +6,7 @@ a BUY placed on the focused chart's asset, and the grid as it was at the next st
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,12 @@ def test_four_charts_stream_live_and_the_trade_panel_follows_the_focused_one(
         try:
             desk.connect(qloop, sim)
             assert wait_until(qloop, lambda: window.asset and window.market.assets, 20)
-            main_asset = window.asset
-            extra = [
+            quiet = [  # streamed only when asked for (the favourites always stream)
                 a["symbol"] for a in sim.assets if a["active"] and a["symbol"] not in sim.favourites
-            ][:3]
+            ]
+            main_asset, extra = quiet[0], quiet[1:4]
+            window.toolbar.assets.choose(main_asset)
+            assert wait_until(qloop, lambda: page_asset(sim) == main_asset, 15)
             charts4 = window.findChild(QtGui.QAction, "charts4")
             charts4.trigger()
             grid = window.grid
@@ -71,7 +74,12 @@ def test_four_charts_stream_live_and_the_trade_panel_follows_the_focused_one(
             assert window.trade_panel.asset_label.text() == name
             assert wait_until(qloop, lambda: page_asset(sim) == extra[1], 15), "the page follows"
             assert window.asset == main_asset, "the main chart keeps its asset"
-            assert wait_until(qloop, lambda: main_asset in sim.state()["streamed"], 15)
+            switched = time.time() + 1.0  # the page's unsubfor of the main asset is in by now
+
+            def main_ticks() -> bool:
+                return any(t.asset == main_asset and t.sent_at > switched for t in sim.sent_ticks())
+
+            assert wait_until(qloop, main_ticks, 15), "the main chart's asset is asked for again"
             assert wait_until(qloop, all_live, 20), [p.tag.text() for p in grid.panes]
 
             window.trade_panel.set_expiry(3)
