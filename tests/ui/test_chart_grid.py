@@ -225,3 +225,36 @@ def test_streams_end_what_is_no_longer_wanted_first_and_ask_again_for_what_the_p
         assert streams.refused == {}, "other charts: a refusal is tried again"
     finally:
         bridge.stop()
+
+
+def test_with_more_charts_every_asset_is_wanted_streamed_and_a_refusal_shows_on_its_tag(
+    qtbot, store, market, tmp_path
+):
+    bridge = LiveBridge(tmp_path / "data", tmp_path / "artifacts")
+    try:
+        main = Main()
+        streams = PageStreams(bridge, market)
+        grid = ChartGrid(
+            market,
+            ChartWidget(),
+            store,
+            main=lambda: (main.asset, main.timeframe),
+            choose_main_asset=main.choose_asset,
+            choose_main_timeframe=lambda seconds: None,
+            connected=lambda: True,
+            load_history=main.history.append,
+            streams=streams,
+        )
+        qtbot.addWidget(grid)
+        assert streams.wanted == set(), "one chart: the page's own"
+        grid.set_count(4)
+        assert streams.wanted == {p.asset for p in grid.panes}
+        why = "The platform streams at most 4 assets at once"
+        streams.refused[grid.panes[3].asset] = why
+        grid.refresh()
+        assert grid.panes[3].tag.toolTip() == why and grid.panes[3].tag.text() == "HISTORICAL"
+        assert grid.panes[1].tag.toolTip() == ""
+        grid.set_count(2)
+        assert streams.wanted == {main.asset, grid.panes[1].asset}
+    finally:
+        bridge.stop()
