@@ -22,11 +22,9 @@ from typing import Any, Protocol, TypeGuard
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from qfdesk.engine.timeframes import TIMEFRAMES
-from qfdesk.ui.asset_selector import AssetSelector
 from qfdesk.ui.chart import ChartWidget
-from qfdesk.ui.dark_theme import ACCENT, BORDER, DEMO, SELL, WARN, badge_style
+from qfdesk.ui.chart_pane import DEFAULT_TIMEFRAME, ChartPane
 from qfdesk.ui.history_worker import HistoryWorker
-from qfdesk.ui.indicators_menu import IndicatorsMenu
 from qfdesk.ui.layout_store import LayoutStore
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.market_model import MarketModel
@@ -39,11 +37,9 @@ log = logging.getLogger(__name__)
 
 COUNTS = (1, 2, 4)
 PANES = max(COUNTS)
-DEFAULT_TIMEFRAME = 60
 EXTRA_INDICATORS: list[dict[str, Any]] = [{"kind": "ema", "params": {"period": 20}}]
 REFRESH_MS = 500
 HISTORY_RETRY = 60.0
-_STATE_COLORS = {SourceState.LIVE: DEMO, SourceState.HISTORICAL: WARN}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,74 +83,6 @@ def read_layout(raw: object) -> GridLayout:
 
 def _is_timeframe(value: object) -> TypeGuard[int]:
     return type(value) is int and value in TIMEFRAMES.values()
-
-
-class ChartPane(QtWidgets.QFrame):
-    """One chart with its header: asset picker, timeframe, indicators and the source tag."""
-
-    pressed = QtCore.Signal()  # clicked anywhere on its chart: it takes the focus
-
-    def __init__(
-        self, index: int, chart: ChartWidget | None = None, parent: QtWidgets.QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.index = index
-        self.setObjectName(f"chartPane{index}")
-        self.chart = chart if chart is not None else ChartWidget(self)
-        self.asset = ""
-        self.timeframe = DEFAULT_TIMEFRAME
-        self.state = SourceState.DISCONNECTED
-        self.assets = AssetSelector(self)
-        self.assets.setMinimumWidth(170)
-        self.timeframes = QtWidgets.QComboBox(self)
-        for label, seconds in TIMEFRAMES.items():
-            self.timeframes.addItem(label, seconds)
-        self.indicators_menu = IndicatorsMenu(self.chart, self)
-        indicators = QtWidgets.QToolButton(self)
-        indicators.setText("Indicators \u25be")
-        indicators.setMenu(self.indicators_menu)
-        indicators.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.tag = QtWidgets.QLabel(self)
-        self.tag.setObjectName("badge")
-        header = QtWidgets.QHBoxLayout()
-        header.setContentsMargins(4, 2, 4, 2)
-        for widget in (self.assets, self.timeframes, indicators):
-            header.addWidget(widget)
-        header.addStretch(1)
-        header.addWidget(self.tag)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(0)
-        layout.addLayout(header)
-        layout.addWidget(self.chart, 1)
-        self.chart.graphics.viewport().installEventFilter(self)
-        self.show_timeframe(DEFAULT_TIMEFRAME)
-        self.show_state(SourceState.DISCONNECTED, "")
-        self.set_focused(False)
-
-    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
-        if event.type() == QtCore.QEvent.Type.MouseButtonPress:
-            self.pressed.emit()
-        return False
-
-    def show_asset(self, symbol: str) -> None:
-        self.asset = symbol
-        self.assets.show_asset(symbol)
-
-    def show_timeframe(self, seconds: int) -> None:
-        self.timeframe = seconds
-        self.timeframes.setCurrentIndex(self.timeframes.findData(seconds))
-
-    def show_state(self, state: SourceState, why: str) -> None:
-        """The LIVE / HISTORICAL tag; ``why`` (a refusal to stream) as its tooltip."""
-        self.state = state
-        self.tag.setText(state.value)
-        self.tag.setStyleSheet(badge_style(_STATE_COLORS.get(state, SELL)))
-        self.tag.setToolTip(why)
-
-    def set_focused(self, focused: bool) -> None:
-        colour = ACCENT if focused else BORDER
-        self.setStyleSheet(f"#{self.objectName()} {{ border: 2px solid {colour}; }}")
 
 
 class ChartGrid(QtWidgets.QWidget):
