@@ -164,7 +164,7 @@ class ChartGrid(QtWidgets.QWidget):
             self._grid.addWidget(pane, pane.index // columns, pane.index % columns)
             pane.show()
         for pane in self.panes:
-            pane.set_focused(self.count > 1 and pane.index == self.focused)
+            pane.set_framed(self.count > 1, focused=pane.index == self.focused)
 
     def set_count(self, count: int) -> None:
         """Show ``count`` charts (1, 2 or 4); new ones take assets not shown yet."""

@@ -43,7 +43,8 @@ class ChartPane(QtWidgets.QFrame):
         indicators.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
         self.tag = QtWidgets.QLabel(self)
         self.tag.setObjectName("badge")
-        header = QtWidgets.QHBoxLayout()
+        self.header = QtWidgets.QWidget(self)
+        header = QtWidgets.QHBoxLayout(self.header)
         header.setContentsMargins(4, 2, 4, 2)
         for widget in (self.assets, self.timeframes, indicators):
             header.addWidget(widget)
@@ -52,12 +53,12 @@ class ChartPane(QtWidgets.QFrame):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(0)
-        layout.addLayout(header)
+        layout.addWidget(self.header)
         layout.addWidget(self.chart, 1)
         self.chart.graphics.viewport().installEventFilter(self)
         self.show_timeframe(DEFAULT_TIMEFRAME)
         self.show_state(SourceState.DISCONNECTED, "")
-        self.set_focused(False)
+        self.set_framed(True, focused=False)
 
     def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if event.type() == QtCore.QEvent.Type.MouseButtonPress:
@@ -79,6 +80,10 @@ class ChartPane(QtWidgets.QFrame):
         self.tag.setStyleSheet(badge_style(_STATE_COLORS.get(state, SELL)))
         self.tag.setToolTip(why)
 
-    def set_focused(self, focused: bool) -> None:
+    def set_framed(self, framed: bool, focused: bool) -> None:
+        """A frame round it in a grid (in the accent colour while it has the focus); none
+        and no header of its own when it is the only chart."""
         colour = ACCENT if focused else BORDER
-        self.setStyleSheet(f"#{self.objectName()} {{ border: 2px solid {colour}; }}")
+        frame = f"2px solid {colour}" if framed else "0"
+        self.setStyleSheet(f"#{self.objectName()} {{ border: {frame}; }}")
+        self.header.setVisible(framed)

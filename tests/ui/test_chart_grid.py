@@ -98,11 +98,12 @@ def test_four_charts_show_their_own_asset_and_timeframe_favourites_first(qtbot, 
     grid = make_grid(qtbot, store, market, main)
     Feed(market).ticks(SYMBOLS)
     assert [p.isVisible() for p in grid.panes] == [True, False, False, False]
+    assert not grid.panes[0].header.isVisible(), "one chart: the toolbar's pickers serve it"
 
     grid.set_count(4)
     assets = [p.asset for p in grid.panes]
     assert assets == [SYMBOLS[0], SYMBOLS[3], SYMBOLS[1], SYMBOLS[2]], "favourites first"
-    assert all(p.isVisible() for p in grid.panes)
+    assert all(p.isVisible() and p.header.isVisible() for p in grid.panes)
     for pane in grid.panes[1:]:
         assert pane.chart.series is not None and pane.chart.series.asset == pane.asset
         assert len(pane.chart.series) == 30
