@@ -231,6 +231,8 @@ class AutoTradeController(QtCore.QObject):
                 on_signal=self._on_signal,
                 on_stop=self._on_stop,
                 make_runner=host.runner,
+                journal=self.desk.journal,
+                stake_plan=setup.stake_plan,
             )
             return trader, trader.warm_up(lambda asset, tf: history.get(asset, []))
 
@@ -386,8 +388,12 @@ class AutoTradeController(QtCore.QObject):
         self.switch.show_activity(text)
 
     def show_markers(self) -> None:
-        """The current asset's signals on the chart."""
+        """The current asset's signals and paper trades on the chart (it shows another
+        series: the window put the book's trades back, these are the auto-trader's)."""
         self.chart.set_signal_markers(self.signal_markers.get(self._current_asset(), []))
+        if self.paper is not None:
+            for trade in (*self.paper.settled, *self.paper.open_trades):
+                self._paper_marker(trade)
 
     # ----- orders --------------------------------------------------------------------------------
 
@@ -443,6 +449,7 @@ class AutoTradeController(QtCore.QObject):
                 expiry_time=trade.expiry_time,
                 direction=trade.direction,
                 result=result,
+                paper=True,
             )
         )
 
@@ -487,6 +494,8 @@ def install_autotrade(
     *,
     bridge: LiveBridge,
     market: MarketModel,
+    registry: StrategyRegistry,
+    series_shown: QtCore.SignalInstance,
     desk: OrderDesk,
     book: TradeBook,
     consent: RealConsent,
@@ -502,8 +511,9 @@ def install_autotrade(
     """Put the switch in ``toolbar``'s slot and its badge in ``status``, and run the
     auto-trader under ``window`` (its dialogs' parent; closing it shuts the auto-trader
     down). Installed after the window's market model subscribed to ``bridge``, so that the
-    model has applied each batch of events before the auto-trader sees it."""
-    registry = StrategyRegistry()
+    model has applied each batch of events before the auto-trader sees it; its signals and
+    paper trades are put back on the chart each time ``series_shown`` says it shows another
+    series."""
     for problem in registry.load_config(config_dir() / "strategies.json"):
         log.warning("strategies file: %s", problem)
     switch = AutoTradeSwitch(window)
@@ -524,9 +534,7 @@ def install_autotrade(
         registry=registry,
         window=window,
     )
-    queued = QtCore.Qt.ConnectionType.QueuedConnection
-    toolbar.assets.assetChosen.connect(lambda _: controller.show_markers(), queued)
-    market.pageAssetChanged.connect(lambda _: controller.show_markers(), queued)
+    series_shown.connect(controller.show_markers)
     controller.message.connect(show_message)
     controller.stopped.connect(lambda text: _tell_stop(window, status, controller, text))
     window.installEventFilter(_ShutdownOnClose(controller))

@@ -12,15 +12,19 @@ from PySide6 import QtCore, QtWidgets
 
 from qfdesk.engine.autotrader import AutoTradeConfig, StrategyChoice
 from qfdesk.engine.risk import RiskLimits
+from qfdesk.engine.stake_plan import StakePlan
 from qfdesk.engine.strategies import StrategyError, StrategyRegistry
 from qfdesk.engine.strategies.params import param_items, parse_params
 from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
+from qfdesk.ui.stake_plan_box import StakePlanBox
 
 
 @dataclass(frozen=True, slots=True)
 class AutoTradeSetup:
     config: AutoTradeConfig
     limits: RiskLimits
+    stake_plan: StakePlan | None = None
+    """How the stake goes from trade to trade; None: the stake above, every trade."""
 
 
 def with_fixed_stake(base: RiskLimits, stake: float, **changes: object) -> RiskLimits:
@@ -87,6 +91,10 @@ class AutoTradeDialog(QtWidgets.QDialog):
 
         risk = QtWidgets.QFormLayout()
         risk.addRow("Stake", self.stake)
+        self.stake_plan = StakePlanBox(self)
+        self.stake_plan.changed.connect(self._check_plan)
+        self.stake.valueChanged.connect(self._check_plan)
+        risk.addRow("Stake plan", self.stake_plan)
         risk.addRow("Max trades per hour (0 = off)", self.max_per_hour)
         risk.addRow("Max open trades (0 = off)", self.max_open)
         risk.addRow("Min confidence", self.min_confidence)
@@ -222,6 +230,21 @@ class AutoTradeDialog(QtWidgets.QDialog):
         self.min_confidence.setValue(limits.min_confidence)
         self.daily_loss.setValue(limits.daily_loss_limit or 0)
         self.max_losses.setValue(limits.max_consecutive_losses or 0)
+        self.stake_plan.show_plan(setup.stake_plan)
+
+    def _check_plan(self) -> None:
+        self.stake_plan.check(self.stake.value(), self._limits_now())
+
+    def _limits_now(self) -> RiskLimits:
+        return with_fixed_stake(
+            self.base_limits,
+            self.stake.value(),
+            max_trades_per_hour=int(self.max_per_hour.value()) or None,
+            max_open_trades=int(self.max_open.value()) or None,
+            min_confidence=self.min_confidence.value(),
+            daily_loss_limit=_none_if_zero(self.daily_loss.value()),
+            max_consecutive_losses=int(self.max_losses.value()) or None,
+        )
 
     # ----- result ----------------------------------------------------------------------------
 
@@ -247,19 +270,14 @@ class AutoTradeDialog(QtWidgets.QDialog):
         problems = config.problems()
         if problems:
             raise ValueError("; ".join(problems))
-        limits = with_fixed_stake(
-            self.base_limits,
-            self.stake.value(),
-            max_trades_per_hour=int(self.max_per_hour.value()) or None,
-            max_open_trades=int(self.max_open.value()) or None,
-            min_confidence=self.min_confidence.value(),
-            daily_loss_limit=_none_if_zero(self.daily_loss.value()),
-            max_consecutive_losses=int(self.max_losses.value()) or None,
-        )
+        limits = self._limits_now()
         problems = limits.problems()
         if problems:
             raise ValueError("; ".join(problems))
-        return AutoTradeSetup(config, limits)
+        plan = self.stake_plan.check(self.stake.value(), limits)
+        if plan is None and self.stake_plan.chosen():
+            raise ValueError(f"the stake plan: {self.stake_plan.problem.text()}")
+        return AutoTradeSetup(config, limits, plan)
 
     def accept(self) -> None:
         try:

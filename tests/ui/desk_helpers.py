@@ -17,6 +17,7 @@ from qfdesk.browser.settings import BrowserSettings
 from qfdesk.engine.risk import RiskLimits
 from qfdesk.settings.model import MANUAL_LIMITS
 from qfdesk.sim.platform import SimulatedPlatform
+from qfdesk.ui.compose import compose_desk
 from qfdesk.ui.layout_store import LayoutStore
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import QtLogHandler
@@ -52,10 +53,10 @@ def ini_store(path: Path) -> LayoutStore:
 def offline_window(tmp_path: Path, qtbot) -> MainWindow:
     """A shown window with no Chrome, its layout in ``tmp_path``/settings.ini (a second call
     with the same ``tmp_path`` is the next start)."""
-    window = MainWindow(
+    window = compose_desk(
         bridge=LiveBridge(tmp_path / "data", tmp_path / "artifacts"),
         store=ini_store(tmp_path / "settings.ini"),
-        history_root=tmp_path / "data",
+        data_root=tmp_path / "data",
         browser_settings=BrowserSettings(port=1),
         log_handler=QtLogHandler(),
     )
@@ -86,10 +87,10 @@ class Desk:
         root.addHandler(self.handler)
         root.setLevel(min(root.level or logging.INFO, logging.INFO))
         self.settings = rig_settings(tmp / "profile", free_port())
-        self.window = MainWindow(
+        self.window = compose_desk(
             bridge=self.bridge,
             store=self.store,
-            history_root=self.data_root,
+            data_root=self.data_root,
             browser_settings=self.settings,
             log_handler=self.handler,
             risk_limits=limits,

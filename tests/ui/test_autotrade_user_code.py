@@ -279,15 +279,16 @@ from qfdesk.ui.desktop import _close_on_sigterm
 from qfdesk.ui.layout_store import LayoutStore
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import QtLogHandler
+from qfdesk.ui.compose import compose_desk
 from qfdesk.ui.main_window import MainWindow
 
 tmp, strategies = Path(sys.argv[1]), Path(sys.argv[2])
 app = create_qapp()
 loop = create_event_loop(app)
-window = MainWindow(
+window = compose_desk(
     bridge=LiveBridge(tmp / "data", tmp / "artifacts"),
     store=LayoutStore(QtCore.QSettings(str(tmp / "layout.ini"), QtCore.QSettings.Format.IniFormat)),
-    history_root=tmp / "data",
+    data_root=tmp / "data",
     browser_settings=BrowserSettings(port=1),
     log_handler=QtLogHandler(),
 )

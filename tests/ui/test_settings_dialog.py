@@ -10,10 +10,10 @@ import pytest
 from PySide6 import QtGui, QtWidgets
 
 from qfdesk.settings import AppSettings, SettingsStore
+from qfdesk.ui.compose import compose_desk
 from qfdesk.ui.desktop import settings_targets
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import QtLogHandler
-from qfdesk.ui.main_window import MainWindow
 from qfdesk.ui.preferences import DeskPreferences
 from qfdesk.ui.settings_dialog import SettingsDialog
 
@@ -40,10 +40,10 @@ def shown_errors(dialog: SettingsDialog) -> dict[str, str]:
 def window(qapp, tmp_path, store):
     bridge = LiveBridge(tmp_path / "data", tmp_path / "artifacts")
     handler = QtLogHandler()
-    window = MainWindow(
+    window = compose_desk(
         bridge=bridge,
         store=store,
-        history_root=tmp_path / "data",
+        data_root=tmp_path / "data",
         browser_settings=AppSettings().browser_settings(),
         log_handler=handler,
     )
