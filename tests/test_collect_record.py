@@ -4,17 +4,13 @@ candles."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from browser_helpers import CHROMIUM, free_port, needs_browser
+from browser_helpers import needs_browser
+from collect_helpers import collecting, interrupt
 from proc_helpers import poll
 
-from qfdesk.browser.run_record import sweep_leftovers
 from qfdesk.cli import main
 from qfdesk.engine.history_loader import load_history, load_ticks
 from qfdesk.engine.recording import SCRUBBED, recording_parts
@@ -22,8 +18,6 @@ from qfdesk.engine.series import CandleSeries
 from qfdesk.sim.platform import SimulatedPlatform
 
 pytestmark = [pytest.mark.browser, needs_browser]
-
-ROOT = Path(__file__).resolve().parents[1]
 REALTIME = Path("data_output/assets_data/realtime_stream")
 PART_MB = 0.05
 
@@ -52,30 +46,15 @@ def test_collect_records_a_token_free_rotated_capture_that_replays_to_the_live_r
     tmp_path, short_tmp
 ):
     live, replayed = tmp_path / "live", tmp_path / "replayed"
-    recording, log = tmp_path / "rec" / "traffic.jsonl", tmp_path / "collect.log"
-    env = {
-        **os.environ,
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "TMPDIR": str(short_tmp),
-        "PYTHONUNBUFFERED": "1",
-    }
-    with SimulatedPlatform(assets=3, seed=4) as sim:
-        argv = [sys.executable, "-m", "qfdesk", "collect", "--data-dir", str(live), "--launch"]
-        argv += ["--headless", "--port", str(free_port()), "--profile", str(tmp_path / "p")]
-        argv += ["--url", sim.url, "--chrome", str(CHROMIUM), "--timeframes", "1m"]
-        argv += ["--record", str(recording), "--record-max-mb", str(PART_MB)]
-        with log.open("w") as out:
-            process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=out)
-        try:
-            assert poll(lambda: len(sim.sent_ticks()) >= 60, 90), log.read_text()
-            assert poll(lambda: len(recording_parts(recording)) >= 3, 60), log.read_text()
-            process.send_signal(signal.SIGINT)
-            assert process.wait(60) == 0, log.read_text()
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait(10)
-            sweep_leftovers(tmp_path / "state" / "QuantumFlux Desk" / "runs")
+    recording = tmp_path / "rec" / "traffic.jsonl"
+    args = ["--timeframes", "1m", "--record", str(recording), "--record-max-mb", str(PART_MB)]
+    with (
+        SimulatedPlatform(assets=3, seed=4) as sim,
+        collecting(tmp_path, short_tmp, sim, live, *args) as (process, log),
+    ):
+        assert poll(lambda: len(sim.sent_ticks()) >= 60, 90), log.read_text()
+        assert poll(lambda: len(recording_parts(recording)) >= 3, 60), log.read_text()
+        interrupt(process, log)
         tokens = sim.auth_tokens()
     output = log.read_text()
     parts = recording_parts(recording)
