@@ -33,6 +33,8 @@ from qfdesk.ui.log_panel import LogPanel, QtLogHandler
 from qfdesk.ui.market_model import MarketModel
 from qfdesk.ui.older_history import install_older_history
 from qfdesk.ui.page_sync import PageSync
+from qfdesk.ui.record_traffic import install_record_traffic
+from qfdesk.ui.report_problem import install_report_problem
 from qfdesk.ui.source_state import LIVE_WINDOW, SourceState, age_text, sense
 from qfdesk.ui.status_bar import StatusBar
 from qfdesk.ui.toolbar import MainToolbar
@@ -198,6 +200,8 @@ class MainWindow(QtWidgets.QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
+        show = self.trade_panel.show_message
+        self.record_traffic = install_record_traffic(file_menu, self.bridge, show, self)
         view = bar.addMenu("&View")
         for dock in (self.trade_dock, self.open_dock, self.history_dock, self.log_dock):
             view.addAction(dock.toggleViewAction())
@@ -217,6 +221,9 @@ class MainWindow(QtWidgets.QMainWindow):
             lambda: open_backtest(
                 self.autotrade.registry, self.history.root, self.risk.limits, self
             ),
+        )
+        self.report_problem = install_report_problem(
+            bar.addMenu("&Help"), self.bridge, self.store.settings, self, simulated=self.simulated
         )
 
     def _wire(self) -> None:
