@@ -199,9 +199,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
         show = self.trade_panel.show_message
         self.record_traffic = install_record_traffic(file_menu, self.bridge, show, self)
+        file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
         view = bar.addMenu("&View")
         for dock in (self.trade_dock, self.open_dock, self.history_dock, self.log_dock):
             view.addAction(dock.toggleViewAction())

@@ -127,10 +127,8 @@ def install_record_traffic(
     show_message: Callable[[str, str], None],
     parent: QtWidgets.QWidget,
 ) -> RecordTraffic:
-    """*Record traffic...* at the top of ``file_menu``."""
+    """*Record traffic...* in ``file_menu``, then a separator."""
     record = RecordTraffic(bridge, show_message, parent)
-    first = file_menu.actions()[0] if file_menu.actions() else None
-    file_menu.insertAction(first, record.action)
-    if first is not None:
-        file_menu.insertSeparator(first)
+    file_menu.addAction(record.action)
+    file_menu.addSeparator()
     return record

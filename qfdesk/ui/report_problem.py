@@ -37,7 +37,9 @@ TITLE = "Report a problem\u2026"
 
 def _plain(value: Any) -> Any:
     """A QSettings value as JSON can hold it; binary blobs (window geometry) are named only."""
-    if isinstance(value, QtCore.QByteArray | bytes):
+    if isinstance(value, QtCore.QByteArray):
+        value = value.data()
+    if isinstance(value, bytes):
         return f"({len(value)} bytes of window layout)"
     if isinstance(value, str | int | float | bool) or value is None:
         return value
