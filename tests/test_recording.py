@@ -179,3 +179,17 @@ def test_the_last_minutes_of_a_recording_are_read_from_its_newest_parts(
         newest.write('{"level":"INFO","mess')  # a line the writer is still writing
     recent = recent_lines(path, since)
     assert [json.loads(line)["timestamp"] for line in recent] == [s for s in stamps if s >= since]
+
+
+def test_collect_refuses_a_recording_it_cannot_write_before_looking_for_chrome(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "a-folder.jsonl"
+    folder.mkdir()
+    argv = ["collect", "--attach", "127.0.0.1:1", "--data-dir", str(tmp_path / "data")]
+    assert main([*argv, "--record", str(folder)]) == 2
+    assert f"qfdesk collect: cannot record to {folder}" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        main([*argv, "--record", str(tmp_path / "r.jsonl"), "--record-max-mb", "0"])
+    assert refused.value.code == 2
+    assert "a recording part needs more than 0 MB" in capsys.readouterr().err

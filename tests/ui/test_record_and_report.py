@@ -74,13 +74,17 @@ def test_recorded_traffic_and_the_problem_report_hold_no_session_token(desk, qlo
         record.action.trigger()
         assert not record.action.isChecked() and desk.bridge.recorder is None
         assert wait_until(qloop, lambda: "Recorded" in window.trade_panel.message.text(), 10)
+        sent = [(t.asset, t.time, t.price) for t in sim.sent_ticks()]
     assert tokens
     # The recording: the auth frame scrubbed, no token byte anywhere.
     recorded = path.read_bytes()
     assert SCRUBBED.encode() in recorded
     assert all(token.encode() not in recorded for token in tokens)
     events = FrameDecoder().feed_many(path.read_text().splitlines())
-    assert AuthSent(is_demo=True) in events and any(isinstance(e, Tick) for e in events)
+    assert AuthSent(is_demo=True) in events
+    # Every tick the platform sent while recording, in order, none lost.
+    ticks = [(e.asset, e.time, e.price) for e in events if isinstance(e, Tick)]
+    assert len(ticks) >= 20 and ticks == sent[: len(ticks)]
 
     # The report: where it is and what it holds, said in the dialog.
     zipped = report.last
