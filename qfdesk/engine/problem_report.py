@@ -127,18 +127,17 @@ def build_report(target: Path, inputs: ReportInputs, now: float | None = None) -
         if inputs.settings_file is not None:
             text, what = _settings_file(inputs.settings_file)
             add("settings/settings.json", text, f"the settings file: {what}")
-        for path in inputs.log_files:
+        files = [(f"logs/{path.name}", path, "log file") for path in inputs.log_files]
+        files += [
+            (f"diagnostics/{path.name}", path, "a trade's diagnostics")
+            for path in inputs.diagnostic_files
+        ]
+        for name, path, what in files:
             try:
                 text = path.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-            add(f"logs/{path.name}", text, "log file")
-        for path in inputs.diagnostic_files:
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            add(f"diagnostics/{path.name}", text, "a trade's diagnostics")
+            add(name, text, what)
         if inputs.recording is not None:
             since = (now - inputs.recording_minutes * 60) * 1000
             lines = recent_lines(inputs.recording, since)

@@ -27,7 +27,7 @@ import logging
 import queue
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -192,7 +192,7 @@ class Recorder:
         self.parts = 0
         self._size = 0
         self._file: IO[bytes] | None = None
-        self._queue: queue.SimpleQueue[list[_Entry] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Sequence[_Entry] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="qfdesk-record", daemon=True)
         self._lock = threading.Lock()
 
@@ -210,8 +210,8 @@ class Recorder:
         """The parts written so far, in order."""
         return [part_path(self.path, n) for n in range(self.parts)]
 
-    def write(self, entries: list[_Entry]) -> None:
-        """Queue a batch (the list is kept as it is: the caller must not change it)."""
+    def write(self, entries: Sequence[_Entry]) -> None:
+        """Queue a batch (kept as it is: the caller must not change it)."""
         self._queue.put(entries)
 
     def close(self) -> None:
@@ -246,7 +246,7 @@ class Recorder:
                 self.errors += 1
                 log.exception("recording: a batch of %d entries was not written", len(batch))
 
-    def _write(self, batch: list[_Entry]) -> None:
+    def _write(self, batch: Sequence[_Entry]) -> None:
         chunk: list[bytes] = []
         size = self._size
         for entry in batch:
