@@ -194,7 +194,6 @@ class Recorder:
         self._file: IO[bytes] | None = None
         self._queue: queue.SimpleQueue[Sequence[_Entry] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="qfdesk-record", daemon=True)
-        self._lock = threading.Lock()
 
     def start(self) -> Recorder:
         """Open the first part; raises OSError when it cannot be written."""
@@ -218,10 +217,9 @@ class Recorder:
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
-        with self._lock:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def _open(self, part: int) -> None:
         if self._file is not None:
@@ -253,16 +251,15 @@ class Recorder:
             line = entry_line(entry, self.scrubber)
             if line is None:
                 continue
-            data = (line + "\n").encode("utf-8", "surrogateescape")
+            # A lone surrogate (only ever inside a JSON string) is written as its \u escape.
+            data = (line + "\n").encode("utf-8", "backslashreplace")
             if size and size + len(data) > self.max_bytes:
                 self._flush(chunk)
                 chunk = []
-                with self._lock:
-                    self._open(self.parts)
+                self._open(self.parts)
                 size = 0
             chunk.append(data)
             size += len(data)
-            self.entries += 1
         self._flush(chunk)
 
     def _flush(self, chunk: list[bytes]) -> None:
@@ -273,6 +270,7 @@ class Recorder:
         self._file.write(data)
         self._file.flush()
         self._size += len(data)
+        self.entries += len(chunk)
 
 
 def recent_lines(base: Path, since_ms: float) -> list[str]:
