@@ -147,17 +147,10 @@ def run(args: argparse.Namespace) -> int:
             recorder.close()
     print(format_summary(pipeline.finish(), args.timeframes))
     if recorder is not None:
-        print(_recorded_line(recorder))
+        print(f"recorded:         {recorder.summary()}")
     for gap in source.gaps:
         print(f"gap: {gap.seconds if gap.seconds is not None else 'open'} s from {gap.start:.3f}")
     return 0
-
-
-def _recorded_line(recorder: Recorder) -> str:
-    parts = recorder.paths
-    where = str(parts[0]) if len(parts) == 1 else f"{parts[0]} and {len(parts) - 1} later parts"
-    errors = f"; {recorder.errors} batches NOT written (see the log)" if recorder.errors else ""
-    return f"recorded:         {recorder.entries} entries in {where}{errors}"
 
 
 def _open_page(settings: BrowserSettings, url: str) -> None:

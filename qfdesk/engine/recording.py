@@ -209,6 +209,13 @@ class Recorder:
         """The parts written so far, in order."""
         return [part_path(self.path, n) for n in range(self.parts)]
 
+    def summary(self) -> str:
+        """``N entries in FILE.jsonl [and K later parts]``, and the batches lost if any."""
+        parts = self.paths
+        where = f"{parts[0]}" + (f" and {len(parts) - 1} later parts" if len(parts) > 1 else "")
+        lost = f"; {self.errors} batches NOT written (see the log)" if self.errors else ""
+        return f"{self.entries} entries in {where}{lost}"
+
     def write(self, entries: Sequence[_Entry]) -> None:
         """Queue a batch (kept as it is: the caller must not change it)."""
         self._queue.put(entries)

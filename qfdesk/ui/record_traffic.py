@@ -58,7 +58,6 @@ class RecordTraffic(QtCore.QObject):
         self.action.setToolTip("Write what the platform's page sends and receives to a file")
         self.action.triggered.connect(self._on_triggered)
         self.stopped.connect(self._on_stopped, QtCore.Qt.ConnectionType.QueuedConnection)
-        self.closing: threading.Thread | None = None
 
     @property
     def recording(self) -> Path | None:
@@ -99,18 +98,13 @@ class RecordTraffic(QtCore.QObject):
         self.action.setStatusTip("")
         if recorder is None:
             return
-        self.closing = threading.Thread(
+        threading.Thread(
             target=self._close, args=(recorder,), name="qfdesk-record-close", daemon=True
-        )
-        self.closing.start()
+        ).start()
 
     def _close(self, recorder: Recorder) -> None:
         recorder.close()
-        parts = recorder.paths
-        where = str(parts[0]) if len(parts) == 1 else f"{parts[0]} and {len(parts) - 1} more parts"
-        text = f"Recorded {recorder.entries} entries to {where}."
-        if recorder.errors:
-            text += f" {recorder.errors} batches could not be written (see the log)."
+        text = f"Recorded {recorder.summary()}."
         try:
             self.stopped.emit(text)
         except RuntimeError:  # the window is gone
