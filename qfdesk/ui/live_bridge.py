@@ -15,6 +15,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from PySide6 import QtCore
 from selenium import webdriver
@@ -32,6 +33,7 @@ from qfdesk.engine.csv_sink import CsvSink
 from qfdesk.engine.events import Event
 from qfdesk.engine.persist_settings import PersistSettings
 from qfdesk.engine.pipeline import Pipeline
+from qfdesk.engine.recording import Recorder
 from qfdesk.engine.timeframes import TIMEFRAMES
 from qfdesk.engine.trading_halt import TradingHalt
 
@@ -72,8 +74,15 @@ class LiveBridge(QtCore.QObject):
         self._connecting: threading.Thread | None = None
         self.launched_chrome = False
         self.halt = TradingHalt()  # the session's trading alarm, in every action context
+        self.recorder: Recorder | None = None  # File > Record traffic: gets every batch read
 
     # ----- data path (tail thread) ------------------------------------------------------
+
+    def _on_entries(self, entries: list[dict[str, Any]]) -> None:
+        recorder = self.recorder
+        if recorder is not None:
+            recorder.write(entries)
+        self.pipeline.feed(entries)
 
     def _forward(self, events: list[Event]) -> None:
         if not events:
@@ -132,7 +141,7 @@ class LiveBridge(QtCore.QObject):
     def _start(self, settings: BrowserSettings, launch: bool, navigate_to: str | None) -> None:
         source = LiveSource(
             settings,
-            self.pipeline.feed,
+            self._on_entries,
             launch=launch,
             on_state=self._on_tail_state,
             decode_errors=lambda: self.pipeline.decoder.stats.malformed_total,
@@ -261,3 +270,6 @@ class LiveBridge(QtCore.QObject):
         if self.source is not None:
             self.source.stop(close_chrome=close_chrome)
         self.pipeline.on_wall_clock()
+        recorder, self.recorder = self.recorder, None
+        if recorder is not None:
+            recorder.close()

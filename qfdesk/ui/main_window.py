@@ -29,6 +29,8 @@ from qfdesk.ui.indicators_menu import IndicatorsMenu
 from qfdesk.ui.journal_dock import JournalView
 from qfdesk.ui.log_panel import LogPanel, QtLogHandler
 from qfdesk.ui.older_history import install_older_history
+from qfdesk.ui.record_traffic import install_record_traffic
+from qfdesk.ui.report_problem import install_report_problem
 from qfdesk.ui.services import DeskServices
 from qfdesk.ui.source_state import LIVE_WINDOW, SourceState, age_text, sense
 from qfdesk.ui.status_bar import StatusBar
@@ -216,6 +218,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        show = self.trade_panel.show_message
+        self.record_traffic = install_record_traffic(file_menu, self.bridge, show, self)
         file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
         view = bar.addMenu("&View")
         for dock in (
@@ -245,6 +249,9 @@ class MainWindow(QtWidgets.QMainWindow):
             lambda: open_backtest(
                 self.services.registry, self.history.root, self.risk.limits, self
             ),
+        )
+        self.report_problem = install_report_problem(
+            bar.addMenu("&Help"), self.bridge, self.store.settings, self, simulated=self.simulated
         )
 
     def _wire(self) -> None:
