@@ -32,6 +32,7 @@ from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import LogPanel, QtLogHandler
 from qfdesk.ui.market_model import MarketModel
 from qfdesk.ui.older_history import install_older_history
+from qfdesk.ui.page_check_banner import install_page_check
 from qfdesk.ui.page_sync import PageSync
 from qfdesk.ui.source_state import LIVE_WINDOW, SourceState, age_text, sense
 from qfdesk.ui.status_bar import StatusBar
@@ -98,7 +99,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.page_sync = PageSync(bridge, self)
         self.consent = RealConsent(self)
         self.risk = RiskManager(risk_limits)
-        self.desk = OrderDesk(bridge, self.market, self.risk, self.consent)
+        self.desk = OrderDesk(
+            bridge, self.market, self.risk, self.consent, page_check=bridge.page_check
+        )
         self.trading = TradeController(self.desk, self.book, self.market.payout, self)
 
         self.chart = ChartWidget(self)
@@ -162,6 +165,13 @@ class MainWindow(QtWidgets.QMainWindow):
             parent=self,
         )
         self._menus()
+        self.page_check = install_page_check(
+            bridge=bridge,
+            layout=layout,
+            below=self.halt_banner,
+            menu_bar=self.menuBar(),
+            parent=self,
+        )
         self._restore()
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(STATUS_EVERY_MS)
