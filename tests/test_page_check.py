@@ -7,7 +7,14 @@ import json
 import threading
 from pathlib import Path
 
-from qfdesk.engine.page_check import DEPENDS, ElementCheck, Feature, PageCheck, PageChecks
+from qfdesk.engine.page_check import (
+    DEPENDS,
+    ELEMENT_WORDS,
+    ElementCheck,
+    Feature,
+    PageCheck,
+    PageChecks,
+)
 
 BUILT_IN = Path(__file__).resolve().parent.parent / "resources" / "selectors.json"
 
@@ -34,6 +41,7 @@ def page(*missing: str, extra: tuple[ElementCheck, ...] = ()) -> PageCheck:
 def test_every_element_a_feature_needs_is_critical_in_the_built_in_file() -> None:
     critical = {e.name for e in page().elements if e.critical}
     assert {name for names in DEPENDS.values() for name in names} <= critical
+    assert all(name in ELEMENT_WORDS for name in critical), "each in the trader's words"
 
 
 def test_all_found_is_ok_and_switches_nothing_off() -> None:
@@ -60,9 +68,17 @@ def test_two_missing_elements_are_named_together_with_everything_they_turn_off()
     check = page("current_asset", "payout")
     assert check.text == (
         "The payout of the current asset and the name of the current asset were not found on "
-        "the page: trading by hand, the auto-trader, switching the asset on the page and "
-        "reading the payout on the page are off until they are; Help > Selectors explains how "
-        "to fix it."
+        "the page: trading by hand, the auto-trader and switching the asset on the page are "
+        "off until they are; Help > Selectors explains how to fix it."
+    )
+
+
+def test_a_missing_payout_is_said_but_turns_nothing_off() -> None:
+    check = page("payout")
+    assert check.off() == {} and not check.ok
+    assert check.text == (
+        "The payout of the current asset was not found on the page; Help > Selectors explains "
+        "how to fix it."
     )
 
 
@@ -93,7 +109,7 @@ def test_the_users_broken_selectors_file_is_said_with_the_rest() -> None:
     check = PageCheck(page("balance").elements, problem="the selectors file x is not used")
     assert check.text.startswith("The account balance was not found on the page: ")
     assert check.text.endswith(" The selectors file x is not used.")
-    assert set(check.off()) == {Feature.MANUAL_TRADING, Feature.AUTO_TRADER, Feature.ACCOUNT}
+    assert set(check.off()) == {Feature.MANUAL_TRADING, Feature.AUTO_TRADER}
 
 
 def test_the_latest_check_is_what_counts_and_listeners_hear_each() -> None:
