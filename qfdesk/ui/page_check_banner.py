@@ -126,8 +126,8 @@ class SelectorsHelp(QtWidgets.QDialog):
             "<code>payout</code>, <code>current_asset</code>, <code>balance</code>; "
             "<code>qfdesk doctor</code> lists them all and which selector finds each.</p>"
             "<p>Save the file: qfdesk checks the page again (or press <i>Check again</i> in "
-            "the banner). A file that is not valid JSON is set aside and the built-in "
-            "selectors are used; the banner says so.</p>",
+            "the banner). While the file is not valid JSON it is not used (a copy is kept) "
+            "and the built-in selectors are; the banner says so.</p>",
             self,
         )
         steps.setWordWrap(True)

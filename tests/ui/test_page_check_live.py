@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 from browser_helpers import needs_browser
-from desk_helpers import Desk, run, wait_until
+from desk_helpers import Desk, pause, run, wait_until
 
 from qfdesk.desk.order_desk import Checks
 from qfdesk.desk.orders import OrderIntent, Placement, Stage
@@ -106,9 +106,17 @@ def test_a_renamed_buy_button_stops_trading_says_why_and_an_override_brings_it_b
     assert wait_until(qloop, newer_tick_drawn, 20)
     assert window.chart.series is series and series.asset == asset
 
+    # A first try that is not JSON is not used (a copy is kept), and the banner says so.
+    user_file = settings_folder / "selectors.json"
+    user_file.write_text('{"elements": {"buy_button": ', encoding="utf-8")
+    assert wait_until(qloop, lambda: "is not used" in banner.text(), 30)
+    pause(qloop, 2)
+    assert "is not used (it is not valid JSON" in banner.text() and BANNER in banner.text()
+    assert len(list(settings_folder.glob("selectors.unreadable-*.json"))) == 1
+
     # The trader gives the new selector in the settings folder: checked again, all well.
     override = {"elements": {"buy_button": {"selectors": [{"css": "a.btn.btn-call-v2"}]}}}
-    (settings_folder / "selectors.json").write_text(json.dumps(override), encoding="utf-8")
+    user_file.write_text(json.dumps(override), encoding="utf-8")
     assert wait_until(qloop, lambda: not banner.isVisible(), 30), "the banner goes"
     check = desk.bridge.page_check.current
     assert check is not None and check.ok
