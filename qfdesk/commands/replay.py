@@ -31,8 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _batches(stream: TextIO) -> Iterator[list[str]]:
-    while batch := [line for line in islice(stream, BATCH_LINES) if line.strip()]:
-        yield batch
+    """The stream's lines, ``BATCH_LINES`` at a time, without the blank ones."""
+    while lines := list(islice(stream, BATCH_LINES)):
+        yield [line for line in lines if not line.isspace()]
 
 
 def _open_log(name: str) -> AbstractContextManager[TextIO]:

@@ -29,6 +29,7 @@ from qfdesk.ui.indicators_menu import IndicatorsMenu
 from qfdesk.ui.journal_dock import JournalView
 from qfdesk.ui.log_panel import LogPanel, QtLogHandler
 from qfdesk.ui.older_history import install_older_history
+from qfdesk.ui.page_check_banner import install_page_check
 from qfdesk.ui.record_traffic import install_record_traffic
 from qfdesk.ui.report_problem import install_report_problem
 from qfdesk.ui.services import DeskServices
@@ -183,6 +184,13 @@ class MainWindow(QtWidgets.QMainWindow):
             parent=self,
         )
         self._menus()
+        self.page_check = install_page_check(
+            bridge=bridge,
+            layout=layout,
+            below=self.halt_banner,
+            menu_bar=self.menuBar(),
+            parent=self,
+        )
         self._restore()
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(STATUS_EVERY_MS)

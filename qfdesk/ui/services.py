@@ -73,7 +73,7 @@ def build_services(
     consent = RealConsent()
     risk = RiskManager(risk_limits)
     journal = JournalWriter(journal_path(data_root))
-    desk = OrderDesk(bridge, market, risk, consent, journal=journal)
+    desk = OrderDesk(bridge, market, risk, consent, journal=journal, page_check=bridge.page_check)
     registry = StrategyRegistry()
     alert_strategies = StrategyHost(registry)
     alerts = AlertCenter(store, alert_strategies.runner, owner)
