@@ -188,7 +188,7 @@ class MainWindow(QtWidgets.QMainWindow):
             bridge=bridge,
             layout=layout,
             below=self.halt_banner,
-            menu_bar=self.menuBar(),
+            help_menu=self.help_menu,
             parent=self,
         )
         self._restore()
@@ -258,8 +258,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.services.registry, self.history.root, self.risk.limits, self
             ),
         )
+        self.help_menu = bar.addMenu("&Help")
         self.report_problem = install_report_problem(
-            bar.addMenu("&Help"), self.bridge, self.store.settings, self, simulated=self.simulated
+            self.help_menu, self.bridge, self.store.settings, self, simulated=self.simulated
         )
 
     def _wire(self) -> None:

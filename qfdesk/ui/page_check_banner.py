@@ -211,14 +211,13 @@ def install_page_check(
     bridge: LiveBridge,
     layout: QtWidgets.QBoxLayout,
     below: QtWidgets.QWidget,
-    menu_bar: QtWidgets.QMenuBar,
+    help_menu: QtWidgets.QMenu,
     parent: QtWidgets.QWidget,
 ) -> PageCheckWatch:
     """The banner in ``layout`` right under ``below`` (the trading alarm), Help > Selectors...
-    in ``menu_bar``, and the checks wired to them."""
+    in ``help_menu``, and the checks wired to them."""
     banner = PageCheckBanner(parent)
     layout.insertWidget(layout.indexOf(below) + 1, banner)
     watch = PageCheckWatch(bridge, banner, user_selectors_path(), parent)
-    help_menu = menu_bar.addMenu("&Help")
     help_menu.addAction("Selectors\u2026", watch.show_help)
     return watch

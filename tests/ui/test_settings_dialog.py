@@ -197,11 +197,12 @@ def test_the_menus_open_settings_and_paths(qapp, tmp_path, window):
         for menu in window.menuBar().findChildren(QtWidgets.QMenu)
         for a in menu.actions()
     }
-    # One Help menu: the window's (Report a problem) gets Paths and about too.
+    # One Help menu: the window's (Report a problem, Selectors) gets Paths and about too.
     helps = [a.menu() for a in window.menuBar().actions() if a.text() == "&Help"]
     assert len(helps) == 1
     assert [a.text() for a in helps[0].actions()] == [
         "Report a problem\u2026",
+        "Selectors\u2026",
         "&Paths and about\u2026",
     ]
     actions["Settings\u2026"].trigger()
