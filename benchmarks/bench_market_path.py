@@ -27,10 +27,16 @@ import base64
 import gc
 import json
 import random
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
 
-from qfdesk.engine.candles import CandleBook
+import numpy as np
+
 from qfdesk.engine.clock import ClockOffset
 from qfdesk.engine.events import Event, HistoryCandles, HistoryTicks, MarketUpdate, Tick
 from qfdesk.engine.market_state import MarketCopy
@@ -43,6 +49,41 @@ DRAIN = 0.015
 SOCKET = "3084.678983"
 PLACEHOLDER = '451-["updateStream",{"_placeholder":true,"num":0}]'
 SHOWN = "ASSET0_otc"
+BEFORE = "9d929fffabd102511dd1b2756621156605a7582e"
+"""The last commit with two market states (the one before 4b983e7, "One market state")."""
+
+
+def load_before(name: str) -> types.ModuleType:
+    """``qfdesk/engine/<name>.py`` as it was at ``BEFORE``, read from git, as a module of its
+    own: the baseline stays that code whatever the engine's modules do since."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        source = subprocess.run(
+            ["git", "-C", str(root), "show", f"{BEFORE}:qfdesk/engine/{name}.py"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as error:
+        sys.exit(f"the baseline needs a git clone holding commit {BEFORE}: {error}")
+    module = sys.modules[f"before_{name}"] = types.ModuleType(f"before_{name}")
+    exec(compile(source, f"{BEFORE[:7]}:qfdesk/engine/{name}.py", "exec"), module.__dict__)
+    return module
+
+
+OLD_CANDLES = load_before("candles")
+OLD_PIPELINE = load_before("pipeline")
+OLD_PIPELINE.CandleBook = OLD_CANDLES.CandleBook  # its own book, not today's
+
+
+Model = TypeVar("Model", "OldGuiModel", "NewGuiModel")
+
+
+class Decoded:
+    """The old pipeline had no ``feed_events``: a decoder handing decoded events through."""
+
+    def feed_many(self, events: Iterable[Event]) -> list[Event]:
+        return list(events)
 
 
 def make_batches(n: int, rate: float, assets: int = 3) -> list[list[Tick]]:
@@ -84,7 +125,7 @@ class OldGuiModel:
     """The GUI's second market state as it was: its own book and clock, fed every event."""
 
     def __init__(self) -> None:
-        self.book = CandleBook(TIMEFRAMES.values())
+        self.book = OLD_CANDLES.CandleBook(TIMEFRAMES.values())
         self.clock = ClockOffset()
 
     def apply(self, events: list[Event]) -> None:
@@ -119,26 +160,44 @@ class NewGuiModel:
                 self.copy.series(SHOWN, 60)  # the window reads the series it draws
 
 
-def tail_share(batches: list, publish: bool, framed: bool) -> tuple[float, list[list[Event]]]:
+def tail_share(batches: list, now: bool, framed: bool) -> tuple[float, list[list[Event]]]:
     """CPU seconds of the pipeline (the tail thread's share) over all batches, and what it
-    handed its listeners (what the GUI thread gets)."""
-    pipeline = Pipeline(TIMEFRAMES.values(), publish=publish)
+    handed its listeners (what the GUI thread gets): today's publishing one, or (``now``
+    False) the pipeline and book as they were before."""
+    if now:
+        pipeline = Pipeline(TIMEFRAMES.values(), publish=True)
+        feed = pipeline.feed if framed else pipeline.feed_events
+    else:
+        pipeline = OLD_PIPELINE.Pipeline(TIMEFRAMES.values())
+        if not framed:
+            pipeline.decoder = Decoded()
+        feed = pipeline.feed
     handed: list[list[Event]] = []
     pipeline.add_listener(handed.append)
-    feed = pipeline.feed if framed else pipeline.feed_events
     began = time.process_time()
     for batch in batches:
         feed(batch)
     return time.process_time() - began, handed
 
 
-def gui_share(handed: list[list[Event]], gui: Callable[[], object]) -> float:
-    """CPU seconds of the GUI's market model over what the pipeline handed it."""
-    apply = gui().apply
+def gui_share(handed: list[list[Event]], gui: Callable[[], Model]) -> tuple[float, Model]:
+    """CPU seconds of the GUI's market model over what the pipeline handed it, and the model."""
+    model = gui()
+    apply = model.apply
     began = time.process_time()
     for events in handed:
         apply(events)
-    return time.process_time() - began
+    return time.process_time() - began, model
+
+
+def check_same(old: OldGuiModel, new: NewGuiModel) -> None:
+    """Both GUI threads end up drawing the same candles, at every timeframe."""
+    for asset in old.book.assets():
+        for tf in TIMEFRAMES.values():
+            a, b = old.book.series(asset, tf), new.copy.series(asset, tf)
+            for column in ("start", "open", "high", "low", "close"):
+                if not np.array_equal(getattr(a, column), getattr(b, column)):
+                    sys.exit(f"{asset} {tf} s: the two paths' {column} differ")
 
 
 def main() -> None:
@@ -155,11 +214,15 @@ def main() -> None:
             # app's heap, which drops each batch once applied: no collector passes over it
             best = {key: float("inf") for key in ("tail0", "gui0", "tail1", "gui1")}
             for _ in range(5):
-                for publish, gui, suffix in ((False, OldGuiModel, "0"), (True, NewGuiModel, "1")):
-                    spent, handed = tail_share(batches, publish, framed)
+                models = []
+                for now, gui, suffix in ((False, OldGuiModel, "0"), (True, NewGuiModel, "1")):
+                    spent, handed = tail_share(batches, now, framed)
                     best["tail" + suffix] = min(best["tail" + suffix], spent)
-                    best["gui" + suffix] = min(best["gui" + suffix], gui_share(handed, gui))
+                    spent, model = gui_share(handed, gui)
+                    best["gui" + suffix] = min(best["gui" + suffix], spent)
+                    models.append(model)
                     del handed
+                check_same(*models)
             gc.enable()
             us = {key: value / n * 1e6 for key, value in best.items()}
             old, new = us["tail0"] + us["gui0"], us["tail1"] + us["gui1"]
