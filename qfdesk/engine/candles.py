@@ -75,7 +75,14 @@ from typing import cast
 
 import numpy as np
 
-from qfdesk.engine.events import Candle, CandleClosed, HistoryCandles, HistoryTicks, Tick
+from qfdesk.engine.events import (
+    Candle,
+    CandleClosed,
+    FormingCandles,
+    HistoryCandles,
+    HistoryTicks,
+    Tick,
+)
 from qfdesk.engine.series import CandleSeries
 from qfdesk.engine.timeframes import TIMEFRAMES, period_start
 
@@ -214,6 +221,9 @@ class _Asset:
         "builders",
         "by_tf",
         "changed",
+        "fast_end",
+        "fast_high",
+        "fast_low",
         "floor",
         "history",
         "last_price",
@@ -238,6 +248,14 @@ class _Asset:
         # and whether a live tick set every forming close to ``last_price``.
         self.changed: set[_Builder] = set()
         self.ticked = False
+        # The live-tick fast path (``CandleBook.on_tick``): while ``fast_end`` is not -inf,
+        # every builder forms a candle ending at or after it, with a high of at least
+        # ``fast_high`` and a low of at most ``fast_low``. A newer tick before ``fast_end``
+        # priced within them changes nothing but the closes. Anything else that touches the
+        # builders sets ``fast_end`` to -inf; the next live tick measures them again.
+        self.fast_end = _NEG_INF
+        self.fast_high = 0.0
+        self.fast_low = 0.0
 
 
 class CandleBook:
@@ -256,6 +274,8 @@ class CandleBook:
         self._assets: dict[str, _Asset] = {}
         self._clock_now = _NEG_INF
         self._history_now = _NEG_INF
+        self._next_end = _INF  # at most the earliest end of a forming candle: on_clock's
+        # scan is skipped until the clock reaches it
 
     # --- queries ---------------------------------------------------------------------------
 
@@ -279,24 +299,31 @@ class CandleBook:
             return []
         return [(b.series, b.candle() if b.forming else None) for b in st.builders]
 
-    def take_forming_changes(
-        self, asset: str
-    ) -> tuple[tuple[tuple[int, int, float, float, float, float], ...], float | None]:
-        """What changed in ``asset``'s forming candles since the last call: ``(timeframe,
-        start, open, high, low, close)`` of each one whose start, open, high or low did, and
-        the close every other one now has (None if no live tick came since). For a
-        publisher (one per book): each call starts the next interval."""
-        st = self._assets.get(asset)
-        if st is None:
-            return (), None
-        changed = st.changed
-        rows: tuple[tuple[int, int, float, float, float, float], ...] = ()
-        if changed:
-            rows = tuple([(b.tf, b.start, b.o, b.h, b.l, b.c) for b in changed if b.forming])
-            changed.clear()
-        close = st.last_price if st.ticked else None
-        st.ticked = False
-        return rows, close
+    def take_forming_changes(self, assets: Iterable[str]) -> tuple[FormingCandles, ...]:
+        """What changed in each asset's forming candles since the last call: the rows of
+        each one whose start, open, high or low did, and the close every other one now has
+        (None if no live tick came since). For a publisher (one per book): each call starts
+        the asset's next interval."""
+        out: list[FormingCandles] = []
+        get = self._assets.get
+        make = FormingCandles._make
+        for asset in assets:
+            st = get(asset)
+            if st is None:
+                out.append(make((asset, (), None)))
+                continue
+            changed = st.changed
+            if changed:
+                rows = tuple([(b.tf, b.start, b.o, b.h, b.l, b.c) for b in changed if b.forming])
+                changed.clear()
+            else:
+                rows = ()
+            if st.ticked:
+                st.ticked = False
+                out.append(make((asset, rows, st.last_price)))
+            else:
+                out.append(make((asset, rows, None)))
+        return tuple(out)
 
     def closed_len(self, asset: str, timeframe: int) -> int:
         b = self._builder(asset, timeframe)
@@ -311,6 +338,17 @@ class CandleBook:
         t = tick.time
         p = tick.price
         out: list[CandleClosed] = []
+        if st.last_time < t < st.fast_end and st.fast_low <= p <= st.fast_high:
+            # Inside every forming candle and within every high and low: only the closes move
+            # (what the general path below would do, without its per-timeframe tests).
+            self.stats.ticks += 1
+            for b in st.builders:
+                b.c = p
+                b.mc[b.i] = p
+            st.last_time = t
+            st.last_price = p
+            st.ticked = True
+            return out
         if st.last_time < t < _TIME_LIMIT and t >= st.floor and 0.0 < p < _INF:
             self.stats.ticks += 1
             changed = st.changed
@@ -332,6 +370,16 @@ class CandleBook:
             st.last_time = t
             st.last_price = p
             st.ticked = True
+            if st.fast_end == _NEG_INF:  # a candle began (or other input came): measure
+                builders = st.builders
+                st.fast_end = min([b.end for b in builders])
+                st.fast_high = min([b.h for b in builders])
+                st.fast_low = max([b.l for b in builders])
+            else:  # every high is now at least p, every low at most p
+                if p > st.fast_high:
+                    st.fast_high = p
+                if p < st.fast_low:
+                    st.fast_low = p
             return out
         self._older_tick(st, t, p)
         return out
@@ -339,6 +387,7 @@ class CandleBook:
     def _older_tick(self, st: _Asset, t: float, p: float) -> None:
         """A live tick not newer than the newest one, behind a closed candle, or bad."""
         st.changed.update(st.builders)
+        st.fast_end = _NEG_INF
         stats = self.stats
         if not (-_TIME_LIMIT < t < _TIME_LIMIT and 0.0 < p < _INF):
             stats.bad_input += 1
@@ -367,6 +416,7 @@ class CandleBook:
         """A tick at the newest tick's time: False if its price was seen at that time already
         (a duplicate); otherwise it is the newest tick and becomes the close."""
         st.changed.update(st.builders)
+        st.fast_end = _NEG_INF
         if st.same_time != t:
             st.same_time = t
             st.same_prices = {st.last_price}
@@ -395,10 +445,13 @@ class CandleBook:
     ) -> None:
         """Close ``b``'s forming candle (if any) and start the one holding ``t``."""
         st.changed.add(b)
+        st.fast_end = _NEG_INF
         if b.forming:
             self._close(st, b, out, by)
         start = period_start(t, b.tf)
         b.begin(start, p, p, p, p)
+        if b.end < self._next_end:
+            self._next_end = b.end
         b.first = t
         b.close_time = _NEG_INF
         b.partial = partial
@@ -407,6 +460,7 @@ class CandleBook:
 
     def _close(self, st: _Asset, b: _Builder, out: list[CandleClosed], by: str) -> None:
         end = b.end
+        st.fast_end = _NEG_INF
         if b.partial and not b.keep:
             b.series.pop_last()
             b.refresh()
@@ -432,13 +486,21 @@ class CandleBook:
 
     def on_clock(self, platform_now: float) -> list[CandleClosed]:
         """Close every forming candle whose period ended at least CLOSE_GRACE ago."""
-        self._clock_now = max(self._clock_now, platform_now)
+        if platform_now > self._clock_now:
+            self._clock_now = platform_now
         limit = platform_now - CLOSE_GRACE
         out: list[CandleClosed] = []
+        if limit < self._next_end:  # no candle has ended yet
+            return out
+        next_end = _INF
         for st in self._assets.values():
             for b in st.builders:
-                if b.forming and b.end <= limit:
-                    self._close(st, b, out, "clock")
+                if b.forming:
+                    if b.end <= limit:
+                        self._close(st, b, out, "clock")
+                    elif b.end < next_end:
+                        next_end = b.end
+        self._next_end = next_end
         return out
 
     # --- history ---------------------------------------------------------------------------
@@ -485,6 +547,7 @@ class CandleBook:
     ) -> list[CandleClosed]:
         out: list[CandleClosed] = []
         st.changed.update(st.builders)
+        st.fast_end = _NEG_INF
         base = st.history.get(period)
         if base is None:
             base = st.history[period] = CandleSeries(st.name, period)
@@ -521,6 +584,7 @@ class CandleBook:
             return out
         st = self._asset(history.asset)
         st.changed.update(st.builders)
+        st.fast_end = _NEG_INF
         self.stats.history_ticks += len(ticks)
         times = np.fromiter((tk.time for tk in ticks), dtype=np.float64, count=len(ticks))
         prices = np.fromiter((tk.price for tk in ticks), dtype=np.float64, count=len(ticks))
@@ -605,6 +669,8 @@ class CandleBook:
                 self.stats.closed_by_history += 1
             else:
                 b.begin(p_start, o, h, l, c)
+                if b.end < self._next_end:
+                    self._next_end = b.end
                 b.first = float(agg.first[k])
                 b.close_time = last
                 b.partial = not whole_start

@@ -24,7 +24,6 @@ from qfdesk.engine.candles import CandleBook
 from qfdesk.engine.events import (
     Candle,
     CandleClosed,
-    FormingCandles,
     MarketUpdate,
     SeriesHistory,
 )
@@ -48,23 +47,24 @@ class MarketPublisher:
         """The update for a batch that touched ``assets`` and closed ``closed``."""
         if closed:
             assets = {*assets, *(event.candle.asset for event in closed)}
-        take = self.book.take_forming_changes
-        forming = tuple([FormingCandles(asset, *take(asset)) for asset in assets])
-        return MarketUpdate(tuple(closed), forming, self._history(), clock_offset)
-
-    def _history(self) -> tuple[SeriesHistory, ...]:
-        """Every series rebuilt since the last update. Only history (and dropping a candle
-        history had started) rebuilds one: while the book's counters of those stay, no
-        series needs looking at."""
-        stats = self.book.stats  # counters that only grow: their sum moves when one does
+        book = self.book
+        # Only history (and dropping a candle history had started) rebuilds a series: while
+        # the book's counters of those stay (they only grow: their sum moves when one does),
+        # no series needs looking at.
+        stats = book.stats
         structure = (
             stats.history_candles
             + stats.history_ticks
             + stats.partial_dropped
             + stats.partial_completed
         )
-        if structure == self._structure:
-            return ()
+        history = () if structure == self._structure else self._history(structure)
+        return MarketUpdate(
+            tuple(closed), book.take_forming_changes(assets), history, clock_offset
+        )
+
+    def _history(self, structure: int) -> tuple[SeriesHistory, ...]:
+        """Every series rebuilt since the last update."""
         self._structure = structure
         history: list[SeriesHistory] = []
         revisions = self._revisions
