@@ -375,10 +375,10 @@ class CandleBook:
                 st.fast_end = min([b.end for b in builders])
                 st.fast_high = min([b.h for b in builders])
                 st.fast_low = max([b.l for b in builders])
-            else:  # every high is now at least p, every low at most p
-                if p > st.fast_high:
+            else:  # every high is now at least p, every low at most p (compares: no calls)
+                if p > st.fast_high:  # noqa: PLR1730
                     st.fast_high = p
-                if p < st.fast_low:
+                if p < st.fast_low:  # noqa: PLR1730
                     st.fast_low = p
             return out
         self._older_tick(st, t, p)
@@ -450,8 +450,7 @@ class CandleBook:
             self._close(st, b, out, by)
         start = period_start(t, b.tf)
         b.begin(start, p, p, p, p)
-        if b.end < self._next_end:
-            self._next_end = b.end
+        self._next_end = min(self._next_end, b.end)
         b.first = t
         b.close_time = _NEG_INF
         b.partial = partial
@@ -486,8 +485,7 @@ class CandleBook:
 
     def on_clock(self, platform_now: float) -> list[CandleClosed]:
         """Close every forming candle whose period ended at least CLOSE_GRACE ago."""
-        if platform_now > self._clock_now:
-            self._clock_now = platform_now
+        self._clock_now = max(self._clock_now, platform_now)
         limit = platform_now - CLOSE_GRACE
         out: list[CandleClosed] = []
         if limit < self._next_end:  # no candle has ended yet
@@ -669,8 +667,7 @@ class CandleBook:
                 self.stats.closed_by_history += 1
             else:
                 b.begin(p_start, o, h, l, c)
-                if b.end < self._next_end:
-                    self._next_end = b.end
+                self._next_end = min(self._next_end, b.end)
                 b.first = float(agg.first[k])
                 b.close_time = last
                 b.partial = not whole_start

@@ -59,9 +59,7 @@ class MarketPublisher:
             + stats.partial_completed
         )
         history = () if structure == self._structure else self._history(structure)
-        return MarketUpdate(
-            tuple(closed), book.take_forming_changes(assets), history, clock_offset
-        )
+        return MarketUpdate(tuple(closed), book.take_forming_changes(assets), history, clock_offset)
 
     def _history(self, structure: int) -> tuple[SeriesHistory, ...]:
         """Every series rebuilt since the last update."""

@@ -151,7 +151,7 @@ class Pipeline:
                 counts[asset] += 1
                 touched.add(asset)
                 received = event.received
-                if received > newest:
+                if received > newest:  # noqa: PLR1730 -- per tick: a compare, not a call
                     newest = received
                 sample = event.time - received
                 if sample > best_sample:
