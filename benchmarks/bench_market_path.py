@@ -37,7 +37,6 @@ from typing import TypeVar
 
 import numpy as np
 
-from qfdesk.engine.clock import ClockOffset
 from qfdesk.engine.events import Event, HistoryCandles, HistoryTicks, MarketUpdate, Tick
 from qfdesk.engine.market_state import MarketCopy
 from qfdesk.engine.pipeline import Pipeline
@@ -72,9 +71,13 @@ def load_before(name: str) -> types.ModuleType:
     return module
 
 
+OLD_CLOCK = load_before("clock")
+OLD_SERIES = load_before("series")
 OLD_CANDLES = load_before("candles")
+OLD_CANDLES.CandleSeries = OLD_SERIES.CandleSeries  # the old modules use each other, not today's
 OLD_PIPELINE = load_before("pipeline")
-OLD_PIPELINE.CandleBook = OLD_CANDLES.CandleBook  # its own book, not today's
+OLD_PIPELINE.CandleBook = OLD_CANDLES.CandleBook
+OLD_PIPELINE.ClockOffset = OLD_CLOCK.ClockOffset
 
 
 Model = TypeVar("Model", "OldGuiModel", "NewGuiModel")
@@ -127,7 +130,7 @@ class OldGuiModel:
 
     def __init__(self) -> None:
         self.book = OLD_CANDLES.CandleBook(TIMEFRAMES.values())
-        self.clock = ClockOffset()
+        self.clock = OLD_CLOCK.ClockOffset()
 
     def apply(self, events: list[Event]) -> None:
         book = self.book

@@ -487,9 +487,9 @@ class CandleBook:
         """Close every forming candle whose period ended at least CLOSE_GRACE ago."""
         self._clock_now = max(self._clock_now, platform_now)
         limit = platform_now - CLOSE_GRACE
-        out: list[CandleClosed] = []
         if limit < self._next_end:  # no candle has ended yet
-            return out
+            return []
+        out: list[CandleClosed] = []
         next_end = _INF
         for st in self._assets.values():
             for b in st.builders:

@@ -59,7 +59,8 @@ class MarketPublisher:
             + stats.partial_completed
         )
         history = () if structure == self._structure else self._history(structure)
-        return MarketUpdate(tuple(closed), book.take_forming_changes(assets), history, clock_offset)
+        forming = book.take_forming_changes(assets)
+        return MarketUpdate._make((tuple(closed), forming, history, clock_offset))
 
     def _history(self, structure: int) -> tuple[SeriesHistory, ...]:
         """Every series rebuilt since the last update."""
@@ -131,28 +132,29 @@ class MarketCopy:
 
     def apply(self, update: MarketUpdate) -> dict[str, bool]:
         """Apply one update; the assets it touched, True where a series was rebuilt."""
-        self._update += 1
-        n = self._update
+        closed, forming, history, clock_offset = update
+        self._update = n = self._update + 1
         touched: dict[str, bool] = {}
-        if update.history or update.closed:
+        if history or closed:
             self._apply_closed(update, n, touched)
-        for forming in update.forming:
-            asset = forming.asset
-            if forming.rows:
-                pending = self._rows.get(asset)
+        kept_rows, kept_close = self._rows, self._close
+        for asset, rows, close in forming:
+            if rows:
+                pending = kept_rows.get(asset)
                 if pending is None:
-                    pending = self._rows[asset] = {}
-                for row in forming.rows:
+                    pending = kept_rows[asset] = {}
+                for row in rows:
                     pending[row[0]] = (n, row)
-            if forming.close is not None:
-                self._close[asset] = (n, forming.close)
-            touched[asset] = touched.get(asset, False)
-        if update.clock_offset is not None:
-            self.clock_offset = update.clock_offset
+            if close is not None:
+                kept_close[asset] = (n, close)
+            touched.setdefault(asset, False)
+        if clock_offset is not None:
+            self.clock_offset = clock_offset
         return touched
 
     def _apply_closed(self, update: MarketUpdate, n: int, touched: dict[str, bool]) -> None:
-        """Rebuilt series, then closed candles (each series' pending changes written first)."""
+        """Rebuilt series, then closed candles (each series' pending changes written first,
+        unless they are changes of the very candle that closed: it has the last word)."""
         rebuilt: set[_Key] = set()
         for whole in update.history:
             key = (whole.asset, whole.timeframe)
@@ -166,7 +168,12 @@ class MarketCopy:
             c = event.candle
             key = (c.asset, c.timeframe)
             if key not in rebuilt:
-                self._bring(key)
+                rows = self._rows.get(c.asset)
+                pending = None if rows is None else rows.get(c.timeframe)
+                if rows is not None and pending is not None and pending[1][1] == c.start:
+                    del rows[c.timeframe]
+                else:
+                    self._bring(key)
                 i = self._put(key, c.start, c.open, c.high, c.low, c.close)
                 self._closed[key] = max(self._closed.get(key, 0), i + 1)
                 self._applied[key] = n
@@ -180,14 +187,16 @@ class MarketCopy:
         if rows:
             pending = rows.pop(tf, None)
             if pending is not None:
-                applied, row = pending
-                self._put(key, *row[1:])
+                applied, (_, start, o, h, l, c) = pending
+                self._put(key, start, o, h, l, c)
         close = self._close.get(asset)
-        if close is not None and close[0] > applied:
-            series = self._series.get(key)
-            if series is not None and self._closed.get(key, 0) < len(series):
-                series.write_close(close[1])
-            applied = close[0]
+        if close is not None:
+            stamp, price = close
+            if stamp > applied:
+                series = self._series.get(key)
+                if series is not None and self._closed.get(key, 0) < len(series):
+                    series.write_close(price)
+                applied = stamp
         self._applied[key] = applied
 
     def _get(self, key: _Key) -> CandleSeries:

@@ -22,7 +22,6 @@ import dataclasses
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -101,7 +100,7 @@ class Pipeline:
         # Forming candles that came from disk: when they close they are on disk already.
         self._from_disk: set[tuple[str, int, int]] = set()
         self.sink = sink
-        self.ticks_by_asset: Counter[str] = Counter()
+        self.ticks_by_asset: dict[str, int] = {}
         self.candles_closed = 0
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
@@ -148,7 +147,7 @@ class Pipeline:
         for event in events:
             if type(event) is Tick:
                 asset = event.asset
-                counts[asset] += 1
+                counts[asset] = counts.get(asset, 0) + 1
                 touched.add(asset)
                 received = event.received
                 if received > newest:  # noqa: PLR1730 -- per tick: a compare, not a call
