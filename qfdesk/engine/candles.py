@@ -337,21 +337,46 @@ class CandleBook:
             st = self._new_asset(tick.asset)
         t = tick.time
         p = tick.price
+        if st.last_time < t < st.fast_end:
+            # Inside every forming candle: no candle rolls (and the time is good and not
+            # behind a closed candle). What the general path below does, without its tests.
+            if st.fast_low <= p <= st.fast_high:  # within every high and low: only closes
+                self.stats.ticks += 1
+                for b in st.builders:
+                    b.c = p
+                    b.mc[b.i] = p
+                st.last_time = t
+                st.last_price = p
+                st.ticked = True
+                return []
+            if 0.0 < p < _INF:
+                self.stats.ticks += 1
+                changed = st.changed
+                for b in st.builders:
+                    if p > b.h:
+                        b.h = p
+                        b.mh[b.i] = p
+                        changed.add(b)
+                    elif p < b.l:
+                        b.l = p
+                        b.ml[b.i] = p
+                        changed.add(b)
+                    b.c = p
+                    b.mc[b.i] = p
+                st.last_time = t
+                st.last_price = p
+                st.ticked = True
+                # every high is now at least p, every low at most p (compares, not calls)
+                if p > st.fast_high:  # noqa: PLR1730
+                    st.fast_high = p
+                if p < st.fast_low:  # noqa: PLR1730
+                    st.fast_low = p
+                return []
         out: list[CandleClosed] = []
-        if st.last_time < t < st.fast_end and st.fast_low <= p <= st.fast_high:
-            # Inside every forming candle and within every high and low: only the closes move
-            # (what the general path below would do, without its per-timeframe tests).
-            self.stats.ticks += 1
-            for b in st.builders:
-                b.c = p
-                b.mc[b.i] = p
-            st.last_time = t
-            st.last_price = p
-            st.ticked = True
-            return out
         if st.last_time < t < _TIME_LIMIT and t >= st.floor and 0.0 < p < _INF:
             self.stats.ticks += 1
             changed = st.changed
+            rolled = False
             for b in st.builders:
                 if t < b.end:
                     if p > b.h:
@@ -367,19 +392,19 @@ class CandleBook:
                 else:  # st.last_time is still the tick before: -_TIME_LIMIT for the first
                     first = st.last_time == -_TIME_LIMIT and _start_unseen(b, t)
                     self._roll(st, b, t, p, out, "tick", first)
+                    rolled = True
             st.last_time = t
             st.last_price = p
             st.ticked = True
-            if st.fast_end == _NEG_INF:  # a candle began (or other input came): measure
-                builders = st.builders
-                st.fast_end = min([b.end for b in builders])
+            # Measure for the fast path. Every high is now at least p and every low at most
+            # p; a candle that began here is p alone, so then they are p exactly.
+            builders = st.builders
+            st.fast_end = min(min([b.end for b in builders]), _TIME_LIMIT)
+            if rolled:
+                st.fast_high = st.fast_low = p
+            else:  # other input came since the last tick
                 st.fast_high = min([b.h for b in builders])
                 st.fast_low = max([b.l for b in builders])
-            else:  # every high is now at least p, every low at most p (compares: no calls)
-                if p > st.fast_high:  # noqa: PLR1730
-                    st.fast_high = p
-                if p < st.fast_low:  # noqa: PLR1730
-                    st.fast_low = p
             return out
         self._older_tick(st, t, p)
         return out
