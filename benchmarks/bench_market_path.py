@@ -6,10 +6,19 @@ history event, then a close by the GUI's clock after every batch). Now the pipel
 is the only one; after each batch it publishes a ``MarketUpdate`` that the GUI applies to its
 copy (``MarketCopy``). Both paths get the same ticks in the same batches, here in one run,
 and each is split into its two threads: the tail's share (the pipeline, now publishing) and
-the GUI's (the market model applying what the pipeline handed it):
+the GUI's (the market model applying what the pipeline handed it). The total of the two is
+the app's cost of a tick.
 
-- ``decoded``: batches of decoded Tick events (``Pipeline.feed_events``): the market state
-  alone -- what this change is about;
+"Before" is that code itself: the pipeline, candle book, series and clock modules as they
+were at commit 9d929ff (the parent of 4b983e7, "One market state"), read with ``git show``
+into modules of their own when the script starts (a full clone is needed), so making
+today's modules faster never makes the baseline faster. The GUI's old market model is
+reproduced here (``OldGuiModel``) on those modules. At the end of each round both GUI
+threads must hold the same candles at every timeframe, or the script stops.
+
+- ``decoded``: batches of decoded Tick events (``Pipeline.feed_events``; the old pipeline's
+  ``feed`` with a decoder that hands them through): the market state alone -- what this
+  change is about;
 - ``frames``: the same ticks as performance-log entries (``Pipeline.feed``, the decoder
   included, as the tail feeds it) -- the app's whole data path up to the GUI.
 

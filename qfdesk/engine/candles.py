@@ -19,7 +19,9 @@ is *late*: it is counted and changes nothing, so a closed candle never reopens. 
 repeats the newest one (same time and price) is counted as a duplicate. A tick older than
 the newest one but inside every forming candle is *out of order*: it may widen high/low and
 becomes the open if it is the earliest, but it never becomes the close. Every tick reaches
-every timeframe or none, so all timeframes of an asset always agree.
+every timeframe or none, so all timeframes of an asset always agree. Most live ticks land
+inside every forming candle and within all their highs and lows: they take a fast path that
+only moves the closes (tests/test_candles_fast_path.py: exactly what the general path gives).
 
 History (``HistoryCandles`` at the platform's period, usually 60 s, and ``HistoryTicks``):
 - History candles are kept per asset in a history-only base series, each start once (a

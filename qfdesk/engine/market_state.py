@@ -9,9 +9,10 @@ reader on another thread (the GUI) keeps a :class:`MarketCopy` by applying the u
 order; it then holds the same candles as the book, without aggregating a single tick.
 
 Cost: publishing is a row per forming candle whose start, open, high or low changed (a tick
-moves a couple) and the shared close; the copy writes a forming candle only when its series
-is read (the chart reads one), so the GUI pays per batch, not per tick
-(``benchmarks/bench_market_path.py`` compares it with the second book it replaces).
+moves a couple) and the shared close, in named tuples (cheaper to make than dataclasses, as
+immutable); the copy writes a forming candle only when its series is read (the chart reads
+one), and a closed candle over its own pending changes, so the GUI pays per batch, not per
+tick (``benchmarks/bench_market_path.py`` compares tail and GUI with the two books before).
 """
 
 from __future__ import annotations
