@@ -109,9 +109,7 @@ class MarketCopy:
     def series(self, asset: str, timeframe: int) -> CandleSeries:
         """Closed candles plus the forming one (if any) last; an unknown series is empty (and
         not kept)."""
-        key = (asset, timeframe)
-        self._bring(key)
-        series = self._series.get(key)
+        series = self._bring((asset, timeframe))
         return CandleSeries(asset, timeframe) if series is None else series
 
     def closed_len(self, asset: str, timeframe: int) -> int:
@@ -180,25 +178,31 @@ class MarketCopy:
                 self._applied[key] = n
                 touched.setdefault(c.asset, False)
 
-    def _bring(self, key: _Key) -> None:
-        """Write into a series the forming changes kept aside for it, in update order."""
+    def _bring(self, key: _Key) -> CandleSeries | None:
+        """Write into a series the forming changes kept aside for it, in update order; the
+        series (None if none is held)."""
         asset, tf = key
+        series = self._series.get(key)
         applied = self._applied.get(key, 0)
         rows = self._rows.get(asset)
         if rows:
             pending = rows.pop(tf, None)
             if pending is not None:
                 applied, (_, start, o, h, l, c) = pending
-                self._put(key, start, o, h, l, c)
+                if series is not None and series.last_start == start:
+                    series.write_last(o, h, l, c)  # the usual case: the same forming candle
+                else:
+                    self._put(key, start, o, h, l, c)
+                    series = self._series[key]
         close = self._close.get(asset)
         if close is not None:
             stamp, price = close
             if stamp > applied:
-                series = self._series.get(key)
                 if series is not None and self._closed.get(key, 0) < len(series):
                     series.write_close(price)
                 applied = stamp
         self._applied[key] = applied
+        return series
 
     def _get(self, key: _Key) -> CandleSeries:
         series = self._series.get(key)

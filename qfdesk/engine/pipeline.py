@@ -22,7 +22,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -48,6 +48,7 @@ from qfdesk.engine.series import CandleSeries
 
 log = logging.getLogger(__name__)
 
+_NEG_INF = float("-inf")
 _MAX_UNWRITTEN = 1_000_000
 """Ticks (and candles) kept in memory for a retry while writes fail."""
 
@@ -135,7 +136,7 @@ class Pipeline:
         self._notify(events)
         return events
 
-    def _market(self, events: list[Event]) -> list[Event]:
+    def _market(self, events: list[Event]) -> Sequence[Event]:
         """Candles and clock from a batch: the candles it closed (written) and, publishing,
         the batch's market update last."""
         closed: list[CandleClosed] = []
@@ -143,7 +144,7 @@ class Pipeline:
         book, clock, counts = self.book, self.clock, self.ticks_by_asset
         on_tick = book.on_tick
         newest = self._last_received
-        best_sample, best_received = float("-inf"), 0.0
+        best_sample, best_received = _NEG_INF, 0.0
         for event in events:
             if type(event) is Tick:
                 asset = event.asset
