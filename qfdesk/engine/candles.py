@@ -308,11 +308,11 @@ class CandleBook:
         the asset's next interval."""
         out: list[FormingCandles] = []
         get = self._assets.get
-        make = FormingCandles._make
+        new = tuple.__new__  # the named tuple made without its Python-level __new__
         for asset in assets:
             st = get(asset)
             if st is None:
-                out.append(make((asset, (), None)))
+                out.append(new(FormingCandles, (asset, (), None)))
                 continue
             changed = st.changed
             if changed:
@@ -322,9 +322,9 @@ class CandleBook:
                 rows = ()
             if st.ticked:
                 st.ticked = False
-                out.append(make((asset, rows, st.last_price)))
+                out.append(new(FormingCandles, (asset, rows, st.last_price)))
             else:
-                out.append(make((asset, rows, None)))
+                out.append(new(FormingCandles, (asset, rows, None)))
         return tuple(out)
 
     def closed_len(self, asset: str, timeframe: int) -> int:
@@ -512,7 +512,8 @@ class CandleBook:
 
     def on_clock(self, platform_now: float) -> list[CandleClosed]:
         """Close every forming candle whose period ended at least CLOSE_GRACE ago."""
-        self._clock_now = max(self._clock_now, platform_now)
+        if platform_now > self._clock_now:  # noqa: PLR1730 -- every batch: a compare, not a call
+            self._clock_now = platform_now
         limit = platform_now - CLOSE_GRACE
         if limit < self._next_end:  # no candle has ended yet
             return []

@@ -61,7 +61,7 @@ class MarketPublisher:
         )
         history = () if structure == self._structure else self._history(structure)
         forming = book.take_forming_changes(assets)
-        return MarketUpdate._make((tuple(closed), forming, history, clock_offset))
+        return tuple.__new__(MarketUpdate, (tuple(closed), forming, history, clock_offset))
 
     def _history(self, structure: int) -> tuple[SeriesHistory, ...]:
         """Every series rebuilt since the last update."""
