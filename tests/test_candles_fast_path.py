@@ -1,8 +1,9 @@
 """The live-tick fast path: a tick inside every forming candle and within every high and low
-only moves the closes. A book taking it gives exactly what a book always taking the general
-per-timeframe path gives -- candles, closed candles, counters and the forming changes a
-publisher takes -- through live ticks (out of order, repeated, at the same time), history
-candles and ticks, and clock closes, on two assets."""
+only moves the closes. A book taking it (and skipping on_clock's scan until a candle can
+close) gives exactly what a book always taking the general per-timeframe path (and scanning)
+gives -- candles, closed candles, counters and the forming changes a publisher takes --
+through live ticks (out of order, repeated, at the same time), history candles and ticks,
+and clock closes, on two assets."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ NO_FAST_PATH = float("-inf")
 
 
 def general_only(book: CandleBook) -> None:
-    """Make the next tick of every asset take the general path (white box: the fast path's
-    own switch, which any input but a live tick throws)."""
+    """Make the next tick of every asset take the general path and the next clock reading
+    look at every candle (white box: the switches of the fast path, which any input but a
+    live tick throws, and of on_clock's early return)."""
     for st_ in book._assets.values():
         st_.fast_end = NO_FAST_PATH
+    book._next_end = NO_FAST_PATH
 
 
 def snapshot(book: CandleBook) -> object:
