@@ -85,6 +85,18 @@ def _whole(series: CandleSeries, closed: int) -> SeriesHistory:
     return SeriesHistory(series.asset, series.timeframe, start, ohlc, closed)
 
 
+class _Held:
+    """One series of a copy: its candles, how many are closed, the update it is written up
+    to."""
+
+    __slots__ = ("applied", "closed", "series")
+
+    def __init__(self, key: _Key) -> None:
+        self.series = CandleSeries(*key)
+        self.closed = 0
+        self.applied = 0
+
+
 class MarketCopy:
     """The candles of a :class:`CandleBook`, kept by applying its publisher's updates.
 
@@ -96,11 +108,9 @@ class MarketCopy:
     """
 
     def __init__(self) -> None:
-        self._series: dict[_Key, CandleSeries] = {}
-        self._closed: dict[_Key, int] = {}
+        self._held: dict[_Key, _Held] = {}
         self._rows: dict[str, dict[int, tuple[int, _Row]]] = {}  # asset -> tf -> (update, row)
         self._close: dict[str, tuple[int, float]] = {}  # asset -> (update, shared close)
-        self._applied: dict[_Key, int] = {}  # the update a series is written up to
         self._update = 0
         self.clock_offset: float | None = None
 
@@ -109,11 +119,12 @@ class MarketCopy:
     def series(self, asset: str, timeframe: int) -> CandleSeries:
         """Closed candles plus the forming one (if any) last; an unknown series is empty (and
         not kept)."""
-        series = self._bring((asset, timeframe))
-        return CandleSeries(asset, timeframe) if series is None else series
+        held = self._bring((asset, timeframe))
+        return CandleSeries(asset, timeframe) if held is None else held.series
 
     def closed_len(self, asset: str, timeframe: int) -> int:
-        return self._closed.get((asset, timeframe), 0)
+        held = self._held.get((asset, timeframe))
+        return 0 if held is None else held.closed
 
     def closed_candles(self, asset: str, timeframe: int) -> list[Candle]:
         """The closed candles of a series as events (to warm strategies up)."""
@@ -157,10 +168,10 @@ class MarketCopy:
         rebuilt: set[_Key] = set()
         for whole in update.history:
             key = (whole.asset, whole.timeframe)
-            self._bring(key)
-            self._get(key).assign(whole.start, whole.ohlc)
-            self._closed[key] = whole.closed
-            self._applied[key] = n
+            held = self._bring(key) or self._hold(key)
+            held.series.assign(whole.start, whole.ohlc)
+            held.closed = whole.closed
+            held.applied = n
             rebuilt.add(key)
             touched[whole.asset] = True
         for event in update.closed:
@@ -171,57 +182,62 @@ class MarketCopy:
                 pending = None if rows is None else rows.get(c.timeframe)
                 if rows is not None and pending is not None and pending[1][1] == c.start:
                     del rows[c.timeframe]
+                    held = self._held.get(key) or self._hold(key)
                 else:
-                    self._bring(key)
-                i = self._put(key, c.start, c.open, c.high, c.low, c.close)
-                self._closed[key] = max(self._closed.get(key, 0), i + 1)
-                self._applied[key] = n
+                    held = self._bring(key) or self._hold(key)
+                i = _put(held.series, c.start, c.open, c.high, c.low, c.close)
+                held.closed = max(held.closed, i + 1)
+                held.applied = n
                 touched.setdefault(c.asset, False)
 
-    def _bring(self, key: _Key) -> CandleSeries | None:
+    def _bring(self, key: _Key) -> _Held | None:
         """Write into a series the forming changes kept aside for it, in update order; the
-        series (None if none is held)."""
+        series held (None if none is)."""
         asset, tf = key
-        series = self._series.get(key)
-        applied = self._applied.get(key, 0)
+        held = self._held.get(key)
+        applied = 0 if held is None else held.applied
         rows = self._rows.get(asset)
         if rows:
             pending = rows.pop(tf, None)
             if pending is not None:
                 applied, (_, start, o, h, l, c) = pending
-                if series is not None and series.last_start == start:
+                if held is None:
+                    held = self._hold(key)
+                series = held.series
+                if series.last_start == start:
                     series.write_last(o, h, l, c)  # the usual case: the same forming candle
                 else:
-                    self._put(key, start, o, h, l, c)
-                    series = self._series[key]
+                    _put(series, start, o, h, l, c)
+        if held is None:
+            return None
         close = self._close.get(asset)
         if close is not None:
             stamp, price = close
             if stamp > applied:
-                if series is not None and self._closed.get(key, 0) < len(series):
-                    series.write_close(price)
+                if held.closed < len(held.series):
+                    held.series.write_close(price)
                 applied = stamp
-        self._applied[key] = applied
-        return series
+        held.applied = applied
+        return held
 
-    def _get(self, key: _Key) -> CandleSeries:
-        series = self._series.get(key)
-        if series is None:
-            series = self._series[key] = CandleSeries(*key)
-        return series
+    def _hold(self, key: _Key) -> _Held:
+        held = self._held[key] = _Held(key)
+        return held
 
-    def _put(self, key: _Key, start: int, o: float, h: float, l: float, c: float) -> int:
-        """Write a candle at its place (the last one, or a new one after it); its index."""
-        series = self._get(key)
-        last = series.last_start
-        if last == start:
-            series.write_last(o, h, l, c)
-        elif last is None or start > last:
-            series.append(start, o, h, l, c)
-        else:  # the book announces older candles only with the series rebuilt
-            i = series.find(start)
-            if i < 0:
-                raise ValueError(f"{key}: candle {start} is older than {last}, not held")
-            series.replace(i, o, h, l, c)
-            return i
-        return len(series) - 1
+
+def _put(series: CandleSeries, start: int, o: float, h: float, l: float, c: float) -> int:
+    """Write a candle at its place in ``series`` (the last one, or a new one after it); its
+    index."""
+    last = series.last_start
+    if last == start:
+        series.write_last(o, h, l, c)
+    elif last is None or start > last:
+        series.append(start, o, h, l, c)
+    else:  # the book announces older candles only with the series rebuilt
+        i = series.find(start)
+        if i < 0:
+            key = (series.asset, series.timeframe)
+            raise ValueError(f"{key}: candle {start} is older than {last}, not held")
+        series.replace(i, o, h, l, c)
+        return i
+    return len(series) - 1
