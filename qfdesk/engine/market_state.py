@@ -17,8 +17,6 @@ tick (``benchmarks/bench_market_path.py`` compares tail and GUI with the two boo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 
 from qfdesk.engine.candles import CandleBook
@@ -43,11 +41,14 @@ class MarketPublisher:
         self._structure = -1
 
     def update(
-        self, assets: Iterable[str], closed: list[CandleClosed], clock_offset: float | None
+        self, assets: set[str], closed: list[CandleClosed], clock_offset: float | None
     ) -> MarketUpdate:
-        """The update for a batch that touched ``assets`` and closed ``closed``."""
-        if closed:
-            assets = {*assets, *(event.candle.asset for event in closed)}
+        """The update for a batch that touched ``assets`` (left as it is) and closed
+        ``closed``."""
+        if closed:  # a candle closed by the clock may be of an asset the batch did not touch
+            missing = [e.candle.asset for e in closed if e.candle.asset not in assets]
+            if missing:
+                assets = {*assets, *missing}
         book = self.book
         # Only history (and dropping a candle history had started) rebuilds a series: while
         # the book's counters of those stay (they only grow: their sum moves when one does),
