@@ -11,7 +11,7 @@ from qfdesk.engine.research.grid import GridError, build_grid, parse_spec
 from qfdesk.engine.research.pbo import probability_of_overfitting
 from qfdesk.engine.research.significance import break_even, holm, p_above
 from qfdesk.engine.research.trades import ComboTrades
-from qfdesk.engine.research.walk_forward import block_bounds, walk_forward
+from qfdesk.engine.research.walk_forward import block_bounds, in_sample_nets, walk_forward
 from qfdesk.engine.strategies import StrategyRegistry
 
 REGISTRY = StrategyRegistry()
@@ -105,7 +105,9 @@ def test_the_in_sample_choice_never_sees_a_trade_that_closes_after_the_cut():
     # 30 candles, 2 folds: blocks [0, 10), [10, 20), [20, 30); fold 1 chooses at row 10.
     peeking = trades([8, 12], [11, 14], [100.0, -1.0])  # its big win closes after the cut
     honest = trades([2, 12], [3, 14], [1.0, 1.0])
-    folds = walk_forward([peeking, honest], 30, 2)
+    combos = [peeking, honest]
+    nets = [in_sample_nets(combo, 30, 2) for combo in combos]
+    folds = walk_forward(nets, dict(enumerate(combos)), 30, 2)
     assert folds[0].chosen == 1
     assert folds[0].in_sample_net == 1.0
     assert folds[0].profit.tolist() == [1.0]  # honest's trade entered in [10, 20)

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 
 def break_even(payout: float) -> float:
@@ -35,6 +34,10 @@ def p_above(wins: int, decided: int, break_even_rate: float) -> float:
     no decided trade (no evidence of anything)."""
     if decided <= 0:
         return 1.0
+    # imported here: scipy takes most of a second to import, and a sweep's worker processes
+    # (which count wins but test nothing) start faster without it
+    from scipy import stats
+
     return float(stats.binomtest(int(wins), int(decided), break_even_rate, "greater").pvalue)
 
 

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qfdesk.engine.backtest import BacktestConfig, run_backtest
-from qfdesk.engine.payout_history import PayoutSchedule
 from qfdesk.engine.strategies.base import CandleArrays, Strategy
+
+if TYPE_CHECKING:
+    # annotations only: the payout module reads CSVs with pandas, which a sweep's worker
+    # processes need not import
+    from qfdesk.engine.payout_history import PayoutSchedule
 
 
 @dataclass(frozen=True)
