@@ -92,11 +92,12 @@ def test_the_memo_forgets_the_least_recently_used_answers_past_its_budget(candle
     assert memo.computed == 4
 
 
-def test_worker_processes_send_every_combinations_stats_and_only_the_chosen_trades(candles):
+@pytest.mark.parametrize("start", ["spawn", "fork"])
+def test_worker_processes_send_every_combinations_stats_and_only_the_chosen_trades(candles, start):
     grid = sma_grid("2..6", "8..20:4")
     task = SweepTask(candles, 60, "sma-cross", None, BacktestConfig(60, 92.0))
     alone = run_local(task, SETTINGS, grid.combinations, 1)
-    pooled = run_local(task, SETTINGS, grid.combinations, 2)
+    pooled = run_local(task, SETTINGS, grid.combinations, 2, start=start)
     every = [task.evaluate(p) for p in grid.combinations]
     direct = scan_of(every, len(candles), SETTINGS)
     wanted = needed(direct.stats)

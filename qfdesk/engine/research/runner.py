@@ -20,12 +20,17 @@ every worker).
 from __future__ import annotations
 
 import multiprocessing
+import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+
+import numpy as np
 
 from qfdesk.engine.backtest import BacktestConfig
 from qfdesk.engine.indicators.memo import IndicatorMemo
@@ -43,9 +48,21 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int], None]
 Params = Mapping[str, float]
 POLL_SECONDS = 0.2
-CHUNKS_PER_WORKER = 8
+CHUNKS_PER_WORKER = 16
 """Chunks of combinations per worker: few enough that sending one costs little against its
 work, enough that the workers finish together and progress and Cancel are seen often."""
+SPAWN = "spawn"
+"""How the app starts worker processes: a fresh interpreter (forking a process with Qt and
+driver threads is unsafe). Each worker imports the engine and gets the candles pickled."""
+
+
+def command_line_start() -> str:
+    """How the command line starts worker processes: on Linux, in a process of one thread
+    and no Qt, by forking (the workers start at once, the candles already in their memory);
+    else ``SPAWN``."""
+    alone = threading.active_count() == 1 and "PySide6" not in sys.modules
+    return "fork" if sys.platform.startswith("linux") and alone else SPAWN
+
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -125,6 +142,26 @@ def _install(task: SweepTask, settings: SweepSettings) -> None:
     _WORKER = _Worker(task, settings)
 
 
+def _install_mapped(folder: str, task: SweepTask, settings: SweepSettings) -> None:
+    _install(replace(task, candles=Columns.mapped(Path(folder))), settings)
+
+
+def _initializer(
+    task: SweepTask, settings: SweepSettings, start: str, files: ExitStack
+) -> tuple[Callable[..., None], tuple[object, ...]]:
+    """How a worker gets the task: a forked one has it already; a spawned one would have
+    the candles sent through a pipe that each worker empties only once it has started,
+    one worker after the other, so it maps them from files (in a private folder that
+    ``files`` removes) instead."""
+    if start == "fork":
+        return _install, (task, settings)
+    folder = files.enter_context(tempfile.TemporaryDirectory(prefix="qfdesk-sweep-"))
+    task.candles.save(Path(folder))
+    empty = np.empty(0)
+    shipped = replace(task, candles=Columns(empty, empty, empty, empty, empty))
+    return _install_mapped, (folder, shipped, settings)
+
+
 def _installed() -> _Worker:
     assert _WORKER is not None, "the pool initializer installs the worker"
     return _WORKER
@@ -167,9 +204,11 @@ def run_local(
     workers: int,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
+    start: str = SPAWN,
 ) -> Scan:
     """Every combination's stats in grid order, and the trades the report needs;
-    ``SweepCancelled`` when ``cancel`` is set."""
+    ``SweepCancelled`` when ``cancel`` is set. ``start``: how worker processes are started
+    (``SPAWN``, or :func:`command_line_start`'s)."""
     total = len(combinations)
     stats: list[ComboStats] = []
 
@@ -186,20 +225,21 @@ def run_local(
             add(here.stats([params]))
         wanted = needed(stats)
         return Scan(tuple(stats), {i: here.trades(combinations[i]) for i in wanted})
-    # spawn, not fork: the desktop app runs sweeps too, and forking a process with Qt and
-    # driver threads is unsafe.
-    context = multiprocessing.get_context("spawn")
-    pool = context.Pool(workers, initializer=_install, initargs=(task, settings))
-    try:
-        for found in _waited(pool, _stats_installed, _chunks(combinations, workers), cancel):
-            add(found)
-        wanted = needed(stats)
-        trades = _waited(pool, _trades_installed, [combinations[i] for i in wanted], cancel)
-        kept = dict(zip(wanted, trades, strict=True))
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
+    context = multiprocessing.get_context(start)
+    with ExitStack() as files:
+        initializer, initargs = _initializer(task, settings, start, files)
+        pool = context.Pool(workers, initializer=initializer, initargs=initargs)
+        try:
+            chunks = _chunks(combinations, workers)
+            for found in _waited(pool, _stats_installed, chunks, cancel):
+                add(found)
+            wanted = needed(stats)
+            chosen = [combinations[i] for i in wanted]
+            kept = dict(zip(wanted, _waited(pool, _trades_installed, chosen, cancel), strict=True))
+            pool.close()
+        finally:
+            pool.terminate()
+            pool.join()
     return Scan(tuple(stats), kept)
 
 
