@@ -430,6 +430,23 @@ def test_strategies_file_sets_defaults_presets_and_loads_user_files(tmp_path):
 
 
 @pytest.mark.parametrize("import_files", [False, True], ids=["described", "imported"])
+def test_reading_a_strategies_file_changes_nothing_until_it_is_applied(tmp_path, import_files):
+    (tmp_path / "mine.py").write_text(USER_STRATEGY)
+    config = tmp_path / "strategies.json"
+    entries = {"sma-cross": {"fast": 8}, "every-2nd": {"base": "every-nth", "n": 2}}
+    config.write_text(json.dumps({"files": ["mine.py"], "strategies": entries}))
+    registry = StrategyRegistry(import_files=import_files)
+    before = registry.names()
+    read = registry.read_config(config)  # the slow part, which the app runs off its GUI thread
+    found = registry.find_in_file(tmp_path / "mine.py")
+    assert registry.names() == before and registry.check("sma-cross")["fast"] == 5
+    assert found.names == ("every-nth",) and read.found[0].names == ("every-nth",)
+    assert registry.apply_config(read) == []
+    assert {"every-nth", "every-2nd"} <= set(registry.names())
+    assert registry.check("sma-cross")["fast"] == 8 and registry.check("every-2nd")["n"] == 2
+
+
+@pytest.mark.parametrize("import_files", [False, True], ids=["described", "imported"])
 @pytest.mark.parametrize(
     "content, message",
     [
