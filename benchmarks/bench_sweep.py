@@ -28,7 +28,13 @@ import numpy as np
 from qfdesk.engine.backtest import BacktestConfig, run_backtest
 from qfdesk.engine.research.grid import build_grid
 from qfdesk.engine.research.report import analyse
-from qfdesk.engine.research.runner import SPAWN, SweepTask, command_line_start, run_local
+from qfdesk.engine.research.runner import (
+    SPAWN,
+    SweepTask,
+    command_line_start,
+    keep_freed_memory,
+    run_local,
+)
 from qfdesk.engine.research.settings import SweepSettings
 from qfdesk.engine.research.trades import Columns
 from qfdesk.engine.strategies import StrategyRegistry
@@ -72,6 +78,7 @@ def main() -> None:
         analyse(scan, grid, n, settings)
 
     forked = command_line_start()
+    keep_freed_memory()  # as qfdesk sweep does for the sweep in its own process
     runs: dict[str, list[float]] = {"one": [], "two": [], "spawned": []}
     for _ in range(2):
         runs["one"].append(timed(lambda: sweep(1)))

@@ -70,7 +70,13 @@ def _sweep(args: argparse.Namespace) -> SweepReport:
     from qfdesk.engine.payout_history import describe_payouts, payout_source, payouts_in
     from qfdesk.engine.research.grid import GridError, build_grid
     from qfdesk.engine.research.report import analyse
-    from qfdesk.engine.research.runner import SweepTask, command_line_start, run_dask, run_local
+    from qfdesk.engine.research.runner import (
+        SweepTask,
+        command_line_start,
+        keep_freed_memory,
+        run_dask,
+        run_local,
+    )
     from qfdesk.engine.research.settings import SweepSettings
     from qfdesk.engine.research.trades import Columns
     from qfdesk.engine.timeframes import parse_timeframe
@@ -117,6 +123,7 @@ def _sweep(args: argparse.Namespace) -> SweepReport:
             workers = args.workers if args.workers is not None else os.cpu_count() or 1
             if workers < 1:
                 raise InputError(f"--workers must be at least 1, got {workers}")
+            keep_freed_memory()
             scan = run_local(
                 task, settings, grid.combinations, workers, _progress, start=command_line_start()
             )
