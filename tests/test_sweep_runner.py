@@ -12,6 +12,7 @@ import pytest
 from qfdesk.engine.backtest import BacktestConfig
 from qfdesk.engine.indicators import batch
 from qfdesk.engine.indicators.memo import IndicatorMemo
+from qfdesk.engine.payout_history import PayoutSchedule
 from qfdesk.engine.research.grid import build_grid
 from qfdesk.engine.research.runner import SweepTask, run_local
 from qfdesk.engine.research.scan import needed, scan_of
@@ -92,10 +93,22 @@ def test_the_memo_forgets_the_least_recently_used_answers_past_its_budget(candle
     assert memo.computed == 4
 
 
+def payouts_over(candles: Columns) -> PayoutSchedule:
+    """Payouts changing every 500 candles, the asset closed for a while."""
+    times = candles.start[::500].astype(np.float64)
+    payout = 80.0 + (np.arange(times.size) % 4) * 5.0
+    active = np.arange(times.size) % 7 != 3
+    return PayoutSchedule("EURUSD_otc", times, payout, active)
+
+
 @pytest.mark.parametrize("start", ["spawn", "fork"])
-def test_worker_processes_send_every_combinations_stats_and_only_the_chosen_trades(candles, start):
+@pytest.mark.parametrize("paid", ["fixed", "history"])
+def test_worker_processes_send_every_combinations_stats_and_only_the_chosen_trades(
+    candles, start, paid
+):
     grid = sma_grid("2..6", "8..20:4")
-    task = SweepTask(candles, 60, "sma-cross", None, BacktestConfig(60, 92.0))
+    payouts = payouts_over(candles) if paid == "history" else None
+    task = SweepTask(candles, 60, "sma-cross", None, BacktestConfig(60, 92.0), payouts)
     alone = run_local(task, SETTINGS, grid.combinations, 1)
     pooled = run_local(task, SETTINGS, grid.combinations, 2, start=start)
     every = [task.evaluate(p) for p in grid.combinations]
@@ -116,3 +129,6 @@ def test_worker_processes_send_every_combinations_stats_and_only_the_chosen_trad
         for i in wanted:
             np.testing.assert_array_equal(scan.kept[i].profit, every[i].profit)
             np.testing.assert_array_equal(scan.kept[i].signal_index, every[i].signal_index)
+            np.testing.assert_array_equal(scan.kept[i].payout, every[i].payout)
+    if payouts is not None:
+        assert any(c.closed for c in every) and len({*every[0].payout}) > 1
