@@ -9,7 +9,7 @@ import pytest
 
 from qfdesk.engine.research.grid import GridError, build_grid, parse_spec
 from qfdesk.engine.research.pbo import probability_of_overfitting
-from qfdesk.engine.research.significance import break_even, holm, p_above
+from qfdesk.engine.research.significance import break_even, holm, p_above, p_above_each
 from qfdesk.engine.research.trades import ComboTrades
 from qfdesk.engine.research.walk_forward import block_bounds, in_sample_nets, walk_forward
 from qfdesk.engine.strategies import StrategyRegistry
@@ -74,6 +74,22 @@ def test_the_binomial_p_value_is_the_exact_upper_tail():
     tail = sum(math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(wins, n + 1))
     assert p_above(wins, n, p) == pytest.approx(tail, rel=1e-9)
     assert p_above(0, 0, p) == 1.0
+
+
+def test_p_values_of_many_at_once_are_scipys_binomial_tests_one_by_one():
+    from scipy import stats
+
+    rng = np.random.default_rng(8)
+    decided = rng.integers(0, 5000, 300)
+    decided[:10] = 0
+    wins = (decided * rng.uniform(0.3, 0.7, decided.size)).astype(np.int64)
+    wins[10:20] = decided[10:20]
+    rates = rng.uniform(0.45, 0.6, decided.size)
+    expected = [
+        float(stats.binomtest(int(k), int(n), float(p), "greater").pvalue) if n else 1.0
+        for k, n, p in zip(wins, decided, rates, strict=True)
+    ]
+    assert p_above_each(wins, decided, rates).tolist() == expected
 
 
 def test_holm_multiplies_by_the_remaining_count_and_keeps_the_order():

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ from qfdesk.engine.research.grid import Grid
 from qfdesk.engine.research.pbo import probability_of_overfitting
 from qfdesk.engine.research.scan import Scan, Tally, tally
 from qfdesk.engine.research.settings import SweepSettings
-from qfdesk.engine.research.significance import holm, p_above
+from qfdesk.engine.research.significance import holm, p_above_each
 from qfdesk.engine.research.walk_forward import walk_forward
 
 EDGE = "edge"
@@ -47,9 +48,16 @@ class Summary:
 def summarize(counted: Tally) -> Summary:
     """The tally's figures, and its win rate tested against its break-even (refunds decide
     nothing, so they are left out of both)."""
-    decided = counted.wins + counted.losses
-    p_value = p_above(counted.wins, decided, counted.break_even_win_rate)
-    return Summary(**asdict(counted), p_value=p_value)
+    return summarize_each([counted])[0]
+
+
+def summarize_each(tallies: Sequence[Tally]) -> list[Summary]:
+    """:func:`summarize` of each tally, their p-values in one call."""
+    wins = np.array([t.wins for t in tallies], dtype=np.int64)
+    decided = wins + np.array([t.losses for t in tallies], dtype=np.int64)
+    rates = np.array([t.break_even_win_rate for t in tallies])
+    p_values = p_above_each(wins, decided, rates).tolist()
+    return [Summary(**asdict(t), p_value=p) for t, p in zip(tallies, p_values, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,8 @@ def analyse(
     "history")."""
     settings.check(candles)
     stats = scan.stats
-    whole = [summarize(s.whole) for s in stats]
+    summaries = summarize_each([s.whole for s in stats] + [s.late for s in stats])
+    whole, late = summaries[: len(stats)], summaries[len(stats) :]
     adjusted = holm(np.array([s.p_value for s in whole]))
     best = int(np.argmax([s.net_profit for s in whole]))
     folds = walk_forward([s.in_sample for s in stats], scan.kept, candles, settings.folds)
@@ -121,7 +130,10 @@ def analyse(
     )
     oos = summarize(tally(oos_outcome, oos_profit, oos_payout, settings.payout))
     pbo = probability_of_overfitting(np.column_stack([s.blocks for s in stats]))
-    landscape = tuple({"params": dict(s.params), **asdict(summarize(s.late))} for s in stats)
+    landscape = tuple(
+        {"params": dict(s.params), **asdict(summary)}
+        for s, summary in zip(stats, late, strict=True)
+    )
     per_fold = []
     for fold in folds:
         one = summarize(tally(fold.outcome, fold.profit, fold.payout, settings.payout))

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int], None]
 Params = Mapping[str, float]
 POLL_SECONDS = 0.2
-CHUNKS_PER_WORKER = 16
+CHUNKS_PER_WORKER = 32
 """Chunks of combinations per worker: few enough that sending one costs little against its
 work, enough that the workers finish together and progress and Cancel are seen often."""
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
