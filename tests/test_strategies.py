@@ -20,6 +20,7 @@ from qfdesk.engine.strategies import (
     StrategyRegistry,
     StrategyRunner,
     Vote,
+    crossovers,
 )
 
 ASSET, TF = "EURUSD_otc", 60
@@ -216,6 +217,17 @@ def test_vectorised_signals_equal_the_live_runner(name, params, decimals):
     # The base class's candle-by-candle loop (what a trader's own strategy gets) agrees too.
     looped = Strategy.signals(strategy, series)
     np.testing.assert_array_equal(looped.index, [i for i, *_ in batch])
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 500])
+@pytest.mark.parametrize("params", [{"fast": 1, "slow": 2}, {"fast": 4, "slow": 9}])
+def test_sma_cross_worked_in_chunks_signals_as_over_the_whole_series(monkeypatch, chunk, params):
+    series = random_series(3000, 5, 3)  # flat stretches too: ties inside the dead band
+    strategy = REGISTRY.create("sma-cross", params)
+    live = [(i, s.direction) for i, s in run_live(strategy.fresh(), series)]
+    monkeypatch.setattr(crossovers, "SIGNAL_CHUNK", chunk)
+    assert [(i, d) for i, d, _ in batch_list(strategy, series)] == live
+    assert len(live) > 50
 
 
 @pytest.mark.parametrize("name", ["sma-cross", "rsi-reversal", "macd-cross", "confluence"])
