@@ -3,7 +3,8 @@ Dask cluster, with the same results in the same order whichever is used.
 
 The work is split so that little crosses a process boundary:
 
-- the candles go to each worker once (a pool initializer, or one scattered Dask future);
+- the candles go to each worker once: a forked worker has them already, a spawned one maps
+  them from ``.npy`` files, a Dask worker gets one scattered future;
 - in a worker, each distinct indicator setting is computed once (an ``IndicatorMemo`` over
   the candles: ``sma(close, 20)`` serves every ``fast`` tried with ``slow = 20``);
 - combinations go out in chunks, and only their :class:`ComboStats` come back (a few hundred
@@ -58,7 +59,7 @@ KEEP_FREED = 512 * 1024 * 1024
 from that memory rather than from pages mapped for them alone; glibc's own most is 32 MiB)."""
 SPAWN = "spawn"
 """How the app starts worker processes: a fresh interpreter (forking a process with Qt and
-driver threads is unsafe). Each worker imports the engine and gets the candles pickled."""
+driver threads is unsafe). Each worker imports the engine and maps the candles from files."""
 
 
 def command_line_start() -> str:
