@@ -17,6 +17,9 @@ trader's own strategies in its worker process, within ``budget``); what they fou
 back through Qt signals and is acted on here. The switch goes on once the strategies are
 warm; candles that close meanwhile wait for them. Stopping, or closing the window, closes
 the host (its worker process is killed).
+
+The strategies file is read in the background at startup (:class:`StrategyFiles`, as is a
+file added in the dialog): a Start meanwhile waits for it, saying so, and then starts.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from PySide6 import QtCore, QtWidgets
@@ -48,6 +52,7 @@ from qfdesk.ui.chart import ChartWidget, SignalMarker, TradeMarker, TradeResult
 from qfdesk.ui.consent import RealConsent
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.market_model import MarketModel
+from qfdesk.ui.strategy_files import StrategyFiles
 from qfdesk.ui.toolbar import MainToolbar
 from qfdesk.ui.trade_book import TradeBook, TradeRecord
 
@@ -99,6 +104,8 @@ class AutoTradeController(QtCore.QObject):
         self.chart = chart
         self.switch = switch
         self.registry = registry or StrategyRegistry()
+        self.files = StrategyFiles(self.registry, self)
+        self._after_files: AutoTradeSetup | None = None  # a Start waiting for the files
         self.budget = budget or TimeBudget()
         self.host: StrategyHost | None = None
         self._waiting: list[CandleClosed] | None = None  # a list while starting
@@ -116,6 +123,7 @@ class AutoTradeController(QtCore.QObject):
         self.tasks: set[asyncio.Task] = set()
         queued = QtCore.Qt.ConnectionType.QueuedConnection
         switch.toggled.connect(self._toggled)
+        self.files.configRead.connect(self._on_strategies_read)
         self._made.connect(self._on_made, queued)
         self._evaluated.connect(self._on_evaluated, queued)
         bridge.eventsReady.connect(self._on_events, queued)
@@ -134,8 +142,20 @@ class AutoTradeController(QtCore.QObject):
 
     @property
     def starting(self) -> bool:
-        """Started, the strategies still being made and warmed up."""
-        return self._waiting is not None
+        """Started, the strategies file still being read or the strategies being made and
+        warmed up."""
+        return self._waiting is not None or self._after_files is not None
+
+    def load_strategies(self, path: Path) -> None:
+        """Read the strategies file at ``path`` (and its strategy files) in the background."""
+        self.files.read_config(path)
+
+    def _on_strategies_read(self, problems: list[str]) -> None:
+        for problem in problems:
+            log.warning("strategies file: %s", problem)
+        setup, self._after_files = self._after_files, None
+        if setup is not None:
+            self.start(setup)
 
     # ----- switching ----------------------------------------------------------------------
 
@@ -165,6 +185,7 @@ class AutoTradeController(QtCore.QObject):
             timeframe=self._current_timeframe(),
             previous=self.setup,
             parent=self.window,
+            files=self.files,
         )
         dialog.accepted.connect(lambda: self.start(dialog.setup))
         dialog.finished.connect(lambda _: setattr(self, "dialog", None))
@@ -179,6 +200,12 @@ class AutoTradeController(QtCore.QObject):
         if setup is None or self.running or self.starting:
             return False
         self.setup = setup
+        if self.files.config_loading:
+            self._after_files = setup
+            self.message.emit(
+                "Auto-trader starting: the strategies file is still being read\u2026", "info"
+            )
+            return True
         alarm = self.bridge.halt.alarm
         if alarm is not None and not setup.config.paper:
             self._say(f"Auto-trader not started: {alarm.text}")
@@ -309,6 +336,7 @@ class AutoTradeController(QtCore.QObject):
         self._close_host()
 
     def switch_off(self) -> None:
+        self._after_files = None
         if self.trader is not None:
             self.trader.stop(StopReason.SWITCHED_OFF, "switched off by the trader")
         if self.starting:
@@ -513,9 +541,7 @@ def install_autotrade(
     down). Installed after the window's market model subscribed to ``bridge``, so that the
     model has applied each batch of events before the auto-trader sees it; its signals and
     paper trades are put back on the chart each time ``series_shown`` says it shows another
-    series."""
-    for problem in registry.load_config(config_dir() / "strategies.json"):
-        log.warning("strategies file: %s", problem)
+    series. The strategies file is read in the background (a Start waits for it)."""
     switch = AutoTradeSwitch(window)
     toolbar.add_autotrade_action(switch)
     status.addPermanentWidget(switch.badge)
@@ -534,6 +560,7 @@ def install_autotrade(
         registry=registry,
         window=window,
     )
+    controller.load_strategies(config_dir() / "strategies.json")
     series_shown.connect(controller.show_markers)
     controller.message.connect(show_message)
     controller.stopped.connect(lambda text: _tell_stop(window, status, controller, text))

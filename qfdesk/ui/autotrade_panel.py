@@ -1,6 +1,11 @@
 """The auto-trader's settings dialog: strategies with parameters, assets, timeframe, paper or
 live, and the auto-trader's own risk limits. It only builds an :class:`AutoTradeSetup`;
-starting is the controller's job."""
+starting is the controller's job.
+
+A trader's strategy file added here is read in the background (:class:`StrategyFiles`): the
+dialog says it is reading it and stays usable, then lists its strategies or says why it
+cannot be used; strategies of the strategies file still being read at startup join the list
+when they are read. Choices already made in the list are kept."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from qfdesk.engine.strategies import StrategyError, StrategyRegistry
 from qfdesk.engine.strategies.params import param_items, parse_params
 from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
 from qfdesk.ui.stake_plan_box import StakePlanBox
+from qfdesk.ui.strategy_files import StrategyFiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,9 @@ def _none_if_zero(value: float) -> float | None:
 
 
 class AutoTradeDialog(QtWidgets.QDialog):
+    fileLoaded = QtCore.Signal(object, object)  # path, its strategies' names (now listed)
+    fileRefused = QtCore.Signal(object, str)  # path, why it cannot be used (now shown)
+
     def __init__(
         self,
         registry: StrategyRegistry,
@@ -54,13 +63,21 @@ class AutoTradeDialog(QtWidgets.QDialog):
         timeframe: int = 60,
         previous: AutoTradeSetup | None = None,
         parent: QtWidgets.QWidget | None = None,
+        files: StrategyFiles | None = None,
     ) -> None:
+        """``files`` reads strategy files for the registry (the controller's, which also
+        reads the strategies file at startup; by default one of the dialog's own)."""
         super().__init__(parent)
         self.setWindowTitle("Auto-trader")
         self.setObjectName("autoTradeDialog")
         self.registry = registry
         self.base_limits = base_limits
         self.setup: AutoTradeSetup | None = None
+        self.files = files if files is not None else StrategyFiles(registry, self)
+        self._asked: set[Path] = set()  # files added here, being read
+        self.files.fileRead.connect(self._on_file_read)
+        self.files.fileFailed.connect(self._on_file_failed)
+        self.files.configRead.connect(self._on_config_read)
 
         self.strategies = QtWidgets.QTableWidget(0, 2, self)
         self.strategies.setHorizontalHeaderLabels(["Strategy", "Parameters (name=value ...)"])
@@ -104,6 +121,9 @@ class AutoTradeDialog(QtWidgets.QDialog):
         self.error.setObjectName("autoTradeError")
         self.error.setStyleSheet("color: #ff5252;")
         self.error.setWordWrap(True)
+        self.note = QtWidgets.QLabel("", self)
+        self.note.setObjectName("autoTradeNote")
+        self.note.setWordWrap(True)
         buttons = QtWidgets.QDialogButtonBox(self)
         self.start_button = buttons.addButton(
             "Start", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole
@@ -132,6 +152,7 @@ class AutoTradeDialog(QtWidgets.QDialog):
         columns.addLayout(right, 3)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(columns, 1)
+        layout.addWidget(self.note)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.resize(980, 460)
@@ -140,6 +161,7 @@ class AutoTradeDialog(QtWidgets.QDialog):
             self.apply(previous)
         elif current_asset:
             self.choose_assets([current_asset])
+        self._show_reading()
 
     def _spin(self, value: float, low: float, high: float, decimals: int) -> QtWidgets.QWidget:
         spin = QtWidgets.QDoubleSpinBox(self)
@@ -149,14 +171,23 @@ class AutoTradeDialog(QtWidgets.QDialog):
         return spin
 
     def _fill_strategies(self) -> None:
+        """List the registry's strategies, keeping what was chosen and typed."""
+        kept = {
+            self.strategies.item(row, 0).text(): (
+                self.strategies.item(row, 0).checkState(),
+                self.strategies.item(row, 1).text(),
+            )
+            for row in range(self.strategies.rowCount())
+        }
         self.strategies.setRowCount(0)
         for name in self.registry.names():
+            state, text = kept.get(name, (QtCore.Qt.CheckState.Unchecked, ""))
             row = self.strategies.rowCount()
             self.strategies.insertRow(row)
             item = QtWidgets.QTableWidgetItem(name)
             item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(QtCore.Qt.CheckState.Unchecked)
-            params = QtWidgets.QTableWidgetItem("")
+            item.setCheckState(state)
+            params = QtWidgets.QTableWidgetItem(text)
             params.setToolTip(self._params_help(name))
             item.setToolTip(params.toolTip())
             self.strategies.setItem(row, 0, item)
@@ -176,17 +207,39 @@ class AutoTradeDialog(QtWidgets.QDialog):
         if path:
             self.load_strategy_file(Path(path))
 
-    def load_strategy_file(self, path: Path) -> list[str]:
-        """Register the strategies a Python file defines and list them; [] and a message if
-        it cannot be used."""
-        try:
-            names = self.registry.load_file(path)
-        except StrategyError as exc:
-            self.error.setText(str(exc))
-            return []
-        self._fill_strategies()
+    def load_strategy_file(self, path: Path) -> None:
+        """Read the strategies a Python file defines, in the background: "reading" shows
+        meanwhile; then they are listed (``fileLoaded``) or the reason it cannot be used is
+        shown (``fileRefused``)."""
+        self._asked.add(path)
         self.error.setText("")
-        return names
+        self._show_reading()
+        self.files.read_file(path)
+
+    def _show_reading(self) -> None:
+        reading = [f"reading strategy file {path.name}\u2026" for path in sorted(self._asked)]
+        if self.files.config_loading:
+            reading.insert(0, "reading the strategies file\u2026")
+        self.note.setText("; ".join(reading))
+
+    def _on_file_read(self, path: Path, names: list[str]) -> None:
+        self._fill_strategies()
+        if path in self._asked:
+            self._asked.discard(path)
+            self.error.setText("")
+            self._show_reading()
+            self.fileLoaded.emit(path, names)
+
+    def _on_file_failed(self, path: Path, message: str) -> None:
+        if path in self._asked:
+            self._asked.discard(path)
+            self.error.setText(message)
+            self._show_reading()
+            self.fileRefused.emit(path, message)
+
+    def _on_config_read(self, problems: list[str]) -> None:
+        self._fill_strategies()
+        self._show_reading()
 
     # ----- programmatic choices (the dialog's widgets, filled) --------------------------
 

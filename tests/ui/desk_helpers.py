@@ -42,6 +42,32 @@ def wait_until(loop, predicate: Callable[[], object], timeout: float) -> bool:
     return run(loop, until(predicate, timeout), timeout + 5)
 
 
+class Heartbeat:
+    """A 20 ms timer on the GUI thread counting its firings: it only counts while the GUI
+    thread is free to run its event loop."""
+
+    def __init__(self) -> None:
+        self.beats = 0
+        self.timer = QtCore.QTimer()
+        self.timer.setInterval(20)
+        self.timer.timeout.connect(self._beat)
+        self.timer.start()
+
+    def _beat(self) -> None:
+        self.beats += 1
+
+
+def read_strategy_file(loop, dialog, path: Path, timeout: float = 30.0) -> list[str]:
+    """Add a strategy file in the auto-trader's dialog and wait until it is read: the names
+    it listed, [] when it refused the file (its error then shows)."""
+    answers: list[list[str]] = []
+    dialog.fileLoaded.connect(lambda _, names: answers.append(list(names)))
+    dialog.fileRefused.connect(lambda _, __: answers.append([]))
+    dialog.load_strategy_file(path)
+    assert wait_until(loop, lambda: answers, timeout), f"{path} was never read"
+    return answers[0]
+
+
 def pause(loop, seconds: float) -> None:
     run(loop, asyncio.sleep(seconds), seconds + 5)
 

@@ -7,7 +7,7 @@ import os
 import time
 
 import pytest
-from desk_helpers import Desk, ini_store, pause, wait_until
+from desk_helpers import Desk, ini_store, pause, read_strategy_file, wait_until
 from PySide6 import QtWidgets
 
 from qfdesk.engine.events import AssetInfo, AssetTable, Candle, CandleClosed, MarketUpdate, Tick
@@ -212,9 +212,9 @@ def test_a_strategy_of_the_traders_own_from_a_file(desk, qloop, tmp_path):
     controller = window.autotrade
     controller.switch.trigger()
     dialog = controller.dialog
-    assert dialog.load_strategy_file(tmp_path / "missing.py") == []
+    assert read_strategy_file(qloop, dialog, tmp_path / "missing.py") == []
     assert "does not exist" in dialog.error.text()
-    assert dialog.load_strategy_file(path) == ["every-other"]
+    assert read_strategy_file(qloop, dialog, path) == ["every-other"]
     dialog.choose_strategy("every-other", "every=3 expiry=15")
     dialog.choose_timeframe(TF)
     assert (
