@@ -120,7 +120,7 @@ class AutoTradeController(QtCore.QObject):
         self.last_stop: Stop | None = None
         self.stop_box: QtWidgets.QMessageBox | None = None
         self.signal_markers: dict[str, list[SignalMarker]] = defaultdict(list)
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
         queued = QtCore.Qt.ConnectionType.QueuedConnection
         switch.toggled.connect(self._toggled)
         self.files.configRead.connect(self._on_strategies_read)
@@ -270,17 +270,18 @@ class AutoTradeController(QtCore.QObject):
         self.message.emit("Auto-trader starting: its strategies warm up\u2026", "info")
         return True
 
-    def _on_made(self, host: StrategyHost, outcome: Outcome) -> None:
+    def _on_made(self, host: StrategyHost, outcome: Outcome[tuple[AutoTrader, Evaluation]]) -> None:
         if host is not self.host:
             return  # switched off meanwhile
         waiting, self._waiting = self._waiting or [], None
         if outcome.error is not None or outcome.value is None:
             self._close_host()
             error = outcome.error
+            said = str(error)
             if not isinstance(error, StrategyError | ValueError):
                 log.error("auto-trader: starting failed", exc_info=error)
-                error = f"unexpected error ({type(error).__name__}: {error}); see the log"
-            self._say(f"Auto-trader not started: {error}")
+                said = f"unexpected error ({type(error).__name__}: {error}); see the log"
+            self._say(f"Auto-trader not started: {said}")
             return
         trader, warmed = outcome.value
         config = trader.config
@@ -312,7 +313,7 @@ class AutoTradeController(QtCore.QObject):
             lambda outcome: self._evaluated.emit(trader, outcome),
         )
 
-    def _on_evaluated(self, trader: AutoTrader, outcome: Outcome) -> None:
+    def _on_evaluated(self, trader: AutoTrader, outcome: Outcome[Evaluation]) -> None:
         if trader is not self.trader:
             return
         if outcome.error is not None or outcome.value is None:
@@ -394,7 +395,7 @@ class AutoTradeController(QtCore.QObject):
     def _check(self) -> None:
         trader = self.trader
         live = trader is not None and trader.running and not trader.config.paper
-        if live and not self.bridge.connected:
+        if trader is not None and live and not self.bridge.connected:
             trader.disconnected("the platform's Chrome is not connected")
         if self.paper is not None and self.paper.open_trades:
             self._paper_settled(self.paper.on_clock(self._now()))
@@ -467,8 +468,10 @@ class AutoTradeController(QtCore.QObject):
         if trade.asset != self._current_asset():
             return
         result = TradeResult.PENDING
-        if trade.settled:
+        if trade.settled and trade.outcome is not None:
             result = _PAPER_RESULTS.get(trade.outcome, TradeResult.REFUND)
+        elif trade.settled:
+            result = TradeResult.REFUND
         self.chart.upsert_trade_marker(
             TradeMarker(
                 id=f"paper-{trade.id}",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
@@ -33,7 +34,7 @@ class AutoTradeSetup:
     """How the stake goes from trade to trade; None: the stake above, every trade."""
 
 
-def with_fixed_stake(base: RiskLimits, stake: float, **changes: object) -> RiskLimits:
+def with_fixed_stake(base: RiskLimits, stake: float, **changes: Any) -> RiskLimits:
     """``base`` trading a fixed ``stake`` (its stake bounds widened to allow it)."""
     return dataclasses.replace(
         base,
@@ -163,19 +164,26 @@ class AutoTradeDialog(QtWidgets.QDialog):
             self.choose_assets([current_asset])
         self._show_reading()
 
-    def _spin(self, value: float, low: float, high: float, decimals: int) -> QtWidgets.QWidget:
+    def _spin(
+        self, value: float, low: float, high: float, decimals: int
+    ) -> QtWidgets.QDoubleSpinBox:
         spin = QtWidgets.QDoubleSpinBox(self)
         spin.setRange(low, high)
         spin.setDecimals(decimals)
         spin.setValue(float(value))
         return spin
 
+    def _cell(self, row: int, column: int) -> QtWidgets.QTableWidgetItem:
+        item = self.strategies.item(row, column)
+        assert item is not None, "every strategy row has its two cells"
+        return item
+
     def _fill_strategies(self) -> None:
         """List the registry's strategies, keeping what was chosen and typed."""
         kept = {
-            self.strategies.item(row, 0).text(): (
-                self.strategies.item(row, 0).checkState(),
-                self.strategies.item(row, 1).text(),
+            self._cell(row, 0).text(): (
+                self._cell(row, 0).checkState(),
+                self._cell(row, 1).text(),
             )
             for row in range(self.strategies.rowCount())
         }
@@ -245,15 +253,15 @@ class AutoTradeDialog(QtWidgets.QDialog):
 
     def _row(self, name: str) -> int:
         for row in range(self.strategies.rowCount()):
-            if self.strategies.item(row, 0).text() == name:
+            if self._cell(row, 0).text() == name:
                 return row
         raise KeyError(name)
 
     def choose_strategy(self, name: str, params: str = "", checked: bool = True) -> None:
         row = self._row(name)
         state = QtCore.Qt.CheckState.Checked if checked else QtCore.Qt.CheckState.Unchecked
-        self.strategies.item(row, 0).setCheckState(state)
-        self.strategies.item(row, 1).setText(params)
+        self._cell(row, 0).setCheckState(state)
+        self._cell(row, 1).setText(params)
 
     def choose_assets(self, symbols: list[str]) -> None:
         for i in range(self.assets.count()):
@@ -305,10 +313,10 @@ class AutoTradeDialog(QtWidgets.QDialog):
         """The setup the widgets describe; StrategyError or ValueError saying what is wrong."""
         choices = []
         for row in range(self.strategies.rowCount()):
-            item = self.strategies.item(row, 0)
+            item = self._cell(row, 0)
             if item.checkState() != QtCore.Qt.CheckState.Checked:
                 continue
-            given = parse_params(param_items(self.strategies.item(row, 1).text()))
+            given = parse_params(param_items(self._cell(row, 1).text()))
             values = self.registry.check(item.text(), given)
             changed = {k: values[k] for k in given}
             choices.append(StrategyChoice(item.text(), changed))
