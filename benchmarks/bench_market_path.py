@@ -6,10 +6,19 @@ history event, then a close by the GUI's clock after every batch). Now the pipel
 is the only one; after each batch it publishes a ``MarketUpdate`` that the GUI applies to its
 copy (``MarketCopy``). Both paths get the same ticks in the same batches, here in one run,
 and each is split into its two threads: the tail's share (the pipeline, now publishing) and
-the GUI's (the market model applying what the pipeline handed it):
+the GUI's (the market model applying what the pipeline handed it). The total of the two is
+the app's cost of a tick.
 
-- ``decoded``: batches of decoded Tick events (``Pipeline.feed_events``): the market state
-  alone -- what this change is about;
+"Before" is that code itself: the pipeline, candle book, series and clock modules as they
+were at commit 9d929ff (the parent of 4b983e7, "One market state"), read with ``git show``
+into modules of their own when the script starts (a full clone is needed), so making
+today's modules faster never makes the baseline faster. The GUI's old market model is
+reproduced here (``OldGuiModel``) on those modules. At the end of each round both GUI
+threads must hold the same candles at every timeframe, or the script stops.
+
+- ``decoded``: batches of decoded Tick events (``Pipeline.feed_events``; the old pipeline's
+  ``feed`` with a decoder that hands them through): the market state alone -- what this
+  change is about;
 - ``frames``: the same ticks as performance-log entries (``Pipeline.feed``, the decoder
   included, as the tail feeds it) -- the app's whole data path up to the GUI.
 
@@ -27,11 +36,16 @@ import base64
 import gc
 import json
 import random
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
 
-from qfdesk.engine.candles import CandleBook
-from qfdesk.engine.clock import ClockOffset
+import numpy as np
+
 from qfdesk.engine.events import Event, HistoryCandles, HistoryTicks, MarketUpdate, Tick
 from qfdesk.engine.market_state import MarketCopy
 from qfdesk.engine.pipeline import Pipeline
@@ -43,6 +57,46 @@ DRAIN = 0.015
 SOCKET = "3084.678983"
 PLACEHOLDER = '451-["updateStream",{"_placeholder":true,"num":0}]'
 SHOWN = "ASSET0_otc"
+BEFORE = "9d929fffabd102511dd1b2756621156605a7582e"
+"""The last commit with two market states (the one before 4b983e7, "One market state")."""
+
+
+def load_before(name: str) -> types.ModuleType:
+    """``qfdesk/engine/<name>.py`` as it was at ``BEFORE``, read from git, as a module of its
+    own: the baseline stays that code whatever the engine's modules do since."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        source = subprocess.run(
+            ["git", "-C", str(root), "show", f"{BEFORE}:qfdesk/engine/{name}.py"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as error:
+        sys.exit(f"the baseline needs a git clone holding commit {BEFORE}: {error}")
+    module = sys.modules[f"before_{name}"] = types.ModuleType(f"before_{name}")
+    code = compile(source, f"{BEFORE[:7]}:qfdesk/engine/{name}.py", "exec")
+    exec(code, module.__dict__)  # noqa: S102 -- this repository's own code, from its history
+    return module
+
+
+OLD_CLOCK = load_before("clock")
+OLD_SERIES = load_before("series")
+OLD_CANDLES = load_before("candles")
+OLD_CANDLES.CandleSeries = OLD_SERIES.CandleSeries  # the old modules use each other, not today's
+OLD_PIPELINE = load_before("pipeline")
+OLD_PIPELINE.CandleBook = OLD_CANDLES.CandleBook
+OLD_PIPELINE.ClockOffset = OLD_CLOCK.ClockOffset
+
+
+Model = TypeVar("Model", "OldGuiModel", "NewGuiModel")
+
+
+class Decoded:
+    """The old pipeline had no ``feed_events``: a decoder handing decoded events through."""
+
+    def feed_many(self, events: Iterable[Event]) -> list[Event]:
+        return list(events)
 
 
 def make_batches(n: int, rate: float, assets: int = 3) -> list[list[Tick]]:
@@ -84,8 +138,8 @@ class OldGuiModel:
     """The GUI's second market state as it was: its own book and clock, fed every event."""
 
     def __init__(self) -> None:
-        self.book = CandleBook(TIMEFRAMES.values())
-        self.clock = ClockOffset()
+        self.book = OLD_CANDLES.CandleBook(TIMEFRAMES.values())
+        self.clock = OLD_CLOCK.ClockOffset()
 
     def apply(self, events: list[Event]) -> None:
         book = self.book
@@ -119,26 +173,44 @@ class NewGuiModel:
                 self.copy.series(SHOWN, 60)  # the window reads the series it draws
 
 
-def tail_share(batches: list, publish: bool, framed: bool) -> tuple[float, list[list[Event]]]:
+def tail_share(batches: list, now: bool, framed: bool) -> tuple[float, list[list[Event]]]:
     """CPU seconds of the pipeline (the tail thread's share) over all batches, and what it
-    handed its listeners (what the GUI thread gets)."""
-    pipeline = Pipeline(TIMEFRAMES.values(), publish=publish)
+    handed its listeners (what the GUI thread gets): today's publishing one, or (``now``
+    False) the pipeline and book as they were before."""
+    if now:
+        pipeline = Pipeline(TIMEFRAMES.values(), publish=True)
+        feed = pipeline.feed if framed else pipeline.feed_events
+    else:
+        pipeline = OLD_PIPELINE.Pipeline(TIMEFRAMES.values())
+        if not framed:
+            pipeline.decoder = Decoded()
+        feed = pipeline.feed
     handed: list[list[Event]] = []
     pipeline.add_listener(handed.append)
-    feed = pipeline.feed if framed else pipeline.feed_events
     began = time.process_time()
     for batch in batches:
         feed(batch)
     return time.process_time() - began, handed
 
 
-def gui_share(handed: list[list[Event]], gui: Callable[[], object]) -> float:
-    """CPU seconds of the GUI's market model over what the pipeline handed it."""
-    apply = gui().apply
+def gui_share(handed: list[list[Event]], gui: Callable[[], Model]) -> tuple[float, Model]:
+    """CPU seconds of the GUI's market model over what the pipeline handed it, and the model."""
+    model = gui()
+    apply = model.apply
     began = time.process_time()
     for events in handed:
         apply(events)
-    return time.process_time() - began
+    return time.process_time() - began, model
+
+
+def check_same(old: OldGuiModel, new: NewGuiModel) -> None:
+    """Both GUI threads end up drawing the same candles, at every timeframe."""
+    for asset in old.book.assets():
+        for tf in TIMEFRAMES.values():
+            a, b = old.book.series(asset, tf), new.copy.series(asset, tf)
+            for column in ("start", "open", "high", "low", "close"):
+                if not np.array_equal(getattr(a, column), getattr(b, column)):
+                    sys.exit(f"{asset} {tf} s: the two paths' {column} differ")
 
 
 def main() -> None:
@@ -155,11 +227,15 @@ def main() -> None:
             # app's heap, which drops each batch once applied: no collector passes over it
             best = {key: float("inf") for key in ("tail0", "gui0", "tail1", "gui1")}
             for _ in range(5):
-                for publish, gui, suffix in ((False, OldGuiModel, "0"), (True, NewGuiModel, "1")):
-                    spent, handed = tail_share(batches, publish, framed)
+                models = []
+                for now, gui, suffix in ((False, OldGuiModel, "0"), (True, NewGuiModel, "1")):
+                    spent, handed = tail_share(batches, now, framed)
                     best["tail" + suffix] = min(best["tail" + suffix], spent)
-                    best["gui" + suffix] = min(best["gui" + suffix], gui_share(handed, gui))
+                    spent, model = gui_share(handed, gui)
+                    best["gui" + suffix] = min(best["gui" + suffix], spent)
+                    models.append(model)
                     del handed
+                check_same(*models)
             gc.enable()
             us = {key: value / n * 1e6 for key, value in best.items()}
             old, new = us["tail0"] + us["gui0"], us["tail1"] + us["gui1"]

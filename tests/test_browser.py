@@ -27,11 +27,13 @@ from qfdesk.browser.errors import (
     ProfileLockedError,
 )
 from qfdesk.browser.live import LiveSource, parse_address
+from qfdesk.browser.page_check import check_page
 from qfdesk.browser.selectors import Selectors
 from qfdesk.browser.tabs import PlatformTab, platform_tabs
 from qfdesk.commands import doctor
 from qfdesk.engine.decoder import FrameDecoder
 from qfdesk.engine.events import Tick
+from qfdesk.engine.paths import config_dir
 from qfdesk.sim.platform import SimulatedPlatform
 
 # -- without a browser -------------------------------------------------------------------
@@ -240,6 +242,32 @@ def test_selectors_resolve_on_the_sim_page_and_doctor(rig, capsys):
         assert "No open tab shows the trading platform" in capsys.readouterr().out
     finally:
         blank.close()
+
+
+@pytest.mark.browser
+@needs_browser
+def test_doctor_reports_a_renamed_buy_button_as_the_app_does(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    with SimulatedPlatform(assets=2, seed=9) as sim:
+        sim.control("rename_class", old="btn-call", new="btn-call-v2")
+        sim.control("rename_class", old="switch-state-block__item", new="switch-cell")
+        rig = ChromeRig(tmp_path / "profile")
+        try:
+            rig.launch()
+            rig.open_page(sim.url)
+            rig.wait_ready()
+            check = check_page(rig.driver, Selectors.load())
+            assert [element.name for element in check.missing] == ["buy_button"]
+            parser = argparse.ArgumentParser()
+            doctor.configure(parser)
+            assert doctor.run(parser.parse_args(["--attach", rig.address])) == 1
+        finally:
+            rig.close()
+    out = capsys.readouterr().out
+    assert "MISSING buy_button" in out and "ok      sell_button" in out
+    assert check.missing_text in out
+    assert check.missing_text.startswith("The BUY button was not found on the page: trading")
+    assert str(config_dir() / "selectors.json") in out
 
 
 @pytest.mark.browser

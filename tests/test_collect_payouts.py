@@ -4,25 +4,19 @@ every asset once when first seen, then one row when the platform changes a payou
 from __future__ import annotations
 
 import csv
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from browser_helpers import CHROMIUM, free_port, needs_browser
+from browser_helpers import needs_browser
+from collect_helpers import collecting, interrupt
 from proc_helpers import poll
 
-from qfdesk.browser.run_record import sweep_leftovers
 from qfdesk.engine.csv_sink import PAYOUT_COLUMNS, payout_dir
 from qfdesk.engine.history_loader import load_history
 from qfdesk.engine.payout_history import load_payouts
 from qfdesk.sim.platform import SimulatedPlatform
 
 pytestmark = [pytest.mark.browser, needs_browser]
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def payout_rows(data: Path) -> list[list[str]]:
@@ -36,39 +30,24 @@ def payout_rows(data: Path) -> list[list[str]]:
 
 
 def test_collect_on_the_simulator_records_a_payout_change_once(tmp_path, short_tmp):
-    data, log = tmp_path / "data", tmp_path / "collect.log"
-    env = {
-        **os.environ,
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "TMPDIR": str(short_tmp),
-        "PYTHONUNBUFFERED": "1",
-    }
-    with SimulatedPlatform(assets=3, seed=4) as sim:
+    data = tmp_path / "data"
+    with (
+        SimulatedPlatform(assets=3, seed=4) as sim,
+        collecting(tmp_path, short_tmp, sim, data, "--timeframes", "1m") as (process, log),
+    ):
         catalogue = {a["symbol"]: a for a in sim.assets}
-        argv = [sys.executable, "-m", "qfdesk", "collect", "--data-dir", str(data), "--launch"]
-        argv += ["--headless", "--port", str(free_port()), "--profile", str(tmp_path / "p")]
-        argv += ["--url", sim.url, "--chrome", str(CHROMIUM), "--timeframes", "1m"]
-        with log.open("w") as out:
-            process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=out)
-        try:
-            # The first table is written once a tick has given the platform clock.
-            assert poll(lambda: len(payout_rows(data)) >= len(catalogue), 90), log.read_text()
-            first = payout_rows(data)
-            assert sorted(row[1] for row in first) == sorted(catalogue)
-            assert {row[1]: (int(row[2]), row[3] == "1") for row in first} == {
-                s: (a["payout"], a["active"]) for s, a in catalogue.items()
-            }
-            before = max(t.time for t in sim.sent_ticks())
-            sim.control("set_payout", asset="EURUSD_otc", payout=71)
-            assert poll(lambda: len(payout_rows(data)) > len(first), 30), log.read_text()
-            after = max(t.time for t in sim.sent_ticks())
-            process.send_signal(signal.SIGINT)
-            assert process.wait(60) == 0, log.read_text()
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait(10)
-            sweep_leftovers(tmp_path / "state" / "QuantumFlux Desk" / "runs")
+        # The first table is written once a tick has given the platform clock.
+        assert poll(lambda: len(payout_rows(data)) >= len(catalogue), 90), log.read_text()
+        first = payout_rows(data)
+        assert sorted(row[1] for row in first) == sorted(catalogue)
+        assert {row[1]: (int(row[2]), row[3] == "1") for row in first} == {
+            s: (a["payout"], a["active"]) for s, a in catalogue.items()
+        }
+        before = max(t.time for t in sim.sent_ticks())
+        sim.control("set_payout", asset="EURUSD_otc", payout=71)
+        assert poll(lambda: len(payout_rows(data)) > len(first), 30), log.read_text()
+        after = max(t.time for t in sim.sent_ticks())
+        interrupt(process, log)
     rows = payout_rows(data)
     assert len(rows) == len(catalogue) + 1, "one row per change, none for unchanged payouts"
     assert f"payouts written:  {len(catalogue) + 1} changes" in log.read_text()

@@ -357,3 +357,14 @@ def test_a_new_part_that_gets_no_whole_row_is_removed(tmp_path: Path) -> None:
     assert all_files(tmp_path) == [] and sink.files == []
     assert sink.write_candles([candle(0)]) == 1
     assert [p.name for p in all_files(tmp_path)] == ["EURUSD_otc_1m_s1_part000002.csv"]
+
+
+def test_asset_names_that_need_quoting_are_quoted_one_row_each(tmp_path: Path) -> None:
+    sink = CsvSink(tmp_path, PersistSettings(False, True), session="s1")
+    odd = 'A,"B\nC'
+    ticks = [Tick(odd, 1756866774.5 + i, 1.1 + i / 1000) for i in range(3)]
+    assert sink.write_ticks(ticks) == 3
+    (path,) = all_files(tmp_path)
+    assert rows_of(path)[1:] == [
+        [format_tick_time(t.time), odd, format_price(t.price)] for t in ticks
+    ]

@@ -319,3 +319,10 @@ def test_rows_filter_by_asset_and_source(tmp_path):
     )
     assert [r.intent_id for r in read_rows(path, RowFilter(asset="GBPUSD"))] == ["b"]
     assert [r.intent_id for r in read_rows(path, RowFilter(source=Source.PAPER))] == ["c"]
+
+
+def test_a_writer_that_was_given_nothing_leaves_no_journal_behind(tmp_path):
+    writer = JournalWriter(journal_path(tmp_path))
+    assert writer.flush(10)
+    writer.close()
+    assert not journal_path(tmp_path).exists()

@@ -160,3 +160,30 @@ def test_replay_bad_environment_value_is_refused(
     monkeypatch.setenv("QF_PERSIST_TICKS", "maybe")
     assert main(["replay", str(capture_path), "--data-dir", str(tmp_path)]) == 2
     assert "QF_PERSIST_TICKS" in capsys.readouterr().err
+
+
+def test_replay_reads_on_after_a_long_run_of_blank_lines(
+    capture_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = capture_path.read_text().splitlines()
+    log = tmp_path / "gappy.jsonl"
+    half = len(lines) // 2
+    log.write_text("\n".join([*lines[:half], *[" "] * 25_000, *lines[half:]]) + "\n")
+    assert main(["replay", str(log), "--data-dir", str(tmp_path / "data")]) == 0
+    out = capsys.readouterr().out
+    assert "frames:           346" in out
+    assert "ticks written:    148" in out
+    assert "bad_entry" not in out
+
+
+def test_starting_a_command_imports_no_pandas() -> None:
+    code = (
+        "import sys\n"
+        "from qfdesk.cli import build_parser\n"
+        "build_parser()\n"
+        "print(sorted(m for m in ('pandas', 'pyarrow', 'numpy') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"

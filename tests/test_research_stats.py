@@ -9,9 +9,9 @@ import pytest
 
 from qfdesk.engine.research.grid import GridError, build_grid, parse_spec
 from qfdesk.engine.research.pbo import probability_of_overfitting
-from qfdesk.engine.research.significance import break_even, holm, p_above
+from qfdesk.engine.research.significance import break_even, holm, p_above, p_above_each
 from qfdesk.engine.research.trades import ComboTrades
-from qfdesk.engine.research.walk_forward import block_bounds, walk_forward
+from qfdesk.engine.research.walk_forward import block_bounds, in_sample_nets, walk_forward
 from qfdesk.engine.strategies import StrategyRegistry
 
 REGISTRY = StrategyRegistry()
@@ -76,6 +76,22 @@ def test_the_binomial_p_value_is_the_exact_upper_tail():
     assert p_above(0, 0, p) == 1.0
 
 
+def test_p_values_of_many_at_once_are_scipys_binomial_tests_one_by_one():
+    from scipy import stats
+
+    rng = np.random.default_rng(8)
+    decided = rng.integers(0, 5000, 300)
+    decided[:10] = 0
+    wins = (decided * rng.uniform(0.3, 0.7, decided.size)).astype(np.int64)
+    wins[10:20] = decided[10:20]
+    rates = rng.uniform(0.45, 0.6, decided.size)
+    expected = [
+        float(stats.binomtest(int(k), int(n), float(p), "greater").pvalue) if n else 1.0
+        for k, n, p in zip(wins, decided, rates, strict=True)
+    ]
+    assert p_above_each(wins, decided, rates).tolist() == expected
+
+
 def test_holm_multiplies_by_the_remaining_count_and_keeps_the_order():
     adjusted = holm(np.array([0.01, 0.04, 0.03, 0.005]))
     # sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1 = 0.02, 0.03, 0.06, 0.04 -> 0.06 (monotone)
@@ -105,7 +121,9 @@ def test_the_in_sample_choice_never_sees_a_trade_that_closes_after_the_cut():
     # 30 candles, 2 folds: blocks [0, 10), [10, 20), [20, 30); fold 1 chooses at row 10.
     peeking = trades([8, 12], [11, 14], [100.0, -1.0])  # its big win closes after the cut
     honest = trades([2, 12], [3, 14], [1.0, 1.0])
-    folds = walk_forward([peeking, honest], 30, 2)
+    combos = [peeking, honest]
+    nets = [in_sample_nets(combo, 30, 2) for combo in combos]
+    folds = walk_forward(nets, dict(enumerate(combos)), 30, 2)
     assert folds[0].chosen == 1
     assert folds[0].in_sample_net == 1.0
     assert folds[0].profit.tolist() == [1.0]  # honest's trade entered in [10, 20)

@@ -347,3 +347,19 @@ def test_bad_frames_from_the_page_never_break_the_socket(
     assert len(failures) == sum(1 for p in NASTY_PAYLOADS if isinstance(p, dict))
     assert [o.status for o in sim.orders()].count("open") == 1
     assert not [r for r in caplog.records if "not handled" in r.getMessage()]
+
+
+def test_a_renamed_class_reaches_every_page_served_after_and_odd_names_are_refused(
+    sim: SimulatedPlatform,
+) -> None:
+    async def page() -> str:
+        async with aiohttp.ClientSession() as http, http.get(sim.url) as response:
+            return await response.text()
+
+    assert "SIM_RENAMES" not in run(page())
+    sim.control("rename_class", old="btn-call", new="btn-call-v2")
+    served = run(page())
+    assert 'window.SIM_RENAMES = {"btn-call": "btn-call-v2"};</script><script src=' in served
+    for bad in ({"old": "btn call", "new": "x"}, {"old": "btn-call", "new": "'); alert(1"}):
+        with pytest.raises(ValueError, match="not a class name"):
+            sim.control("rename_class", **bad)

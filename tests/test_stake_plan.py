@@ -8,7 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qfdesk.engine.risk import RiskLimits
-from qfdesk.engine.stake_plan import PlanKind, StakePlan, StakeSequence, plan_problems
+from qfdesk.engine.stake_plan import (
+    PlanKind,
+    StakePlan,
+    StakeSequence,
+    plan_problems,
+    worst_case,
+)
 
 LIMITS = RiskLimits(min_stake=1.0, max_stake=10.0)
 
@@ -97,3 +103,11 @@ def test_no_plan_ever_stakes_past_a_limit_or_the_balance(
         if stake is not None:
             assert LIMITS.min_stake <= stake <= min(LIMITS.max_stake, balance)
         sequence.record(profit)
+
+
+def test_the_worst_case_gives_the_deepest_stake_and_the_total_at_risk_beside_the_daily_limit():
+    plan = StakePlan(PlanKind.MARTINGALE, base=1.0, multiplier=2.0, max_steps=3)
+    text = worst_case(plan, RiskLimits(max_stake=10.0, daily_loss_limit=10.0))
+    assert text.startswith("worst case: step 3 stakes 8; 15 at risk over 4 losses in a row")
+    assert "more than the daily loss limit 10" in text
+    assert "daily loss" not in worst_case(plan, RiskLimits(max_stake=10.0))

@@ -20,6 +20,7 @@ from qfdesk.engine.strategies import (
     StrategyRegistry,
     StrategyRunner,
     Vote,
+    crossovers,
 )
 
 ASSET, TF = "EURUSD_otc", 60
@@ -216,6 +217,17 @@ def test_vectorised_signals_equal_the_live_runner(name, params, decimals):
     # The base class's candle-by-candle loop (what a trader's own strategy gets) agrees too.
     looped = Strategy.signals(strategy, series)
     np.testing.assert_array_equal(looped.index, [i for i, *_ in batch])
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 500])
+@pytest.mark.parametrize("params", [{"fast": 1, "slow": 2}, {"fast": 4, "slow": 9}])
+def test_sma_cross_worked_in_chunks_signals_as_over_the_whole_series(monkeypatch, chunk, params):
+    series = random_series(3000, 5, 3)  # flat stretches too: ties inside the dead band
+    strategy = REGISTRY.create("sma-cross", params)
+    live = [(i, s.direction) for i, s in run_live(strategy.fresh(), series)]
+    monkeypatch.setattr(crossovers, "SIGNAL_CHUNK", chunk)
+    assert [(i, d) for i, d, _ in batch_list(strategy, series)] == live
+    assert len(live) > 50
 
 
 @pytest.mark.parametrize("name", ["sma-cross", "rsi-reversal", "macd-cross", "confluence"])
@@ -427,6 +439,23 @@ def test_strategies_file_sets_defaults_presets_and_loads_user_files(tmp_path):
     assert app.describe("every-2nd")[0] == "CALL on every n-th candle"
     with pytest.raises(StrategyError, match="every-2nd from .*mine.py runs only in a worker"):
         app.create("every-2nd")
+
+
+@pytest.mark.parametrize("import_files", [False, True], ids=["described", "imported"])
+def test_reading_a_strategies_file_changes_nothing_until_it_is_applied(tmp_path, import_files):
+    (tmp_path / "mine.py").write_text(USER_STRATEGY)
+    config = tmp_path / "strategies.json"
+    entries = {"sma-cross": {"fast": 8}, "every-2nd": {"base": "every-nth", "n": 2}}
+    config.write_text(json.dumps({"files": ["mine.py"], "strategies": entries}))
+    registry = StrategyRegistry(import_files=import_files)
+    before = registry.names()
+    read = registry.read_config(config)  # the slow part, which the app runs off its GUI thread
+    found = registry.find_in_file(tmp_path / "mine.py")
+    assert registry.names() == before and registry.check("sma-cross")["fast"] == 5
+    assert found.names == ("every-nth",) and read.found[0].names == ("every-nth",)
+    assert registry.apply_config(read) == []
+    assert {"every-nth", "every-2nd"} <= set(registry.names())
+    assert registry.check("sma-cross")["fast"] == 8 and registry.check("every-2nd")["n"] == 2
 
 
 @pytest.mark.parametrize("import_files", [False, True], ids=["described", "imported"])

@@ -13,7 +13,8 @@ import signal
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from qfdesk.commands.browser_options import add_browser_arguments, browser_settings
 from qfdesk.commands.collector_options import (
@@ -21,11 +22,13 @@ from qfdesk.commands.collector_options import (
     build_pipeline,
     format_summary,
 )
+from qfdesk.engine.recording import DEFAULT_PART_MB
 
 if TYPE_CHECKING:
     from qfdesk.browser.live import LiveSource
     from qfdesk.browser.settings import BrowserSettings
     from qfdesk.engine.pipeline import Pipeline
+    from qfdesk.engine.recording import Recorder
 
 STATUS_EVERY = 10.0
 CLOCK_EVERY = 0.5
@@ -36,7 +39,44 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--duration", type=float, default=None, metavar="S", help="stop after S seconds"
     )
+    parser.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        metavar="FILE.jsonl",
+        help="also write every WebSocket entry read, session token scrubbed, one per line as "
+        "qfdesk replay takes it",
+    )
+    parser.add_argument(
+        "--record-max-mb",
+        type=_megabytes,
+        default=DEFAULT_PART_MB,
+        metavar="N",
+        help=f"start a new recording part (FILE.1.jsonl, ...) past N MB (default {DEFAULT_PART_MB})",
+    )
     add_collector_arguments(parser)
+
+
+def _megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of megabytes") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("a recording part needs more than 0 MB")
+    return value
+
+
+def _start_recorder(args: argparse.Namespace) -> Recorder | None:
+    """The recorder ``--record`` asks for, writing; raises OSError when it cannot."""
+    if args.record is None:
+        return None
+    from qfdesk.engine.recording import Recorder
+
+    recorder = Recorder(args.record, max(1, round(args.record_max_mb * 1024 * 1024)))
+    recorder.start()
+    print(f"recording to {args.record} (parts of {args.record_max_mb:g} MB)", flush=True)
+    return recorder
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,6 +90,14 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"qfdesk collect: {error}", file=sys.stderr)
         return 2
+    try:
+        recorder = _start_recorder(args)
+    except OSError as error:
+        print(
+            f"qfdesk collect: cannot record to {args.record}: {error.strerror or error}",
+            file=sys.stderr,
+        )
+        return 2
     sweep()  # before looking for a Chrome: one an earlier, killed run started is not adopted
     page = settings.url if args.launch else None
     if page is not None:
@@ -57,9 +105,15 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+
+    def feed(entries: list[dict[str, Any]]) -> None:
+        if recorder is not None:
+            recorder.write(entries)
+        pipeline.feed(entries)
+
     source = LiveSource(
         settings,
-        pipeline.feed,
+        feed,
         launch=args.launch,
         on_state=lambda state: print(f"state: {state.value}", flush=True),
         decode_errors=lambda: pipeline.decoder.stats.malformed_total,
@@ -70,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
             _open_page(settings, page)
     except ChromeError as error:
         source.stop(close_chrome=args.launch)
+        if recorder is not None:
+            recorder.close()
         print(f"qfdesk collect: {error}", file=sys.stderr)
         return 2
     print(f"collecting from Chrome at {settings.address}; Ctrl-C to stop", flush=True)
@@ -87,7 +143,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         source.stop(close_chrome=args.launch)
         pipeline.on_wall_clock()
+        if recorder is not None:
+            recorder.close()
     print(format_summary(pipeline.finish(), args.timeframes))
+    if recorder is not None:
+        print(f"recorded:         {recorder.summary()}")
     for gap in source.gaps:
         print(f"gap: {gap.seconds if gap.seconds is not None else 'open'} s from {gap.start:.3f}")
     return 0

@@ -49,8 +49,9 @@ def run(args: argparse.Namespace) -> int:
     from qfdesk.browser.chrome_launcher import ensure_chrome
     from qfdesk.browser.errors import ChromeError
     from qfdesk.browser.owned import sweep
+    from qfdesk.browser.page_check import check_page
     from qfdesk.browser.profile import default_profile_dir, profile_state
-    from qfdesk.browser.selectors import Selectors
+    from qfdesk.browser.selectors import Selectors, user_selectors_path
     from qfdesk.browser.tabs import PlatformTab
 
     try:
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         PlatformTab(driver, endpoint.address, settings.url_mark).ensure()
         print(f"page        {driver.current_url}")
         selectors = Selectors.load()
-        report = selectors.resolve(driver)
+        check = check_page(driver, selectors)
     except ChromeError as exc:
         print(f"error       {exc}")
         return 1
@@ -96,21 +97,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"selectors   {', '.join(str(p) for p in selectors.sources)}")
     if selectors.problem is not None:
         print(f"warning     {selectors.problem}")
-    missing = []
-    for item in report:
+    for item in check.elements:
         tag = "critical" if item.critical else "optional"
-        if item.ok:
+        if item.found:
             which = "best" if item.index == 0 else f"fallback {item.index}"
             print(f"  ok      {item.name:<22} {tag}  {which}: {item.selector} ({item.count})")
         else:
             print(f"  MISSING {item.name:<22} {tag}")
-            if item.critical:
-                missing.append(item.name)
-    if missing:
+    if check.missing:
+        print(check.missing_text)
         print(
-            f"{len(missing)} critical element(s) do not resolve: {', '.join(missing)}. Open the "
-            "trading page; if it is open, the platform changed its markup: update selectors.json "
-            "in the config dir."
+            "Open the trading page; if it is open, the platform changed its markup: give the "
+            f"element's new selector in {user_selectors_path()}."
         )
         return 1
     print("all critical elements resolve")

@@ -69,8 +69,15 @@ def _sweep(args: argparse.Namespace) -> SweepReport:
     from qfdesk.engine.backtest import BacktestConfig, BacktestError
     from qfdesk.engine.payout_history import describe_payouts, payout_source, payouts_in
     from qfdesk.engine.research.grid import GridError, build_grid
-    from qfdesk.engine.research.report import SweepSettings, analyse
-    from qfdesk.engine.research.runner import SweepTask, run_dask, run_local
+    from qfdesk.engine.research.report import analyse
+    from qfdesk.engine.research.runner import (
+        SweepTask,
+        command_line_start,
+        keep_freed_memory,
+        run_dask,
+        run_local,
+    )
+    from qfdesk.engine.research.settings import SweepSettings
     from qfdesk.engine.research.trades import Columns
     from qfdesk.engine.timeframes import parse_timeframe
 
@@ -111,14 +118,17 @@ def _sweep(args: argparse.Namespace) -> SweepReport:
     )
     try:
         if args.dask:
-            combos = run_dask(task, grid.combinations, args.dask, _progress)
+            scan = run_dask(task, settings, grid.combinations, args.dask, _progress)
         else:
             workers = args.workers if args.workers is not None else os.cpu_count() or 1
             if workers < 1:
                 raise InputError(f"--workers must be at least 1, got {workers}")
-            combos = run_local(task, grid.combinations, workers, _progress)
+            keep_freed_memory()
+            scan = run_local(
+                task, settings, grid.combinations, workers, _progress, start=command_line_start()
+            )
     except BacktestError as exc:
         raise InputError(str(exc)) from None
     except OSError as exc:
         raise InputError(f"cannot reach the Dask scheduler at {args.dask}: {exc}") from None
-    return analyse(combos, grid, len(series), settings, source)
+    return analyse(scan, grid, len(series), settings, source)

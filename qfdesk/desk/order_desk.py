@@ -1,8 +1,9 @@
 """The order desk: every trade, by hand or by the auto-trader, is placed here, once.
 
 Flow of one intent (each step logged; the answer is one :class:`OrderOutcome`):
-1. refused at once when the trading alarm has tripped, the intent was seen before (one
-   intent, one trade) or the platform's Chrome is not connected;
+1. refused at once when the trading alarm has tripped, the page check found an element the
+   trade needs missing (the reason names it and how to fix it), the intent was seen before
+   (one intent, one trade) or the platform's Chrome is not connected;
 2. with ``Checks.risk`` (manual trades) the risk manager's checks (payout, stake, open
    trades, limits) with the account state; without, the caller (the auto-trader) checked
    and records the trade itself;
@@ -32,6 +33,7 @@ from qfdesk.desk.page import UNKNOWN_ACCOUNT, Page, page_account, place_on_page
 from qfdesk.engine.events import Direction
 from qfdesk.engine.journal import Attempt, Decision, Placed, Source
 from qfdesk.engine.journal.writer import JournalSink
+from qfdesk.engine.page_check import Feature, PageChecks
 from qfdesk.engine.risk import AccountState, RiskDecision, RiskManager, TradeIntent
 from qfdesk.engine.trading_halt import Alarm
 
@@ -83,8 +85,10 @@ class OrderDesk:
         consent: Consent,
         clock: Callable[[], float] = time.time,
         journal: JournalSink | None = None,
+        page_check: PageChecks | None = None,
     ) -> None:
         self.page = page
+        self.page_check = page_check
         self.account = account
         self.risk = risk
         self.consent = consent
@@ -150,6 +154,9 @@ class OrderDesk:
         alarm = page.halt.alarm
         if alarm is not None:
             return refused(intent, Stage.ALARM, alarm.text)
+        missing = self._page_refusal(checks)
+        if missing is not None:
+            return refused(intent, Stage.PAGE_CHECK, missing)
         if intent.intent_id in self._seen:
             return refused(intent, Stage.CHECKS, "this trade was sent already; never twice")
         self._seen.add(intent.intent_id)
@@ -197,6 +204,13 @@ class OrderDesk:
         if on_placing is not None:
             on_placing()
         return await loop.run_in_executor(page.executor, self._on_page, intent, kind, checks)
+
+    def _page_refusal(self, checks: Checks) -> str | None:
+        """Why the page check has this kind of trading off; None while it is on."""
+        if self.page_check is None:
+            return None
+        feature = Feature.AUTO_TRADER if checks.source == "auto" else Feature.MANUAL_TRADING
+        return self.page_check.refusal(feature)
 
     def _journal_attempt(self, intent: OrderIntent, checks: Checks) -> None:
         if self.journal is None:
@@ -255,6 +269,9 @@ class OrderDesk:
         alarm = self.page.halt.alarm
         if alarm is not None:
             return refused(intent, Stage.ALARM, alarm.text)
+        missing = self._page_refusal(checks)
+        if missing is not None:
+            return refused(intent, Stage.PAGE_CHECK, missing)
         if account == REAL and not self.consent.granted:
             return refused(
                 intent, Stage.CONSENT, "the page shows a REAL account", real_without_consent=True

@@ -41,6 +41,7 @@ class Stage(str, Enum):
     """Where an intent ended (for a refusal: which check refused it)."""
 
     ALARM = "alarm"
+    PAGE_CHECK = "page check"
     CONNECTION = "connection"
     CHECKS = "checks"
     RISK = "risk"

@@ -29,7 +29,6 @@ from enum import Enum
 from pathlib import Path
 
 from qfdesk.engine.events import Event, HistoryCandles
-from qfdesk.engine.history_loader import load_history
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +105,10 @@ class _Answer:
 def oldest_on_disk(data_root: Path, asset: str, timeframe: int) -> int | None:
     """The start of the oldest candle of ``asset`` at ``timeframe`` stored under
     ``data_root`` (archive and CSVs, as the history loader reads them); None if none."""
+    # Imported here: the loader brings pandas, and ``qfdesk backfill`` builds its parser
+    # from this module's constants on every ``qfdesk`` start.
+    from qfdesk.engine.history_loader import load_history
+
     try:
         loaded = load_history(data_root, asset, timeframe)
     except FileNotFoundError:

@@ -16,14 +16,19 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qfdesk.engine.backtest_stats import LOSS, WIN, BacktestStats, compute_stats, trade_profit
 from qfdesk.engine.events import Direction
-from qfdesk.engine.payout_history import PayoutSchedule
 from qfdesk.engine.risk import AccountState, RiskManager, TradeIntent
 from qfdesk.engine.strategies.base import CALL, PUT, CandleArrays, SignalArrays, Strategy
+
+if TYPE_CHECKING:
+    # annotations only: the payout module reads CSVs with pandas, which a sweep's worker
+    # processes need not import
+    from qfdesk.engine.payout_history import PayoutSchedule
 
 PROGRESS_ROWS = 4096  # risk replay rows between progress reports
 

@@ -19,7 +19,9 @@ is *late*: it is counted and changes nothing, so a closed candle never reopens. 
 repeats the newest one (same time and price) is counted as a duplicate. A tick older than
 the newest one but inside every forming candle is *out of order*: it may widen high/low and
 becomes the open if it is the earliest, but it never becomes the close. Every tick reaches
-every timeframe or none, so all timeframes of an asset always agree.
+every timeframe or none, so all timeframes of an asset always agree. Most live ticks land
+inside every forming candle and within all their highs and lows: they take a fast path that
+only moves the closes (tests/test_candles_fast_path.py: exactly what the general path gives).
 
 History (``HistoryCandles`` at the platform's period, usually 60 s, and ``HistoryTicks``):
 - History candles are kept per asset in a history-only base series, each start once (a
@@ -75,7 +77,14 @@ from typing import cast
 
 import numpy as np
 
-from qfdesk.engine.events import Candle, CandleClosed, HistoryCandles, HistoryTicks, Tick
+from qfdesk.engine.events import (
+    Candle,
+    CandleClosed,
+    FormingCandles,
+    HistoryCandles,
+    HistoryTicks,
+    Tick,
+)
 from qfdesk.engine.series import CandleSeries
 from qfdesk.engine.timeframes import TIMEFRAMES, period_start
 
@@ -214,6 +223,9 @@ class _Asset:
         "builders",
         "by_tf",
         "changed",
+        "fast_end",
+        "fast_high",
+        "fast_low",
         "floor",
         "history",
         "last_price",
@@ -238,6 +250,14 @@ class _Asset:
         # and whether a live tick set every forming close to ``last_price``.
         self.changed: set[_Builder] = set()
         self.ticked = False
+        # The live-tick fast path (``CandleBook.on_tick``): while ``fast_end`` is not -inf,
+        # every builder forms a candle ending at or after it, with a high of at least
+        # ``fast_high`` and a low of at most ``fast_low``. A newer tick before ``fast_end``
+        # priced within them changes nothing but the closes. Anything else that touches the
+        # builders sets ``fast_end`` to -inf; the next live tick measures them again.
+        self.fast_end = _NEG_INF
+        self.fast_high = 0.0
+        self.fast_low = 0.0
 
 
 class CandleBook:
@@ -256,6 +276,8 @@ class CandleBook:
         self._assets: dict[str, _Asset] = {}
         self._clock_now = _NEG_INF
         self._history_now = _NEG_INF
+        self._next_end = _INF  # at most the earliest end of a forming candle: on_clock's
+        # scan is skipped until the clock reaches it
 
     # --- queries ---------------------------------------------------------------------------
 
@@ -279,24 +301,31 @@ class CandleBook:
             return []
         return [(b.series, b.candle() if b.forming else None) for b in st.builders]
 
-    def take_forming_changes(
-        self, asset: str
-    ) -> tuple[tuple[tuple[int, int, float, float, float, float], ...], float | None]:
-        """What changed in ``asset``'s forming candles since the last call: ``(timeframe,
-        start, open, high, low, close)`` of each one whose start, open, high or low did, and
-        the close every other one now has (None if no live tick came since). For a
-        publisher (one per book): each call starts the next interval."""
-        st = self._assets.get(asset)
-        if st is None:
-            return (), None
-        changed = st.changed
-        rows: tuple[tuple[int, int, float, float, float, float], ...] = ()
-        if changed:
-            rows = tuple([(b.tf, b.start, b.o, b.h, b.l, b.c) for b in changed if b.forming])
-            changed.clear()
-        close = st.last_price if st.ticked else None
-        st.ticked = False
-        return rows, close
+    def take_forming_changes(self, assets: Iterable[str]) -> tuple[FormingCandles, ...]:
+        """What changed in each asset's forming candles since the last call: the rows of
+        each one whose start, open, high or low did, and the close every other one now has
+        (None if no live tick came since). For a publisher (one per book): each call starts
+        the asset's next interval."""
+        out: list[FormingCandles] = []
+        get = self._assets.get
+        new = tuple.__new__  # the named tuple made without its Python-level __new__
+        for asset in assets:
+            st = get(asset)
+            if st is None:
+                out.append(new(FormingCandles, (asset, (), None)))
+                continue
+            changed = st.changed
+            if changed:
+                rows = tuple([(b.tf, b.start, b.o, b.h, b.l, b.c) for b in changed if b.forming])
+                changed.clear()
+            else:
+                rows = ()
+            if st.ticked:
+                st.ticked = False
+                out.append(new(FormingCandles, (asset, rows, st.last_price)))
+            else:
+                out.append(new(FormingCandles, (asset, rows, None)))
+        return tuple(out)
 
     def closed_len(self, asset: str, timeframe: int) -> int:
         b = self._builder(asset, timeframe)
@@ -310,10 +339,46 @@ class CandleBook:
             st = self._new_asset(tick.asset)
         t = tick.time
         p = tick.price
+        if st.last_time < t < st.fast_end:
+            # Inside every forming candle: no candle rolls (and the time is good and not
+            # behind a closed candle). What the general path below does, without its tests.
+            if st.fast_low <= p <= st.fast_high:  # within every high and low: only closes
+                self.stats.ticks += 1
+                for b in st.builders:
+                    b.c = p
+                    b.mc[b.i] = p
+                st.last_time = t
+                st.last_price = p
+                st.ticked = True
+                return []
+            if 0.0 < p < _INF:
+                self.stats.ticks += 1
+                changed = st.changed
+                for b in st.builders:
+                    if p > b.h:
+                        b.h = p
+                        b.mh[b.i] = p
+                        changed.add(b)
+                    elif p < b.l:
+                        b.l = p
+                        b.ml[b.i] = p
+                        changed.add(b)
+                    b.c = p
+                    b.mc[b.i] = p
+                st.last_time = t
+                st.last_price = p
+                st.ticked = True
+                # every high is now at least p, every low at most p (compares, not calls)
+                if p > st.fast_high:  # noqa: PLR1730
+                    st.fast_high = p
+                if p < st.fast_low:  # noqa: PLR1730
+                    st.fast_low = p
+                return []
         out: list[CandleClosed] = []
         if st.last_time < t < _TIME_LIMIT and t >= st.floor and 0.0 < p < _INF:
             self.stats.ticks += 1
             changed = st.changed
+            rolled = False
             for b in st.builders:
                 if t < b.end:
                     if p > b.h:
@@ -329,9 +394,19 @@ class CandleBook:
                 else:  # st.last_time is still the tick before: -_TIME_LIMIT for the first
                     first = st.last_time == -_TIME_LIMIT and _start_unseen(b, t)
                     self._roll(st, b, t, p, out, "tick", first)
+                    rolled = True
             st.last_time = t
             st.last_price = p
             st.ticked = True
+            # Measure for the fast path. Every high is now at least p and every low at most
+            # p; a candle that began here is p alone, so then they are p exactly.
+            builders = st.builders
+            st.fast_end = min(min([b.end for b in builders]), _TIME_LIMIT)
+            if rolled:
+                st.fast_high = st.fast_low = p
+            else:  # other input came since the last tick
+                st.fast_high = min([b.h for b in builders])
+                st.fast_low = max([b.l for b in builders])
             return out
         self._older_tick(st, t, p)
         return out
@@ -339,6 +414,7 @@ class CandleBook:
     def _older_tick(self, st: _Asset, t: float, p: float) -> None:
         """A live tick not newer than the newest one, behind a closed candle, or bad."""
         st.changed.update(st.builders)
+        st.fast_end = _NEG_INF
         stats = self.stats
         if not (-_TIME_LIMIT < t < _TIME_LIMIT and 0.0 < p < _INF):
             stats.bad_input += 1
@@ -367,6 +443,7 @@ class CandleBook:
         """A tick at the newest tick's time: False if its price was seen at that time already
         (a duplicate); otherwise it is the newest tick and becomes the close."""
         st.changed.update(st.builders)
+        st.fast_end = _NEG_INF
         if st.same_time != t:
             st.same_time = t
             st.same_prices = {st.last_price}
@@ -395,10 +472,12 @@ class CandleBook:
     ) -> None:
         """Close ``b``'s forming candle (if any) and start the one holding ``t``."""
         st.changed.add(b)
+        st.fast_end = _NEG_INF
         if b.forming:
             self._close(st, b, out, by)
         start = period_start(t, b.tf)
         b.begin(start, p, p, p, p)
+        self._next_end = min(self._next_end, b.end)
         b.first = t
         b.close_time = _NEG_INF
         b.partial = partial
@@ -407,6 +486,7 @@ class CandleBook:
 
     def _close(self, st: _Asset, b: _Builder, out: list[CandleClosed], by: str) -> None:
         end = b.end
+        st.fast_end = _NEG_INF
         if b.partial and not b.keep:
             b.series.pop_last()
             b.refresh()
@@ -432,13 +512,21 @@ class CandleBook:
 
     def on_clock(self, platform_now: float) -> list[CandleClosed]:
         """Close every forming candle whose period ended at least CLOSE_GRACE ago."""
-        self._clock_now = max(self._clock_now, platform_now)
+        if platform_now > self._clock_now:  # noqa: PLR1730 -- every batch: a compare, not a call
+            self._clock_now = platform_now
         limit = platform_now - CLOSE_GRACE
+        if limit < self._next_end:  # no candle has ended yet
+            return []
         out: list[CandleClosed] = []
+        next_end = _INF
         for st in self._assets.values():
             for b in st.builders:
-                if b.forming and b.end <= limit:
-                    self._close(st, b, out, "clock")
+                if b.forming:
+                    if b.end <= limit:
+                        self._close(st, b, out, "clock")
+                    elif b.end < next_end:
+                        next_end = b.end
+        self._next_end = next_end
         return out
 
     # --- history ---------------------------------------------------------------------------
@@ -485,6 +573,7 @@ class CandleBook:
     ) -> list[CandleClosed]:
         out: list[CandleClosed] = []
         st.changed.update(st.builders)
+        st.fast_end = _NEG_INF
         base = st.history.get(period)
         if base is None:
             base = st.history[period] = CandleSeries(st.name, period)
@@ -521,6 +610,7 @@ class CandleBook:
             return out
         st = self._asset(history.asset)
         st.changed.update(st.builders)
+        st.fast_end = _NEG_INF
         self.stats.history_ticks += len(ticks)
         times = np.fromiter((tk.time for tk in ticks), dtype=np.float64, count=len(ticks))
         prices = np.fromiter((tk.price for tk in ticks), dtype=np.float64, count=len(ticks))
@@ -605,6 +695,7 @@ class CandleBook:
                 self.stats.closed_by_history += 1
             else:
                 b.begin(p_start, o, h, l, c)
+                self._next_end = min(self._next_end, b.end)
                 b.first = float(agg.first[k])
                 b.close_time = last
                 b.partial = not whole_start

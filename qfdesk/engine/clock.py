@@ -11,10 +11,10 @@ timestamps themselves are never changed.
 
 from __future__ import annotations
 
-import math
 import time
 from collections import deque
 
+_INF = float("inf")
 DEFAULT_WINDOW = 300.0
 """Seconds of wall time whose samples the estimate is the maximum of."""
 
@@ -35,10 +35,8 @@ class ClockOffset:
     def observe(self, platform_time: float, received_wall: float) -> None:
         """One tick: its platform time and the wall-clock time it was received. Samples with
         an unknown (zero) or non-finite time are ignored."""
-        if not (received_wall > 0 and math.isfinite(received_wall)):
-            return
-        if not math.isfinite(platform_time):
-            return
+        if not (0.0 < received_wall < _INF and -_INF < platform_time < _INF):
+            return  # (comparisons, not isfinite calls: NaN fails them too)
         sample = platform_time - received_wall
         samples = self._samples
         while samples and samples[-1][1] <= sample:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import functools
 import io
 import itertools
 import logging
@@ -118,7 +119,13 @@ def format_tick_time(seconds: float) -> str:
     """Platform epoch seconds with ms -> ``2025-09-03T02:32:54.962Z``, rounded to the nearest
     millisecond so float noise (``.96199999``) never shows."""
     whole, millis = divmod(round(seconds * 1000), 1000)
-    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(whole))}.{millis:03d}Z"
+    return f"{_second_text(whole)}.{millis:03d}Z"
+
+
+@functools.lru_cache(maxsize=1024)
+def _second_text(whole: int) -> str:
+    """``2025-09-03T02:32:54`` for a whole second (ticks come many to a second)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
 
 
 def format_payout(value: float) -> str:
@@ -172,16 +179,20 @@ class _PartlyWritten(Exception):
         self.rows = rows
 
 
-def _encoded_lines(rows: Iterable[Sequence[str]]) -> list[bytes]:
+def _encoded_lines(rows: Sequence[Sequence[str]]) -> list[bytes]:
     """Each row as one CSV line in UTF-8."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows(rows)
+    text = buffer.getvalue()
+    if '"' not in text:  # no field was quoted, so none holds a newline: one line per "\n"
+        return [line + b"\n" for line in text.encode("utf-8").split(b"\n")[:-1]]
     lines = []
     for row in rows:
-        writer.writerow(row)
-        lines.append(buffer.getvalue().encode("utf-8"))
         buffer.seek(0)
         buffer.truncate()
+        writer.writerow(row)
+        lines.append(buffer.getvalue().encode("utf-8"))
     return lines
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import numpy as np
@@ -243,24 +243,28 @@ class SeriesHistory:
     closed: int
 
 
-@dataclass(frozen=True, slots=True)
-class FormingCandles:
-    """How ``asset``'s forming candles changed: ``rows`` ``(timeframe, start, open, high,
-    low, close)`` for each whose start, open, high or low did (a new one included), and
-    ``close``, the close of every other forming one (None: unchanged). Each live tick
-    reaches every timeframe, so most ticks change little more than the shared close."""
+FormingRow = tuple[int, int, float, float, float, float]
+"""``(timeframe, start, open, high, low, close)`` of a forming candle."""
+
+
+class FormingCandles(NamedTuple):
+    """How ``asset``'s forming candles changed: ``rows`` for each whose start, open, high or
+    low did (a new one included), and ``close``, the close of every other forming one (None:
+    unchanged). Each live tick reaches every timeframe, so most ticks change little more
+    than the shared close. A named tuple, immutable like the dataclasses here and cheaper
+    to make: one is made per asset in every batch."""
 
     asset: str
-    rows: tuple[tuple[int, int, float, float, float, float], ...]
+    rows: tuple[FormingRow, ...]
     close: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class MarketUpdate:
+class MarketUpdate(NamedTuple):
     """What one batch did to the engine's market state (the last event of the batch): the
     candles it closed (in order; ``by="disk"`` for candles read back from the CSVs), the
     forming candles of each asset it touched, the series history rebuilt, and the platform
-    clock's offset from UTC (None until measured)."""
+    clock's offset from UTC (None until measured). A named tuple like
+    :class:`FormingCandles`: one is made for every batch."""
 
     closed: tuple[CandleClosed, ...]
     forming: tuple[FormingCandles, ...]

@@ -9,14 +9,13 @@ reader on another thread (the GUI) keeps a :class:`MarketCopy` by applying the u
 order; it then holds the same candles as the book, without aggregating a single tick.
 
 Cost: publishing is a row per forming candle whose start, open, high or low changed (a tick
-moves a couple) and the shared close; the copy writes a forming candle only when its series
-is read (the chart reads one), so the GUI pays per batch, not per tick
-(``benchmarks/bench_market_path.py`` compares it with the second book it replaces).
+moves a couple) and the shared close, in named tuples (cheaper to make than dataclasses, as
+immutable); the copy writes a forming candle only when its series is read (the chart reads
+one), and a closed candle over its own pending changes, so the GUI pays per batch, not per
+tick (``benchmarks/bench_market_path.py`` compares tail and GUI with the two books before).
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 import numpy as np
 
@@ -24,7 +23,6 @@ from qfdesk.engine.candles import CandleBook
 from qfdesk.engine.events import (
     Candle,
     CandleClosed,
-    FormingCandles,
     MarketUpdate,
     SeriesHistory,
 )
@@ -43,28 +41,31 @@ class MarketPublisher:
         self._structure = -1
 
     def update(
-        self, assets: Iterable[str], closed: list[CandleClosed], clock_offset: float | None
+        self, assets: set[str], closed: list[CandleClosed], clock_offset: float | None
     ) -> MarketUpdate:
-        """The update for a batch that touched ``assets`` and closed ``closed``."""
-        if closed:
-            assets = {*assets, *(event.candle.asset for event in closed)}
-        take = self.book.take_forming_changes
-        forming = tuple([FormingCandles(asset, *take(asset)) for asset in assets])
-        return MarketUpdate(tuple(closed), forming, self._history(), clock_offset)
-
-    def _history(self) -> tuple[SeriesHistory, ...]:
-        """Every series rebuilt since the last update. Only history (and dropping a candle
-        history had started) rebuilds one: while the book's counters of those stay, no
-        series needs looking at."""
-        stats = self.book.stats  # counters that only grow: their sum moves when one does
+        """The update for a batch that touched ``assets`` (left as it is) and closed
+        ``closed``."""
+        if closed:  # a candle closed by the clock may be of an asset the batch did not touch
+            missing = [e.candle.asset for e in closed if e.candle.asset not in assets]
+            if missing:
+                assets = {*assets, *missing}
+        book = self.book
+        # Only history (and dropping a candle history had started) rebuilds a series: while
+        # the book's counters of those stay (they only grow: their sum moves when one does),
+        # no series needs looking at.
+        stats = book.stats
         structure = (
             stats.history_candles
             + stats.history_ticks
             + stats.partial_dropped
             + stats.partial_completed
         )
-        if structure == self._structure:
-            return ()
+        history = () if structure == self._structure else self._history(structure)
+        forming = book.take_forming_changes(assets)
+        return tuple.__new__(MarketUpdate, (tuple(closed), forming, history, clock_offset))
+
+    def _history(self, structure: int) -> tuple[SeriesHistory, ...]:
+        """Every series rebuilt since the last update."""
         self._structure = structure
         history: list[SeriesHistory] = []
         revisions = self._revisions
@@ -85,6 +86,18 @@ def _whole(series: CandleSeries, closed: int) -> SeriesHistory:
     return SeriesHistory(series.asset, series.timeframe, start, ohlc, closed)
 
 
+class _Held:
+    """One series of a copy: its candles, how many are closed, the update it is written up
+    to."""
+
+    __slots__ = ("applied", "closed", "series")
+
+    def __init__(self, key: _Key) -> None:
+        self.series = CandleSeries(*key)
+        self.closed = 0
+        self.applied = 0
+
+
 class MarketCopy:
     """The candles of a :class:`CandleBook`, kept by applying its publisher's updates.
 
@@ -96,11 +109,9 @@ class MarketCopy:
     """
 
     def __init__(self) -> None:
-        self._series: dict[_Key, CandleSeries] = {}
-        self._closed: dict[_Key, int] = {}
+        self._held: dict[_Key, _Held] = {}
         self._rows: dict[str, dict[int, tuple[int, _Row]]] = {}  # asset -> tf -> (update, row)
         self._close: dict[str, tuple[int, float]] = {}  # asset -> (update, shared close)
-        self._applied: dict[_Key, int] = {}  # the update a series is written up to
         self._update = 0
         self.clock_offset: float | None = None
 
@@ -109,13 +120,12 @@ class MarketCopy:
     def series(self, asset: str, timeframe: int) -> CandleSeries:
         """Closed candles plus the forming one (if any) last; an unknown series is empty (and
         not kept)."""
-        key = (asset, timeframe)
-        self._bring(key)
-        series = self._series.get(key)
-        return CandleSeries(asset, timeframe) if series is None else series
+        held = self._bring((asset, timeframe))
+        return CandleSeries(asset, timeframe) if held is None else held.series
 
     def closed_len(self, asset: str, timeframe: int) -> int:
-        return self._closed.get((asset, timeframe), 0)
+        held = self._held.get((asset, timeframe))
+        return 0 if held is None else held.closed
 
     def closed_candles(self, asset: str, timeframe: int) -> list[Candle]:
         """The closed candles of a series as events (to warm strategies up)."""
@@ -133,83 +143,102 @@ class MarketCopy:
 
     def apply(self, update: MarketUpdate) -> dict[str, bool]:
         """Apply one update; the assets it touched, True where a series was rebuilt."""
-        self._update += 1
-        n = self._update
+        closed, forming, history, clock_offset = update
+        self._update = n = self._update + 1
         touched: dict[str, bool] = {}
-        if update.history or update.closed:
+        if history or closed:
             self._apply_closed(update, n, touched)
-        for forming in update.forming:
-            asset = forming.asset
-            if forming.rows:
-                pending = self._rows.get(asset)
+        kept_rows, kept_close = self._rows, self._close
+        for asset, rows, close in forming:
+            if rows:
+                pending = kept_rows.get(asset)
                 if pending is None:
-                    pending = self._rows[asset] = {}
-                for row in forming.rows:
+                    pending = kept_rows[asset] = {}
+                for row in rows:
                     pending[row[0]] = (n, row)
-            if forming.close is not None:
-                self._close[asset] = (n, forming.close)
-            touched[asset] = touched.get(asset, False)
-        if update.clock_offset is not None:
-            self.clock_offset = update.clock_offset
+            if close is not None:
+                kept_close[asset] = (n, close)
+            touched.setdefault(asset, False)
+        if clock_offset is not None:
+            self.clock_offset = clock_offset
         return touched
 
     def _apply_closed(self, update: MarketUpdate, n: int, touched: dict[str, bool]) -> None:
-        """Rebuilt series, then closed candles (each series' pending changes written first)."""
+        """Rebuilt series, then closed candles (each series' pending changes written first,
+        unless they are changes of the very candle that closed: it has the last word)."""
         rebuilt: set[_Key] = set()
         for whole in update.history:
             key = (whole.asset, whole.timeframe)
-            self._bring(key)
-            self._get(key).assign(whole.start, whole.ohlc)
-            self._closed[key] = whole.closed
-            self._applied[key] = n
+            held = self._bring(key) or self._hold(key)
+            held.series.assign(whole.start, whole.ohlc)
+            held.closed = whole.closed
+            held.applied = n
             rebuilt.add(key)
             touched[whole.asset] = True
         for event in update.closed:
             c = event.candle
             key = (c.asset, c.timeframe)
             if key not in rebuilt:
-                self._bring(key)
-                i = self._put(key, c.start, c.open, c.high, c.low, c.close)
-                self._closed[key] = max(self._closed.get(key, 0), i + 1)
-                self._applied[key] = n
+                rows = self._rows.get(c.asset)
+                pending = None if rows is None else rows.get(c.timeframe)
+                if rows is not None and pending is not None and pending[1][1] == c.start:
+                    del rows[c.timeframe]
+                    held = self._held.get(key) or self._hold(key)
+                else:
+                    held = self._bring(key) or self._hold(key)
+                i = _put(held.series, c.start, c.open, c.high, c.low, c.close)
+                held.closed = max(held.closed, i + 1)
+                held.applied = n
                 touched.setdefault(c.asset, False)
 
-    def _bring(self, key: _Key) -> None:
-        """Write into a series the forming changes kept aside for it, in update order."""
+    def _bring(self, key: _Key) -> _Held | None:
+        """Write into a series the forming changes kept aside for it, in update order; the
+        series held (None if none is)."""
         asset, tf = key
-        applied = self._applied.get(key, 0)
+        held = self._held.get(key)
+        applied = 0 if held is None else held.applied
         rows = self._rows.get(asset)
         if rows:
             pending = rows.pop(tf, None)
             if pending is not None:
-                applied, row = pending
-                self._put(key, *row[1:])
+                applied, (_, start, o, h, l, c) = pending
+                if held is None:
+                    held = self._hold(key)
+                series = held.series
+                if series.last_start == start:
+                    series.write_last(o, h, l, c)  # the usual case: the same forming candle
+                else:
+                    _put(series, start, o, h, l, c)
+        if held is None:
+            return None
         close = self._close.get(asset)
-        if close is not None and close[0] > applied:
-            series = self._series.get(key)
-            if series is not None and self._closed.get(key, 0) < len(series):
-                series.write_close(close[1])
-            applied = close[0]
-        self._applied[key] = applied
+        if close is not None:
+            stamp, price = close
+            if stamp > applied:
+                if held.closed < len(held.series):
+                    held.series.write_close(price)
+                applied = stamp
+        held.applied = applied
+        return held
 
-    def _get(self, key: _Key) -> CandleSeries:
-        series = self._series.get(key)
-        if series is None:
-            series = self._series[key] = CandleSeries(*key)
-        return series
+    def _hold(self, key: _Key) -> _Held:
+        held = self._held[key] = _Held(key)
+        return held
 
-    def _put(self, key: _Key, start: int, o: float, h: float, l: float, c: float) -> int:
-        """Write a candle at its place (the last one, or a new one after it); its index."""
-        series = self._get(key)
-        last = series.last_start
-        if last == start:
-            series.write_last(o, h, l, c)
-        elif last is None or start > last:
-            series.append(start, o, h, l, c)
-        else:  # the book announces older candles only with the series rebuilt
-            i = series.find(start)
-            if i < 0:
-                raise ValueError(f"{key}: candle {start} is older than {last}, not held")
-            series.replace(i, o, h, l, c)
-            return i
-        return len(series) - 1
+
+def _put(series: CandleSeries, start: int, o: float, h: float, l: float, c: float) -> int:
+    """Write a candle at its place in ``series`` (the last one, or a new one after it); its
+    index."""
+    last = series.last_start
+    if last == start:
+        series.write_last(o, h, l, c)
+    elif last is None or start > last:
+        series.append(start, o, h, l, c)
+    else:  # the book announces older candles only with the series rebuilt
+        i = series.find(start)
+        if i < 0:
+            key = (series.asset, series.timeframe)
+            raise ValueError(f"{key}: candle {start} is older than {last}, not held")
+        series.replace(i, o, h, l, c)
+        return i
+    return len(series) - 1

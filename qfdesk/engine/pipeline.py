@@ -22,8 +22,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -49,6 +48,7 @@ from qfdesk.engine.series import CandleSeries
 
 log = logging.getLogger(__name__)
 
+_NEG_INF = float("-inf")
 _MAX_UNWRITTEN = 1_000_000
 """Ticks (and candles) kept in memory for a retry while writes fail."""
 
@@ -101,7 +101,7 @@ class Pipeline:
         # Forming candles that came from disk: when they close they are on disk already.
         self._from_disk: set[tuple[str, int, int]] = set()
         self.sink = sink
-        self.ticks_by_asset: Counter[str] = Counter()
+        self.ticks_by_asset: dict[str, int] = {}
         self.candles_closed = 0
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
@@ -136,26 +136,29 @@ class Pipeline:
         self._notify(events)
         return events
 
-    def _market(self, events: list[Event]) -> list[Event]:
+    def _market(self, events: list[Event]) -> Sequence[Event]:
         """Candles and clock from a batch: the candles it closed (written) and, publishing,
         the batch's market update last."""
         closed: list[CandleClosed] = []
-        ticks: list[Tick] = []
         touched: set[str] = set()
         book, clock, counts = self.book, self.clock, self.ticks_by_asset
+        on_tick = book.on_tick
         newest = self._last_received
-        keep_payouts = self.sink is not None and self.sink.settings.save_payouts
-        best_sample, best_received = float("-inf"), 0.0
+        best_sample, best_received = _NEG_INF, 0.0
         for event in events:
             if type(event) is Tick:
-                ticks.append(event)
-                counts[event.asset] += 1
-                touched.add(event.asset)
+                asset = event.asset
+                counts[asset] = counts.get(asset, 0) + 1
+                touched.add(asset)
                 received = event.received
-                newest = max(newest, received)
-                if event.time - received > best_sample:
-                    best_sample, best_received = event.time - received, received
-                closed += book.on_tick(event)
+                if received > newest:  # noqa: PLR1730 -- per tick: a compare, not a call
+                    newest = received
+                sample = event.time - received
+                if sample > best_sample:
+                    best_sample, best_received = sample, received
+                got = on_tick(event)
+                if got:
+                    closed += got
             elif type(event) is HistoryCandles:
                 touched.add(event.asset)
                 closed += book.on_history_candles(event)
@@ -163,20 +166,23 @@ class Pipeline:
                 touched.add(event.asset)
                 closed += book.on_history_ticks(event)
             elif type(event) is AssetTable:
-                self.payouts.observe(event, event.received or time.time(), keep=keep_payouts)
+                keep = self.sink is not None and self.sink.settings.save_payouts
+                self.payouts.observe(event, event.received or time.time(), keep=keep)
         if best_received:
             # The clock keeps the least delayed sample anyway: one per batch is enough.
             clock.observe(best_sample + best_received, best_received)
         self._last_received = newest
-        now = clock.platform_now(newest) if newest else None
-        if now is not None:
-            closed += book.on_clock(now)
+        offset = clock.offset
+        if newest and offset is not None:
+            closed += book.on_clock(newest + offset)  # the platform time of the newest entry
         stored = closed
         if self._from_disk:
             closed = self._mark_disk(closed)
             stored = _new(closed)
-        self._store(ticks, stored)
-        return [*closed, *self._published(touched, closed)]
+        self._store(events, stored)
+        if self.publisher is None or not (touched or closed):
+            return closed
+        return [*closed, self.publisher.update(touched, closed, clock.offset)]
 
     def _forming(self, assets: Iterable[str]) -> set[tuple[str, int, int]]:
         return {
@@ -214,7 +220,7 @@ class Pipeline:
             if self._from_disk:
                 closed = self._mark_disk(closed)
                 stored = _new(closed)
-            self._store([], stored)
+            self._store((), stored)
             events: list[Event] = [*closed, *self._published(set(), closed)]
             if events:
                 self._in_order.acquire()
@@ -282,13 +288,14 @@ class Pipeline:
             ),
         )
 
-    def _store(self, ticks: list[Tick], closed: list[CandleClosed]) -> None:
-        """Write, keeping what a failed write (disk full, permissions) did not store for the
-        next batch: the sink says which items are not on disk, so a retry writes each once."""
+    def _store(self, events: Iterable[Event], closed: list[CandleClosed]) -> None:
+        """Write the batch's live ticks and ``closed``, keeping what a failed write (disk
+        full, permissions) did not store for the next batch: the sink says which items are
+        not on disk, so a retry writes each once."""
         self.candles_closed += len(closed)
         if self.sink is None:
             return
-        ticks = self._unwritten_ticks + ticks
+        ticks = self._unwritten_ticks + [e for e in events if type(e) is Tick]
         keep = self.store_if
         candles = self._unwritten_candles + [
             c for c in closed if not c.partial and (keep is None or keep(c))

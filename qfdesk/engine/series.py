@@ -66,7 +66,7 @@ class CandleSeries:
 
     @property
     def last_start(self) -> int | None:
-        return int(self._start[self._len - 1]) if self._len else None
+        return self._views[0][self._len - 1] if self._len else None
 
     def append(self, start: int, open_: float, high: float, low: float, close: float) -> None:
         """Add a candle after the last one. Raises ValueError if ``start`` is not later."""

@@ -88,6 +88,28 @@ def plan_problems(plan: StakePlan, limits: RiskLimits) -> list[str]:
     return found
 
 
+def worst_case(plan: StakePlan, limits: RiskLimits) -> str:
+    """The plan's worst case in words: its deepest stake and what a run of losses to it
+    costs, beside the daily loss limit (a percent plan's stake follows the balance)."""
+    if plan.kind is PlanKind.PERCENT:
+        return (
+            f"worst case: each stake {plan.percent:g}% of the balance, at most the maximum "
+            f"stake {limits.max_stake:g}"
+        )
+    deepest = _max_step(plan)
+    stakes = [_stake_at(plan, step) for step in range(deepest + 1)]
+    at_risk = round(sum(stakes), 2)
+    text = f"worst case: step {deepest} stakes {stakes[-1]:g}; {at_risk:g} at risk"
+    if plan.kind is PlanKind.MARTINGALE and deepest:
+        text += f" over {deepest + 1} losses in a row"
+    if limits.daily_loss_limit is not None and at_risk > limits.daily_loss_limit:
+        text += (
+            f", more than the daily loss limit {limits.daily_loss_limit:g} (the risk manager "
+            "stops trading there first)"
+        )
+    return text
+
+
 def _max_step(plan: StakePlan) -> int:
     return plan.max_steps if plan.kind in (PlanKind.MARTINGALE, PlanKind.ANTI_MARTINGALE) else 0
 

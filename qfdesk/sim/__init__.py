@@ -27,6 +27,9 @@ its own thread. ``start()``/``stop()`` or ``with``; then:
     as one flat ``[asset, t, price]`` (the live page's shape reported in 2026)
   - ``account(kind="real"|"demo")``: the open pages navigate to that account's page
   - ``show_tutorial()``
+  - ``rename_class(old, new)``: the platform changed its markup: elements of class ``old``
+    have class ``new`` instead (the open pages and every page served after), e.g.
+    ``btn-call`` and ``switch-state-block__item``: no built-in selector finds BUY any more
   - ``history_gap(asset, start, end)``: no history for ``asset`` in [start, end) before the
     simulator started (paging there returns empty pages, like a market's weekend)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from qfdesk.sim import frames
@@ -12,6 +13,7 @@ from qfdesk.sim.orders import OrderDesk, balance_payload
 from qfdesk.sim.session import Session
 from qfdesk.sim.world import SimWorld
 
+_CLASS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 DEMO_PATH = "/en/cabinet/demo-quick-high-low/"
 REAL_PATH = "/en/cabinet/quick-high-low/"
 ACTIONS = frozenset(
@@ -34,6 +36,7 @@ ACTIONS = frozenset(
         "account",
         "show_tutorial",
         "history_gap",
+        "rename_class",
     }
 )
 
@@ -175,6 +178,15 @@ class Controls:
 
     async def show_tutorial(self) -> None:
         await self._tell_pages({"tutorial": True})
+
+    async def rename_class(self, old: str, new: str) -> None:
+        """The platform changed its markup: every element of class ``old`` has class ``new``
+        instead, on the open pages and on every page served from now on."""
+        for name in (old, new):
+            if not isinstance(name, str) or not _CLASS_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not a class name (letters, digits, - and _)")
+        self._world.renamed_classes[old] = new
+        await self._tell_pages({"rename": {old: new}})
 
     async def history_gap(self, asset: str, start: float, end: float) -> None:
         """No history for ``asset`` in [start, end) (platform time) before the simulator

@@ -180,6 +180,12 @@ class SimulatedPlatform:
         with state.lock:
             return list(state.received)
 
+    def auth_tokens(self) -> list[str]:
+        """The session tokens pages authenticated with: what must never reach a file."""
+        state = self._require()
+        with state.lock:
+            return list(state.auth_tokens)
+
     @property
     def assets(self) -> list[dict[str, Any]]:
         """The catalogue: symbol, name, payout, active, id."""

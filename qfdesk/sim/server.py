@@ -11,6 +11,7 @@ Routes:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from aiohttp import WSMsgType, web
@@ -71,7 +72,16 @@ def build_app(state: SimState) -> web.Application:
         return await socket_handler(request, "chat")
 
     async def page(request: web.Request) -> web.StreamResponse:
-        return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-store"})
+        headers = {"Cache-Control": "no-store"}
+        if not state.renamed_classes:
+            return web.FileResponse(STATIC_DIR / "index.html", headers=headers)
+        # The page's script renames the classes once it has wired its elements.
+        renames = f"<script>window.SIM_RENAMES = {json.dumps(state.renamed_classes)};</script>"
+        html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+        html = html.replace(
+            '<script src="/static/app.js">', renames + '<script src="/static/app.js">'
+        )
+        return web.Response(text=html, content_type="text/html", headers=headers)
 
     async def no_content(request: web.Request) -> web.StreamResponse:
         return web.Response(status=204)

@@ -83,6 +83,7 @@ class SimState(SimWorld):
         # read from other threads: guarded by the lock, appended to only here
         self.sent: deque[SentTick] = deque(maxlen=KEPT_TICKS)
         self.received: deque[ReceivedEvent] = deque(maxlen=KEPT_EVENTS)
+        self.auth_tokens: list[str] = []  # the session tokens pages authenticated with
         self.ticks_sent = 0
         self.desk = OrderDesk(self)
         self.controls = Controls(self, self.desk)
@@ -199,6 +200,8 @@ class SimState(SimWorld):
             await session.send_text(frames.DISCONNECT)
             await session.close()
             return
+        with self.lock:
+            self.auth_tokens.append(token)
         session.is_demo = bool(payload.get("isDemo", 1))
         session.authed = True
         account = self.desk.accounts[session.is_demo]

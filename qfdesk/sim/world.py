@@ -41,6 +41,7 @@ class SimWorld:
         self.chat: set[Session] = set()
         self.page_listeners: set[asyncio.Queue[str]] = set()
         self.page_account = "demo"
+        self.renamed_classes: dict[str, str] = {}  # the page's markup changed: old -> new
         self.streaming_paused = False
         self.stream_shape = "list"  # of updateStream payloads: frames.STREAM_SHAPES
         self.background: set[asyncio.Task[Any]] = set()

@@ -17,6 +17,9 @@ trader's own strategies in its worker process, within ``budget``); what they fou
 back through Qt signals and is acted on here. The switch goes on once the strategies are
 warm; candles that close meanwhile wait for them. Stopping, or closing the window, closes
 the host (its worker process is killed).
+
+The strategies file is read in the background at startup (:class:`StrategyFiles`, as is a
+file added in the dialog): a Start meanwhile waits for it, saying so, and then starts.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from PySide6 import QtCore, QtWidgets
@@ -48,6 +52,7 @@ from qfdesk.ui.chart import ChartWidget, SignalMarker, TradeMarker, TradeResult
 from qfdesk.ui.consent import RealConsent
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.market_model import MarketModel
+from qfdesk.ui.strategy_files import StrategyFiles
 from qfdesk.ui.toolbar import MainToolbar
 from qfdesk.ui.trade_book import TradeBook, TradeRecord
 
@@ -99,6 +104,8 @@ class AutoTradeController(QtCore.QObject):
         self.chart = chart
         self.switch = switch
         self.registry = registry or StrategyRegistry()
+        self.files = StrategyFiles(self.registry, self)
+        self._after_files: AutoTradeSetup | None = None  # a Start waiting for the files
         self.budget = budget or TimeBudget()
         self.host: StrategyHost | None = None
         self._waiting: list[CandleClosed] | None = None  # a list while starting
@@ -113,9 +120,10 @@ class AutoTradeController(QtCore.QObject):
         self.last_stop: Stop | None = None
         self.stop_box: QtWidgets.QMessageBox | None = None
         self.signal_markers: dict[str, list[SignalMarker]] = defaultdict(list)
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
         queued = QtCore.Qt.ConnectionType.QueuedConnection
         switch.toggled.connect(self._toggled)
+        self.files.configRead.connect(self._on_strategies_read)
         self._made.connect(self._on_made, queued)
         self._evaluated.connect(self._on_evaluated, queued)
         bridge.eventsReady.connect(self._on_events, queued)
@@ -134,8 +142,20 @@ class AutoTradeController(QtCore.QObject):
 
     @property
     def starting(self) -> bool:
-        """Started, the strategies still being made and warmed up."""
-        return self._waiting is not None
+        """Started, the strategies file still being read or the strategies being made and
+        warmed up."""
+        return self._waiting is not None or self._after_files is not None
+
+    def load_strategies(self, path: Path) -> None:
+        """Read the strategies file at ``path`` (and its strategy files) in the background."""
+        self.files.read_config(path)
+
+    def _on_strategies_read(self, problems: list[str]) -> None:
+        for problem in problems:
+            log.warning("strategies file: %s", problem)
+        setup, self._after_files = self._after_files, None
+        if setup is not None:
+            self.start(setup)
 
     # ----- switching ----------------------------------------------------------------------
 
@@ -165,6 +185,7 @@ class AutoTradeController(QtCore.QObject):
             timeframe=self._current_timeframe(),
             previous=self.setup,
             parent=self.window,
+            files=self.files,
         )
         dialog.accepted.connect(lambda: self.start(dialog.setup))
         dialog.finished.connect(lambda _: setattr(self, "dialog", None))
@@ -179,6 +200,12 @@ class AutoTradeController(QtCore.QObject):
         if setup is None or self.running or self.starting:
             return False
         self.setup = setup
+        if self.files.config_loading:
+            self._after_files = setup
+            self.message.emit(
+                "Auto-trader starting: the strategies file is still being read\u2026", "info"
+            )
+            return True
         alarm = self.bridge.halt.alarm
         if alarm is not None and not setup.config.paper:
             self._say(f"Auto-trader not started: {alarm.text}")
@@ -231,6 +258,8 @@ class AutoTradeController(QtCore.QObject):
                 on_signal=self._on_signal,
                 on_stop=self._on_stop,
                 make_runner=host.runner,
+                journal=self.desk.journal,
+                stake_plan=setup.stake_plan,
             )
             return trader, trader.warm_up(lambda asset, tf: history.get(asset, []))
 
@@ -241,17 +270,18 @@ class AutoTradeController(QtCore.QObject):
         self.message.emit("Auto-trader starting: its strategies warm up\u2026", "info")
         return True
 
-    def _on_made(self, host: StrategyHost, outcome: Outcome) -> None:
+    def _on_made(self, host: StrategyHost, outcome: Outcome[tuple[AutoTrader, Evaluation]]) -> None:
         if host is not self.host:
             return  # switched off meanwhile
         waiting, self._waiting = self._waiting or [], None
         if outcome.error is not None or outcome.value is None:
             self._close_host()
             error = outcome.error
+            said = str(error)
             if not isinstance(error, StrategyError | ValueError):
                 log.error("auto-trader: starting failed", exc_info=error)
-                error = f"unexpected error ({type(error).__name__}: {error}); see the log"
-            self._say(f"Auto-trader not started: {error}")
+                said = f"unexpected error ({type(error).__name__}: {error}); see the log"
+            self._say(f"Auto-trader not started: {said}")
             return
         trader, warmed = outcome.value
         config = trader.config
@@ -283,7 +313,7 @@ class AutoTradeController(QtCore.QObject):
             lambda outcome: self._evaluated.emit(trader, outcome),
         )
 
-    def _on_evaluated(self, trader: AutoTrader, outcome: Outcome) -> None:
+    def _on_evaluated(self, trader: AutoTrader, outcome: Outcome[Evaluation]) -> None:
         if trader is not self.trader:
             return
         if outcome.error is not None or outcome.value is None:
@@ -307,6 +337,7 @@ class AutoTradeController(QtCore.QObject):
         self._close_host()
 
     def switch_off(self) -> None:
+        self._after_files = None
         if self.trader is not None:
             self.trader.stop(StopReason.SWITCHED_OFF, "switched off by the trader")
         if self.starting:
@@ -364,7 +395,7 @@ class AutoTradeController(QtCore.QObject):
     def _check(self) -> None:
         trader = self.trader
         live = trader is not None and trader.running and not trader.config.paper
-        if live and not self.bridge.connected:
+        if trader is not None and live and not self.bridge.connected:
             trader.disconnected("the platform's Chrome is not connected")
         if self.paper is not None and self.paper.open_trades:
             self._paper_settled(self.paper.on_clock(self._now()))
@@ -386,8 +417,12 @@ class AutoTradeController(QtCore.QObject):
         self.switch.show_activity(text)
 
     def show_markers(self) -> None:
-        """The current asset's signals on the chart."""
+        """The current asset's signals and paper trades on the chart (it shows another
+        series: the window put the book's trades back, these are the auto-trader's)."""
         self.chart.set_signal_markers(self.signal_markers.get(self._current_asset(), []))
+        if self.paper is not None:
+            for trade in (*self.paper.settled, *self.paper.open_trades):
+                self._paper_marker(trade)
 
     # ----- orders --------------------------------------------------------------------------------
 
@@ -433,8 +468,10 @@ class AutoTradeController(QtCore.QObject):
         if trade.asset != self._current_asset():
             return
         result = TradeResult.PENDING
-        if trade.settled:
+        if trade.settled and trade.outcome is not None:
             result = _PAPER_RESULTS.get(trade.outcome, TradeResult.REFUND)
+        elif trade.settled:
+            result = TradeResult.REFUND
         self.chart.upsert_trade_marker(
             TradeMarker(
                 id=f"paper-{trade.id}",
@@ -443,6 +480,7 @@ class AutoTradeController(QtCore.QObject):
                 expiry_time=trade.expiry_time,
                 direction=trade.direction,
                 result=result,
+                paper=True,
             )
         )
 
@@ -487,6 +525,8 @@ def install_autotrade(
     *,
     bridge: LiveBridge,
     market: MarketModel,
+    registry: StrategyRegistry,
+    series_shown: QtCore.SignalInstance,
     desk: OrderDesk,
     book: TradeBook,
     consent: RealConsent,
@@ -502,10 +542,9 @@ def install_autotrade(
     """Put the switch in ``toolbar``'s slot and its badge in ``status``, and run the
     auto-trader under ``window`` (its dialogs' parent; closing it shuts the auto-trader
     down). Installed after the window's market model subscribed to ``bridge``, so that the
-    model has applied each batch of events before the auto-trader sees it."""
-    registry = StrategyRegistry()
-    for problem in registry.load_config(config_dir() / "strategies.json"):
-        log.warning("strategies file: %s", problem)
+    model has applied each batch of events before the auto-trader sees it; its signals and
+    paper trades are put back on the chart each time ``series_shown`` says it shows another
+    series. The strategies file is read in the background (a Start waits for it)."""
     switch = AutoTradeSwitch(window)
     toolbar.add_autotrade_action(switch)
     status.addPermanentWidget(switch.badge)
@@ -524,9 +563,8 @@ def install_autotrade(
         registry=registry,
         window=window,
     )
-    queued = QtCore.Qt.ConnectionType.QueuedConnection
-    toolbar.assets.assetChosen.connect(lambda _: controller.show_markers(), queued)
-    market.pageAssetChanged.connect(lambda _: controller.show_markers(), queued)
+    controller.load_strategies(config_dir() / "strategies.json")
+    series_shown.connect(controller.show_markers)
     controller.message.connect(show_message)
     controller.stopped.connect(lambda text: _tell_stop(window, status, controller, text))
     window.installEventFilter(_ShutdownOnClose(controller))

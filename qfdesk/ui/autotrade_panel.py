@@ -1,29 +1,40 @@
 """The auto-trader's settings dialog: strategies with parameters, assets, timeframe, paper or
 live, and the auto-trader's own risk limits. It only builds an :class:`AutoTradeSetup`;
-starting is the controller's job."""
+starting is the controller's job.
+
+A trader's strategy file added here is read in the background (:class:`StrategyFiles`): the
+dialog says it is reading it and stays usable, then lists its strategies or says why it
+cannot be used; strategies of the strategies file still being read at startup join the list
+when they are read. Choices already made in the list are kept."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
 from qfdesk.engine.autotrader import AutoTradeConfig, StrategyChoice
 from qfdesk.engine.risk import RiskLimits
+from qfdesk.engine.stake_plan import StakePlan
 from qfdesk.engine.strategies import StrategyError, StrategyRegistry
 from qfdesk.engine.strategies.params import param_items, parse_params
 from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
+from qfdesk.ui.stake_plan_box import StakePlanBox
+from qfdesk.ui.strategy_files import StrategyFiles
 
 
 @dataclass(frozen=True, slots=True)
 class AutoTradeSetup:
     config: AutoTradeConfig
     limits: RiskLimits
+    stake_plan: StakePlan | None = None
+    """How the stake goes from trade to trade; None: the stake above, every trade."""
 
 
-def with_fixed_stake(base: RiskLimits, stake: float, **changes: object) -> RiskLimits:
+def with_fixed_stake(base: RiskLimits, stake: float, **changes: Any) -> RiskLimits:
     """``base`` trading a fixed ``stake`` (its stake bounds widened to allow it)."""
     return dataclasses.replace(
         base,
@@ -40,6 +51,9 @@ def _none_if_zero(value: float) -> float | None:
 
 
 class AutoTradeDialog(QtWidgets.QDialog):
+    fileLoaded = QtCore.Signal(object, object)  # path, its strategies' names (now listed)
+    fileRefused = QtCore.Signal(object, str)  # path, why it cannot be used (now shown)
+
     def __init__(
         self,
         registry: StrategyRegistry,
@@ -50,13 +64,21 @@ class AutoTradeDialog(QtWidgets.QDialog):
         timeframe: int = 60,
         previous: AutoTradeSetup | None = None,
         parent: QtWidgets.QWidget | None = None,
+        files: StrategyFiles | None = None,
     ) -> None:
+        """``files`` reads strategy files for the registry (the controller's, which also
+        reads the strategies file at startup; by default one of the dialog's own)."""
         super().__init__(parent)
         self.setWindowTitle("Auto-trader")
         self.setObjectName("autoTradeDialog")
         self.registry = registry
         self.base_limits = base_limits
         self.setup: AutoTradeSetup | None = None
+        self.files = files if files is not None else StrategyFiles(registry, self)
+        self._asked: set[Path] = set()  # files added here, being read
+        self.files.fileRead.connect(self._on_file_read)
+        self.files.fileFailed.connect(self._on_file_failed)
+        self.files.configRead.connect(self._on_config_read)
 
         self.strategies = QtWidgets.QTableWidget(0, 2, self)
         self.strategies.setHorizontalHeaderLabels(["Strategy", "Parameters (name=value ...)"])
@@ -87,6 +109,10 @@ class AutoTradeDialog(QtWidgets.QDialog):
 
         risk = QtWidgets.QFormLayout()
         risk.addRow("Stake", self.stake)
+        self.stake_plan = StakePlanBox(self)
+        self.stake_plan.changed.connect(self._check_plan)
+        self.stake.valueChanged.connect(self._check_plan)
+        risk.addRow("Stake plan", self.stake_plan)
         risk.addRow("Max trades per hour (0 = off)", self.max_per_hour)
         risk.addRow("Max open trades (0 = off)", self.max_open)
         risk.addRow("Min confidence", self.min_confidence)
@@ -96,6 +122,9 @@ class AutoTradeDialog(QtWidgets.QDialog):
         self.error.setObjectName("autoTradeError")
         self.error.setStyleSheet("color: #ff5252;")
         self.error.setWordWrap(True)
+        self.note = QtWidgets.QLabel("", self)
+        self.note.setObjectName("autoTradeNote")
+        self.note.setWordWrap(True)
         buttons = QtWidgets.QDialogButtonBox(self)
         self.start_button = buttons.addButton(
             "Start", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole
@@ -124,6 +153,7 @@ class AutoTradeDialog(QtWidgets.QDialog):
         columns.addLayout(right, 3)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(columns, 1)
+        layout.addWidget(self.note)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.resize(980, 460)
@@ -132,23 +162,40 @@ class AutoTradeDialog(QtWidgets.QDialog):
             self.apply(previous)
         elif current_asset:
             self.choose_assets([current_asset])
+        self._show_reading()
 
-    def _spin(self, value: float, low: float, high: float, decimals: int) -> QtWidgets.QWidget:
+    def _spin(
+        self, value: float, low: float, high: float, decimals: int
+    ) -> QtWidgets.QDoubleSpinBox:
         spin = QtWidgets.QDoubleSpinBox(self)
         spin.setRange(low, high)
         spin.setDecimals(decimals)
         spin.setValue(float(value))
         return spin
 
+    def _cell(self, row: int, column: int) -> QtWidgets.QTableWidgetItem:
+        item = self.strategies.item(row, column)
+        assert item is not None, "every strategy row has its two cells"
+        return item
+
     def _fill_strategies(self) -> None:
+        """List the registry's strategies, keeping what was chosen and typed."""
+        kept = {
+            self._cell(row, 0).text(): (
+                self._cell(row, 0).checkState(),
+                self._cell(row, 1).text(),
+            )
+            for row in range(self.strategies.rowCount())
+        }
         self.strategies.setRowCount(0)
         for name in self.registry.names():
+            state, text = kept.get(name, (QtCore.Qt.CheckState.Unchecked, ""))
             row = self.strategies.rowCount()
             self.strategies.insertRow(row)
             item = QtWidgets.QTableWidgetItem(name)
             item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(QtCore.Qt.CheckState.Unchecked)
-            params = QtWidgets.QTableWidgetItem("")
+            item.setCheckState(state)
+            params = QtWidgets.QTableWidgetItem(text)
             params.setToolTip(self._params_help(name))
             item.setToolTip(params.toolTip())
             self.strategies.setItem(row, 0, item)
@@ -168,31 +215,53 @@ class AutoTradeDialog(QtWidgets.QDialog):
         if path:
             self.load_strategy_file(Path(path))
 
-    def load_strategy_file(self, path: Path) -> list[str]:
-        """Register the strategies a Python file defines and list them; [] and a message if
-        it cannot be used."""
-        try:
-            names = self.registry.load_file(path)
-        except StrategyError as exc:
-            self.error.setText(str(exc))
-            return []
-        self._fill_strategies()
+    def load_strategy_file(self, path: Path) -> None:
+        """Read the strategies a Python file defines, in the background: "reading" shows
+        meanwhile; then they are listed (``fileLoaded``) or the reason it cannot be used is
+        shown (``fileRefused``)."""
+        self._asked.add(path)
         self.error.setText("")
-        return names
+        self._show_reading()
+        self.files.read_file(path)
+
+    def _show_reading(self) -> None:
+        reading = [f"reading strategy file {path.name}\u2026" for path in sorted(self._asked)]
+        if self.files.config_loading:
+            reading.insert(0, "reading the strategies file\u2026")
+        self.note.setText("; ".join(reading))
+
+    def _on_file_read(self, path: Path, names: list[str]) -> None:
+        self._fill_strategies()
+        if path in self._asked:
+            self._asked.discard(path)
+            self.error.setText("")
+            self._show_reading()
+            self.fileLoaded.emit(path, names)
+
+    def _on_file_failed(self, path: Path, message: str) -> None:
+        if path in self._asked:
+            self._asked.discard(path)
+            self.error.setText(message)
+            self._show_reading()
+            self.fileRefused.emit(path, message)
+
+    def _on_config_read(self, problems: list[str]) -> None:
+        self._fill_strategies()
+        self._show_reading()
 
     # ----- programmatic choices (the dialog's widgets, filled) --------------------------
 
     def _row(self, name: str) -> int:
         for row in range(self.strategies.rowCount()):
-            if self.strategies.item(row, 0).text() == name:
+            if self._cell(row, 0).text() == name:
                 return row
         raise KeyError(name)
 
     def choose_strategy(self, name: str, params: str = "", checked: bool = True) -> None:
         row = self._row(name)
         state = QtCore.Qt.CheckState.Checked if checked else QtCore.Qt.CheckState.Unchecked
-        self.strategies.item(row, 0).setCheckState(state)
-        self.strategies.item(row, 1).setText(params)
+        self._cell(row, 0).setCheckState(state)
+        self._cell(row, 1).setText(params)
 
     def choose_assets(self, symbols: list[str]) -> None:
         for i in range(self.assets.count()):
@@ -222,6 +291,21 @@ class AutoTradeDialog(QtWidgets.QDialog):
         self.min_confidence.setValue(limits.min_confidence)
         self.daily_loss.setValue(limits.daily_loss_limit or 0)
         self.max_losses.setValue(limits.max_consecutive_losses or 0)
+        self.stake_plan.show_plan(setup.stake_plan)
+
+    def _check_plan(self) -> None:
+        self.stake_plan.check(self.stake.value(), self._limits_now())
+
+    def _limits_now(self) -> RiskLimits:
+        return with_fixed_stake(
+            self.base_limits,
+            self.stake.value(),
+            max_trades_per_hour=int(self.max_per_hour.value()) or None,
+            max_open_trades=int(self.max_open.value()) or None,
+            min_confidence=self.min_confidence.value(),
+            daily_loss_limit=_none_if_zero(self.daily_loss.value()),
+            max_consecutive_losses=int(self.max_losses.value()) or None,
+        )
 
     # ----- result ----------------------------------------------------------------------------
 
@@ -229,10 +313,10 @@ class AutoTradeDialog(QtWidgets.QDialog):
         """The setup the widgets describe; StrategyError or ValueError saying what is wrong."""
         choices = []
         for row in range(self.strategies.rowCount()):
-            item = self.strategies.item(row, 0)
+            item = self._cell(row, 0)
             if item.checkState() != QtCore.Qt.CheckState.Checked:
                 continue
-            given = parse_params(param_items(self.strategies.item(row, 1).text()))
+            given = parse_params(param_items(self._cell(row, 1).text()))
             values = self.registry.check(item.text(), given)
             changed = {k: values[k] for k in given}
             choices.append(StrategyChoice(item.text(), changed))
@@ -247,19 +331,14 @@ class AutoTradeDialog(QtWidgets.QDialog):
         problems = config.problems()
         if problems:
             raise ValueError("; ".join(problems))
-        limits = with_fixed_stake(
-            self.base_limits,
-            self.stake.value(),
-            max_trades_per_hour=int(self.max_per_hour.value()) or None,
-            max_open_trades=int(self.max_open.value()) or None,
-            min_confidence=self.min_confidence.value(),
-            daily_loss_limit=_none_if_zero(self.daily_loss.value()),
-            max_consecutive_losses=int(self.max_losses.value()) or None,
-        )
+        limits = self._limits_now()
         problems = limits.problems()
         if problems:
             raise ValueError("; ".join(problems))
-        return AutoTradeSetup(config, limits)
+        plan = self.stake_plan.check(self.stake.value(), limits)
+        if plan is None and self.stake_plan.chosen():
+            raise ValueError(f"the stake plan: {self.stake_plan.problem.text()}")
+        return AutoTradeSetup(config, limits, plan)
 
     def accept(self) -> None:
         try:

@@ -14,7 +14,9 @@ from qfdesk.engine.paths import artifacts_dir
 from qfdesk.settings import AppSettings
 from qfdesk.ui.app import ErrorReporter, create_event_loop, create_qapp, run_until_closed
 from qfdesk.ui.backtest_dialog import stop_jobs
+from qfdesk.ui.compose import compose_desk
 from qfdesk.ui.demo import DemoSession, want_headless
+from qfdesk.ui.front import raise_when_page_is_up
 from qfdesk.ui.layout_store import LayoutStore
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import QtLogHandler
@@ -58,10 +60,10 @@ def run_desktop(args: argparse.Namespace) -> int:
     demo = DemoSession(headless=headless) if demo_mode else None
     if demo is not None:
         settings = demo.start()
-    window = MainWindow(
+    window = compose_desk(
         bridge=bridge,
         store=self_test.layout_store() if self_test else LayoutStore(),
-        history_root=data_root,  # the whole data root: our CSVs and older files alike
+        data_root=data_root,  # the whole data root: our CSVs and older files alike
         browser_settings=settings,
         log_handler=handler,
         risk_limits=prefs.settings.risk_limits(),
@@ -72,6 +74,8 @@ def run_desktop(args: argparse.Namespace) -> int:
     _announce_live(window)
     _close_on_sigterm(window)
     window.show()
+    if demo is not None or launch:
+        raise_when_page_is_up(window, bridge)
     if demo is not None:
         window.connect_chrome(settings, launch=True, navigate_to=demo.url)
     else:
@@ -100,7 +104,7 @@ def settings_targets(window: MainWindow, bridge: LiveBridge, data_root: Path) ->
         save_candles=window.toolbar.save_candles,
         save_ticks=window.toolbar.save_ticks,
         hotkeys=window.hotkeys,
-        risk=window.risk,
+        risk=window.services.risk,
         connect_panel=None if window.simulated else window.connect_panel,
         bridge=bridge,
         data_root=data_root,

@@ -5,7 +5,10 @@ through ``eventsReady`` (connect it with a queued connection). A housekeeping th
 candles by the wall clock and reports health. Starting (Chrome launch, attach) runs on its own
 thread; capabilities run on ``executor`` (one thread, so actions on the page never overlap)
 with their own chromedriver session, rebuilt whenever the tail re-attaches (see
-:class:`ActionSession`). Nothing here ever blocks the GUI thread, except :meth:`stop` at exit.
+:class:`ActionSession`). After each attach and re-attach (and on :meth:`check_page`) the
+page's critical elements are checked on ``executor`` with the selectors as they are then (the
+user's override file read again); ``page_check`` holds the result, which the order desk
+consults. Nothing here ever blocks the GUI thread, except :meth:`stop` at exit.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from PySide6 import QtCore
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 
 from qfdesk.browser.action_session import ActionSession
 from qfdesk.browser.attach import attach
@@ -25,13 +30,16 @@ from qfdesk.browser.capabilities.base import Context
 from qfdesk.browser.errors import ChromeError
 from qfdesk.browser.event_source import EventHub
 from qfdesk.browser.live import LiveSource
-from qfdesk.browser.selectors import Selectors
+from qfdesk.browser.page_check import check_page_settled
+from qfdesk.browser.selectors import SelectorError, Selectors
 from qfdesk.browser.settings import BrowserSettings
 from qfdesk.browser.tail import TailState
 from qfdesk.engine.csv_sink import CsvSink
 from qfdesk.engine.events import Event
+from qfdesk.engine.page_check import PageCheck, PageChecks
 from qfdesk.engine.persist_settings import PersistSettings
 from qfdesk.engine.pipeline import Pipeline
+from qfdesk.engine.recording import Recorder
 from qfdesk.engine.timeframes import TIMEFRAMES
 from qfdesk.engine.trading_halt import TradingHalt
 
@@ -39,6 +47,8 @@ log = logging.getLogger(__name__)
 
 HOUSEKEEPING_EVERY = 0.5
 CONNECT_JOIN_TIMEOUT = 40.0
+PAGE_CHECK_GRACE = 10.0
+"""Seconds a check waits for a missing element to appear: a page just opened draws late."""
 
 
 class LiveBridge(QtCore.QObject):
@@ -72,8 +82,17 @@ class LiveBridge(QtCore.QObject):
         self._connecting: threading.Thread | None = None
         self.launched_chrome = False
         self.halt = TradingHalt()  # the session's trading alarm, in every action context
+        self.recorder: Recorder | None = None  # File > Record traffic: gets every batch read
+        self.page_check = PageChecks()  # the latest check of the page's critical elements
+        self.page_check_grace = PAGE_CHECK_GRACE
 
     # ----- data path (tail thread) ------------------------------------------------------
+
+    def _on_entries(self, entries: list[dict[str, Any]]) -> None:
+        recorder = self.recorder
+        if recorder is not None:
+            recorder.write(entries)
+        self.pipeline.feed(entries)
 
     def _forward(self, events: list[Event]) -> None:
         if not events:
@@ -132,7 +151,7 @@ class LiveBridge(QtCore.QObject):
     def _start(self, settings: BrowserSettings, launch: bool, navigate_to: str | None) -> None:
         source = LiveSource(
             settings,
-            self.pipeline.feed,
+            self._on_entries,
             launch=launch,
             on_state=self._on_tail_state,
             decode_errors=lambda: self.pipeline.decoder.stats.malformed_total,
@@ -169,6 +188,7 @@ class LiveBridge(QtCore.QObject):
         )
         self._housekeeper.start()
         self.connectFinished.emit(True, f"Chrome {settings.address}")
+        self.check_page()
 
     def _on_tail_state(self, state: TailState) -> None:
         """Tail thread. After a re-attach the action session is rebuilt at once (on the
@@ -191,6 +211,15 @@ class LiveBridge(QtCore.QObject):
                 "the next action tries again",
                 error,
             )
+            return
+        self._check_page()
+
+    def check_page(self) -> None:
+        """Check the page's critical elements again, on ``executor`` (any thread)."""
+        try:
+            self.executor.submit(self._check_page)
+        except RuntimeError:  # stopping: the executor takes nothing more
+            pass
 
     def _housekeeping(self) -> None:
         while not self._stop.wait(HOUSEKEEPING_EVERY):
@@ -232,6 +261,27 @@ class LiveBridge(QtCore.QObject):
             halt=self.halt,
         )
 
+    def _check_page(self) -> None:
+        """Executor thread: the selectors read again (the user's override as it is now, also
+        for the actions that follow), then the page checked with them."""
+        if self._stopped:
+            return
+        try:
+            self.selectors = Selectors.load()
+            ctx = self.action_context()
+            ctx.ensure_tab()
+            check = check_page_settled(
+                ctx.driver, self.selectors, self.page_check_grace, self._stop.wait
+            )
+        except SelectorError as error:
+            check = PageCheck(error=f"the built-in selectors file is broken ({error})")
+        except ChromeError as error:
+            check = PageCheck(error=str(error))
+        except WebDriverException as error:
+            message = (error.msg or type(error).__name__).splitlines()[0]
+            check = PageCheck(error=f"the browser refused ({message})")
+        self.page_check.update(check)
+
     def reload_page(self) -> None:
         """Reload the platform tab (executor thread): the page then sends its asset table,
         balance and history again, which an attach to an open page has missed."""
@@ -261,3 +311,6 @@ class LiveBridge(QtCore.QObject):
         if self.source is not None:
             self.source.stop(close_chrome=close_chrome)
         self.pipeline.on_wall_clock()
+        recorder, self.recorder = self.recorder, None
+        if recorder is not None:
+            recorder.close()

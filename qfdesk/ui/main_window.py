@@ -5,42 +5,42 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from qfdesk.browser.settings import BrowserSettings
-from qfdesk.desk.order_desk import OrderDesk
-from qfdesk.engine.events import Direction, Event
-from qfdesk.engine.risk import RiskLimits, RiskManager
+from qfdesk.engine.events import Direction
+from qfdesk.engine.journal.reader import JournalRow
+from qfdesk.engine.journal.report_card import candles_on_disk, describe_line, report_card
+from qfdesk.engine.journal.schema import journal_path
 from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
-from qfdesk.settings.model import MANUAL_LIMITS
+from qfdesk.ui.alerts import AlertsDock
 from qfdesk.ui.autotrade_controller import install_autotrade
 from qfdesk.ui.backtest_dialog import open_backtest
 from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
 from qfdesk.ui.chart_grid import install_chart_grid
 from qfdesk.ui.connect_panel import ConnectPanel
-from qfdesk.ui.consent import RealConsent
 from qfdesk.ui.dark_theme import REAL, WARN, account_badge, badge_style, money_text
+from qfdesk.ui.drawing_keeper import DrawingKeeper
 from qfdesk.ui.halt_banner import HaltBanner
-from qfdesk.ui.history_worker import HistoryWorker
 from qfdesk.ui.hotkeys import Hotkeys
 from qfdesk.ui.indicators_menu import IndicatorsMenu
-from qfdesk.ui.layout_store import LayoutStore
-from qfdesk.ui.live_bridge import LiveBridge
+from qfdesk.ui.journal_dock import JournalView
 from qfdesk.ui.log_panel import LogPanel, QtLogHandler
-from qfdesk.ui.market_model import MarketModel
 from qfdesk.ui.older_history import install_older_history
-from qfdesk.ui.page_sync import PageSync
+from qfdesk.ui.page_check_banner import install_page_check
+from qfdesk.ui.record_traffic import install_record_traffic
+from qfdesk.ui.report_problem import install_report_problem
+from qfdesk.ui.services import DeskServices
 from qfdesk.ui.source_state import LIVE_WINDOW, SourceState, age_text, sense
 from qfdesk.ui.status_bar import StatusBar
 from qfdesk.ui.toolbar import MainToolbar
-from qfdesk.ui.trade_book import TradeBook, TradeRecord, TradeStatus
+from qfdesk.ui.trade_book import TradeRecord, TradeStatus
 from qfdesk.ui.trade_panel import TradePanel
 from qfdesk.ui.trades_tables import HistoryTable, OpenTradesTable, connect_tables
-from qfdesk.ui.trading import TradeController
+from qfdesk.ui.watchlist import Watchlist
 
 log = logging.getLogger(__name__)
 
@@ -62,22 +62,26 @@ _MARKER_RESULTS = {
 
 
 class MainWindow(QtWidgets.QMainWindow):
+    """The terminal's widgets over the services it is handed (``ui.services``)."""
+
+    seriesShown = QtCore.Signal()  # the chart shows another series (asset or timeframe)
+
     def __init__(
         self,
+        services: DeskServices,
         *,
-        bridge: LiveBridge,
-        store: LayoutStore,
-        history_root: Path,
         browser_settings: BrowserSettings,
         log_handler: QtLogHandler,
-        risk_limits: RiskLimits = MANUAL_LIMITS,
         simulated: bool = False,
     ) -> None:
         super().__init__()
         self.setWindowTitle(f"{TITLE} \u2014 SIMULATED platform" if simulated else TITLE)
         self.resize(1500, 920)
-        self.bridge = bridge
-        self.store = store
+        services.owner.setParent(self)
+        services.consent.parent = self
+        self.services = services
+        self.bridge = bridge = services.bridge
+        self.store = store = services.store
         self.simulated = simulated
         self.asset = ""
         self.timeframe = DEFAULT_TIMEFRAME
@@ -93,14 +97,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self._told_reload = False
         self.reload_hint_after = RELOAD_HINT_AFTER
 
-        self.market = MarketModel(self)
-        self.book = TradeBook(self)
-        self.history = HistoryWorker(history_root, bridge.pipeline, self)
-        self.page_sync = PageSync(bridge, self)
-        self.consent = RealConsent(self)
-        self.risk = RiskManager(risk_limits)
-        self.desk = OrderDesk(bridge, self.market, self.risk, self.consent)
-        self.trading = TradeController(self.desk, self.book, self.market.payout, self)
+        self.market = services.market
+        self.book = services.book
+        self.history = services.history
+        self.page_sync = services.page_sync
+        self.risk = services.risk
+        self.desk = services.desk
+        self.trading = services.trading
+        self.alerts = services.alerts
+        self.consent = services.consent
 
         self.chart = ChartWidget(self)
         self.indicators_menu = IndicatorsMenu(self.chart, self)
@@ -126,9 +131,24 @@ class MainWindow(QtWidgets.QMainWindow):
         self.open_dock = self._dock("Open trades", "openTradesDock", self.open_table)
         self.history_dock = self._dock("History", "historyDock", self.history_table)
         self.log_dock = self._dock("Log", "logDock", self.log_panel)
-        self.tabifyDockWidget(self.open_dock, self.history_dock)
-        self.tabifyDockWidget(self.history_dock, self.log_dock)
+        self.journal_view = JournalView(journal_path(services.data_root), self._report_card, self)
+        services.journal.on_written = self.journal_view.journal_written
+        self.journal_dock = self._dock("Journal", "journalDock", self.journal_view)
+        self.alerts_view = AlertsDock(
+            services.alerts, lambda: self.asset, lambda: self.timeframe, self
+        )
+        self.alerts_dock = self._dock("Alerts", "alertsDock", self.alerts_view)
+        self.watchlist = Watchlist(self.market, self)
+        self.watchlist_dock = self._dock("Watchlist", "watchlistDock", self.watchlist, right=True)
+        for before, dock in (
+            (self.open_dock, self.history_dock),
+            (self.history_dock, self.journal_dock),
+            (self.journal_dock, self.alerts_dock),
+            (self.alerts_dock, self.log_dock),
+        ):
+            self.tabifyDockWidget(before, dock)
         self.open_dock.raise_()
+        self.drawings = DrawingKeeper(self.chart, store, services.alerts, self)
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self._badges()
@@ -140,6 +160,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.autotrade = install_autotrade(
             bridge=bridge,
             market=self.market,
+            registry=services.registry,
+            series_shown=self.seriesShown,
             desk=self.desk,
             book=self.book,
             consent=self.consent,
@@ -163,6 +185,13 @@ class MainWindow(QtWidgets.QMainWindow):
             parent=self,
         )
         self._menus()
+        self.page_check = install_page_check(
+            bridge=bridge,
+            layout=layout,
+            below=self.halt_banner,
+            help_menu=self.help_menu,
+            parent=self,
+        )
         self.grid = install_chart_grid(self)
         self._restore()
         self._timer = QtCore.QTimer(self)
@@ -199,13 +228,24 @@ class MainWindow(QtWidgets.QMainWindow):
     def _menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        show = self.trade_panel.show_message
+        self.record_traffic = install_record_traffic(file_menu, self.bridge, show, self)
         file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
         view = bar.addMenu("&View")
-        for dock in (self.trade_dock, self.open_dock, self.history_dock, self.log_dock):
+        for dock in (
+            self.trade_dock,
+            self.watchlist_dock,
+            self.open_dock,
+            self.history_dock,
+            self.journal_dock,
+            self.alerts_dock,
+            self.log_dock,
+        ):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
         view.addAction(self.older_history.action)
         bar.addMenu(self.indicators_menu)
+        self.drawings.fill_menu(bar.addMenu("&Draw"))
         trading = bar.addMenu("&Trading")
         trading.addAction("BUY", lambda: self.trade(Direction.CALL))
         trading.addAction("SELL", lambda: self.trade(Direction.PUT))
@@ -217,13 +257,16 @@ class MainWindow(QtWidgets.QMainWindow):
         trading.addAction(
             "Backtest\u2026",
             lambda: open_backtest(
-                self.autotrade.registry, self.history.root, self.risk.limits, self
+                self.services.registry, self.history.root, self.risk.limits, self
             ),
+        )
+        self.help_menu = bar.addMenu("&Help")
+        self.report_problem = install_report_problem(
+            self.help_menu, self.bridge, self.store.settings, self, simulated=self.simulated
         )
 
     def _wire(self) -> None:
         queued = QtCore.Qt.ConnectionType.QueuedConnection
-        self.bridge.eventsReady.connect(self._on_events, queued)
         self.bridge.tailStateChanged.connect(self._on_tail_state, queued)
         self.bridge.healthChanged.connect(self._on_health, queued)
         self.bridge.connectFinished.connect(self._on_connected, queued)
@@ -232,7 +275,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.market.candlesChanged.connect(self._on_candles)
         self.market.assetsChanged.connect(self._on_assets)
         self.market.accountChanged.connect(self._on_account)
-        self.market.dealEvent.connect(self.book.apply)
         self.market.pageAssetChanged.connect(self._on_page_asset)
         connect_tables(self.book, self.open_table, self.history_table)
         self.book.changed.connect(self._on_trade)
@@ -241,6 +283,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.trade_panel.buyClicked.connect(lambda: self.trade(Direction.CALL))
         self.trade_panel.sellClicked.connect(lambda: self.trade(Direction.PUT))
         self.toolbar.assets.assetChosen.connect(self.choose_asset)
+        self.watchlist.assetChosen.connect(self.choose_asset)
+        self.trade_panel.stake_plan.changed.connect(self._stake_plan_changed)
+        self.trade_panel.amount.valueChanged.connect(self._stake_plan_changed)
         self.toolbar.timeframes.timeframeChosen.connect(self.choose_timeframe)
         self.toolbar.saveCandlesToggled.connect(lambda on: self.bridge.set_persist(candles=on))
         self.toolbar.saveTicksToggled.connect(lambda on: self.bridge.set_persist(ticks=on))
@@ -323,9 +368,6 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ----- data -------------------------------------------------------------------------
 
-    def _on_events(self, events: list[Event]) -> None:
-        self.market.apply(events)
-
     def _on_candles(self, asset: str, rebuilt: bool) -> None:
         if asset != self.asset:
             return
@@ -354,6 +396,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.chart.set_trade_markers(
             [m for r in self.book.records if r.asset == self.asset and (m := _marker(r))]
         )
+        self.seriesShown.emit()
 
     def _set_decimals(self) -> None:
         decimals = self.market.price_decimals(self.asset)
@@ -406,6 +449,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.store.set_last_asset(symbol)
         if changed:
             log.info("asset %s", symbol)
+            self.drawings.show(symbol)
             self._show_series()
             self._load_history(symbol)
         self._update_trade_panel()
@@ -489,6 +533,19 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ----- trading --------------------------------------------------------------------------
 
+    def _stake_plan_changed(self) -> None:
+        box = self.trade_panel.stake_plan
+        plan = box.check(self.trade_panel.amount_value(), self.risk.limits)
+        current = self.trading.stakes
+        if plan != (None if current is None else current.plan):
+            self.trading.set_stake_plan(plan, self.risk.limits)
+
+    def _report_card(self, rows: Sequence[JournalRow]) -> list[str]:
+        """Each strategy that traded in ``rows`` beside a backtest of the same period (the
+        journal dock's worker thread)."""
+        lines = report_card(rows, candles_on_disk(self.history.root), self.services.registry.create)
+        return [describe_line(line) for line in lines]
+
     def trade(self, direction: Direction) -> bool:
         asset = self.grid.trade_asset()
         if not asset:
@@ -514,6 +571,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.save_layout()
         self._timer.stop()
+        self.services.close()
         super().closeEvent(event)
 
 

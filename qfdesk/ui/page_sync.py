@@ -13,12 +13,16 @@ from PySide6 import QtCore
 
 from qfdesk.browser.capabilities.asset_select import asset_select
 from qfdesk.browser.capabilities.base import Result
+from qfdesk.engine.page_check import Feature
 from qfdesk.ui.live_bridge import LiveBridge
 
 log = logging.getLogger(__name__)
 
 
 def _select(bridge: LiveBridge, symbol: str) -> Result:
+    off = bridge.page_check.refusal(Feature.ASSET_SWITCHING)
+    if off is not None:
+        return Result(False, error=off)
     return asset_select(bridge.action_context(), symbol)
 
 

@@ -165,18 +165,16 @@ class DeskPreferences(QtCore.QObject):
 
     def _menus(self, window: QtWidgets.QMainWindow) -> None:
         bar = window.menuBar()
-        file_menu = next(
-            (a.menu() for a in bar.actions() if a.text().replace("&", "") == "File"), None
-        )
+        file_menu = _menu(bar, "File")
         settings_action = QtGui.QAction("&Settings\u2026", window)
         settings_action.setShortcut(QtGui.QKeySequence.StandardKey.Preferences)
         settings_action.triggered.connect(self.open_settings)
-        if isinstance(file_menu, QtWidgets.QMenu) and file_menu.actions():
+        if file_menu is not None and file_menu.actions():
             file_menu.insertAction(file_menu.actions()[0], settings_action)
             file_menu.insertSeparator(file_menu.actions()[1])
         else:
             bar.addAction(settings_action)
-        help_menu = bar.addMenu("&Help")
+        help_menu = _menu(bar, "Help") or bar.addMenu("&Help")
         help_menu.addAction("&Paths and about\u2026", self.open_paths)
 
     def open_settings(self) -> SettingsDialog:
@@ -224,3 +222,12 @@ class DeskPreferences(QtCore.QObject):
         self.dialog = box
         box.open()
         return box
+
+
+def _menu(bar: QtWidgets.QMenuBar, title: str) -> QtWidgets.QMenu | None:
+    """The menu of the bar titled ``title`` (its & left out), if there is one."""
+    for action in bar.actions():
+        menu = action.menu()
+        if isinstance(menu, QtWidgets.QMenu) and action.text().replace("&", "") == title:
+            return menu
+    return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from qfdesk.engine.risk import RiskLimits
-from qfdesk.engine.stake_plan import PlanKind, StakePlan, plan_problems
+from qfdesk.engine.stake_plan import PlanKind, StakePlan, plan_problems, worst_case
 from qfdesk.ui.dark_theme import SELL
 
 TYPED = "typed"
@@ -42,6 +42,9 @@ class StakePlanBox(QtWidgets.QWidget):
         self.problem = QtWidgets.QLabel(self)
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet(f"color: {SELL};")
+        self.worst = QtWidgets.QLabel(self)
+        self.worst.setWordWrap(True)
+        self.worst.hide()
         layout = QtWidgets.QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.kind, 0, 0, 1, 2)
@@ -49,6 +52,7 @@ class StakePlanBox(QtWidgets.QWidget):
         layout.addWidget(self.multiplier, 2, 0)
         layout.addWidget(self.steps, 2, 1)
         layout.addWidget(self.problem, 3, 0, 1, 2)
+        layout.addWidget(self.worst, 4, 0, 1, 2)
         for signal in (
             self.kind.currentIndexChanged,
             self.percent.valueChanged,
@@ -65,6 +69,18 @@ class StakePlanBox(QtWidgets.QWidget):
         self.multiplier.setVisible(progressive)
         self.steps.setVisible(progressive)
         self.changed.emit()
+
+    def chosen(self) -> bool:
+        """A plan is chosen (not the amount as typed)."""
+        return bool(self.kind.currentData() != TYPED)
+
+    def show_plan(self, plan: StakePlan | None) -> None:
+        """Show ``plan``'s kind and settings (None: the amount as typed)."""
+        self.kind.setCurrentIndex(self.kind.findData(TYPED if plan is None else plan.kind.value))
+        if plan is not None:
+            self.percent.setValue(plan.percent)
+            self.multiplier.setValue(plan.multiplier)
+            self.steps.setValue(plan.max_steps)
 
     def plan(self, base: float) -> StakePlan | None:
         """The plan chosen, from the typed amount ``base``; None for the amount as typed."""
@@ -85,4 +101,6 @@ class StakePlanBox(QtWidgets.QWidget):
         problems = [] if plan is None else plan_problems(plan, limits)
         self.problem.setText("; ".join(problems))
         self.problem.setVisible(bool(problems))
+        self.worst.setText("" if plan is None or problems else worst_case(plan, limits))
+        self.worst.setVisible(bool(self.worst.text()))
         return None if problems else plan

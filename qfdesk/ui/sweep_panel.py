@@ -28,9 +28,11 @@ from PySide6 import QtCore, QtWidgets
 from qfdesk.engine.backtest import BacktestConfig, BacktestError
 from qfdesk.engine.payout_history import PayoutSchedule, payout_source, payouts_in
 from qfdesk.engine.research.grid import Grid, GridError, build_grid
-from qfdesk.engine.research.report import SweepReport, SweepSettings, analyse
+from qfdesk.engine.research.report import SweepReport, analyse
 from qfdesk.engine.research.runner import Cancel, SweepCancelled, SweepTask, run_local
-from qfdesk.engine.research.trades import Columns, ComboTrades
+from qfdesk.engine.research.scan import Scan, scan_of
+from qfdesk.engine.research.settings import SweepSettings
+from qfdesk.engine.research.trades import Columns
 from qfdesk.engine.sandboxed_backtest import BacktestBudget, Killed, SandboxedSweep, WorkerPool
 from qfdesk.engine.series import CandleSeries
 from qfdesk.engine.strategies import StrategyError, StrategyRegistry
@@ -93,9 +95,7 @@ class SweepJob(QtCore.QThread):
             lambda params: self.registry.create(request.strategy, params), request.grid, fixed
         )
 
-    def _trusted(
-        self, config: BacktestConfig, payouts: PayoutSchedule | None
-    ) -> tuple[Grid, list[ComboTrades]]:
+    def _trusted(self, config: BacktestConfig, payouts: PayoutSchedule | None) -> tuple[Grid, Scan]:
         """A built-in strategy (or a preset of one): its grid made here, the combinations
         run on local worker processes, which make it from its class's name."""
         request, source = self.request, self.request.source
@@ -103,11 +103,14 @@ class SweepJob(QtCore.QThread):
         base, _, _ = self.registry.origin(request.strategy)
         task = SweepTask(Columns.of(source.series), source.timeframe, base, None, config, payouts)
         progress = self.progressed.emit
-        return grid, run_local(task, grid.combinations, request.workers, progress, self._cancel)
+        scan = run_local(
+            task, request.settings, grid.combinations, request.workers, progress, self._cancel
+        )
+        return grid, scan
 
     def _sandboxed(
         self, config: BacktestConfig, payouts: PayoutSchedule | None
-    ) -> tuple[Grid, list[ComboTrades]]:
+    ) -> tuple[Grid, Scan]:
         """A trader's own strategy: everything of it in strategy worker processes."""
         request, source = self.request, self.request.source
         sweep = SandboxedSweep(self.registry, request.strategy, source.series, config, payouts)
@@ -116,7 +119,7 @@ class SweepJob(QtCore.QThread):
             combos = sweep.run(self.pool, grid.combinations, request.workers, self.progressed.emit)
         finally:
             self.pool.close()
-        return grid, combos
+        return grid, scan_of(combos, len(source.series), request.settings)
 
     def _payouts(self) -> PayoutSchedule | None:
         root = self.request.source.data_root
@@ -135,9 +138,9 @@ class SweepJob(QtCore.QThread):
             config = BacktestConfig(source.expiry, source.payout, source.stake)
             trusted = self.registry.origin(request.strategy)[2] is None
             run = self._trusted if trusted else self._sandboxed
-            grid, combos = run(config, payouts)
+            grid, scan = run(config, payouts)
             report = analyse(
-                combos,
+                scan,
                 grid,
                 len(source.series),
                 request.settings,

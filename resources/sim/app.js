@@ -427,6 +427,15 @@
   setInterval(function () { trading.emit('ps'); }, 20000);
 
   /* ---------- page chrome ---------- */
+  function renameClasses(renames) {  /* the platform changed its markup (control rename_class) */
+    Object.keys(renames).forEach(function (old) {
+      document.querySelectorAll('.' + old).forEach(function (el) {
+        el.classList.remove(old);
+        el.classList.add(renames[old]);
+      });
+    });
+  }
+
   $('.pair-number-wrap').addEventListener('click', openPicker);
   $('.modal-overlay').addEventListener('click', closePicker);
   $('input.search__field').addEventListener('input', renderPicker);
@@ -438,8 +447,10 @@
       var msg = JSON.parse(e.data);
       if (msg.navigate && location.pathname !== msg.navigate) location.href = msg.navigate;
       if (msg.tutorial) $('.tutorial-v1').hidden = false;
+      if (msg.rename) renameClasses(msg.rename);
     };
   }
+  renameClasses(window.SIM_RENAMES || {});
 
   renderAccount();
   renderExpiry();

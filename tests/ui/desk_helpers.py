@@ -17,6 +17,7 @@ from qfdesk.browser.settings import BrowserSettings
 from qfdesk.engine.risk import RiskLimits
 from qfdesk.settings.model import MANUAL_LIMITS
 from qfdesk.sim.platform import SimulatedPlatform
+from qfdesk.ui.compose import compose_desk
 from qfdesk.ui.layout_store import LayoutStore
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import QtLogHandler
@@ -41,6 +42,32 @@ def wait_until(loop, predicate: Callable[[], object], timeout: float) -> bool:
     return run(loop, until(predicate, timeout), timeout + 5)
 
 
+class Heartbeat:
+    """A 20 ms timer on the GUI thread counting its firings: it only counts while the GUI
+    thread is free to run its event loop."""
+
+    def __init__(self) -> None:
+        self.beats = 0
+        self.timer = QtCore.QTimer()
+        self.timer.setInterval(20)
+        self.timer.timeout.connect(self._beat)
+        self.timer.start()
+
+    def _beat(self) -> None:
+        self.beats += 1
+
+
+def read_strategy_file(loop, dialog, path: Path, timeout: float = 30.0) -> list[str]:
+    """Add a strategy file in the auto-trader's dialog and wait until it is read: the names
+    it listed, [] when it refused the file (its error then shows)."""
+    answers: list[list[str]] = []
+    dialog.fileLoaded.connect(lambda _, names: answers.append(list(names)))
+    dialog.fileRefused.connect(lambda _, __: answers.append([]))
+    dialog.load_strategy_file(path)
+    assert wait_until(loop, lambda: answers, timeout), f"{path} was never read"
+    return answers[0]
+
+
 def pause(loop, seconds: float) -> None:
     run(loop, asyncio.sleep(seconds), seconds + 5)
 
@@ -52,10 +79,10 @@ def ini_store(path: Path) -> LayoutStore:
 def offline_window(tmp_path: Path, qtbot) -> MainWindow:
     """A shown window with no Chrome, its layout in ``tmp_path``/settings.ini (a second call
     with the same ``tmp_path`` is the next start)."""
-    window = MainWindow(
+    window = compose_desk(
         bridge=LiveBridge(tmp_path / "data", tmp_path / "artifacts"),
         store=ini_store(tmp_path / "settings.ini"),
-        history_root=tmp_path / "data",
+        data_root=tmp_path / "data",
         browser_settings=BrowserSettings(port=1),
         log_handler=QtLogHandler(),
     )
@@ -86,10 +113,10 @@ class Desk:
         root.addHandler(self.handler)
         root.setLevel(min(root.level or logging.INFO, logging.INFO))
         self.settings = rig_settings(tmp / "profile", free_port())
-        self.window = MainWindow(
+        self.window = compose_desk(
             bridge=self.bridge,
             store=self.store,
-            history_root=self.data_root,
+            data_root=self.data_root,
             browser_settings=self.settings,
             log_handler=self.handler,
             risk_limits=limits,

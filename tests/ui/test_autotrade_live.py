@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from browser_helpers import needs_browser
-from desk_helpers import Desk, pause, wait_until
+from desk_helpers import Desk, pause, read_strategy_file, wait_until
 
 from qfdesk.sim.platform import SimulatedPlatform
 from qfdesk.ui.autotrade_action import OFF_TEXT
@@ -211,7 +211,7 @@ def test_a_traders_own_strategy_trades_paper_from_its_worker_on_the_live_feed(
     before = len(sim.orders())
     controller.switch.trigger()
     dialog = controller.dialog
-    assert dialog.load_strategy_file(path) == ["alternate"]
+    assert read_strategy_file(qloop, dialog, path) == ["alternate"]
     dialog.choose_strategy("alternate", "expiry=5")
     dialog.choose_assets([asset])
     dialog.choose_timeframe(TF)

@@ -7,10 +7,11 @@ import os
 import time
 
 import pytest
-from desk_helpers import Desk, ini_store, pause, wait_until
+from desk_helpers import Desk, ini_store, pause, read_strategy_file, wait_until
 from PySide6 import QtWidgets
 
 from qfdesk.engine.events import AssetInfo, AssetTable, Candle, CandleClosed, MarketUpdate, Tick
+from qfdesk.engine.stake_plan import PlanKind
 from qfdesk.ui.autotrade_action import OFF_TEXT
 from qfdesk.ui.dark_theme import WARN
 
@@ -141,6 +142,35 @@ def test_bad_settings_are_explained_and_do_not_start(desk, qloop):
     assert window.autotrade.switch.text() == OFF_TEXT
 
 
+def test_a_stake_plan_past_the_maximum_stake_does_not_start_and_a_usable_one_trades(desk, qloop):
+    window = desk.window
+    controller = window.autotrade
+    controller.switch.trigger()
+    dialog = controller.dialog
+    dialog.choose_strategy("sma-cross", "fast=1 slow=2 expiry=15")
+    dialog.choose_timeframe(TF)
+    dialog.stake.setValue(2)
+    box = dialog.stake_plan
+    box.kind.setCurrentIndex(box.kind.findData(PlanKind.MARTINGALE.value))
+    box.steps.setValue(10)
+    assert box.problem.isVisibleTo(dialog), "explained before Start"
+    dialog.start_button.click()
+    assert "the stake plan: step 10 would stake 2048" in dialog.error.text()
+    assert not controller.running
+
+    box.steps.setValue(2)
+    assert box.worst.text().startswith("worst case: step 2 stakes 8; 14 at risk")
+    dialog.start_button.click()
+    assert wait_until(qloop, lambda: controller.running, 30)
+    trader = controller.trader
+    assert trader.stakes is not None and trader.stakes.plan.max_steps == 2
+    window.bridge.eventsReady.emit(zigzag_candles(ZIGZAG, closed_now=4)[:4])
+    assert wait_until(qloop, lambda: controller.paper.open_trades, 5)
+    assert controller.paper.open_trades[0].stake == 2, "the plan's base first"
+    controller.switch.trigger()
+    assert controller.setup.stake_plan == trader.stakes.plan, "kept for the next start"
+
+
 def test_live_needs_a_connection(desk, qloop):
     window = desk.window
     switch = window.autotrade.switch
@@ -182,9 +212,9 @@ def test_a_strategy_of_the_traders_own_from_a_file(desk, qloop, tmp_path):
     controller = window.autotrade
     controller.switch.trigger()
     dialog = controller.dialog
-    assert dialog.load_strategy_file(tmp_path / "missing.py") == []
+    assert read_strategy_file(qloop, dialog, tmp_path / "missing.py") == []
     assert "does not exist" in dialog.error.text()
-    assert dialog.load_strategy_file(path) == ["every-other"]
+    assert read_strategy_file(qloop, dialog, path) == ["every-other"]
     dialog.choose_strategy("every-other", "every=3 expiry=15")
     dialog.choose_timeframe(TF)
     assert (

@@ -13,8 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from desk_helpers import Desk, wait_until
-from PySide6 import QtCore
+from desk_helpers import Desk, Heartbeat, read_strategy_file, wait_until
 
 from qfdesk.engine.autotrader import StopReason
 from qfdesk.engine.events import AssetInfo, AssetTable, Candle, CandleClosed, HistoryCandles
@@ -93,21 +92,6 @@ def user_file(tmp_path) -> Path:
     return path
 
 
-class Heartbeat:
-    """A 20 ms timer on the GUI thread counting its firings: it only counts while the GUI
-    thread is free to run its event loop."""
-
-    def __init__(self) -> None:
-        self.beats = 0
-        self.timer = QtCore.QTimer()
-        self.timer.setInterval(20)
-        self.timer.timeout.connect(self._beat)
-        self.timer.start()
-
-    def _beat(self) -> None:
-        self.beats += 1
-
-
 def candles(count: int, closed_now: int) -> list[Candle]:
     """Candles of ASSET; the first ``closed_now`` have just closed by the local clock."""
     begin = int(time.time()) // TF * TF - TF * closed_now
@@ -118,7 +102,7 @@ def start(desk: Desk, qloop, user_file: Path, name: str, params: str = "") -> No
     controller = desk.window.autotrade
     controller.switch.trigger()
     dialog = controller.dialog
-    assert name in dialog.load_strategy_file(user_file)
+    assert name in read_strategy_file(qloop, dialog, user_file)
     dialog.choose_strategy(name, f"{params} expiry=15")
     dialog.choose_assets([ASSET])
     dialog.choose_timeframe(TF)
@@ -243,7 +227,7 @@ def test_a_strategy_that_hangs_when_made_is_refused_by_name_and_never_runs_in_th
     controller.budget = TimeBudget(make=HANG)
     controller.switch.trigger()
     dialog = controller.dialog
-    assert "slow-to-make" in dialog.load_strategy_file(user_file)
+    assert "slow-to-make" in read_strategy_file(qloop, dialog, user_file)
     tip = dialog.strategies.item(dialog._row("slow-to-make"), 1).toolTip()
     assert "spins for ever" in tip and "level=1: some level" in tip, "described, not made"
     dialog.choose_strategy("slow-to-make", "level=-1")
@@ -279,15 +263,16 @@ from qfdesk.ui.desktop import _close_on_sigterm
 from qfdesk.ui.layout_store import LayoutStore
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import QtLogHandler
+from qfdesk.ui.compose import compose_desk
 from qfdesk.ui.main_window import MainWindow
 
 tmp, strategies = Path(sys.argv[1]), Path(sys.argv[2])
 app = create_qapp()
 loop = create_event_loop(app)
-window = MainWindow(
+window = compose_desk(
     bridge=LiveBridge(tmp / "data", tmp / "artifacts"),
     store=LayoutStore(QtCore.QSettings(str(tmp / "layout.ini"), QtCore.QSettings.Format.IniFormat)),
-    history_root=tmp / "data",
+    data_root=tmp / "data",
     browser_settings=BrowserSettings(port=1),
     log_handler=QtLogHandler(),
 )
@@ -302,7 +287,11 @@ controller.budget = TimeBudget(make=600.0)
 def start():
     controller.switch.trigger()
     dialog = controller.dialog
+    dialog.fileLoaded.connect(lambda *_: chosen(dialog))
     dialog.load_strategy_file(strategies)
+
+
+def chosen(dialog):
     dialog.choose_strategy("slow-to-make")
     dialog.choose_assets(["EURUSD_otc"])
     dialog.start_button.click()

@@ -103,6 +103,8 @@ def test_after_chrome_is_killed_and_restarted_the_first_buy_reaches_the_platform
     window.trade(Direction.CALL)
     trade_over(window, qloop)
     assert len(sim.orders()) == before + 1, "the action session is in use before the crash"
+    checks: list = []
+    bridge.page_check.add_listener(checks.append)
 
     bridge.source.endpoint.process.kill()  # Chrome crashes
     assert wait_until(qloop, lambda: not bridge.connected, 15)
@@ -110,6 +112,7 @@ def test_after_chrome_is_killed_and_restarted_the_first_buy_reaches_the_platform
     try:
         assert wait_until(qloop, lambda: bridge.connected and bridge.source.reconnects == 1, 30)
         assert wait_until(qloop, lambda: ready(window), 30), "no live data after the re-attach"
+        assert wait_until(qloop, lambda: checks and checks[-1].ok, 20), "the page checked again"
         panel.amount.setValue(6)
         qtbot.mouseClick(panel.buy_button, QtCore.Qt.MouseButton.LeftButton)
         trade_over(window, qloop)

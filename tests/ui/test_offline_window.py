@@ -12,9 +12,9 @@ from PySide6 import QtCore
 
 from qfdesk.engine.history_loader import load_history
 from qfdesk.sim.platform import SimulatedPlatform
+from qfdesk.ui.compose import compose_desk
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import QtLogHandler
-from qfdesk.ui.main_window import MainWindow
 from qfdesk.ui.source_state import SourceState
 
 pytestmark = pytest.mark.gui
@@ -27,10 +27,10 @@ def offline(tmp_path, qtbot, qloop, quflx_csv_dir):
     store = ini_store(tmp_path / "settings.ini")
     store.set_last_asset("EURUSD_otc")
     bridge = LiveBridge(tmp_path / "data", tmp_path / "artifacts")
-    window = MainWindow(
+    window = compose_desk(
         bridge=bridge,
         store=store,
-        history_root=quflx_csv_dir,
+        data_root=quflx_csv_dir,
         browser_settings=rig_settings(tmp_path / "profile", free_port()),
         log_handler=QtLogHandler(),
     )

@@ -10,10 +10,10 @@ import pytest
 from PySide6 import QtGui, QtWidgets
 
 from qfdesk.settings import AppSettings, SettingsStore
+from qfdesk.ui.compose import compose_desk
 from qfdesk.ui.desktop import settings_targets
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import QtLogHandler
-from qfdesk.ui.main_window import MainWindow
 from qfdesk.ui.preferences import DeskPreferences
 from qfdesk.ui.settings_dialog import SettingsDialog
 
@@ -40,10 +40,10 @@ def shown_errors(dialog: SettingsDialog) -> dict[str, str]:
 def window(qapp, tmp_path, store):
     bridge = LiveBridge(tmp_path / "data", tmp_path / "artifacts")
     handler = QtLogHandler()
-    window = MainWindow(
+    window = compose_desk(
         bridge=bridge,
         store=store,
-        history_root=tmp_path / "data",
+        data_root=tmp_path / "data",
         browser_settings=AppSettings().browser_settings(),
         log_handler=handler,
     )
@@ -197,6 +197,14 @@ def test_the_menus_open_settings_and_paths(qapp, tmp_path, window):
         for menu in window.menuBar().findChildren(QtWidgets.QMenu)
         for a in menu.actions()
     }
+    # One Help menu: the window's (Report a problem, Selectors) gets Paths and about too.
+    helps = [a.menu() for a in window.menuBar().actions() if a.text() == "&Help"]
+    assert len(helps) == 1
+    assert [a.text() for a in helps[0].actions()] == [
+        "Report a problem\u2026",
+        "Selectors\u2026",
+        "&Paths and about\u2026",
+    ]
     actions["Settings\u2026"].trigger()
     assert isinstance(prefs.dialog, SettingsDialog) and prefs.dialog.isVisible()
     prefs.dialog.close()

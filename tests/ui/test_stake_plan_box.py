@@ -37,3 +37,14 @@ def test_a_plan_past_the_maximum_stake_is_explained_and_not_used(qtbot):
     assert box.check(2.0, LIMITS) is None
     assert "step 3 would stake 16, above the maximum stake 10" in box.problem.text()
     assert box.problem.isVisibleTo(panel)
+
+
+def test_a_usable_plan_shows_its_worst_case_before_it_is_used(qtbot):
+    panel = TradePanel()
+    qtbot.addWidget(panel)
+    box = panel.stake_plan
+    box.kind.setCurrentIndex(box.kind.findData(PlanKind.MARTINGALE.value))
+    box.steps.setValue(2)
+    assert box.check(2.0, LIMITS) is not None
+    assert box.worst.isVisibleTo(panel)
+    assert box.worst.text().startswith("worst case: step 2 stakes 8; 14 at risk")

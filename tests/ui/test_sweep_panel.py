@@ -15,8 +15,9 @@ from shiboken6 import isValid
 
 from qfdesk.engine.backtest import BacktestConfig
 from qfdesk.engine.research.grid import build_grid
-from qfdesk.engine.research.report import SweepSettings, analyse
+from qfdesk.engine.research.report import analyse
 from qfdesk.engine.research.runner import SweepTask, run_local
+from qfdesk.engine.research.settings import SweepSettings
 from qfdesk.engine.research.trades import Columns
 from qfdesk.engine.series import CandleSeries
 from qfdesk.engine.strategies import StrategyRegistry
@@ -66,7 +67,8 @@ def test_the_sweep_tab_shows_the_engines_verdict_heatmap_and_equity(qtbot, trend
         lambda p: registry.create("sma-cross", p), ["fast=2..4", "slow=6..12:3"], {"expiry": 60}
     )
     task = SweepTask(Columns.of(trend), 60, "sma-cross", None, BacktestConfig(60, 92.0))
-    expected = analyse(run_local(task, grid.combinations, 1), grid, len(trend), SweepSettings(92.0))
+    settings = SweepSettings(92.0)
+    expected = analyse(run_local(task, settings, grid.combinations, 1), grid, len(trend), settings)
     assert panel.report.to_dict() == expected.to_dict()
     assert panel.verdict.text().startswith("EDGE:") and "break-even 52.1%" in panel.verdict.text()
     assert panel.heat_x.currentText() == "fast" and panel.heat_y.currentText() == "slow"

@@ -22,10 +22,10 @@ from PySide6 import QtCore, QtWidgets
 from qfdesk.browser.settings import BrowserSettings
 from qfdesk.engine.events import AssetInfo, AssetTable
 from qfdesk.ui.app import create_event_loop, create_qapp
+from qfdesk.ui.compose import compose_desk
 from qfdesk.ui.layout_store import LayoutStore
 from qfdesk.ui.live_bridge import LiveBridge
 from qfdesk.ui.log_panel import QtLogHandler
-from qfdesk.ui.main_window import MainWindow
 
 HOLD_S = 2.0
 XK_SHIFT_L = 0xFFE1
@@ -109,12 +109,12 @@ def play(keyboard: XTestKeyboard, ready: threading.Event, done: threading.Event)
 def main(tmp: Path) -> None:
     app = create_qapp()
     loop = create_event_loop(app)
-    window = MainWindow(
+    window = compose_desk(
         bridge=LiveBridge(tmp / "data", tmp / "artifacts"),
         store=LayoutStore(
             QtCore.QSettings(str(tmp / "settings.ini"), QtCore.QSettings.Format.IniFormat)
         ),
-        history_root=tmp / "data",
+        data_root=tmp / "data",
         browser_settings=BrowserSettings(port=1),
         log_handler=QtLogHandler(),
     )

@@ -19,7 +19,8 @@ Every function returns float64 arrays as long as its input, NaN where TA-Lib has
 
 Recursions (EMA, Wilder) are blocked matrix products (``recurrence``), window sums and extremes
 are built by doubling (``windows``), variances are exact to about 1e-10 (``moments``); long
-series are worked in chunks that stay in the CPU cache.
+series are worked in chunks that stay in the CPU cache. Inside an active ``IndicatorMemo``
+(``memo``) each of them is computed once per distinct setting over the memo's columns.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Generic, NamedTuple, TypeVar
 
 import numpy as np
 
+from qfdesk.engine.indicators.memo import memoized
 from qfdesk.engine.indicators.moments import window_moments
 from qfdesk.engine.indicators.recurrence import (
     BLOCK,
@@ -107,6 +109,7 @@ def _nan(n: int) -> np.ndarray:
     return np.full(n, np.nan)
 
 
+@memoized
 def sma(x: np.ndarray, period: int) -> np.ndarray:
     check_period(period)
     x = _as_array(x)
@@ -118,6 +121,7 @@ def sma(x: np.ndarray, period: int) -> np.ndarray:
     return out
 
 
+@memoized
 def ema(x: np.ndarray, period: int) -> np.ndarray:
     check_period(period)
     x = _as_array(x)
@@ -132,6 +136,7 @@ def ema(x: np.ndarray, period: int) -> np.ndarray:
     return out
 
 
+@memoized
 def rsi(x: np.ndarray, period: int = 14) -> np.ndarray:
     """RSI = 100 * avg gain / (avg gain + avg loss), where avg gain + avg loss is computed as
     Wilder's average of |change| (the same sum, without a subtraction or a second division)."""
@@ -196,6 +201,7 @@ def _divide_rsi(gain: np.ndarray, size: np.ndarray) -> None:
         gain[size == 0.0] = 0.0
 
 
+@memoized
 def macd(x: np.ndarray, fast: int = 12, slow: int = 26, signal: int = 9) -> MACD:
     for value, name in ((fast, "fast"), (slow, "slow"), (signal, "signal")):
         check_period(value, name)
@@ -246,16 +252,19 @@ def _rolling_extreme(x: np.ndarray, period: int, op: np.ufunc) -> np.ndarray:
     return out
 
 
+@memoized
 def rolling_max(x: np.ndarray, period: int) -> np.ndarray:
     check_period(period)
     return _rolling_extreme(_as_array(x), period, np.maximum)
 
 
+@memoized
 def rolling_min(x: np.ndarray, period: int) -> np.ndarray:
     check_period(period)
     return _rolling_extreme(_as_array(x), period, np.minimum)
 
 
+@memoized
 def rolling_std(x: np.ndarray, period: int) -> np.ndarray:
     """Population standard deviation of the last ``period`` values (TA-Lib's STDDEV, nbdev 1)."""
     check_period(period)
@@ -269,6 +278,7 @@ def rolling_std(x: np.ndarray, period: int) -> np.ndarray:
     return out
 
 
+@memoized
 def bollinger(
     x: np.ndarray, period: int = 20, k_up: float = 2.0, k_down: float = 2.0
 ) -> Bands[np.ndarray]:
@@ -299,6 +309,7 @@ def bollinger(
     return Bands(upper, middle, lower)
 
 
+@memoized
 def stochastic(
     high: np.ndarray,
     low: np.ndarray,

@@ -5,6 +5,8 @@ it entries with :meth:`JournalWriter.write`, which never waits on the disk. Each
 its own transaction, committed in order; one that fails (a full disk) is logged and counted,
 and the next is tried. A settlement that arrives before the placement that names its deal
 (the socket can be faster than the click's return) is held until that placement is written.
+The database is opened (created, migrated) with the first entry: a session that never
+trades leaves no journal behind.
 """
 
 from __future__ import annotations
@@ -64,13 +66,17 @@ class JournalWriter:
         self._queue.put(_STOP)
         self._thread.join(timeout)
 
-    def _run(self) -> None:
+    def _open(self) -> sqlite3.Connection | None:
         try:
-            connection: sqlite3.Connection | None = connect(self.path)
+            return connect(self.path)
         except (JournalError, sqlite3.Error, OSError) as error:
             self.error = f"the trade journal cannot be written: {error}"
             log.error("%s; trades go on, but are not journaled", self.error)
-            connection = None
+            return None
+
+    def _run(self) -> None:
+        connection: sqlite3.Connection | None = None
+        opened = False
         while True:
             item = self._queue.get()
             if item is _STOP:
@@ -78,6 +84,8 @@ class JournalWriter:
             if isinstance(item, _Flush):
                 item.done.set()
                 continue
+            if not opened:
+                connection, opened = self._open(), True
             if connection is None:
                 self.failures += 1
                 continue

@@ -20,14 +20,10 @@ import itertools
 import numpy as np
 
 
-def block_matrix(
-    block_of_trade: list[np.ndarray], profit: list[np.ndarray], blocks: int
-) -> np.ndarray:
-    """(blocks, combinations) net profit per block, from each combination's trades."""
-    matrix = np.zeros((blocks, len(profit)))
-    for column, (block, gain) in enumerate(zip(block_of_trade, profit)):
-        matrix[:, column] = np.bincount(block, weights=gain, minlength=blocks)[:blocks]
-    return matrix
+def block_nets(block_of_trade: np.ndarray, profit: np.ndarray, blocks: int) -> np.ndarray:
+    """(blocks,) one combination's net profit per block, from the block of each trade; the
+    columns of the performance matrix."""
+    return np.bincount(block_of_trade, weights=profit, minlength=blocks)[:blocks]
 
 
 def probability_of_overfitting(performance: np.ndarray) -> float | None:

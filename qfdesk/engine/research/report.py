@@ -1,4 +1,5 @@
-"""The sweep's answer to "does this strategy beat the payout?", from every combination's trades.
+"""The sweep's answer to "does this strategy beat the payout?", from every combination's stats
+(and the trades of those the walk-forward chose: ``scan.py``).
 
 - ``best_in_sample``: the combination with the highest net profit over all the candles, its
   win rate and one-sided binomial p-value against break-even, and that p-value adjusted by
@@ -20,12 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from qfdesk.engine.backtest_stats import LOSS, REFUND, WIN, equity_fall
 from qfdesk.engine.research.grid import Grid
-from qfdesk.engine.research.pbo import block_matrix, probability_of_overfitting
-from qfdesk.engine.research.significance import holm, mean_break_even, p_above
-from qfdesk.engine.research.trades import ComboTrades
-from qfdesk.engine.research.walk_forward import block_bounds, block_of, walk_forward
+from qfdesk.engine.research.pbo import probability_of_overfitting
+from qfdesk.engine.research.scan import Scan, Tally, tally
+from qfdesk.engine.research.settings import SweepSettings
+from qfdesk.engine.research.significance import holm, p_above_each
+from qfdesk.engine.research.walk_forward import walk_forward
 
 EDGE = "edge"
 NO_EDGE = "no edge"
@@ -44,46 +45,19 @@ class Summary:
     p_value: float
 
 
-def summarize(
-    outcome: np.ndarray, profit: np.ndarray, payout: np.ndarray, fallback: float
-) -> Summary:
-    """Trades' figures, and their win rate tested against the break-even of their payouts
-    (refunds decide nothing, so they are left out of both)."""
-    wins = int(np.count_nonzero(outcome == WIN))
-    losses = int(np.count_nonzero(outcome == LOSS))
-    be = mean_break_even(payout[outcome != REFUND], fallback)
-    return Summary(
-        trades=int(outcome.size),
-        wins=wins,
-        losses=losses,
-        refunds=int(outcome.size) - wins - losses,
-        win_rate=wins / (wins + losses) if wins + losses else None,
-        net_profit=float(profit.sum()),
-        max_drawdown=float(equity_fall(profit, 0.0)[1].max()) if outcome.size else 0.0,
-        break_even_win_rate=be,
-        p_value=p_above(wins, wins + losses, be),
-    )
+def summarize(counted: Tally) -> Summary:
+    """The tally's figures, and its win rate tested against its break-even (refunds decide
+    nothing, so they are left out of both)."""
+    return summarize_each([counted])[0]
 
 
-@dataclass(frozen=True)
-class SweepSettings:
-    payout: float
-    folds: int = 5
-    pbo_blocks: int = 16
-    alpha: float = 0.05
-
-    def check(self, candles: int) -> None:
-        if self.folds < 1:
-            raise ValueError(f"--folds must be at least 1, got {self.folds}")
-        if self.pbo_blocks < 2 or self.pbo_blocks % 2:
-            raise ValueError(f"--pbo-blocks must be an even number >= 2, got {self.pbo_blocks}")
-        if self.pbo_blocks > 24:
-            raise ValueError(f"--pbo-blocks {self.pbo_blocks} gives too many splits; at most 24")
-        if candles < max(self.folds + 1, self.pbo_blocks) * 2:
-            raise ValueError(
-                f"{candles} candles are too few for {self.folds} folds and {self.pbo_blocks} "
-                "blocks; load more history or lower --folds / --pbo-blocks"
-            )
+def summarize_each(tallies: Sequence[Tally]) -> list[Summary]:
+    """:func:`summarize` of each tally, their p-values in one call."""
+    wins = np.array([t.wins for t in tallies], dtype=np.int64)
+    decided = wins + np.array([t.losses for t in tallies], dtype=np.int64)
+    rates = np.array([t.break_even_win_rate for t in tallies])
+    p_values = p_above_each(wins, decided, rates).tolist()
+    return [Summary(**asdict(t), p_value=p) for t, p in zip(tallies, p_values, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -134,53 +108,46 @@ class SweepReport:
 
 
 def analyse(
-    combos: Sequence[ComboTrades],
+    scan: Scan,
     grid: Grid,
     candles: int,
     settings: SweepSettings,
     payout_source: str = "fixed",
 ) -> SweepReport:
-    """The report over ``combos`` (one per grid combination, in grid order).
-    ``payout_source`` says where the trades' payouts came from ("fixed" or "history")."""
+    """The report over ``scan`` (one combination's stats per grid combination, in grid
+    order). ``payout_source`` says where the trades' payouts came from ("fixed" or
+    "history")."""
     settings.check(candles)
-    fixed = settings.payout
-    whole = [summarize(c.outcome, c.profit, c.payout, fixed) for c in combos]
+    stats = scan.stats
+    summaries = summarize_each([s.whole for s in stats] + [s.late for s in stats])
+    whole, late = summaries[: len(stats)], summaries[len(stats) :]
     adjusted = holm(np.array([s.p_value for s in whole]))
     best = int(np.argmax([s.net_profit for s in whole]))
-    folds = walk_forward(combos, candles, settings.folds)
+    folds = walk_forward([s.in_sample for s in stats], scan.kept, candles, settings.folds)
     oos_outcome, oos_profit, oos_payout = (
         np.concatenate([getattr(f, name) for f in folds])
         for name in ("outcome", "profit", "payout")
     )
-    oos = summarize(oos_outcome, oos_profit, oos_payout, fixed)
-    bounds = block_bounds(candles, settings.pbo_blocks)
-    matrix = block_matrix(
-        [block_of(c.signal_index, bounds) for c in combos],
-        [c.profit for c in combos],
-        settings.pbo_blocks,
+    oos = summarize(tally(oos_outcome, oos_profit, oos_payout, settings.payout))
+    pbo = probability_of_overfitting(np.column_stack([s.blocks for s in stats]))
+    landscape = tuple(
+        {"params": dict(s.params), **asdict(summary)}
+        for s, summary in zip(stats, late, strict=True)
     )
-    pbo = probability_of_overfitting(matrix)
-    first_cut = int(block_bounds(candles, settings.folds + 1)[1])
-    landscape = []
-    for combo in combos:
-        rows = combo.signal_index >= first_cut
-        landscape.append(
-            {"params": dict(combo.params), **asdict(summarize(*combo.where(rows), fixed))}
-        )
     per_fold = []
     for fold in folds:
-        one = summarize(fold.outcome, fold.profit, fold.payout, fixed)
+        one = summarize(tally(fold.outcome, fold.profit, fold.payout, settings.payout))
         per_fold.append(
             {
                 "fold": fold.fold,
                 "in_sample_candles": list(fold.in_sample_rows),
                 "out_of_sample_candles": list(fold.out_of_sample_rows),
-                "params": dict(combos[fold.chosen].params),
+                "params": dict(stats[fold.chosen].params),
                 "in_sample_net_profit": fold.in_sample_net,
                 **asdict(one),
             }
         )
-    verdict, reason = _verdict(oos, float(adjusted[best]), settings.alpha, len(combos))
+    verdict, reason = _verdict(oos, float(adjusted[best]), settings.alpha, len(stats))
     return SweepReport(
         break_even_win_rate=oos.break_even_win_rate,
         payout=settings.payout,
@@ -189,12 +156,12 @@ def analyse(
         combinations=grid.tried,
         skipped=grid.skipped,
         skip_reasons=grid.skip_reasons,
-        best_in_sample={"params": dict(combos[best].params), **asdict(whole[best])},
+        best_in_sample={"params": dict(stats[best].params), **asdict(whole[best])},
         walk_forward={"folds": settings.folds, "out_of_sample": asdict(oos), "per_fold": per_fold},
         adjusted_p_value=float(adjusted[best]),
         pbo=pbo,
         pbo_blocks=settings.pbo_blocks,
-        per_combination=tuple(landscape),
+        per_combination=landscape,
         verdict=verdict,
         reason=reason,
         out_of_sample_profit=oos_profit,

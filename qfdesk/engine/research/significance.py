@@ -3,7 +3,7 @@
 - The break-even win rate of a payout of ``q`` percent is ``1 / (1 + q/100)``: a win pays
   ``q/100`` of the stake, a loss costs the stake, so ``p * q/100 = 1 - p`` breaks even.
 - The one-sided binomial test asks how likely ``wins`` or more out of ``decided`` trades are
-  when each wins with the break-even probability (scipy.stats.binomtest). Refunds decide
+  when each wins with the break-even probability (the binomial's upper tail, scipy.stats). Refunds decide
   nothing and are left out. When the payout differs from trade to trade the test uses the
   mean break-even: the number of wins is then Poisson-binomial, whose variance is at most the
   binomial's with that mean, so the binomial p-value errs on the side of "no edge".
@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 
 def break_even(payout: float) -> float:
@@ -33,9 +32,23 @@ def mean_break_even(payouts: np.ndarray, fallback: float) -> float:
 def p_above(wins: int, decided: int, break_even_rate: float) -> float:
     """One-sided p-value of ``wins`` out of ``decided`` against ``break_even_rate``; 1.0 with
     no decided trade (no evidence of anything)."""
-    if decided <= 0:
-        return 1.0
-    return float(stats.binomtest(int(wins), int(decided), break_even_rate, "greater").pvalue)
+    return float(
+        p_above_each(np.array([wins]), np.array([decided]), np.array([break_even_rate]))[0]
+    )
+
+
+def p_above_each(wins: np.ndarray, decided: np.ndarray, break_even_rate: np.ndarray) -> np.ndarray:
+    """:func:`p_above` of each entry, in one call: the upper tail ``P(X >= wins)`` of the
+    binomial, as ``scipy.stats.binomtest(..., "greater")`` gives it (a sweep asks it for
+    every combination twice; one call for all takes what one call for one does)."""
+    # imported here: scipy takes most of a second to import, and a sweep's worker processes
+    # (which count wins but test nothing) start faster without it
+    from scipy import stats
+
+    wins = np.asarray(wins, dtype=np.int64)
+    decided = np.asarray(decided, dtype=np.int64)
+    tail = stats.binom.sf(wins - 1, np.maximum(decided, 1), break_even_rate)
+    return np.where(decided > 0, tail, 1.0).astype(np.float64)
 
 
 def holm(p_values: np.ndarray) -> np.ndarray:

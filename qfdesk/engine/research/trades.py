@@ -10,12 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qfdesk.engine.backtest import BacktestConfig, run_backtest
-from qfdesk.engine.payout_history import PayoutSchedule
 from qfdesk.engine.strategies.base import CandleArrays, Strategy
+
+if TYPE_CHECKING:
+    # annotations only: the payout module reads CSVs with pandas, which a sweep's worker
+    # processes need not import
+    from qfdesk.engine.payout_history import PayoutSchedule
+
+
+COLUMNS = ("start", "open", "high", "low", "close")
 
 
 @dataclass(frozen=True)
@@ -30,15 +39,23 @@ class Columns:
 
     @classmethod
     def of(cls, candles: CandleArrays) -> Columns:
-        return cls(
-            *(
-                np.ascontiguousarray(getattr(candles, name))
-                for name in ("start", "open", "high", "low", "close")
-            )
-        )
+        return cls(*(np.ascontiguousarray(getattr(candles, name)) for name in COLUMNS))
 
     def __len__(self) -> int:
         return int(self.start.shape[0])
+
+    def save(self, folder: Path) -> None:
+        """Write the columns as ``.npy`` files in ``folder``, for :meth:`mapped`."""
+        for name in COLUMNS:
+            np.save(folder / f"{name}.npy", getattr(self, name))
+
+    @classmethod
+    def mapped(cls, folder: Path) -> Columns:
+        """The columns :meth:`save` wrote, mapped from their files (copy on write), not
+        read: processes mapping the same files share their pages."""
+        return cls(
+            *(np.asarray(np.load(folder / f"{name}.npy", mmap_mode="c")) for name in COLUMNS)
+        )
 
 
 @dataclass(frozen=True)

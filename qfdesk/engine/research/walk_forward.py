@@ -11,7 +11,7 @@ time order, make the walk-forward result.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,16 +41,29 @@ class Fold:
     payout: np.ndarray
 
 
-def walk_forward(combos: Sequence[ComboTrades], candles: int, folds: int) -> list[Fold]:
+def in_sample_nets(combo: ComboTrades, candles: int, folds: int) -> np.ndarray:
+    """(folds,) the combination's net profit known at each fold's cut: its trades closed
+    before it."""
+    cuts = block_bounds(candles, folds + 1)[1:-1]
+    return np.array([float(combo.profit[combo.exit_index < int(cut)].sum()) for cut in cuts])
+
+
+def chosen(nets: Sequence[np.ndarray]) -> list[int]:
+    """Per fold, the combination of the highest in-sample net (the first of equals), from
+    every combination's :func:`in_sample_nets` in grid order."""
+    return [int(i) for i in np.argmax(np.array(nets), axis=0)]
+
+
+def walk_forward(
+    nets: Sequence[np.ndarray], trades: Mapping[int, ComboTrades], candles: int, folds: int
+) -> list[Fold]:
+    """The folds, from every combination's in-sample nets and the trades of the chosen."""
     bounds = block_bounds(candles, folds + 1)
     result = []
-    for k in range(1, folds + 1):
+    for k, pick in enumerate(chosen(nets), start=1):
         cut, end = int(bounds[k]), int(bounds[k + 1])
-        scores = np.array([float(c.profit[c.exit_index < cut].sum()) for c in combos])
-        chosen = int(np.argmax(scores))
-        combo = combos[chosen]
+        combo = trades[pick]
         rows = (combo.signal_index >= cut) & (combo.signal_index < end)
-        result.append(
-            Fold(k, (0, cut), (cut, end), chosen, float(scores[chosen]), *combo.where(rows))
-        )
+        net = float(nets[pick][k - 1])
+        result.append(Fold(k, (0, cut), (cut, end), pick, net, *combo.where(rows)))
     return result

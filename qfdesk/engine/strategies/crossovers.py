@@ -15,6 +15,7 @@ import numpy as np
 
 from qfdesk.engine.events import Candle, Direction
 from qfdesk.engine.indicators import batch, incremental
+from qfdesk.engine.indicators.windows import chunks
 from qfdesk.engine.strategies.base import (
     LEVEL_TOLERANCE,
     PRICE_TOLERANCE,
@@ -26,6 +27,8 @@ from qfdesk.engine.strategies.base import (
     Vote,
     crossings,
 )
+
+SIGNAL_CHUNK = 32768  # candles per chunk of a vectorised crossing
 
 
 class _Crossing:
@@ -85,11 +88,21 @@ class SmaCross(Strategy):
         close = np.asarray(candles.close, dtype=np.float64)
         fast = batch.sma(close, int(self.params["fast"]))
         slow = batch.sma(close, int(self.params["slow"]))
-        tolerance = PRICE_TOLERANCE * np.abs(close)
-        valid = ~(np.isnan(fast) | np.isnan(slow))
-        with np.errstate(invalid="ignore"):
-            calls, puts = crossings(fast - slow > tolerance, slow - fast > tolerance, valid)
-        return SignalArrays.from_masks(calls, puts, np.full(close.shape, self.params["confidence"]))
+        n = close.shape[0]
+        calls, puts = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        # chunk by chunk (each with the candle before it), so that the temporaries stay in
+        # the CPU cache: a sweep runs this for every combination, on every core
+        for lo, hi in chunks(n, SIGNAL_CHUNK):
+            first = max(lo - 1, 0)
+            span = slice(first, hi)
+            tolerance = PRICE_TOLERANCE * np.abs(close[span])
+            f, s = fast[span], slow[span]
+            valid = ~(np.isnan(f) | np.isnan(s))
+            with np.errstate(invalid="ignore"):
+                up, down = crossings(f - s > tolerance, s - f > tolerance, valid)
+            calls[lo:hi], puts[lo:hi] = up[lo - first :], down[lo - first :]
+        confidence = np.broadcast_to(float(self.params["confidence"]), close.shape)
+        return SignalArrays.from_masks(calls, puts, confidence)
 
 
 class RsiReversal(Strategy):

@@ -48,6 +48,7 @@ import inspect
 import logging
 import traceback
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -67,6 +68,31 @@ from qfdesk.engine.strategies.sandbox import (
 log = logging.getLogger(__name__)
 
 BUILTINS: tuple[type[Strategy], ...] = (SmaCross, RsiReversal, MacdCross, Confluence)
+
+
+@dataclass(frozen=True)
+class Found:
+    """The strategies a trader's file defines, not registered yet: as described by a worker
+    process, with their classes only when the file was imported into this process."""
+
+    path: Path
+    infos: tuple[StrategyInfo, ...]
+    classes: tuple[type[Strategy], ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(info.name for info in self.infos)
+
+
+@dataclass(frozen=True)
+class ConfigRead:
+    """A strategies file as read: what its strategy files define, its entries (not checked
+    yet) and the problems met reading them."""
+
+    path: Path
+    found: tuple[Found, ...]
+    strategies: Mapping[str, Any]
+    problems: tuple[str, ...]
 
 
 class StrategyRegistry:
@@ -152,67 +178,68 @@ class StrategyRegistry:
     def load_file(self, path: Path) -> list[str]:
         """Register the strategies a trader's file defines: described in a worker process
         (or imported here with ``import_files``). StrategyError saying why it cannot be."""
-        if self.import_files:
-            return self.import_file(path)
-        with FileDescriber(self.load_budget) as describer:
-            return self._load_described(describer, path)
+        return self.add_found(self.find_in_file(path))
 
-    def _load_described(self, describer: FileDescriber, path: Path) -> list[str]:
-        found = describer.describe(_existing(path))
-        for info in found:
-            self._add_described(info)
-        log.info("described strategies %s from %s", [info.name for info in found], path)
-        return [info.name for info in found]
+    def find_in_file(self, path: Path, describer: FileDescriber | None = None) -> Found:
+        """What a trader's file defines, registering nothing: the slow part of
+        :meth:`load_file` (up to the load budget), safe on any thread. StrategyError saying
+        why it cannot be used."""
+        if self.import_files:
+            return _imported(path)
+        if describer is not None:
+            return _described(describer, path)
+        with FileDescriber(self.load_budget) as own:
+            return _described(own, path)
+
+    def add_found(self, found: Found) -> list[str]:
+        """Register what :meth:`find_in_file` found (on the thread that uses the registry);
+        the names of the strategies."""
+        classes = {cls.name: cls for cls in found.classes}
+        for info in found.infos:
+            if info.name in classes:
+                self._classes[info.name] = classes[info.name]
+                self._infos[info.name] = info
+            else:
+                self._add_described(info)
+        return list(found.names)
 
     def import_file(self, path: Path) -> list[str]:
         """Import a trader's strategy file into this process and register its strategies."""
-        path = _existing(path)
-        digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
-        spec = importlib.util.spec_from_file_location(f"qfdesk_user_strategy_{digest}", path)
-        if spec is None or spec.loader is None:
-            raise StrategyError(f"strategy file {path} is not a Python file")
-        module = importlib.util.module_from_spec(spec)
-        try:
-            spec.loader.exec_module(module)
-        except Exception as exc:
-            raise StrategyError(load_error(path, exc)) from exc
-        found = [
-            obj
-            for obj in vars(module).values()
-            if inspect.isclass(obj)
-            and issubclass(obj, Strategy)
-            and obj.__module__ == module.__name__
-            and obj.name
-        ]
-        if not found:
-            raise StrategyError(f"strategy file {path} defines no Strategy subclass with a name")
-        for cls in found:
-            self.register(cls, path)
-        log.info("loaded strategies %s from %s", [cls.name for cls in found], path)
-        return [cls.name for cls in found]
+        return self.add_found(_imported(path))
 
     def load_config(self, path: Path) -> list[str]:
         """Apply a strategies file. Returns the problems found (each entry that could not be
         used is skipped and named; a file that cannot be used at all is kept aside, see
         :mod:`qfdesk.engine.strategies.config_file`); a missing file is no problem."""
+        return self.apply_config(self.read_config(path))
+
+    def read_config(self, path: Path) -> ConfigRead:
+        """The strategies file and what its strategy files define, registering nothing: the
+        slow part of :meth:`load_config`, safe on any thread."""
         path = Path(path)
         loaded = read_strategies_file(path)
         if loaded.problem is not None:
-            return [loaded.problem]
+            return ConfigRead(path, (), {}, (loaded.problem,))
+        found: list[Found] = []
         problems: list[str] = []
         with FileDescriber(self.load_budget) as describer:
             for entry in loaded.files:
                 try:
-                    if self.import_files:
-                        self.import_file(path.parent / entry)
-                    else:
-                        self._load_described(describer, path.parent / entry)
+                    found.append(self.find_in_file(path.parent / entry, describer))
                 except StrategyError as exc:
                     problems.append(str(exc))
-        for name, params in loaded.strategies.items():
+        return ConfigRead(path, tuple(found), loaded.strategies, tuple(problems))
+
+    def apply_config(self, read: ConfigRead) -> list[str]:
+        """Register what :meth:`read_config` found and configure the file's entries; the
+        problems, each entry that could not be used skipped and named."""
+        for found in read.found:
+            self.add_found(found)
+        problems = list(read.problems)
+        for name, params in read.strategies.items():
             problem = self._configure(name, params)
             if problem:
-                problems.append(f"{path}: {problem}")
+                problems.append(f"{read.path}: {problem}")
         for problem in problems:
             log.warning("%s", problem)
         return problems
@@ -238,6 +265,38 @@ class StrategyRegistry:
             return f"{name}: {base} could not be made: {type(exc).__name__}: {exc}"
         self._presets[name] = (base, params)
         return None
+
+
+def _described(describer: FileDescriber, path: Path) -> Found:
+    infos = describer.describe(_existing(path))
+    log.info("described strategies %s from %s", [info.name for info in infos], path)
+    return Found(path, tuple(infos))
+
+
+def _imported(path: Path) -> Found:
+    """Import a trader's strategy file into this process: its strategy classes."""
+    path = _existing(path)
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
+    spec = importlib.util.spec_from_file_location(f"qfdesk_user_strategy_{digest}", path)
+    if spec is None or spec.loader is None:
+        raise StrategyError(f"strategy file {path} is not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise StrategyError(load_error(path, exc)) from exc
+    found = [
+        obj
+        for obj in vars(module).values()
+        if inspect.isclass(obj)
+        and issubclass(obj, Strategy)
+        and obj.__module__ == module.__name__
+        and obj.name
+    ]
+    if not found:
+        raise StrategyError(f"strategy file {path} defines no Strategy subclass with a name")
+    log.info("loaded strategies %s from %s", [cls.name for cls in found], path)
+    return Found(path, tuple(StrategyInfo.of(cls, path) for cls in found), tuple(found))
 
 
 def _existing(path: Path) -> Path:

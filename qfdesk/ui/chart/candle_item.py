@@ -69,7 +69,8 @@ class CandleItem(VisibleRangeItem):
         if self.built_range is None:
             return None
         lo, hi, k = self.built_range
-        return VisibleBars(*self._columns, k, lo, hi)
+        x, open_, high, low, close = self._columns
+        return VisibleBars(x, open_, high, low, close, k, lo, hi)
 
     @property
     def bodies_drawn(self) -> bool:
@@ -83,7 +84,7 @@ class CandleItem(VisibleRangeItem):
         self.prepareGeometryChange()
         self._series = series
         self._count = count if series is not None else 0
-        if self._count:
+        if series is not None and self._count:
             self._ymin = float(series.low[: self._count].min())
             self._ymax = float(series.high[: self._count].max())
         else:
@@ -117,6 +118,8 @@ class CandleItem(VisibleRangeItem):
         return BODY_WIDTH * k / max(bars_per_pixel, 1e-12) >= MIN_BODY_PIXELS
 
     def merge(self, lo: int, hi: int, k: int) -> tuple[np.ndarray, ...]:
+        if self._series is None:  # no series set: no bars
+            return (np.empty(0),) * 5
         bars = merge_bars(self._series, lo, hi, k)
         return bars.x, bars.open, bars.high, bars.low, bars.close
 

@@ -20,18 +20,23 @@ def compute(
 ) -> tuple[np.ndarray, ...]:
     """The spec's outputs (in ``spec.info.outputs`` order) over the given candles."""
     p = spec.params
+
+    def n(name: str) -> int:
+        """A period: a whole number (``parse_spec`` makes those ints)."""
+        return int(p[name])
+
     if spec.kind == "sma":
-        return (batch.sma(close, p["period"]),)
+        return (batch.sma(close, n("period")),)
     if spec.kind == "ema":
-        return (batch.ema(close, p["period"]),)
+        return (batch.ema(close, n("period")),)
     if spec.kind == "rsi":
-        return (batch.rsi(close, p["period"]),)
+        return (batch.rsi(close, n("period")),)
     if spec.kind == "bollinger":
-        return tuple(batch.bollinger(close, p["period"], p["k_up"], p["k_down"]))
+        return tuple(batch.bollinger(close, n("period"), p["k_up"], p["k_down"]))
     if spec.kind == "macd":
-        return tuple(batch.macd(close, p["fast"], p["slow"], p["signal"]))
+        return tuple(batch.macd(close, n("fast"), n("slow"), n("signal")))
     if spec.kind == "stochastic":
-        return tuple(batch.stochastic(high, low, close, p["fastk"], p["slowk"], p["slowd"]))
+        return tuple(batch.stochastic(high, low, close, n("fastk"), n("slowk"), n("slowd")))
     raise ValueError(f"no computation for indicator kind {spec.kind!r}")
 
 
