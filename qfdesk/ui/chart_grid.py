@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeGuard
+from typing import Any, TypeGuard
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -364,53 +364,41 @@ class ChartGrid(QtWidgets.QWidget):
         return problems
 
 
-class DeskWindow(Protocol):
-    """What the grid takes of the main window."""
-
-    market: MarketModel
-    chart: ChartWidget
-    store: LayoutStore
-    bridge: LiveBridge
-    history: HistoryWorker
-    page_sync: PageSync
-    trade_panel: TradePanel
-    asset: str
-    timeframe: int
-    live_window: float
-
-    def choose_asset(self, symbol: str, sync_page: bool = True) -> None: ...
-
-    def choose_timeframe(self, seconds: int) -> None: ...
-
-    def centralWidget(self) -> QtWidgets.QWidget | None: ...
-
-    def menuBar(self) -> QtWidgets.QMenuBar: ...
-
-
-def install_chart_grid(window: DeskWindow) -> ChartGrid:
-    """The grid in the window's central area around its chart, View > Charts, the trade
-    panel and the platform page following the focused chart, and the saved layout back."""
-    central_widget = window.centralWidget()
-    central = central_widget.layout() if central_widget is not None else None
-    assert isinstance(central, QtWidgets.QBoxLayout), "the window's central area is a box"
-    place = central.indexOf(window.chart)
+def install_chart_grid(
+    *,
+    market: MarketModel,
+    chart: ChartWidget,
+    store: LayoutStore,
+    bridge: LiveBridge,
+    history: HistoryWorker,
+    page_sync: PageSync,
+    trade_panel: TradePanel,
+    central: QtWidgets.QBoxLayout,
+    view_menu: QtWidgets.QMenu,
+    main: Callable[[], tuple[str, int]],
+    choose_main_asset: Callable[..., None],
+    choose_main_timeframe: Callable[[int], None],
+    live_window: float,
+) -> ChartGrid:
+    """The grid in ``central`` where ``chart`` (the main chart) is, *Charts* in
+    ``view_menu``, the trade panel and the platform page following the focused chart, and
+    the saved layout back. ``main`` gives the main chart's asset and timeframe."""
+    place = central.indexOf(chart)
     grid = ChartGrid(
-        window.market,
-        window.chart,
-        window.store,
-        main=lambda: (window.asset, window.timeframe),
-        choose_main_asset=window.choose_asset,
-        choose_main_timeframe=window.choose_timeframe,
-        connected=lambda: window.bridge.connected,
-        load_history=window.history.request,
-        streams=PageStreams(window.bridge, window.market, window.market),
-        live_window=window.live_window,
-        parent=central_widget,
+        market,
+        chart,
+        store,
+        main=main,
+        choose_main_asset=choose_main_asset,
+        choose_main_timeframe=choose_main_timeframe,
+        connected=lambda: bridge.connected,
+        load_history=history.request,
+        streams=PageStreams(bridge, market, market),
+        live_window=live_window,
+        parent=central.parentWidget(),
     )
     central.insertWidget(place, grid, 1)
-    menus = window.menuBar().findChildren(QtWidgets.QMenu)
-    view = next(menu for menu in menus if menu.title() == "&View")
-    charts = view.addMenu("Charts")
+    charts = view_menu.addMenu("Charts")
     group = QtGui.QActionGroup(charts)
     for count in COUNTS:
         action = charts.addAction(f"{count} chart{'s' if count > 1 else ''}")
@@ -420,12 +408,9 @@ def install_chart_grid(window: DeskWindow) -> ChartGrid:
         action.triggered.connect(lambda _=False, n=count: grid.set_count(n))
 
     def follow(asset: str) -> None:
-        market = window.market
-        window.trade_panel.set_asset(
-            market.display_name(asset) if asset else "", market.payout(asset)
-        )
-        if asset and window.bridge.connected:
-            window.page_sync.request(asset)
+        trade_panel.set_asset(market.display_name(asset) if asset else "", market.payout(asset))
+        if asset and bridge.connected:
+            page_sync.request(asset)
 
     grid.tradeAssetChanged.connect(follow)
     for problem in grid.restore():

@@ -114,7 +114,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.connect_panel = ConnectPanel(browser_settings, self)
         self.connect_panel.hide()
         central = QtWidgets.QWidget(self)
-        layout = QtWidgets.QVBoxLayout(central)
+        layout = self.central_layout = QtWidgets.QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         self.halt_banner = HaltBanner(bridge.halt, self)
@@ -192,7 +192,21 @@ class MainWindow(QtWidgets.QMainWindow):
             help_menu=self.help_menu,
             parent=self,
         )
-        self.grid = install_chart_grid(self)
+        self.grid = install_chart_grid(
+            market=self.market,
+            chart=self.chart,
+            store=store,
+            bridge=bridge,
+            history=self.history,
+            page_sync=self.page_sync,
+            trade_panel=self.trade_panel,
+            central=self.central_layout,
+            view_menu=self.view_menu,
+            main=lambda: (self.asset, self.timeframe),
+            choose_main_asset=self.choose_asset,
+            choose_main_timeframe=self.choose_timeframe,
+            live_window=self.live_window,
+        )
         self._restore()
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(STATUS_EVERY_MS)
@@ -231,7 +245,7 @@ class MainWindow(QtWidgets.QMainWindow):
         show = self.trade_panel.show_message
         self.record_traffic = install_record_traffic(file_menu, self.bridge, show, self)
         file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
-        view = bar.addMenu("&View")
+        view = self.view_menu = bar.addMenu("&View")
         for dock in (
             self.trade_dock,
             self.watchlist_dock,
