@@ -31,6 +31,7 @@ from qfdesk.ui.market_model import MarketModel
 from qfdesk.ui.page_streams import PageStreams
 from qfdesk.ui.page_sync import PageSync
 from qfdesk.ui.source_state import LIVE_WINDOW, SourceState, sense
+from qfdesk.ui.trade_book import TradeBook, TradeRecord, trade_marker
 from qfdesk.ui.trade_panel import TradePanel
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ class ChartGrid(QtWidgets.QWidget):
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._book: TradeBook | None = None
         self.market = market
         self.store = store
         self._main = main
@@ -255,6 +257,27 @@ class ChartGrid(QtWidgets.QWidget):
             else:
                 pane.chart.series_changed(candles.closed_len(asset, pane.timeframe))
 
+    def show_trades_of(self, book: TradeBook) -> None:
+        """The other charts show ``book``'s trades on their assets (the main chart is the
+        window's), each marker kept up to date."""
+        self._book = book
+        book.changed.connect(self._on_trade)
+
+    def _on_trade(self, record: TradeRecord) -> None:
+        marker = trade_marker(record)
+        if marker is None:
+            return
+        for pane in self.visible()[1:]:
+            if pane.asset == record.asset:
+                pane.chart.upsert_trade_marker(marker)
+
+    def _show_trades(self, pane: ChartPane) -> None:
+        book = self._book
+        if book is not None:
+            pane.chart.set_trade_markers(
+                [m for r in book.records if r.asset == pane.asset and (m := trade_marker(r))]
+            )
+
     def _show_data(self, pane: ChartPane) -> None:
         chart = pane.chart
         if not pane.asset:
@@ -268,6 +291,7 @@ class ChartGrid(QtWidgets.QWidget):
         chart.set_series(series, candles.closed_len(pane.asset, pane.timeframe))
         if keep_view:
             chart.price_plot.vb.setXRange(x0, x1, padding=0)
+        self._show_trades(pane)
 
     def _on_assets(self) -> None:
         for pane in self.panes:
@@ -371,6 +395,7 @@ def install_chart_grid(
     store: LayoutStore,
     bridge: LiveBridge,
     history: HistoryWorker,
+    book: TradeBook,
     page_sync: PageSync,
     trade_panel: TradePanel,
     central: QtWidgets.QBoxLayout,
@@ -382,7 +407,8 @@ def install_chart_grid(
 ) -> ChartGrid:
     """The grid in ``central`` where ``chart`` (the main chart) is, *Charts* in
     ``view_menu``, the trade panel and the platform page following the focused chart, and
-    the saved layout back. ``main`` gives the main chart's asset and timeframe."""
+    the saved layout back. ``main`` gives the main chart's asset and timeframe; each other
+    chart shows the trades of ``book`` on its asset."""
     place = central.indexOf(chart)
     grid = ChartGrid(
         market,
@@ -398,6 +424,7 @@ def install_chart_grid(
         parent=central.parentWidget(),
     )
     central.insertWidget(place, grid, 1)
+    grid.show_trades_of(book)
     charts = view_menu.addMenu("Charts")
     group = QtGui.QActionGroup(charts)
     for count in COUNTS:

@@ -19,7 +19,7 @@ from qfdesk.engine.timeframes import TIMEFRAMES, timeframe_label
 from qfdesk.ui.alerts import AlertsDock
 from qfdesk.ui.autotrade_controller import install_autotrade
 from qfdesk.ui.backtest_dialog import open_backtest
-from qfdesk.ui.chart import ChartWidget, TradeMarker, TradeResult
+from qfdesk.ui.chart import ChartWidget
 from qfdesk.ui.chart_grid import install_chart_grid
 from qfdesk.ui.connect_panel import ConnectPanel
 from qfdesk.ui.dark_theme import REAL, WARN, account_badge, badge_style, money_text
@@ -37,7 +37,7 @@ from qfdesk.ui.services import DeskServices
 from qfdesk.ui.source_state import LIVE_WINDOW, SourceState, age_text, sense
 from qfdesk.ui.status_bar import StatusBar
 from qfdesk.ui.toolbar import MainToolbar
-from qfdesk.ui.trade_book import TradeRecord, TradeStatus
+from qfdesk.ui.trade_book import TradeRecord, trade_marker
 from qfdesk.ui.trade_panel import TradePanel
 from qfdesk.ui.trades_tables import HistoryTable, OpenTradesTable, connect_tables
 from qfdesk.ui.watchlist import Watchlist
@@ -54,11 +54,6 @@ DEFAULT_INDICATORS = [
     {"kind": "bollinger", "params": {"period": 20}},
     {"kind": "rsi", "params": {"period": 14}},
 ]
-_MARKER_RESULTS = {
-    TradeStatus.WON: TradeResult.WON,
-    TradeStatus.LOST: TradeResult.LOST,
-    TradeStatus.REFUND: TradeResult.REFUND,
-}
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -198,6 +193,7 @@ class MainWindow(QtWidgets.QMainWindow):
             store=store,
             bridge=bridge,
             history=self.history,
+            book=self.book,
             page_sync=self.page_sync,
             trade_panel=self.trade_panel,
             central=self.central_layout,
@@ -408,7 +404,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if keep_view:
             self.chart.price_plot.vb.setXRange(x0, x1, padding=0)
         self.chart.set_trade_markers(
-            [m for r in self.book.records if r.asset == self.asset and (m := _marker(r))]
+            [m for r in self.book.records if r.asset == self.asset and (m := trade_marker(r))]
         )
         self.seriesShown.emit()
 
@@ -574,7 +570,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_trade(self, record: TradeRecord) -> None:
         if record.asset == self.asset:
-            marker = _marker(record)
+            marker = trade_marker(record)
             if marker is not None:
                 self.chart.upsert_trade_marker(marker)
         if record.status.finished:
@@ -604,16 +600,3 @@ def _log_failure(what: str) -> Callable[[asyncio.Future[Any]], None]:
             log.error("%s failed: %s", what, error)
 
     return done
-
-
-def _marker(record: TradeRecord) -> TradeMarker | None:
-    if record.open_ts is None or record.open_price is None or record.close_ts is None:
-        return None
-    return TradeMarker(
-        id=record.key,
-        entry_time=record.open_ts,
-        entry_price=record.open_price,
-        expiry_time=record.close_ts,
-        direction=record.direction,
-        result=_MARKER_RESULTS.get(record.status, TradeResult.PENDING),
-    )

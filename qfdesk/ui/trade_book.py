@@ -15,6 +15,7 @@ from PySide6 import QtCore
 
 from qfdesk.desk.orders import OrderOutcome, Placement
 from qfdesk.engine.events import Deal, DealsClosed, DealsOpened, Direction, OrderClosed, OrderOpened
+from qfdesk.ui.chart.markers import TradeMarker, TradeResult
 
 
 class TradeStatus(str, Enum):
@@ -214,3 +215,24 @@ class TradeBook(QtCore.QObject):
         record.status = result_of(deal)
         self.changed.emit(record)
         self.closed.emit(record)
+
+
+_MARKER_RESULTS = {
+    TradeStatus.WON: TradeResult.WON,
+    TradeStatus.LOST: TradeResult.LOST,
+    TradeStatus.REFUND: TradeResult.REFUND,
+}
+
+
+def trade_marker(record: TradeRecord) -> TradeMarker | None:
+    """``record`` as a chart's trade marker, once it has an open price and an expiry."""
+    if record.open_ts is None or record.open_price is None or record.close_ts is None:
+        return None
+    return TradeMarker(
+        id=record.key,
+        entry_time=record.open_ts,
+        entry_price=record.open_price,
+        expiry_time=record.close_ts,
+        direction=record.direction,
+        result=_MARKER_RESULTS.get(record.status, TradeResult.PENDING),
+    )

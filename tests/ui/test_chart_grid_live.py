@@ -87,6 +87,13 @@ def test_four_charts_stream_live_and_the_trade_panel_follows_the_focused_one(
             assert wait_until(qloop, lambda: len(sim.orders()) == 1, 30), "BUY placed"
             assert sim.orders()[0].asset == extra[1], "on the focused chart's asset"
             assert window.asset == main_asset
+            focused = grid.panes[2].chart
+            assert wait_until(qloop, lambda: focused.markers.trades, 30), "its marker there"
+            assert not [
+                m
+                for m in window.chart.markers.trades
+                if m.id in {t.id for t in focused.markers.trades}
+            ], "not on the main chart's other asset"
         finally:
             desk.close()
 
