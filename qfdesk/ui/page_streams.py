@@ -93,7 +93,10 @@ class PageStreams(QtCore.QObject):
 
     def _kick(self) -> None:
         if self.task is None and self.bridge.connected:
-            self.task = asyncio.ensure_future(self._run())
+            # The loop the window runs on, taken here: a Qt event may step the task while
+            # that loop is between runs (tests), when no loop counts as running.
+            loop = asyncio.get_event_loop()
+            self.task = loop.create_task(self._run(loop))
 
     def next_step(self) -> tuple[Callable[..., Result], str] | None:
         """What to ask the page next: a stream no longer wanted ended first, then one to
@@ -104,8 +107,7 @@ class PageStreams(QtCore.QObject):
         start = sorted(self.wanted - self.streaming - set(self.refused))
         return (stream_asset, start[0]) if start else None
 
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
+    async def _run(self, loop: asyncio.AbstractEventLoop) -> None:
         try:
             while self.bridge.connected and (step := self.next_step()) is not None:
                 capability, symbol = step
