@@ -13,8 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from desk_helpers import wait_until
-from PySide6 import QtCore
+from desk_helpers import Heartbeat, wait_until
 
 from qfdesk.engine.backtest import BacktestConfig, run_backtest
 from qfdesk.engine.history_loader import load_history
@@ -97,20 +96,6 @@ def gone(pid: int) -> bool:
     except FileNotFoundError:
         return True
     return stat.rsplit(")", 1)[1].split()[0] == "Z"
-
-
-class Heartbeat:
-    """A 20 ms timer on the GUI thread: it only counts while the event loop runs."""
-
-    def __init__(self) -> None:
-        self.beats = 0
-        self.timer = QtCore.QTimer()
-        self.timer.setInterval(20)
-        self.timer.timeout.connect(self._beat)
-        self.timer.start()
-
-    def _beat(self) -> None:
-        self.beats += 1
 
 
 @pytest.fixture
